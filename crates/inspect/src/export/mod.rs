@@ -1,0 +1,3 @@
+//! Exports: pure functions from captured bytes to the bytes of a file format.
+
+pub mod tcpmon_text;

@@ -1,0 +1,145 @@
+//! Request and response heads, parsed with `httparse`.
+
+use thiserror::Error;
+
+/// Most headers a head may carry; more is treated as malformed rather than growing without bound.
+const MAX_HEADERS: usize = 128;
+
+/// A parsed header block: ordered, case preserved, values as raw bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// `(name, value)` pairs in wire order.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// Minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub version: u8,
+    /// Bytes the head took on the wire, blank line included.
+    pub len: usize,
+}
+
+impl Head {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Whether a comma-separated header (`Connection`, `Transfer-Encoding`) lists `token`.
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .flat_map(|(_, v)| v.split(|&b| b == b','))
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+    }
+}
+
+/// A request line and its headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    /// Method as sent (`GET`, `CONNECT`, ...).
+    pub method: String,
+    /// Request target as sent: origin form, absolute form or authority form.
+    pub target: String,
+    /// Headers, version and length.
+    pub head: Head,
+}
+
+/// A status line and its headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    /// Status code.
+    pub status: u16,
+    /// Reason phrase as sent.
+    pub reason: String,
+    /// Headers, version and length.
+    pub head: Head,
+}
+
+/// Why bytes are not an HTTP/1 head.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum HeadError {
+    /// The parser rejected the bytes.
+    #[error("malformed HTTP head: {0}")]
+    Malformed(String),
+}
+
+fn collect(headers: &[httparse::Header<'_>]) -> Vec<(String, Vec<u8>)> {
+    headers
+        .iter()
+        .map(|h| (h.name.to_string(), h.value.to_vec()))
+        .collect()
+}
+
+/// Parses a request head; `Ok(None)` means the blank line has not arrived yet.
+pub fn parse_request(buf: &[u8]) -> Result<Option<RequestHead>, HeadError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(RequestHead {
+            method: req.method.unwrap_or_default().to_string(),
+            target: req.path.unwrap_or_default().to_string(),
+            head: Head {
+                headers: collect(req.headers),
+                version: req.version.unwrap_or(1),
+                len,
+            },
+        })),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(HeadError::Malformed(e.to_string())),
+    }
+}
+
+/// Parses a response head; `Ok(None)` means the blank line has not arrived yet.
+pub fn parse_response(buf: &[u8]) -> Result<Option<ResponseHead>, HeadError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut res = httparse::Response::new(&mut headers);
+    match res.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(ResponseHead {
+            status: res.code.unwrap_or_default(),
+            reason: res.reason.unwrap_or_default().to_string(),
+            head: Head {
+                headers: collect(res.headers),
+                version: res.version.unwrap_or(1),
+                len,
+            },
+        })),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(HeadError::Malformed(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_head_needs_the_blank_line() {
+        let raw = b"GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\n\r\nbody";
+        for cut in 0..raw.len() - 4 {
+            assert_eq!(parse_request(&raw[..cut]), Ok(None), "cut at {cut}");
+        }
+        let head = parse_request(raw).unwrap().unwrap();
+        assert_eq!(head.method, "GET");
+        assert_eq!(head.target, "http://a.test/x");
+        assert_eq!(head.head.len, raw.len() - 4);
+        assert_eq!(head.head.header("HOST"), Some(&b"a.test"[..]));
+    }
+
+    #[test]
+    fn tokens_are_found_in_lists_case_insensitively() {
+        let raw =
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nConnection: close\r\n\r\n";
+        let head = parse_response(raw).unwrap().unwrap();
+        assert!(head.head.has_token("transfer-encoding", "chunked"));
+        assert!(head.head.has_token("connection", "close"));
+        assert!(!head.head.has_token("connection", "keep-alive"));
+    }
+
+    #[test]
+    fn garbage_is_malformed() {
+        assert!(parse_request(b"\x16\x03\x01\x02\x00").is_err());
+        assert!(parse_response(b"SSH-2.0-OpenSSH\r\n").is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! HTTP/1.x: message heads ([`head`]) and body framing ([`framing`]).
+//!
+//! Both work on bytes that arrive in pieces: a head parser answers "need more bytes" until the
+//! blank line has arrived, and a body decoder consumes whatever part of the body it is given.
+
+pub mod framing;
+pub mod head;
+
+pub use framing::{BodyDecoder, Framing, FramingError};
+pub use head::{Head, HeadError, RequestHead, ResponseHead, parse_request, parse_response};

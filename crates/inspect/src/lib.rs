@@ -1,0 +1,11 @@
+//! Pure, synchronous functions over captured bytes.
+//!
+//! Nothing here knows about sockets, tasks or the desktop: every function takes bytes (or plain
+//! values) and returns values, so the relay, the CLI and the app share one implementation and
+//! tests need no network.
+//!
+//! - [`http1`]: HTTP/1.x message heads and body framing, fed incrementally at any byte boundary.
+//! - [`export`]: file formats other tools read (Apache TCPMon 1.0 text).
+
+pub mod export;
+pub mod http1;

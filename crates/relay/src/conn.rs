@@ -1,0 +1,189 @@
+//! What every connection task shares: its record in the store, its events, its cancellation,
+//! and the two ends it writes to.
+
+use crate::config::{HostPort, ListenerConfig};
+use crate::event::{EventBus, EventKind};
+use crate::record::{ConnId, ConnectionRecord, ConnectionState, Direction, now_micros};
+use crate::store::Store;
+use crate::throttle::Throttle;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, DuplexStream};
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+
+/// At most this often per connection and direction a progress event is sent.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// The reading half of a stream.
+pub(crate) type Reader = Box<dyn AsyncRead + Unpin + Send>;
+/// The writing half of a stream.
+pub(crate) type Writer = Box<dyn AsyncWrite + Unpin + Send>;
+
+/// A stream that can be split into independently owned halves: a socket, or the in-memory pipe
+/// a resend uses as its client.
+pub(crate) trait IntoHalves {
+    fn into_halves(self) -> (Reader, Writer);
+}
+
+impl IntoHalves for TcpStream {
+    fn into_halves(self) -> (Reader, Writer) {
+        let (r, w) = self.into_split();
+        (Box::new(r), Box::new(w))
+    }
+}
+
+impl IntoHalves for DuplexStream {
+    fn into_halves(self) -> (Reader, Writer) {
+        let (r, w) = tokio::io::split(self);
+        (Box::new(r), Box::new(w))
+    }
+}
+
+/// The store and the event bus, shared by the engine and every connection task.
+pub(crate) struct Core {
+    pub store: Store,
+    pub bus: EventBus,
+}
+
+/// One connection's handle on the engine.
+pub(crate) struct ConnCtx {
+    pub id: ConnId,
+    pub core: Arc<Core>,
+    pub config: Arc<ListenerConfig>,
+    pub cancel: CancellationToken,
+}
+
+impl ConnCtx {
+    /// Records a new connection and announces it.
+    pub(crate) fn open(
+        core: Arc<Core>,
+        config: Arc<ListenerConfig>,
+        cancel: CancellationToken,
+        record: ConnectionRecord,
+    ) -> Self {
+        let id = record.id;
+        core.bus.emit(|| {
+            core.store.insert(record.clone());
+            Some(EventKind::ConnectionOpened { record })
+        });
+        Self {
+            id,
+            core,
+            config,
+            cancel,
+        }
+    }
+
+    /// Changes the record and announces the change.
+    pub(crate) fn change(&self, f: impl FnOnce(&mut ConnectionRecord)) {
+        self.core.bus.emit(|| {
+            self.core
+                .store
+                .update(self.id, f)
+                .map(|record| EventKind::ConnectionChanged { record })
+        });
+    }
+
+    pub(crate) fn set_state(&self, state: ConnectionState) {
+        self.change(|r| r.state = state);
+    }
+
+    /// The target accepted: the connection is active.
+    pub(crate) fn connected(&self, target: &HostPort) {
+        self.change(|r| {
+            r.target = Some(target.clone());
+            r.connected_at.get_or_insert_with(now_micros);
+            r.state = ConnectionState::Active;
+        });
+    }
+
+    /// Runs the connection's work until it ends or the listener stops, then records the single
+    /// terminal state.
+    pub(crate) async fn run(&self, work: impl Future<Output = Result<(), String>>) {
+        let outcome = tokio::select! {
+            r = work => r,
+            () = self.cancel.cancelled() => Err("closed: the listener was stopped".to_string()),
+        };
+        self.change(|r| {
+            r.closed_at = Some(now_micros());
+            r.state = match outcome {
+                Ok(()) => ConnectionState::Done,
+                Err(reason) => ConnectionState::Failed { reason },
+            };
+        });
+    }
+
+    pub(crate) fn recorder(&self, dir: Direction) -> Recorder<'_> {
+        Recorder {
+            ctx: self,
+            dir,
+            last_progress: None,
+        }
+    }
+
+    /// The writing end towards one side, throttled when the listener simulates a slow link.
+    pub(crate) fn outbound(&self, w: Writer) -> Outbound {
+        Outbound {
+            w,
+            throttle: self.config.slow_link.as_ref().and_then(Throttle::new),
+        }
+    }
+}
+
+/// Records one direction's bytes and sends throttled progress events.
+pub(crate) struct Recorder<'a> {
+    ctx: &'a ConnCtx,
+    dir: Direction,
+    last_progress: Option<Instant>,
+}
+
+impl Recorder<'_> {
+    pub(crate) fn record(&mut self, data: &[u8]) {
+        let bytes = self.ctx.core.store.append(self.ctx.id, self.dir, data);
+        let bus = &self.ctx.core.bus;
+        if bus.has_subscribers()
+            && self
+                .last_progress
+                .is_none_or(|t| t.elapsed() >= PROGRESS_EVERY)
+        {
+            self.last_progress = Some(Instant::now());
+            bus.emit(|| {
+                Some(EventKind::ConnectionProgress {
+                    id: self.ctx.id,
+                    bytes,
+                })
+            });
+        }
+    }
+}
+
+/// The writing end towards one side.
+pub(crate) struct Outbound {
+    w: Writer,
+    throttle: Option<Throttle>,
+}
+
+impl Outbound {
+    pub(crate) async fn send(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let Some(throttle) = &mut self.throttle else {
+            return self.w.write_all(data).await;
+        };
+        for slice in data.chunks(throttle.slice_len()) {
+            throttle.pace(slice.len()).await;
+            self.w.write_all(slice).await?;
+        }
+        Ok(())
+    }
+
+    /// The writer, for relaying raw from here on.
+    pub(crate) fn into_writer(self) -> Writer {
+        self.w
+    }
+
+    /// Half-closes: the other side reads end-of-stream, and may still answer.
+    pub(crate) async fn finish(&mut self) {
+        // Fails only when the peer is already gone, which the other direction reports.
+        let _ = self.w.shutdown().await;
+    }
+}

@@ -1,0 +1,367 @@
+//! The engine: a registry of listeners over one capture store and one event bus. It runs on
+//! the caller's tokio runtime and is cheap to clone.
+
+use crate::config::{ListenerConfig, Mode};
+use crate::conn::Core;
+use crate::error::{Error, Result};
+use crate::event::{EventBus, EventKind, ListenerInfo, Subscription};
+use crate::listener::{Origin, accept_loop, serve};
+use crate::record::{ConnId, ConnectionRecord, ListenerId};
+use crate::store::{DEFAULT_CAPTURE_CAP, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How long stopping waits for connection tasks to record their end.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+/// Buffer of the in-memory pipe a resend uses as its client.
+const RESEND_PIPE: usize = 64 * 1024;
+
+/// Engine-wide settings.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Folder for the capture log; `None` means the system temp dir.
+    pub capture_dir: Option<PathBuf>,
+    /// Most bytes recorded per connection and direction.
+    pub capture_cap: u64,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            capture_dir: default_capture_dir(),
+            capture_cap: DEFAULT_CAPTURE_CAP,
+        }
+    }
+}
+
+/// `$XDG_CACHE_HOME/tcpmon` or `~/.cache/tcpmon`: captures can be large, and a cache dir is
+/// where large, disposable files belong.
+pub fn default_capture_dir() -> Option<PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".cache"))
+        })?;
+    Some(cache.join("tcpmon"))
+}
+
+/// Everything subscribers need to start from, consistent with event `seq`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The last event this snapshot includes; drop events with a `seq` up to it.
+    pub seq: u64,
+    /// All listeners.
+    pub listeners: Vec<ListenerInfo>,
+    /// All connections, in accept order.
+    pub connections: Vec<ConnectionRecord>,
+}
+
+struct Running {
+    cancel: CancellationToken,
+    tasks: TaskTracker,
+}
+
+struct Slot {
+    info: ListenerInfo,
+    running: Option<Running>,
+}
+
+struct Inner {
+    core: Arc<Core>,
+    listeners: Mutex<BTreeMap<ListenerId, Slot>>,
+    next_listener: AtomicU64,
+    next_conn: Arc<AtomicU64>,
+    resends: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+/// The relay engine. Clones share one engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Engine {
+    /// An engine with no listeners.
+    pub fn new(options: EngineOptions) -> Result<Self> {
+        let store = Store::live(options.capture_dir.as_deref(), options.capture_cap)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                core: Arc::new(Core {
+                    store,
+                    bus: EventBus::new(),
+                }),
+                listeners: Mutex::new(BTreeMap::new()),
+                next_listener: AtomicU64::new(1),
+                next_conn: Arc::new(AtomicU64::new(1)),
+                resends: TaskTracker::new(),
+                shutdown: CancellationToken::new(),
+            }),
+        })
+    }
+
+    fn slots(&self) -> MutexGuard<'_, BTreeMap<ListenerId, Slot>> {
+        self.inner
+            .listeners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn announce(&self, id: ListenerId) -> Result<ListenerInfo> {
+        let info = self.listener(id)?;
+        let event = info.clone();
+        self.inner
+            .core
+            .bus
+            .emit(|| Some(EventKind::ListenerChanged { listener: event }));
+        Ok(info)
+    }
+
+    /// The captured connections and their bytes.
+    pub fn store(&self) -> &Store {
+        &self.inner.core.store
+    }
+
+    /// Events from now on.
+    pub fn subscribe(&self) -> Subscription {
+        self.inner.core.bus.subscribe()
+    }
+
+    /// All listeners and connections, with the sequence number of the last event included.
+    pub fn snapshot(&self) -> Snapshot {
+        let (seq, (listeners, connections)) = self
+            .inner
+            .core
+            .bus
+            .at_seq(|| (self.listeners(), self.inner.core.store.records()));
+        Snapshot {
+            seq,
+            listeners,
+            connections,
+        }
+    }
+
+    /// All listeners, in creation order.
+    pub fn listeners(&self) -> Vec<ListenerInfo> {
+        self.slots().values().map(|s| s.info.clone()).collect()
+    }
+
+    /// One listener.
+    pub fn listener(&self, id: ListenerId) -> Result<ListenerInfo> {
+        self.slots()
+            .get(&id)
+            .map(|s| s.info.clone())
+            .ok_or(Error::NoSuchListener(id.0))
+    }
+
+    /// Creates a listener and starts it. Nothing is created when it cannot start.
+    pub async fn add_listener(&self, config: ListenerConfig) -> Result<ListenerInfo> {
+        let (listener, local_addr) = bind(&config).await?;
+        let id = ListenerId(
+            self.inner
+                .next_listener
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
+        let info = ListenerInfo {
+            id,
+            config,
+            local_addr: None,
+            running: false,
+            error: None,
+        };
+        self.slots().insert(
+            id,
+            Slot {
+                info,
+                running: None,
+            },
+        );
+        self.run(id, listener, local_addr);
+        self.announce(id)
+    }
+
+    /// Starts a stopped listener with its current settings.
+    pub async fn start_listener(&self, id: ListenerId) -> Result<ListenerInfo> {
+        let config = self.listener(id)?.config;
+        self.restart_listener(id, config).await
+    }
+
+    /// Stops a listener if running, changes its settings, and starts it. If it cannot start,
+    /// it stays stopped with the new settings and the error in its info.
+    pub async fn restart_listener(
+        &self,
+        id: ListenerId,
+        config: ListenerConfig,
+    ) -> Result<ListenerInfo> {
+        self.stop_listener(id).await?;
+        if let Some(slot) = self.slots().get_mut(&id) {
+            slot.info.config = config.clone();
+        }
+        match bind(&config).await {
+            Ok((listener, local_addr)) => {
+                self.run(id, listener, local_addr);
+                self.announce(id)
+            }
+            Err(e) => {
+                if let Some(slot) = self.slots().get_mut(&id) {
+                    slot.info.error = Some(e.to_string());
+                }
+                self.announce(id)?;
+                Err(e)
+            }
+        }
+    }
+
+    fn run(&self, id: ListenerId, listener: TcpListener, local_addr: SocketAddr) {
+        let mut slots = self.slots();
+        let Some(slot) = slots.get_mut(&id) else {
+            return;
+        };
+        let cancel = self.inner.shutdown.child_token();
+        let tasks = TaskTracker::new();
+        tasks.spawn(accept_loop(
+            self.inner.core.clone(),
+            self.inner.next_conn.clone(),
+            id,
+            listener,
+            Arc::new(slot.info.config.clone()),
+            cancel.clone(),
+            tasks.clone(),
+        ));
+        slot.info.local_addr = Some(local_addr);
+        slot.info.running = true;
+        slot.info.error = None;
+        slot.running = Some(Running { cancel, tasks });
+    }
+
+    /// Stops accepting and closes the listener's live connections (their records say so).
+    pub async fn stop_listener(&self, id: ListenerId) -> Result<ListenerInfo> {
+        let running = {
+            let mut slots = self.slots();
+            let slot = slots.get_mut(&id).ok_or(Error::NoSuchListener(id.0))?;
+            slot.info.running = false;
+            slot.info.local_addr = None;
+            slot.running.take()
+        };
+        if let Some(running) = running {
+            running.cancel.cancel();
+            running.tasks.close();
+            // Tasks end promptly once cancelled; the grace only guards against a stuck peer.
+            let _ = tokio::time::timeout(STOP_GRACE, running.tasks.wait()).await;
+            self.announce(id)
+        } else {
+            self.listener(id)
+        }
+    }
+
+    /// Stops and forgets a listener; its captured connections stay.
+    pub async fn remove_listener(&self, id: ListenerId) -> Result<()> {
+        self.stop_listener(id).await?;
+        self.inner.core.bus.emit(|| {
+            self.slots()
+                .remove(&id)
+                .map(|_| EventKind::ListenerRemoved { id })
+        });
+        Ok(())
+    }
+
+    /// Removes connections from the store (live ones go on relaying, unrecorded).
+    pub fn remove_connections(&self, ids: &[ConnId]) {
+        let store = &self.inner.core.store;
+        self.inner.core.bus.emit(|| {
+            let ids = store.remove(ids);
+            (!ids.is_empty()).then_some(EventKind::ConnectionsRemoved { ids })
+        });
+    }
+
+    /// Sends `request` (as captured, or edited) as a new connection of the original's listener,
+    /// to that listener's current target through the same path (upstream proxy, slow link).
+    /// Returns the new connection's id; its response is captured like any other.
+    pub async fn resend(&self, original: ConnId, request: Vec<u8>) -> Result<ConnId> {
+        let record = self
+            .store()
+            .record(original)
+            .ok_or(Error::NoSuchConnection(original.0))?;
+        let info = self.listener(record.listener)?;
+        let id = ConnId(
+            self.inner
+                .next_conn
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
+        let (client, relay_end) = tokio::io::duplex(RESEND_PIPE);
+        let origin = Origin {
+            listener: info.id,
+            listen_port: record.listen_port,
+            client: "resend".into(),
+            resend_of: Some(original),
+        };
+        let conn = serve(
+            self.inner.core.clone(),
+            Arc::new(info.config),
+            self.inner.shutdown.child_token(),
+            id,
+            origin,
+            relay_end,
+        );
+        let (mut from_relay, mut to_relay) = tokio::io::split(client);
+        let feed = async move {
+            // The relay closes the pipe only when the connection ends, which it records.
+            let _ = to_relay.write_all(&request).await;
+            let _ = to_relay.shutdown().await;
+        };
+        let drain = async move {
+            let _ = tokio::io::copy(&mut from_relay, &mut tokio::io::sink()).await;
+        };
+        self.inner.resends.spawn(async move {
+            tokio::join!(conn, feed, drain);
+        });
+        Ok(id)
+    }
+
+    /// Stops every listener and resend and waits for their connections to record their end.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.cancel();
+        let ids: Vec<_> = self.slots().keys().copied().collect();
+        for id in ids {
+            let _ = self.stop_listener(id).await;
+        }
+        self.inner.resends.close();
+        let _ = tokio::time::timeout(STOP_GRACE, self.inner.resends.wait()).await;
+    }
+}
+
+/// Checks the target and binds the listen address.
+async fn bind(config: &ListenerConfig) -> Result<(TcpListener, SocketAddr)> {
+    if let (Mode::Forward { target }, None) = (&config.mode, &config.upstream_proxy) {
+        let resolve = tokio::net::lookup_host((target.host.as_str(), target.port));
+        let failed = |reason: String| Error::Resolve {
+            host: target.host.clone(),
+            reason,
+        };
+        let mut addrs = tokio::time::timeout(config.connect_timeout, resolve)
+            .await
+            .map_err(|_| failed("the resolver did not answer in time".into()))?
+            .map_err(|e| failed(e.to_string()))?;
+        addrs.next().ok_or_else(|| failed("no addresses".into()))?;
+    }
+    let addr = SocketAddr::new(config.bind, config.port);
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { addr, source })?;
+    Ok((listener, local))
+}

@@ -1,0 +1,39 @@
+//! The TCPMon relay engine.
+//!
+//! An [`Engine`] runs listeners on the caller's tokio runtime. Each accepted connection is
+//! relayed to its target (forward mode) or to the origin its requests name (HTTP proxy mode),
+//! byte for byte, while every byte is recorded in a [`Store`] backed by a log file on disk. Subscribers
+//! follow what happens through numbered metadata [`Event`]s and pull bytes from the store.
+//! Captured connections can be resent ([`Engine::resend`]), saved to and opened from session
+//! files ([`session`]).
+//!
+//! Layout: `config` (what a listener does), `record` (what is known of a connection), `event`
+//! (what subscribers hear), `store` + `log_format` (the capture), `listener` (accept and
+//! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial`
+//! (direct or via upstream proxy), `throttle` (slow link), `conn` (per-connection context),
+//! `engine` (the registry), `session` (files).
+
+mod config;
+mod conn;
+mod dial;
+mod engine;
+mod error;
+mod event;
+mod forward;
+mod http_proxy;
+mod listener;
+mod log_format;
+mod pump;
+mod record;
+pub mod session;
+mod store;
+mod throttle;
+
+pub use config::{HostPort, ListenerConfig, Mode, SlowLink};
+pub use engine::{Engine, EngineOptions, Snapshot, default_capture_dir};
+pub use error::{Error, Result};
+pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
+pub use record::{
+    ConnId, ConnectionRecord, ConnectionState, Direction, ListenerId, Micros, now_micros,
+};
+pub use store::{DEFAULT_CAPTURE_CAP, Store};

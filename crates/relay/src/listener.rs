@@ -1,0 +1,103 @@
+//! The accept loop of one listener, and the dispatch of each connection to its mode.
+
+use crate::config::{ListenerConfig, Mode};
+use crate::conn::{ConnCtx, Core, IntoHalves};
+use crate::record::{ConnId, ConnectionRecord, ConnectionState, ListenerId, now_micros};
+use crate::{forward, http_proxy};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Where a new connection comes from.
+pub(crate) struct Origin {
+    pub listener: ListenerId,
+    pub listen_port: u16,
+    pub client: String,
+    pub resend_of: Option<ConnId>,
+}
+
+/// Records a connection and runs it in its listener's mode until it ends.
+pub(crate) async fn serve(
+    core: Arc<Core>,
+    config: Arc<ListenerConfig>,
+    cancel: CancellationToken,
+    id: ConnId,
+    origin: Origin,
+    client: impl IntoHalves,
+) {
+    let record = ConnectionRecord {
+        id,
+        listener: origin.listener,
+        listen_port: origin.listen_port,
+        client: origin.client,
+        target: match &config.mode {
+            Mode::Forward { target } => Some(target.clone()),
+            Mode::HttpProxy => None,
+        },
+        accepted_at: now_micros(),
+        connected_at: None,
+        closed_at: None,
+        state: ConnectionState::Connecting,
+        bytes: [0, 0],
+        truncated: [false, false],
+        resend_of: origin.resend_of,
+    };
+    let ctx = ConnCtx::open(core, config, cancel, record);
+    match &ctx.config.mode {
+        Mode::Forward { target } => ctx.run(forward::run(&ctx, client, target)).await,
+        Mode::HttpProxy => ctx.run(http_proxy::run(&ctx, client)).await,
+    }
+}
+
+/// Accepts until cancelled. A failed accept (out of file descriptors, say) backs off and
+/// retries: it never ends the listener.
+pub(crate) async fn accept_loop(
+    core: Arc<Core>,
+    next_conn: Arc<AtomicU64>,
+    id: ListenerId,
+    listener: TcpListener,
+    config: Arc<ListenerConfig>,
+    cancel: CancellationToken,
+    tasks: TaskTracker,
+) {
+    let listen_port = listener.local_addr().map_or(config.port, |a| a.port());
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        let accepted = tokio::select! {
+            () = cancel.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((socket, peer)) => {
+                backoff = Duration::from_millis(5);
+                // Nagle would delay small relayed writes; failure only costs latency.
+                let _ = socket.set_nodelay(true);
+                let conn = ConnId(next_conn.fetch_add(1, Ordering::Relaxed));
+                let origin = Origin {
+                    listener: id,
+                    listen_port,
+                    client: peer.to_string(),
+                    resend_of: None,
+                };
+                tasks.spawn(serve(
+                    core.clone(),
+                    config.clone(),
+                    cancel.child_token(),
+                    conn,
+                    origin,
+                    socket,
+                ));
+            }
+            Err(_) => {
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+}

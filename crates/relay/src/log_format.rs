@@ -1,0 +1,127 @@
+//! The record log: the byte layout shared by the live capture file and saved session files.
+//! Documented for other tools in `docs/session-format.md`.
+//!
+//! File: an 8-byte magic, a little-endian u32 format version, a u32 of zero flags. Then records,
+//! each a 24-byte header (kind u8, direction u8, two zero bytes, payload length u32, connection
+//! id u64, time in microseconds since the epoch u64, all little-endian) and the payload.
+
+use crate::record::{ConnId, Direction, Micros};
+
+/// First bytes of every log file. The high byte and the line feed catch text-mode mangling.
+pub const MAGIC: [u8; 8] = *b"\x89TCPMON\n";
+/// The format version this code writes and reads.
+pub const VERSION: u32 = 1;
+/// Bytes before the first record.
+pub const FILE_HEADER_LEN: u64 = 16;
+/// Bytes of a record header.
+pub const RECORD_HEADER_LEN: usize = 24;
+
+/// What a record holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    /// Captured bytes of one direction.
+    Data(Direction),
+    /// A connection record as JSON; a later one for the same connection replaces it.
+    Meta,
+}
+
+/// A decoded record header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordHeader {
+    /// What the payload is.
+    pub kind: RecordKind,
+    /// Payload length.
+    pub len: u32,
+    /// The connection it belongs to.
+    pub conn: ConnId,
+    /// When the bytes were captured (data) or the record written (meta).
+    pub at: Micros,
+}
+
+/// The file header.
+pub fn file_header() -> [u8; FILE_HEADER_LEN as usize] {
+    let mut out = [0; FILE_HEADER_LEN as usize];
+    out[..8].copy_from_slice(&MAGIC);
+    out[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    out
+}
+
+/// Checks a file header; the error says what the file is not.
+pub fn check_file_header(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() < FILE_HEADER_LEN as usize || bytes[..8] != MAGIC {
+        return Err("not a TCPMon session file".into());
+    }
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version != VERSION {
+        return Err(format!(
+            "session format version {version}; this TCPMon reads version {VERSION}"
+        ));
+    }
+    Ok(())
+}
+
+impl RecordHeader {
+    /// Encodes the header.
+    pub fn encode(&self) -> [u8; RECORD_HEADER_LEN] {
+        let (kind, dir) = match self.kind {
+            RecordKind::Data(d) => (1u8, d.index() as u8),
+            RecordKind::Meta => (2u8, 0),
+        };
+        let mut out = [0; RECORD_HEADER_LEN];
+        out[0] = kind;
+        out[1] = dir;
+        out[4..8].copy_from_slice(&self.len.to_le_bytes());
+        out[8..16].copy_from_slice(&self.conn.0.to_le_bytes());
+        out[16..24].copy_from_slice(&self.at.to_le_bytes());
+        out
+    }
+
+    /// Decodes a header; `None` for a kind this version does not know.
+    pub fn decode(b: &[u8; RECORD_HEADER_LEN]) -> Option<Self> {
+        let kind = match (b[0], b[1]) {
+            (1, 0) => RecordKind::Data(Direction::ClientToServer),
+            (1, 1) => RecordKind::Data(Direction::ServerToClient),
+            (2, _) => RecordKind::Meta,
+            _ => return None,
+        };
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
+        Some(Self {
+            kind,
+            len: u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+            conn: ConnId(u64_at(8)),
+            at: u64_at(16),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_round_trips() {
+        let h = RecordHeader {
+            kind: RecordKind::Data(Direction::ServerToClient),
+            len: 70000,
+            conn: ConnId(u64::MAX - 1),
+            at: 1_700_000_000_000_000,
+        };
+        assert_eq!(RecordHeader::decode(&h.encode()), Some(h));
+        let mut unknown = h.encode();
+        unknown[0] = 9;
+        assert_eq!(RecordHeader::decode(&unknown), None);
+    }
+
+    #[test]
+    fn file_header_is_checked() {
+        assert!(check_file_header(&file_header()).is_ok());
+        assert!(check_file_header(b"PK\x03\x04 zip file....").is_err());
+        let mut future = file_header();
+        future[8] = 2;
+        assert!(
+            check_file_header(&future)
+                .unwrap_err()
+                .contains("version 2")
+        );
+    }
+}

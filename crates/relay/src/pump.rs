@@ -1,0 +1,98 @@
+//! Raw relaying: one pump per direction reads a chunk, records it, writes it on; end-of-stream
+//! on one side half-closes the other, an error on either ends both.
+
+use crate::conn::{ConnCtx, Outbound, Reader, Recorder, Writer};
+use crate::record::{ConnectionState, Direction};
+use tokio::io::AsyncReadExt;
+
+/// First read buffer; idle keep-alive connections stay this small.
+const MIN_BUF: usize = 8 * 1024;
+/// Reads that fill the buffer double it up to this, so bulk transfers make few syscalls.
+const MAX_BUF: usize = 256 * 1024;
+
+fn side(dir: Direction, reading: bool) -> &'static str {
+    match (dir, reading) {
+        (Direction::ClientToServer, true) | (Direction::ServerToClient, false) => "client",
+        _ => "server",
+    }
+}
+
+/// Relays one direction until end-of-stream; `early` bytes (already recorded) go first.
+async fn pump(
+    mut rec: Recorder<'_>,
+    dir: Direction,
+    mut src: Reader,
+    mut out: Outbound,
+    early: Vec<u8>,
+) -> Result<(), String> {
+    let write_failed = |e: std::io::Error| format!("{}: {e}", side(dir, false));
+    if !early.is_empty() {
+        out.send(&early).await.map_err(write_failed)?;
+    }
+    let mut buf = vec![0; MIN_BUF];
+    loop {
+        let n = src
+            .read(&mut buf)
+            .await
+            .map_err(|e| format!("{}: {e}", side(dir, true)))?;
+        if n == 0 {
+            out.finish().await;
+            return Ok(());
+        }
+        rec.record(&buf[..n]);
+        out.send(&buf[..n]).await.map_err(write_failed)?;
+        if n == buf.len() && buf.len() < MAX_BUF {
+            buf.resize(buf.len() * 2, 0);
+        }
+    }
+}
+
+/// Relays both directions until both have ended; the first error ends both. `early_*` are
+/// bytes already read and recorded from that side, to be delivered before anything else.
+pub(crate) async fn relay_both(
+    ctx: &ConnCtx,
+    client: (Reader, Writer),
+    server: (Reader, Writer),
+    early_from_client: Vec<u8>,
+    early_from_server: Vec<u8>,
+) -> Result<(), String> {
+    let (client_r, client_w) = client;
+    let (server_r, server_w) = server;
+    let c2s = Direction::ClientToServer;
+    let s2c = Direction::ServerToClient;
+    let up = pump(
+        ctx.recorder(c2s),
+        c2s,
+        client_r,
+        ctx.outbound(server_w),
+        early_from_client,
+    );
+    let down = pump(
+        ctx.recorder(s2c),
+        s2c,
+        server_r,
+        ctx.outbound(client_w),
+        early_from_server,
+    );
+    tokio::pin!(up, down);
+    let (mut up_done, mut down_done) = (false, false);
+    while !(up_done && down_done) {
+        tokio::select! {
+            r = &mut up, if !up_done => {
+                r?;
+                up_done = true;
+                if !down_done {
+                    ctx.set_state(ConnectionState::ClientDone);
+                }
+            }
+            r = &mut down, if !down_done => {
+                r?;
+                down_done = true;
+                if !up_done {
+                    ctx.set_state(ConnectionState::ServerDone);
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! What the engine knows about each connection, apart from its bytes.
+
+use crate::config::HostPort;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A connection's id: unique within an engine, increasing in accept order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ConnId(pub u64);
+
+/// A listener's id: unique within an engine, kept across stop, start and restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ListenerId(pub u64);
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for ListenerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Which way bytes travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the client, towards the target: the request side.
+    ClientToServer,
+    /// From the target, towards the client: the response side.
+    ServerToClient,
+}
+
+impl Direction {
+    /// Both directions, request side first.
+    pub const BOTH: [Direction; 2] = [Direction::ClientToServer, Direction::ServerToClient];
+
+    /// 0 for client-to-server, 1 for server-to-client: an index into per-direction arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Where a connection is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// Accepted; dialling the target.
+    Connecting,
+    /// Both directions open.
+    Active,
+    /// The client has finished sending (half-close); the response may still flow.
+    ClientDone,
+    /// The server has finished sending; the client may still send.
+    ServerDone,
+    /// Both directions ended normally.
+    Done,
+    /// Ended by an error, a reset, a refused target, or the listener stopping.
+    Failed {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+impl ConnectionState {
+    /// Whether the connection has ended.
+    pub fn is_finished(&self) -> bool {
+        matches!(self, ConnectionState::Done | ConnectionState::Failed { .. })
+    }
+
+    /// A short label: `connecting`, `active`, `client done`, `server done`, `done`, `failed`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ConnectionState::Connecting => "connecting",
+            ConnectionState::Active => "active",
+            ConnectionState::ClientDone => "client done",
+            ConnectionState::ServerDone => "server done",
+            ConnectionState::Done => "done",
+            ConnectionState::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// Microseconds since the Unix epoch, UTC.
+pub type Micros = u64;
+
+/// The current wall-clock time in [`Micros`].
+pub fn now_micros() -> Micros {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// Everything known about one connection except its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionRecord {
+    /// This connection.
+    pub id: ConnId,
+    /// The listener that accepted it.
+    pub listener: ListenerId,
+    /// The port that listener listened on (for exports that name it).
+    pub listen_port: u16,
+    /// The client's address, or `resend` for a resent request.
+    pub client: String,
+    /// Where the bytes go: the forward target, or in proxy mode the origin of the latest request.
+    pub target: Option<HostPort>,
+    /// When the connection was accepted.
+    pub accepted_at: Micros,
+    /// When the target accepted (or the tunnel through the upstream proxy was ready).
+    pub connected_at: Option<Micros>,
+    /// When the connection ended.
+    pub closed_at: Option<Micros>,
+    /// Its state.
+    pub state: ConnectionState,
+    /// Bytes relayed, indexed by [`Direction::index`].
+    pub bytes: [u64; 2],
+    /// Whether recording stopped at the capture cap in that direction (relaying did not).
+    pub truncated: [bool; 2],
+    /// The connection whose request this one resent.
+    pub resend_of: Option<ConnId>,
+}
+
+impl ConnectionRecord {
+    /// Milliseconds from accept to close, or to now while the connection lives.
+    pub fn elapsed_ms(&self) -> u64 {
+        self.closed_at
+            .unwrap_or_else(now_micros)
+            .saturating_sub(self.accepted_at)
+            / 1000
+    }
+}

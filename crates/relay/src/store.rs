@@ -1,0 +1,516 @@
+//! The capture store: every recorded byte goes to an append-only log file; RAM holds only the
+//! connection records and, per connection and direction, an index of where its chunks lie.
+//!
+//! Pumps append under one short lock (a memcpy into a pending buffer); a writer thread moves the
+//! pending buffer to the file every few milliseconds, so the relay never waits for the disk
+//! unless the disk falls far behind. Readers get byte ranges per connection and direction at
+//! any time, also while the connection is live. The store knows nothing of sockets or events.
+
+use crate::error::{Error, Result};
+use crate::log_format::{self, RECORD_HEADER_LEN, RecordHeader, RecordKind};
+use crate::record::{ConnId, ConnectionRecord, Direction, Micros, now_micros};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Default per-connection, per-direction recording cap: generous, but a runaway stream cannot
+/// fill the disk.
+pub const DEFAULT_CAPTURE_CAP: u64 = 4 << 30;
+
+/// The writer is woken early once this much is pending.
+const WAKE_AT: usize = 1 << 20;
+/// Past this much pending, the appender writes itself: memory stays bounded if the disk lags.
+const WRITE_THROUGH_AT: usize = 32 << 20;
+/// Idle flush period: captured bytes reach the file within this time.
+const FLUSH_EVERY: Duration = Duration::from_millis(20);
+/// Largest payload of one record.
+const MAX_RECORD: usize = 1 << 30;
+
+/// Where one recorded chunk lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChunkRef {
+    /// Position of its first byte in the direction's stream.
+    pub stream_offset: u64,
+    /// Position of its payload in the file.
+    pub file_offset: u64,
+    /// Payload length.
+    pub len: u32,
+    /// When it was captured.
+    pub at: Micros,
+}
+
+impl ChunkRef {
+    fn stream_end(&self) -> u64 {
+        self.stream_offset + u64::from(self.len)
+    }
+}
+
+struct Entry {
+    record: ConnectionRecord,
+    chunks: [Vec<ChunkRef>; 2],
+    recorded: [u64; 2],
+}
+
+impl Entry {
+    fn new(record: ConnectionRecord) -> Self {
+        Self {
+            record,
+            chunks: [Vec::new(), Vec::new()],
+            recorded: [0, 0],
+        }
+    }
+}
+
+struct State {
+    entries: BTreeMap<ConnId, Entry>,
+    /// Bytes appended but not yet written; they start at file offset `pending_base`.
+    pending: Vec<u8>,
+    /// A cleared buffer to swap in, so steady traffic does not allocate.
+    spare: Vec<u8>,
+    pending_base: u64,
+    closing: bool,
+    write_error: Option<String>,
+}
+
+struct Shared {
+    file: File,
+    state: Mutex<State>,
+    wake: Condvar,
+    /// Held while a pending buffer is on its way to the file.
+    flushing: Mutex<()>,
+    /// File bytes before this offset can be read back with `pread`.
+    durable: AtomicU64,
+    cap: u64,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the index usable: every update is one push.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn flush(&self) -> Result<()> {
+        let _flushing = self.flushing.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut buf, base) = {
+            let mut st = self.state();
+            if st.pending.is_empty() {
+                return Ok(());
+            }
+            let spare = std::mem::take(&mut st.spare);
+            let buf = std::mem::replace(&mut st.pending, spare);
+            let base = st.pending_base;
+            st.pending_base += buf.len() as u64;
+            (buf, base)
+        };
+        let written = self.file.write_all_at(&buf, base);
+        let end = base + buf.len() as u64;
+        buf.clear();
+        let mut st = self.state();
+        if st.spare.capacity() == 0 && buf.capacity() <= 2 * WAKE_AT {
+            st.spare = buf;
+        }
+        match written {
+            Ok(()) => {
+                self.durable.store(end, Ordering::Release);
+                Ok(())
+            }
+            Err(e) => {
+                st.write_error = Some(e.to_string());
+                Err(Error::Capture(e))
+            }
+        }
+    }
+
+    fn run_writer(&self) {
+        loop {
+            let st = self.state();
+            let (st, _) = self
+                .wake
+                .wait_timeout_while(st, FLUSH_EVERY, |s| !s.closing && s.pending.len() < WAKE_AT)
+                .unwrap_or_else(|p| p.into_inner());
+            let closing = st.closing;
+            drop(st);
+            // A failed write is remembered in `write_error`; recording stops, relaying goes on.
+            let _ = self.flush();
+            if closing {
+                return;
+            }
+        }
+    }
+}
+
+/// Connection records and their captured bytes, indexed in RAM and stored in a log file.
+pub struct Store {
+    shared: Arc<Shared>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl Store {
+    /// A live store whose log is an anonymous file in `dir` (the user's cache dir, or the temp
+    /// dir when `None`), removed by the system when the store is dropped, even after a crash.
+    pub fn live(dir: Option<&Path>, cap: u64) -> Result<Self> {
+        let file = match dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(Error::Capture)?;
+                tempfile::tempfile_in(dir)
+            }
+            None => tempfile::tempfile(),
+        }
+        .map_err(Error::Capture)?;
+        file.write_all_at(&log_format::file_header(), 0)
+            .map_err(Error::Capture)?;
+        let shared = Arc::new(Shared {
+            file,
+            state: Mutex::new(State {
+                entries: BTreeMap::new(),
+                pending: Vec::new(),
+                spare: Vec::new(),
+                pending_base: log_format::FILE_HEADER_LEN,
+                closing: false,
+                write_error: None,
+            }),
+            wake: Condvar::new(),
+            flushing: Mutex::new(()),
+            durable: AtomicU64::new(log_format::FILE_HEADER_LEN),
+            cap,
+        });
+        let writer = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("tcpmon-capture".into())
+                .spawn(move || shared.run_writer())
+                .map_err(Error::Capture)?
+        };
+        Ok(Self {
+            shared,
+            writer: Some(writer),
+        })
+    }
+
+    /// A read-only store over a log file that is already complete (an opened session).
+    pub(crate) fn read_only(
+        file: File,
+        end: u64,
+        entries: Vec<(ConnectionRecord, [Vec<ChunkRef>; 2])>,
+    ) -> Self {
+        let entries = entries
+            .into_iter()
+            .map(|(record, chunks)| {
+                let recorded = [0, 1].map(|d| chunks[d].last().map_or(0, ChunkRef::stream_end));
+                (
+                    record.id,
+                    Entry {
+                        record,
+                        chunks,
+                        recorded,
+                    },
+                )
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            file,
+            state: Mutex::new(State {
+                entries,
+                pending: Vec::new(),
+                spare: Vec::new(),
+                pending_base: end,
+                closing: true,
+                write_error: None,
+            }),
+            wake: Condvar::new(),
+            flushing: Mutex::new(()),
+            durable: AtomicU64::new(end),
+            cap: 0,
+        });
+        Self {
+            shared,
+            writer: None,
+        }
+    }
+
+    /// Adds a connection record.
+    pub(crate) fn insert(&self, record: ConnectionRecord) {
+        self.shared
+            .state()
+            .entries
+            .insert(record.id, Entry::new(record));
+    }
+
+    /// Changes a record and returns the new version (`None` if it was removed meanwhile).
+    pub(crate) fn update(
+        &self,
+        id: ConnId,
+        change: impl FnOnce(&mut ConnectionRecord),
+    ) -> Option<ConnectionRecord> {
+        let mut st = self.shared.state();
+        let entry = st.entries.get_mut(&id)?;
+        change(&mut entry.record);
+        Some(entry.record.clone())
+    }
+
+    /// Counts `data` as relayed in `dir` and records it (up to the cap); returns the relayed
+    /// byte counts of both directions.
+    pub(crate) fn append(&self, id: ConnId, dir: Direction, data: &[u8]) -> [u64; 2] {
+        let at = now_micros();
+        let d = dir.index();
+        let mut guard = self.shared.state();
+        let st = &mut *guard;
+        let Some(entry) = st.entries.get_mut(&id) else {
+            return [0, 0];
+        };
+        entry.record.bytes[d] += data.len() as u64;
+        let bytes = entry.record.bytes;
+        let room = self.shared.cap.saturating_sub(entry.recorded[d]);
+        let keep = &data[..data.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+        if keep.len() < data.len() || st.write_error.is_some() {
+            entry.record.truncated[d] = true;
+        }
+        if st.write_error.is_none() {
+            for piece in keep.chunks(MAX_RECORD) {
+                let header_at = st.pending_base + st.pending.len() as u64;
+                let header = RecordHeader {
+                    kind: RecordKind::Data(dir),
+                    len: piece.len() as u32,
+                    conn: id,
+                    at,
+                };
+                st.pending.extend_from_slice(&header.encode());
+                st.pending.extend_from_slice(piece);
+                entry.chunks[d].push(ChunkRef {
+                    stream_offset: entry.recorded[d],
+                    file_offset: header_at + RECORD_HEADER_LEN as u64,
+                    len: piece.len() as u32,
+                    at,
+                });
+                entry.recorded[d] += piece.len() as u64;
+            }
+        }
+        let pending = st.pending.len();
+        drop(guard);
+        if pending >= WRITE_THROUGH_AT {
+            // Recording failures are kept in `write_error` and shown as truncation.
+            let _ = self.shared.flush();
+        } else if pending >= WAKE_AT {
+            self.shared.wake.notify_one();
+        }
+        bytes
+    }
+
+    /// One record.
+    pub fn record(&self, id: ConnId) -> Option<ConnectionRecord> {
+        self.shared
+            .state()
+            .entries
+            .get(&id)
+            .map(|e| e.record.clone())
+    }
+
+    /// All records, in accept order.
+    pub fn records(&self) -> Vec<ConnectionRecord> {
+        self.shared
+            .state()
+            .entries
+            .values()
+            .map(|e| e.record.clone())
+            .collect()
+    }
+
+    /// How many connections the store holds.
+    pub fn len(&self) -> usize {
+        self.shared.state().entries.len()
+    }
+
+    /// Whether the store holds no connection.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Removes connections; returns those that were there.
+    pub(crate) fn remove(&self, ids: &[ConnId]) -> Vec<ConnId> {
+        let mut st = self.shared.state();
+        ids.iter()
+            .copied()
+            .filter(|id| st.entries.remove(id).is_some())
+            .collect()
+    }
+
+    /// Bytes recorded in `dir` (less than relayed when truncated).
+    pub fn recorded_len(&self, id: ConnId, dir: Direction) -> Result<u64> {
+        let st = self.shared.state();
+        let entry = st.entries.get(&id).ok_or(Error::NoSuchConnection(id.0))?;
+        Ok(entry.recorded[dir.index()])
+    }
+
+    /// Up to `max` recorded bytes of one direction, starting at `offset` in that stream.
+    pub fn read(&self, id: ConnId, dir: Direction, offset: u64, max: usize) -> Result<Vec<u8>> {
+        let pieces: Vec<(u64, usize)> = {
+            let st = self.shared.state();
+            let entry = st.entries.get(&id).ok_or(Error::NoSuchConnection(id.0))?;
+            let chunks = &entry.chunks[dir.index()];
+            let first = chunks.partition_point(|c| c.stream_end() <= offset);
+            let mut left = max;
+            let mut pieces = Vec::new();
+            for c in &chunks[first..] {
+                if left == 0 {
+                    break;
+                }
+                let skip = offset.saturating_sub(c.stream_offset);
+                let len = (u64::from(c.len) - skip).min(left as u64) as usize;
+                pieces.push((c.file_offset + skip, len));
+                left -= len;
+            }
+            pieces
+        };
+        self.read_pieces(&pieces)
+    }
+
+    /// The bytes of one chunk.
+    pub(crate) fn read_chunk(&self, chunk: &ChunkRef) -> Result<Vec<u8>> {
+        self.read_pieces(&[(chunk.file_offset, chunk.len as usize)])
+    }
+
+    fn read_pieces(&self, pieces: &[(u64, usize)]) -> Result<Vec<u8>> {
+        let end = pieces
+            .iter()
+            .map(|(at, len)| at + *len as u64)
+            .max()
+            .unwrap_or(0);
+        if end > self.shared.durable.load(Ordering::Acquire) {
+            self.shared.flush()?;
+        }
+        if let Some(e) = &self.shared.state().write_error {
+            return Err(Error::Capture(std::io::Error::other(e.clone())));
+        }
+        let mut out = vec![0; pieces.iter().map(|p| p.1).sum()];
+        let mut at = 0;
+        for &(file_offset, len) in pieces {
+            self.shared
+                .file
+                .read_exact_at(&mut out[at..at + len], file_offset)
+                .map_err(Error::Capture)?;
+            at += len;
+        }
+        Ok(out)
+    }
+
+    /// Both directions' chunks of a connection, in capture order.
+    pub(crate) fn chunks_in_order(&self, id: ConnId) -> Result<Vec<(Direction, ChunkRef)>> {
+        let st = self.shared.state();
+        let entry = st.entries.get(&id).ok_or(Error::NoSuchConnection(id.0))?;
+        let mut all: Vec<_> = Direction::BOTH
+            .iter()
+            .flat_map(|&d| entry.chunks[d.index()].iter().map(move |c| (d, *c)))
+            .collect();
+        all.sort_by_key(|(_, c)| (c.at, c.file_offset));
+        Ok(all)
+    }
+
+    /// Size of the log on disk (and in the pending buffer) in bytes.
+    pub fn disk_bytes(&self) -> u64 {
+        let st = self.shared.state();
+        st.pending_base + st.pending.len() as u64
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.shared.state().closing = true;
+        self.shared.wake.notify_one();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{ConnectionState, ListenerId};
+
+    pub(crate) fn record(id: u64) -> ConnectionRecord {
+        ConnectionRecord {
+            id: ConnId(id),
+            listener: ListenerId(1),
+            listen_port: 8080,
+            client: "127.0.0.1:5000".into(),
+            target: None,
+            accepted_at: now_micros(),
+            connected_at: None,
+            closed_at: None,
+            state: ConnectionState::Active,
+            bytes: [0, 0],
+            truncated: [false, false],
+            resend_of: None,
+        }
+    }
+
+    #[test]
+    fn reads_any_range_back_while_and_after_writing() {
+        let store = Store::live(None, DEFAULT_CAPTURE_CAP).unwrap();
+        store.insert(record(1));
+        store.insert(record(2));
+        let mut expected = Vec::new();
+        for i in 0..200u32 {
+            let chunk: Vec<u8> = (0..(i % 37) + 1).map(|j| (i * 7 + j) as u8).collect();
+            store.append(ConnId(1), Direction::ServerToClient, &chunk);
+            store.append(ConnId(2), Direction::ServerToClient, b"interleaved");
+            expected.extend_from_slice(&chunk);
+        }
+        for (offset, max) in [
+            (0, 10),
+            (5, 1000),
+            (100, 3),
+            (0, usize::MAX),
+            (expected.len() as u64, 5),
+        ] {
+            let got = store
+                .read(ConnId(1), Direction::ServerToClient, offset, max)
+                .unwrap();
+            let start = offset as usize;
+            let end = expected.len().min(start.saturating_add(max));
+            assert_eq!(got, expected[start..end], "offset {offset} max {max}");
+        }
+        assert!(
+            store
+                .read(ConnId(1), Direction::ClientToServer, 0, 10)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.record(ConnId(1)).unwrap().bytes,
+            [0, expected.len() as u64]
+        );
+    }
+
+    #[test]
+    fn cap_stops_recording_but_counts_every_byte() {
+        let store = Store::live(None, 10).unwrap();
+        store.insert(record(1));
+        store.append(ConnId(1), Direction::ClientToServer, b"0123456");
+        let bytes = store.append(ConnId(1), Direction::ClientToServer, b"789abc");
+        assert_eq!(bytes, [13, 0]);
+        assert_eq!(
+            store
+                .read(ConnId(1), Direction::ClientToServer, 0, 100)
+                .unwrap(),
+            b"0123456789"
+        );
+        assert_eq!(store.record(ConnId(1)).unwrap().truncated, [true, false]);
+    }
+
+    #[test]
+    fn removed_connections_are_gone() {
+        let store = Store::live(None, DEFAULT_CAPTURE_CAP).unwrap();
+        store.insert(record(1));
+        assert_eq!(store.remove(&[ConnId(1), ConnId(9)]), vec![ConnId(1)]);
+        assert!(matches!(
+            store.read(ConnId(1), Direction::ClientToServer, 0, 1),
+            Err(Error::NoSuchConnection(1))
+        ));
+    }
+}
