@@ -1,1 +1,66 @@
-fn main() {}
+//! `tcpmon-cli`: the headless monitor. Same engine as the desktop app; prints one line per
+//! finished connection and can save everything it captured when it ends.
+
+mod args;
+mod report;
+mod save;
+
+use anyhow::{Context, Result};
+use args::Args;
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+use tcpmon_relay::{Engine, EngineOptions};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tcpmon-cli: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
+    let config = args.listener_config()?;
+    if let Some(path) = &args.save {
+        save::check_writable(path)?;
+    }
+    let engine =
+        Engine::new(EngineOptions::default()).context("cannot create the capture store")?;
+    let events = engine.subscribe();
+    let info = engine.add_listener(config).await?;
+    let local = info.local_addr.context("the listener has no address")?;
+    let mut stdout = std::io::stdout();
+    writeln!(
+        stdout,
+        "listening on {local} -> {}",
+        args.target_description()
+    )?;
+    stdout.flush()?;
+
+    let printer = report::Printer::spawn(engine.clone(), events, args.quiet);
+    wait_for_stop_signal().await?;
+    engine.shutdown().await;
+    printer.finish().await;
+
+    if let Some(path) = &args.save {
+        let ids: Vec<_> = engine.store().records().iter().map(|r| r.id).collect();
+        save::save(engine.store(), &ids, path)?;
+        eprintln!("saved {} connections to {}", ids.len(), path.display());
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_stop_signal() -> Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}

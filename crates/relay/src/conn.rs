@@ -89,10 +89,14 @@ impl ConnCtx {
         self.change(|r| r.state = state);
     }
 
+    /// Where the bytes are about to go (proxy mode learns it from each request).
+    pub(crate) fn set_target(&self, target: &HostPort) {
+        self.change(|r| r.target = Some(target.clone()));
+    }
+
     /// The target accepted: the connection is active.
-    pub(crate) fn connected(&self, target: &HostPort) {
+    pub(crate) fn connected(&self) {
         self.change(|r| {
-            r.target = Some(target.clone());
             r.connected_at.get_or_insert_with(now_micros);
             r.state = ConnectionState::Active;
         });

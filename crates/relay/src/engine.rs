@@ -359,9 +359,9 @@ async fn bind(config: &ListenerConfig) -> Result<(TcpListener, SocketAddr)> {
     let addr = SocketAddr::new(config.bind, config.port);
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|source| Error::Bind { addr, source })?;
+        .map_err(|error| Error::Bind { addr, error })?;
     let local = listener
         .local_addr()
-        .map_err(|source| Error::Bind { addr, source })?;
+        .map_err(|error| Error::Bind { addr, error })?;
     Ok((listener, local))
 }

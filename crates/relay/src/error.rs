@@ -10,12 +10,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Error)]
 pub enum Error {
     /// The listen address could not be bound (port in use, no permission, address not local).
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {error}")]
     Bind {
         /// The address that was asked for.
         addr: SocketAddr,
-        /// The operating system's reason.
-        source: std::io::Error,
+        /// The operating system's reason (part of the message, so not a separate source).
+        error: std::io::Error,
     },
     /// A `host:port` or address the user typed does not parse.
     #[error("invalid address {text:?}: {reason}")]
@@ -49,7 +49,7 @@ pub enum Error {
     NoSuchConnection(u64),
     /// Reading or writing the capture log failed.
     #[error("capture store: {0}")]
-    Capture(std::io::Error),
+    Capture(#[source] std::io::Error),
     /// A session file could not be written or read.
     #[error("session file {path}: {reason}")]
     Session {

@@ -99,6 +99,18 @@ impl Subscription {
     }
 }
 
+impl Subscription {
+    /// The next event if one is waiting, without waiting.
+    pub fn try_recv(&mut self) -> Option<Result<Event, Missed>> {
+        match self.0.try_recv() {
+            Ok(event) => Some(Ok(event)),
+            Err(broadcast::error::TryRecvError::Empty) => None,
+            Err(broadcast::error::TryRecvError::Lagged(n)) => Some(Err(Missed::Lagged(n))),
+            Err(broadcast::error::TryRecvError::Closed) => Some(Err(Missed::Closed)),
+        }
+    }
+}
+
 /// Numbers and publishes events.
 pub(crate) struct EventBus {
     seq: Mutex<u64>,

@@ -19,7 +19,7 @@ pub(crate) async fn run(
     )
     .await
     .map_err(|e| e.to_string())?;
-    ctx.connected(target);
+    ctx.connected();
     if !dialed.early.is_empty() {
         ctx.recorder(Direction::ServerToClient)
             .record(&dialed.early);

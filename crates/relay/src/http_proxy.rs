@@ -137,6 +137,7 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
             Ok(framing) => framing,
             Err(e) => return Err(client_out.refuse("400 Bad Request", e.to_string()).await),
         };
+        ctx.set_target(&origin);
         let via_proxy = ctx.config.upstream_proxy.as_ref();
         let dial_to = via_proxy.unwrap_or(&origin);
         let up = match upstream.take() {
@@ -154,7 +155,7 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
                 Err(e) => return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await),
             },
         };
-        ctx.connected(&origin);
+        ctx.connected();
         let up = upstream.insert(up);
         let head_bytes: Vec<u8> = client_in.buf.drain(..head.head.len).collect();
         let sent = if via_proxy.is_some() {

@@ -36,4 +36,4 @@ pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
 pub use record::{
     ConnId, ConnectionRecord, ConnectionState, Direction, ListenerId, Micros, now_micros,
 };
-pub use store::{DEFAULT_CAPTURE_CAP, Store};
+pub use store::{DEFAULT_CAPTURE_CAP, Store, StreamReader};

@@ -369,6 +369,16 @@ impl Store {
         self.read_pieces(&pieces)
     }
 
+    /// A reader over all recorded bytes of one direction, fetched a page at a time.
+    pub fn reader(&self, id: ConnId, dir: Direction) -> StreamReader<'_> {
+        StreamReader {
+            store: self,
+            id,
+            dir,
+            offset: 0,
+        }
+    }
+
     /// The bytes of one chunk.
     pub(crate) fn read_chunk(&self, chunk: &ChunkRef) -> Result<Vec<u8>> {
         self.read_pieces(&[(chunk.file_offset, chunk.len as usize)])
@@ -414,6 +424,26 @@ impl Store {
     pub fn disk_bytes(&self) -> u64 {
         let st = self.shared.state();
         st.pending_base + st.pending.len() as u64
+    }
+}
+
+/// Reads one direction of a connection from the store; see [`Store::reader`].
+pub struct StreamReader<'a> {
+    store: &'a Store,
+    id: ConnId,
+    dir: Direction,
+    offset: u64,
+}
+
+impl std::io::Read for StreamReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let page = self
+            .store
+            .read(self.id, self.dir, self.offset, buf.len().min(1 << 20))
+            .map_err(std::io::Error::other)?;
+        buf[..page.len()].copy_from_slice(&page);
+        self.offset += page.len() as u64;
+        Ok(page.len())
     }
 }
 

@@ -110,9 +110,43 @@ pub fn parse_response(buf: &[u8]) -> Result<Option<ResponseHead>, HeadError> {
     }
 }
 
+/// The first line of `bytes` if it is an HTTP/1 request line (`METHOD target HTTP/1.x`), even
+/// when the rest of the head has not arrived; `None` for anything else (a raw stream).
+pub fn request_line(bytes: &[u8]) -> Option<&str> {
+    let end = bytes.iter().position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(&bytes[..end])
+        .ok()?
+        .trim_end_matches('\r');
+    let mut parts = line.split(' ');
+    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    let is_request = parts.next().is_none()
+        && !method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'-' || b == b'_')
+        && !target.is_empty()
+        && version.starts_with("HTTP/1.");
+    is_request.then_some(line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_line_is_found_before_the_head_ends() {
+        assert_eq!(
+            request_line(b"POST /svc HTTP/1.1\r\nHost: x"),
+            Some("POST /svc HTTP/1.1")
+        );
+        assert_eq!(
+            request_line(b"CONNECT a.test:443 HTTP/1.1\n"),
+            Some("CONNECT a.test:443 HTTP/1.1")
+        );
+        assert_eq!(request_line(b"GET / HTTP/1.1"), None, "no line end yet");
+        assert_eq!(request_line(b"EHLO mail.test\r\n"), None);
+        assert_eq!(request_line(b"\x00\xff\n"), None);
+    }
 
     #[test]
     fn request_head_needs_the_blank_line() {

@@ -7,4 +7,6 @@ pub mod framing;
 pub mod head;
 
 pub use framing::{BodyDecoder, Framing, FramingError};
-pub use head::{Head, HeadError, RequestHead, ResponseHead, parse_request, parse_response};
+pub use head::{
+    Head, HeadError, RequestHead, ResponseHead, parse_request, parse_response, request_line,
+};

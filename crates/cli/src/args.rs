@@ -1,0 +1,74 @@
+//! Command-line arguments, shaped like Apache TCPMon's: `LISTEN_PORT TARGET_HOST TARGET_PORT`,
+//! or `--proxy LISTEN_PORT`.
+
+use anyhow::{Result, bail};
+use clap::Parser;
+use std::path::PathBuf;
+use tcpmon_relay::{HostPort, ListenerConfig, SlowLink};
+
+/// Relays TCP connections and shows what passes: each finished connection is one line.
+#[derive(Debug, Parser)]
+#[command(name = "tcpmon-cli", version, about)]
+pub struct Args {
+    /// Port to listen on (0: any free port; the first line of output names it).
+    pub listen_port: u16,
+    /// Host to relay to (not with --proxy).
+    pub target_host: Option<String>,
+    /// Port to relay to (not with --proxy).
+    pub target_port: Option<u16>,
+    /// Act as an HTTP proxy instead of relaying to one target.
+    #[arg(long)]
+    pub proxy: bool,
+    /// Address to listen on. Anything but loopback lets other machines use the relay.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: String,
+    /// Reach targets through this HTTP proxy.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub upstream_proxy: Option<HostPort>,
+    /// Simulate a slow link: at most BYTES every MS milliseconds, each direction.
+    #[arg(long, value_name = "BYTES:MS")]
+    pub slow: Option<SlowLink>,
+    /// On Ctrl-C or SIGTERM, save all connections: FILE.txt as Apache TCPMon text, any other
+    /// name as a TCPMon session file.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Print only the "listening on" line.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl Args {
+    /// The listener these arguments describe.
+    pub fn listener_config(&self) -> Result<ListenerConfig> {
+        let mut config = match (self.proxy, &self.target_host, self.target_port) {
+            (true, None, None) => ListenerConfig::http_proxy(self.listen_port),
+            (true, _, _) => {
+                bail!("--proxy takes only LISTEN_PORT: the requests name their targets")
+            }
+            (false, Some(host), Some(port)) => ListenerConfig::forward(
+                self.listen_port,
+                HostPort::parse_with_default(host, Some(port))?,
+            ),
+            (false, _, _) => {
+                bail!("give LISTEN_PORT TARGET_HOST TARGET_PORT, or --proxy LISTEN_PORT")
+            }
+        };
+        config.bind = ListenerConfig::parse_bind(&self.bind)?;
+        config.upstream_proxy = self.upstream_proxy.clone();
+        config.slow_link = self.slow;
+        Ok(config)
+    }
+
+    /// What the first output line says after the arrow.
+    pub fn target_description(&self) -> String {
+        let via = self
+            .upstream_proxy
+            .as_ref()
+            .map(|p| format!(" via proxy {p}"))
+            .unwrap_or_default();
+        match (&self.target_host, self.target_port) {
+            (Some(host), Some(port)) => format!("{}{via}", HostPort::new(host.as_str(), port)),
+            _ => format!("http proxy{via}"),
+        }
+    }
+}
