@@ -234,6 +234,7 @@ async fn tunnel(
         Ok(target) => target,
         Err(e) => return Err(client_out.refuse("400 Bad Request", e.to_string()).await),
     };
+    ctx.set_target(&target);
     let dialed = match dial(
         &target,
         ctx.config.upstream_proxy.as_ref(),
@@ -244,7 +245,7 @@ async fn tunnel(
         Ok(dialed) => dialed,
         Err(e) => return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await),
     };
-    ctx.connected(&target);
+    ctx.connected();
     client_out
         .send(b"HTTP/1.1 200 Connection Established\r\n\r\n")
         .await?;
