@@ -42,7 +42,7 @@ async fn run(args: Args) -> Result<()> {
     )?;
     stdout.flush()?;
 
-    let printer = report::Printer::spawn(engine.clone(), events, args.quiet);
+    let printer = report::Printer::spawn(events, args.quiet);
     wait_for_stop_signal().await?;
     engine.shutdown().await;
     printer.finish().await;

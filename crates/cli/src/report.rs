@@ -1,24 +1,19 @@
 //! One line per finished connection, printed from engine events.
 
 use std::io::Write;
-use tcpmon_inspect::http1::request_line;
 use tcpmon_relay::{
-    ConnectionRecord, ConnectionState, Direction, Engine, EventKind, Missed, Subscription,
+    ConnectionRecord, ConnectionState, Direction, Event, EventKind, Missed, Subscription,
 };
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// Bytes of the request side read to find its first line.
-const FIRST_LINE_PEEK: usize = 2048;
-
 /// The line for a finished connection: id, time, client, target, first request line (or
 /// `raw`), bytes each way, elapsed ms, state or failure reason.
-pub fn line(engine: &Engine, record: &ConnectionRecord) -> String {
-    let start = engine
-        .store()
-        .read(record.id, Direction::ClientToServer, 0, FIRST_LINE_PEEK)
-        .unwrap_or_default();
-    let request = request_line(&start).map_or_else(|| "raw".to_string(), |l| format!("{l:?}"));
+pub fn line(record: &ConnectionRecord) -> String {
+    let request = record
+        .request_line
+        .as_ref()
+        .map_or_else(|| "raw".to_string(), |l| format!("{l:?}"));
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_micros(record.accepted_at);
     let target = record
         .target
@@ -54,7 +49,7 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn spawn(engine: Engine, mut events: Subscription, quiet: bool) -> Self {
+    pub fn spawn(mut events: Subscription, quiet: bool) -> Self {
         let (stop, mut stopped) = oneshot::channel();
         let task = tokio::spawn(async move {
             loop {
@@ -68,7 +63,7 @@ impl Printer {
                     return;
                 };
                 if !quiet {
-                    print(&engine, next);
+                    print(next);
                 }
             }
         });
@@ -82,20 +77,22 @@ impl Printer {
     }
 }
 
-fn print(engine: &Engine, next: Result<tcpmon_relay::Event, Missed>) {
+fn print(next: Result<Event, Missed>) {
     let mut out = std::io::stdout().lock();
     // A closed stdout (a pipe whose reader left) must not stop the relay.
     let _ = match next {
-        Ok(event) => match event.kind {
-            EventKind::ConnectionChanged { record } if record.state.is_finished() => {
-                writeln!(out, "{}", line(engine, &record))
-            }
-            _ => Ok(()),
-        },
-        Err(Missed::Lagged(n)) => writeln!(
-            out,
-            "(output fell behind: {n} events skipped; some connections are not listed)"
-        ),
-        Err(Missed::Closed) => Ok(()),
+        Ok(Event {
+            kind: EventKind::ConnectionChanged { record },
+            ..
+        }) if record.state.is_finished() => {
+            writeln!(out, "{}", line(&record))
+        }
+        Ok(_) | Err(Missed::Closed) => Ok(()),
+        Err(Missed::Lagged(n)) => {
+            writeln!(
+                out,
+                "(output fell behind: {n} events skipped; some connections are not listed)"
+            )
+        }
     };
 }

@@ -8,9 +8,13 @@ use crate::store::Store;
 use crate::throttle::Throttle;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tcpmon_inspect::http1::request_line;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
+
+/// Longest request line looked for.
+const FIRST_LINE_MAX: usize = 4096;
 
 /// At most this often per connection and direction a progress event is sent.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -119,10 +123,12 @@ impl ConnCtx {
     }
 
     pub(crate) fn recorder(&self, dir: Direction) -> Recorder<'_> {
+        let first_line = (dir == Direction::ClientToServer).then(Vec::new);
         Recorder {
             ctx: self,
             dir,
             last_progress: None,
+            first_line,
         }
     }
 
@@ -140,11 +146,24 @@ pub(crate) struct Recorder<'a> {
     ctx: &'a ConnCtx,
     dir: Direction,
     last_progress: Option<Instant>,
+    /// The request side's first bytes, kept until its first line is complete.
+    first_line: Option<Vec<u8>>,
 }
 
 impl Recorder<'_> {
     pub(crate) fn record(&mut self, data: &[u8]) {
         let bytes = self.ctx.core.store.append(self.ctx.id, self.dir, data);
+        if let Some(start) = &mut self.first_line {
+            start.extend_from_slice(&data[..data.len().min(FIRST_LINE_MAX - start.len())]);
+            if start.len() == FIRST_LINE_MAX || data.contains(&b'\n') {
+                if let Some(line) = request_line(start).map(str::to_string) {
+                    self.ctx.change(|r| {
+                        r.request_line.get_or_insert(line);
+                    });
+                }
+                self.first_line = None;
+            }
+        }
         let bus = &self.ctx.core.bus;
         if bus.has_subscribers()
             && self

@@ -16,12 +16,14 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// How long stopping waits for connection tasks to record their end.
 const STOP_GRACE: Duration = Duration::from_secs(5);
+/// Pending-connection queue: a burst of clients must not be refused (std and mio use 128).
+const BACKLOG: u32 = 1024;
 /// Buffer of the in-memory pipe a resend uses as its client.
 const RESEND_PIPE: usize = 64 * 1024;
 
@@ -357,11 +359,16 @@ async fn bind(config: &ListenerConfig) -> Result<(TcpListener, SocketAddr)> {
         addrs.next().ok_or_else(|| failed("no addresses".into()))?;
     }
     let addr = SocketAddr::new(config.bind, config.port);
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|error| Error::Bind { addr, error })?;
-    let local = listener
-        .local_addr()
-        .map_err(|error| Error::Bind { addr, error })?;
+    let failed = |error| Error::Bind { addr, error };
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(failed)?;
+    socket.set_reuseaddr(true).map_err(failed)?;
+    socket.bind(addr).map_err(failed)?;
+    let listener = socket.listen(BACKLOG).map_err(failed)?;
+    let local = listener.local_addr().map_err(failed)?;
     Ok((listener, local))
 }

@@ -44,6 +44,7 @@ pub(crate) async fn serve(
         bytes: [0, 0],
         truncated: [false, false],
         resend_of: origin.resend_of,
+        request_line: None,
     };
     let ctx = ConnCtx::open(core, config, cancel, record);
     match &ctx.config.mode {

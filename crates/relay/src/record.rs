@@ -124,6 +124,9 @@ pub struct ConnectionRecord {
     pub truncated: [bool; 2],
     /// The connection whose request this one resent.
     pub resend_of: Option<ConnId>,
+    /// The first request line when the client spoke HTTP (`GET / HTTP/1.1`); `None` for a raw
+    /// stream, or before the first line arrived.
+    pub request_line: Option<String>,
 }
 
 impl ConnectionRecord {

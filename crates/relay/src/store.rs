@@ -23,9 +23,9 @@ use std::time::Duration;
 pub const DEFAULT_CAPTURE_CAP: u64 = 4 << 30;
 
 /// The writer is woken early once this much is pending.
-const WAKE_AT: usize = 1 << 20;
+const WAKE_AT: usize = 256 << 10;
 /// Past this much pending, the appender writes itself: memory stays bounded if the disk lags.
-const WRITE_THROUGH_AT: usize = 32 << 20;
+const WRITE_THROUGH_AT: usize = 8 << 20;
 /// Idle flush period: captured bytes reach the file within this time.
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
 /// Largest payload of one record.
@@ -111,7 +111,8 @@ impl Shared {
         let end = base + buf.len() as u64;
         buf.clear();
         let mut st = self.state();
-        if st.spare.capacity() == 0 && buf.capacity() <= 2 * WAKE_AT {
+        // Keep one buffer of any size the steady state reaches, so it is not regrown each time.
+        if st.spare.capacity() == 0 && buf.capacity() <= 2 * WRITE_THROUGH_AT {
             st.spare = buf;
         }
         match written {
@@ -250,6 +251,11 @@ impl Store {
         let mut st = self.shared.state();
         let entry = st.entries.get_mut(&id)?;
         change(&mut entry.record);
+        if entry.record.state.is_finished() {
+            // A finished connection's index no longer grows: give back the spare capacity,
+            // which for 100,000 short connections is most of their index memory.
+            entry.chunks.iter_mut().for_each(Vec::shrink_to_fit);
+        }
         Some(entry.record.clone())
     }
 
@@ -476,6 +482,7 @@ mod tests {
             bytes: [0, 0],
             truncated: [false, false],
             resend_of: None,
+            request_line: None,
         }
     }
 

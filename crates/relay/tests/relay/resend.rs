@@ -1,0 +1,56 @@
+//! Resend: a captured or edited request goes out again as a new, linked connection.
+
+use crate::support::*;
+use tcpmon_relay::{ConnId, ConnectionState, Direction};
+use tokio::net::TcpStream;
+
+#[tokio::test]
+async fn resend_goes_to_the_target_and_is_captured_as_a_linked_connection() {
+    let (server, _nginx, _dir) = nginx(&[("hello.txt", b"hello from nginx")]).await;
+    let engine = engine();
+    let relay = forward(&engine, server).await;
+    let request = b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let client = within(TcpStream::connect(relay)).await.unwrap();
+    let first = exchange(client, request, 1).await;
+    assert!(first.ends_with(b"hello from nginx"));
+    finished(&engine, ConnId(1)).await;
+
+    let captured = engine
+        .store()
+        .read(ConnId(1), Direction::ClientToServer, 0, usize::MAX)
+        .unwrap();
+    let edited = String::from_utf8(captured)
+        .unwrap()
+        .replace("/hello.txt", "/missing.txt");
+    let resent = within(engine.resend(ConnId(1), edited.into_bytes()))
+        .await
+        .unwrap();
+    let record = finished(&engine, resent).await;
+    assert_eq!(record.state, ConnectionState::Done);
+    assert_eq!(record.resend_of, Some(ConnId(1)));
+    assert_eq!(record.client, "resend");
+    assert_eq!(
+        record.request_line.as_deref(),
+        Some("GET /missing.txt HTTP/1.1")
+    );
+    let response = engine
+        .store()
+        .read(resent, Direction::ServerToClient, 0, usize::MAX)
+        .unwrap();
+    assert!(
+        response.starts_with(b"HTTP/1.1 404"),
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
+}
+
+#[tokio::test]
+async fn resend_of_an_unknown_connection_is_an_error() {
+    let engine = engine();
+    assert!(
+        engine
+            .resend(ConnId(42), b"GET / HTTP/1.1\r\n\r\n".to_vec())
+            .await
+            .is_err()
+    );
+}
