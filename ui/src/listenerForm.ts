@@ -1,0 +1,92 @@
+/**
+ * The listener form: what the Admin tab holds, and the ListenerForm Rust parses (docs/ipc.md).
+ * Rust does all validation; this only translates between the two and names listeners.
+ */
+import { hostPort, listenerPort } from "./format";
+import type { ListenerForm, ListenerInfo } from "./types";
+
+/** The Admin tab's fields, including the checkboxes that ListenerForm folds into strings. */
+export type AdminValues = {
+  port: string;
+  bind: string;
+  proxy: boolean;
+  target_host: string;
+  target_port: string;
+  upstream: boolean;
+  upstream_host: string;
+  upstream_port: string;
+  slow: boolean;
+  slow_bytes: string;
+  slow_delay_ms: string;
+};
+
+/** Apache TCPMon's defaults (target 127.0.0.1:8888), bound to loopback unless the user says so. */
+export const DEFAULT_ADMIN: AdminValues = {
+  port: "",
+  bind: "127.0.0.1",
+  proxy: false,
+  target_host: "127.0.0.1",
+  target_port: "8888",
+  upstream: false,
+  upstream_host: "",
+  upstream_port: "8080",
+  slow: false,
+  slow_bytes: "",
+  slow_delay_ms: "",
+};
+
+export function formFromAdmin(v: AdminValues): ListenerForm {
+  return {
+    port: v.port.trim(),
+    bind: v.bind.trim(),
+    proxy: v.proxy,
+    target_host: v.target_host.trim(),
+    target_port: v.target_port.trim(),
+    upstream_proxy: v.upstream ? hostPort(v.upstream_host.trim(), v.upstream_port.trim()) : "",
+    slow_bytes: v.slow ? v.slow_bytes.trim() : "",
+    slow_delay_ms: v.slow ? v.slow_delay_ms.trim() : "",
+  };
+}
+
+/** A running listener as a form, with the port it really got, so it can be opened again as it was. */
+export function formFromListener(info: ListenerInfo): ListenerForm {
+  const { config } = info;
+  const target = config.mode.kind === "forward" ? config.mode.target : null;
+  return {
+    port: String(listenerPort(info)),
+    bind: config.bind,
+    proxy: target === null,
+    target_host: target?.host ?? "",
+    target_port: target === null ? "" : String(target.port),
+    upstream_proxy: config.upstream_proxy
+      ? hostPort(config.upstream_proxy.host, config.upstream_proxy.port)
+      : "",
+    slow_bytes: config.slow_link ? String(config.slow_link.bytes_per_pause) : "",
+    slow_delay_ms: config.slow_link ? String(config.slow_link.delay_ms) : "",
+  };
+}
+
+/** One line naming a listener form: "Port 8081 → example.org:80", "Port 3128 (HTTP proxy)". */
+export function describeForm(form: ListenerForm): string {
+  const where = form.proxy ? "(HTTP proxy)" : `→ ${hostPort(form.target_host, form.target_port)}`;
+  const bind = isLoopback(form.bind) ? "" : ` on ${form.bind}`;
+  return `Port ${form.port || "any"}${bind} ${where}`;
+}
+
+/**
+ * Whether only this machine can reach a listener bound to `bind`. Anything else relays (and
+ * shows) traffic for the whole network, which the Admin tab warns about.
+ */
+export function isLoopback(bind: string): boolean {
+  const host = bind
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1");
+  return (
+    host === "" ||
+    host === "localhost" ||
+    host === "::1" ||
+    /^(0{1,4}:){7}0{0,3}1$/.test(host) ||
+    /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}

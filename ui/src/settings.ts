@@ -1,0 +1,129 @@
+/**
+ * The UI's own preferences, persisted by Rust as opaque JSON (save_settings / startup().settings).
+ * What comes back may be from an older or newer build, or hand-edited, so it is read field by
+ * field with defaults rather than trusted.
+ */
+import { DEFAULT_ADMIN, type AdminValues } from "./listenerForm";
+import { debounce } from "./timing";
+import { VIEW_KINDS, type ListenerForm, type SaveFormat, type ViewKind } from "./types";
+
+const SAVE_DELAY_MS = 500;
+
+export type Layout = "side" | "stacked";
+
+export type Settings = {
+  version: 1;
+  /** The Admin form as last typed. */
+  admin: AdminValues;
+  /** Request and response panes side by side or one above the other. */
+  layout: Layout;
+  views: { request: ViewKind; response: ViewKind };
+  save_format: SaveFormat;
+  /** The listeners open when settings were last saved, offered again at the next start. */
+  open_listeners: ListenerForm[];
+};
+
+export const DEFAULT_SETTINGS: Settings = {
+  version: 1,
+  admin: DEFAULT_ADMIN,
+  layout: "side",
+  views: { request: "auto", response: "auto" },
+  save_format: "session",
+  open_listeners: [],
+};
+
+type Loose = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Loose => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
+const bool = (v: unknown, fallback: boolean) => (typeof v === "boolean" ? v : fallback);
+const oneOf = <T extends string>(v: unknown, allowed: readonly T[], fallback: T): T =>
+  allowed.includes(v as T) ? (v as T) : fallback;
+
+/** Takes every field of `defaults` from `raw` when it has the same type. */
+function sameShape<T extends Record<string, string | boolean>>(raw: unknown, defaults: T): T {
+  const source = isObject(raw) ? raw : {};
+  const out: Record<string, string | boolean> = {};
+  for (const [key, fallback] of Object.entries(defaults)) {
+    out[key] = typeof fallback === "boolean" ? bool(source[key], fallback) : str(source[key], fallback);
+  }
+  return out as T;
+}
+
+const EMPTY_FORM: ListenerForm = {
+  port: "",
+  bind: "",
+  proxy: false,
+  target_host: "",
+  target_port: "",
+  upstream_proxy: "",
+  slow_bytes: "",
+  slow_delay_ms: "",
+};
+
+export function parseSettings(raw: unknown): Settings {
+  const s = isObject(raw) ? raw : {};
+  const views = isObject(s.views) ? s.views : {};
+  return {
+    version: 1,
+    admin: sameShape(s.admin, DEFAULT_ADMIN),
+    layout: oneOf(s.layout, ["side", "stacked"], DEFAULT_SETTINGS.layout),
+    views: {
+      request: oneOf(views.request, VIEW_KINDS, DEFAULT_SETTINGS.views.request),
+      response: oneOf(views.response, VIEW_KINDS, DEFAULT_SETTINGS.views.response),
+    },
+    save_format: oneOf(s.save_format, ["session", "text"], DEFAULT_SETTINGS.save_format),
+    open_listeners: Array.isArray(s.open_listeners)
+      ? s.open_listeners
+          .filter(isObject)
+          .map((f) => sameShape(f, EMPTY_FORM))
+          .filter((f) => f.port !== "")
+      : [],
+  };
+}
+
+/** Holds the settings, tells views when they change, and saves them at most twice a second. */
+export class SettingsKeeper {
+  private settings: Settings;
+  private saved: string;
+  private readonly listeners = new Set<(s: Settings) => void>();
+  private readonly saveSoon: ReturnType<typeof debounce>;
+
+  constructor(
+    initial: Settings,
+    save: (settings: Settings) => Promise<unknown>,
+    onError: (message: string) => void,
+  ) {
+    this.settings = initial;
+    this.saved = JSON.stringify(initial);
+    this.saveSoon = debounce(() => {
+      const json = JSON.stringify(this.settings);
+      if (json === this.saved) return;
+      this.saved = json;
+      save(this.settings).catch((e: { message?: string }) =>
+        onError(`Could not save settings: ${e.message ?? e}`),
+      );
+    }, SAVE_DELAY_MS);
+  }
+
+  get current(): Settings {
+    return this.settings;
+  }
+
+  update(patch: Partial<Settings>): void {
+    this.settings = { ...this.settings, ...patch };
+    for (const listener of this.listeners) listener(this.settings);
+    this.saveSoon();
+  }
+
+  /** Calls `listener` on every change until the returned function is called. */
+  onChange(listener: (s: Settings) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Writes a pending change now (the window is closing). */
+  flush(): void {
+    this.saveSoon.flush();
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The engine's state as the window knows it, kept in step with Rust by events.
+ *
+ * `reduce` applies one event: no I/O, no DOM, deterministic, so it is tested in Node. It updates
+ * the state in place and notes what changed, because copying 100,000 rows per event would make
+ * every event O(n). `Store` adds the protocol from docs/ipc.md: subscribe, load the snapshot,
+ * drop buffered events it already covers, reload on `lagged`, and hand the views one batch of
+ * changes per animation frame.
+ */
+import type { ConnectionRecord, EngineEvent, EventBatch, ListenerInfo, Snapshot } from "./types";
+
+export type EngineState = {
+  /** The last event applied (or the snapshot's seq). */
+  seq: number;
+  listeners: Map<number, ListenerInfo>;
+  records: Map<number, ConnectionRecord>;
+  /** Per listener, its connection ids in arrival order: the rows of its table. */
+  rows: Map<number, number[]>;
+  /** Bytes relayed by all known connections, [client -> server, server -> client]. */
+  bytes: [number, number];
+};
+
+/** What changed since the views last looked. */
+export type Changes = {
+  /** A snapshot replaced everything: views re-read it all. */
+  resync: boolean;
+  /** Listeners added or changed. */
+  listeners: Set<number>;
+  removedListeners: Set<number>;
+  /** Listeners whose row list gained or lost rows. */
+  rowLists: Set<number>;
+  /** Connections opened or changed (not removed ones). */
+  records: Set<number>;
+};
+
+const NO_ROWS: readonly number[] = [];
+const RETRY_MS = 2000;
+
+export function emptyChanges(): Changes {
+  return {
+    resync: false,
+    listeners: new Set(),
+    removedListeners: new Set(),
+    rowLists: new Set(),
+    records: new Set(),
+  };
+}
+
+export function stateFromSnapshot(snapshot: Snapshot): EngineState {
+  const state: EngineState = {
+    seq: snapshot.seq,
+    listeners: new Map(snapshot.listeners.map((l) => [l.id, l])),
+    records: new Map(),
+    rows: new Map(),
+    bytes: [0, 0],
+  };
+  const ignored = emptyChanges();
+  for (const record of snapshot.connections) putRecord(state, record, ignored);
+  return state;
+}
+
+export function rowsOf(state: EngineState, listener: number): readonly number[] {
+  return state.rows.get(listener) ?? NO_ROWS;
+}
+
+/** Applies one event to `state` in place and notes the change in `changes`. */
+export function reduce(state: EngineState, event: EngineEvent, changes: Changes): void {
+  switch (event.kind) {
+    case "listener_changed":
+      state.listeners.set(event.listener.id, event.listener);
+      changes.listeners.add(event.listener.id);
+      changes.removedListeners.delete(event.listener.id);
+      break;
+    case "listener_removed":
+      state.listeners.delete(event.id);
+      changes.removedListeners.add(event.id);
+      changes.listeners.delete(event.id);
+      break;
+    case "connection_opened":
+    case "connection_changed":
+      putRecord(state, event.record, changes);
+      break;
+    case "connection_progress": {
+      const record = state.records.get(event.id);
+      if (record) putRecord(state, { ...record, bytes: event.bytes }, changes);
+      break;
+    }
+    case "connections_removed":
+      removeRecords(state, event.ids, changes);
+      break;
+  }
+}
+
+/** Applies the events newer than `state.seq`, in order; older ones are already in the state. */
+export function applyEvents(state: EngineState, events: readonly EngineEvent[], changes: Changes): void {
+  for (const event of events) {
+    if (event.seq <= state.seq) continue;
+    reduce(state, event, changes);
+    state.seq = event.seq;
+  }
+}
+
+/** Adds or replaces a record; a new one is appended to its listener's rows. O(1). */
+function putRecord(state: EngineState, record: ConnectionRecord, changes: Changes): void {
+  const previous = state.records.get(record.id);
+  if (previous) {
+    state.bytes[0] -= previous.bytes[0];
+    state.bytes[1] -= previous.bytes[1];
+  } else {
+    let rows = state.rows.get(record.listener);
+    if (!rows) state.rows.set(record.listener, (rows = []));
+    rows.push(record.id);
+    changes.rowLists.add(record.listener);
+  }
+  state.bytes[0] += record.bytes[0];
+  state.bytes[1] += record.bytes[1];
+  state.records.set(record.id, record);
+  changes.records.add(record.id);
+}
+
+/** Removes records; each affected row list is filtered once, whatever the number of ids. */
+function removeRecords(state: EngineState, ids: readonly number[], changes: Changes): void {
+  const gone = new Set<number>();
+  const listeners = new Set<number>();
+  for (const id of ids) {
+    const record = state.records.get(id);
+    if (!record) continue;
+    state.records.delete(id);
+    state.bytes[0] -= record.bytes[0];
+    state.bytes[1] -= record.bytes[1];
+    gone.add(id);
+    listeners.add(record.listener);
+    changes.records.delete(id);
+  }
+  for (const listener of listeners) {
+    const kept = rowsOf(state, listener).filter((id) => !gone.has(id));
+    state.rows.set(listener, kept);
+    changes.rowLists.add(listener);
+  }
+}
+
+export type StoreSource = {
+  subscribe(handler: (batch: EventBatch) => void): Promise<unknown>;
+  /** Loads the snapshot after a `lagged` batch. */
+  snapshot(): Promise<Snapshot>;
+};
+
+/** Schedules one flush; requestAnimationFrame in the window, something immediate in tests. */
+export type Scheduler = (run: () => void) => void;
+
+export class Store {
+  state: EngineState = stateFromSnapshot({ seq: 0, listeners: [], connections: [] });
+  private pending = emptyChanges();
+  private flushScheduled = false;
+  /** Events that arrived while a snapshot was loading; null when none is. */
+  private buffer: EngineEvent[] | null = null;
+  private reloadAgain = false;
+  private readonly views: Array<(changes: Changes, state: EngineState) => void> = [];
+
+  constructor(
+    private readonly source: StoreSource,
+    private readonly schedule: Scheduler,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  /** Calls `view` once per frame with everything that changed since the last call. */
+  onChange(view: (changes: Changes, state: EngineState) => void): void {
+    this.views.push(view);
+  }
+
+  /**
+   * Subscribes first, then loads the first snapshot with `load` (the `startup` command), so no
+   * event can fall between the two; events the snapshot already covers are dropped.
+   */
+  async connect(load: () => Promise<Snapshot>): Promise<void> {
+    this.buffer = [];
+    await this.source.subscribe((batch) => this.receive(batch));
+    await this.loadSnapshot(load);
+  }
+
+  private receive(batch: EventBatch): void {
+    if (this.buffer) {
+      for (const event of batch.events) this.buffer.push(event);
+      this.reloadAgain ||= batch.lagged;
+      return;
+    }
+    if (batch.lagged) {
+      this.buffer = [...batch.events];
+      this.loadSnapshot(() => this.source.snapshot()).catch(() => {}); // reported and retried inside
+      return;
+    }
+    applyEvents(this.state, batch.events, this.pending);
+    this.scheduleFlush();
+  }
+
+  /** Replaces the state by a snapshot plus the newer buffered events; retries until it works. */
+  private async loadSnapshot(load: () => Promise<Snapshot>): Promise<void> {
+    try {
+      do {
+        this.reloadAgain = false;
+        this.state = stateFromSnapshot(await load());
+        load = () => this.source.snapshot();
+      } while (this.reloadAgain);
+    } catch (error) {
+      this.onError(`Could not load the connection list: ${(error as { message?: string }).message ?? error}`);
+      setTimeout(() => this.loadSnapshot(() => this.source.snapshot()).catch(() => {}), RETRY_MS);
+      throw error;
+    }
+    const buffered = this.buffer ?? [];
+    this.buffer = null;
+    this.pending = emptyChanges();
+    this.pending.resync = true;
+    applyEvents(this.state, buffered, this.pending);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.schedule(() => {
+      this.flushScheduled = false;
+      const changes = this.pending;
+      this.pending = emptyChanges();
+      for (const view of this.views) view(changes, this.state);
+    });
+  }
+}

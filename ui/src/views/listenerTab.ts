@@ -1,0 +1,194 @@
+/**
+ * A listener's tab ("Port N"): the Start/Stop bar with the settings that may change while it is
+ * stopped, over the shared connection view of its rows.
+ */
+import { el, setText } from "../dom";
+import { hostPort, listenerPort } from "../format";
+import { ipc } from "../ipc";
+import { formFromListener, isLoopback } from "../listenerForm";
+import type { SettingsKeeper } from "../settings";
+import { rowsOf, type Store } from "../store";
+import type { CommandError, ListenerForm, ListenerInfo } from "../types";
+import { ConnectionsView } from "./connectionsView";
+import { FieldErrors, errorSlot } from "./fieldErrors";
+import type { StatusLine } from "./statusLine";
+
+export type ListenerTabDeps = {
+  store: Store;
+  settings: SettingsKeeper;
+  status: StatusLine;
+  onClose: () => void;
+  /** The tab's title ("Port N") or state changed. */
+  onTitle: (title: string, tone: "running" | "stopped" | "error") => void;
+};
+
+export class ListenerTab {
+  readonly panel: HTMLElement;
+  readonly view: ConnectionsView;
+  private current: ListenerInfo;
+  /** The real port last seen: stays in the title while stopped, even for a port-0 listener. */
+  private port = 0;
+  title = "";
+  tone: "running" | "stopped" | "error" = "stopped";
+  /** The user typed in the stopped listener's fields: events must not overwrite them. */
+  private fieldsEdited = false;
+  private readonly startStop: HTMLButtonElement;
+  private readonly listenPort: HTMLInputElement;
+  private readonly targetHost: HTMLInputElement;
+  private readonly targetPort: HTMLInputElement;
+  private readonly targetFields: HTMLElement;
+  private readonly badges: HTMLElement;
+  private readonly errors: FieldErrors;
+  private readonly listenerError: HTMLElement;
+
+  constructor(
+    info: ListenerInfo,
+    private readonly deps: ListenerTabDeps,
+  ) {
+    this.current = info;
+    const field = (testid: string, label: string, size: number) => {
+      const input = el("input", {
+        type: "text",
+        "data-testid": testid,
+        size,
+        spellcheck: "false",
+        autocomplete: "off",
+      });
+      input.addEventListener("input", () => (this.fieldsEdited = true));
+      return { input, label: el("label", { class: "inline-field" }, el("span", {}, label), input) };
+    };
+    const port = field("tab-listen-port", "Listen Port", 6);
+    const host = field("tab-target-host", "Target Host", 22);
+    const tport = field("tab-target-port", "Target Port", 6);
+    [this.listenPort, this.targetHost, this.targetPort] = [port.input, host.input, tport.input];
+    this.startStop = el("button", { type: "button", class: "start-stop", "data-testid": "start-stop" });
+    this.startStop.addEventListener("click", () => void this.toggle());
+    const slots = {
+      listen_port: errorSlot("listen_port"),
+      target_host: errorSlot("target_host"),
+      target_port: errorSlot("target_port"),
+    };
+    const general = el("span", {
+      class: "field-error",
+      "data-testid": "listener-action-error",
+      role: "alert",
+      hidden: true,
+    });
+    this.errors = new FieldErrors(slots, general);
+    this.targetFields = el(
+      "span",
+      { class: "group" },
+      host.label,
+      slots.target_host,
+      tport.label,
+      slots.target_port,
+    );
+    this.badges = el("span", { class: "badges" });
+    this.listenerError = el("span", {
+      class: "field-error",
+      "data-testid": "listener-error",
+      role: "alert",
+      hidden: true,
+    });
+
+    this.view = new ConnectionsView({
+      session: null,
+      rows: {
+        ids: () => rowsOf(deps.store.state, info.id),
+        record: (id) => deps.store.state.records.get(id),
+      },
+      settings: deps.settings,
+      status: deps.status,
+      live: true,
+      onClose: deps.onClose,
+    });
+    this.panel = el(
+      "section",
+      { "data-testid": "listener-panel", "data-listener-id": info.id },
+      el(
+        "div",
+        { class: "toolbar listener-bar" },
+        this.startStop,
+        el("span", { class: "group" }, port.label, slots.listen_port),
+        this.targetFields,
+        this.badges,
+        general,
+        this.listenerError,
+      ),
+      this.view.root,
+    );
+    this.setInfo(info);
+  }
+
+  get info(): ListenerInfo {
+    return this.current;
+  }
+
+  setInfo(info: ListenerInfo): void {
+    this.current = info;
+    if (info.local_addr !== null || info.config.port !== 0) this.port = listenerPort(info);
+    const { running, config } = info;
+    setText(this.startStop, running ? "Stop" : "Start");
+    this.startStop.classList.toggle("running", running);
+    for (const input of [this.listenPort, this.targetHost, this.targetPort]) input.readOnly = running;
+    if (running || !this.fieldsEdited) {
+      this.fieldsEdited = false;
+      const target = config.mode.kind === "forward" ? config.mode.target : null;
+      this.listenPort.value = String(this.port);
+      this.targetHost.value = target?.host ?? "";
+      this.targetPort.value = target ? String(target.port) : "";
+    }
+    this.targetFields.hidden = config.mode.kind !== "forward";
+    this.drawBadges();
+    this.listenerError.hidden = info.error === null;
+    setText(this.listenerError, info.error ?? "");
+    this.title = `Port ${this.port}`;
+    this.tone = info.error !== null ? "error" : running ? "running" : "stopped";
+    this.deps.onTitle(this.title, this.tone);
+  }
+
+  private drawBadges(): void {
+    const { config } = this.current;
+    const badges = [config.mode.kind === "forward" ? "Listener" : "Proxy"];
+    if (config.upstream_proxy)
+      badges.push(`via ${hostPort(config.upstream_proxy.host, config.upstream_proxy.port)}`);
+    if (config.slow_link)
+      badges.push(`slow: ${config.slow_link.bytes_per_pause} B / ${config.slow_link.delay_ms} ms`);
+    this.badges.replaceChildren(
+      ...badges.map((text) => el("span", { class: "badge" }, text)),
+      ...(isLoopback(config.bind) ? [] : [el("span", { class: "badge warn" }, `open on ${config.bind}`)]),
+    );
+  }
+
+  /** Stop; or Start, applying edited fields with update_listener when there are any. */
+  private async toggle(): Promise<void> {
+    this.startStop.disabled = true;
+    try {
+      let info: ListenerInfo;
+      if (this.current.running) {
+        info = await ipc.stopListener(this.current.id);
+      } else {
+        const current = formFromListener(this.current);
+        const wanted: ListenerForm = {
+          ...current,
+          port: this.listenPort.value.trim(),
+          target_host: current.proxy ? "" : this.targetHost.value.trim(),
+          target_port: current.proxy ? "" : this.targetPort.value.trim(),
+        };
+        const changed = (["port", "target_host", "target_port"] as const).some(
+          (k) => wanted[k] !== current[k],
+        );
+        info = changed
+          ? await ipc.updateListener(this.current.id, wanted)
+          : await ipc.startListener(this.current.id);
+        this.fieldsEdited = false;
+      }
+      this.errors.clear();
+      this.setInfo(info);
+    } catch (error) {
+      this.errors.show(error as CommandError);
+    } finally {
+      this.startStop.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  DEFAULT_ADMIN,
+  describeForm,
+  formFromAdmin,
+  formFromListener,
+  isLoopback,
+} from "../src/listenerForm";
+import { listener } from "./fixtures";
+
+test("unticked options send no upstream proxy and no slow link", () => {
+  const form = formFromAdmin({
+    ...DEFAULT_ADMIN,
+    port: " 8081 ",
+    upstream_host: "proxy",
+    slow_bytes: "10",
+    slow_delay_ms: "5",
+  });
+  assert.equal(form.port, "8081");
+  assert.equal(form.upstream_proxy, "");
+  assert.equal(form.slow_bytes, "");
+  assert.equal(form.slow_delay_ms, "");
+});
+
+test("ticked options fold into the form, an IPv6 proxy host in brackets", () => {
+  const form = formFromAdmin({
+    ...DEFAULT_ADMIN,
+    upstream: true,
+    upstream_host: "fd00::3",
+    upstream_port: "3128",
+    slow: true,
+    slow_bytes: "64",
+    slow_delay_ms: "100",
+  });
+  assert.equal(form.upstream_proxy, "[fd00::3]:3128");
+  assert.equal(form.slow_bytes, "64");
+  assert.equal(form.slow_delay_ms, "100");
+});
+
+test("a target host is passed exactly as typed, IPv6 literal included", () => {
+  assert.equal(formFromAdmin({ ...DEFAULT_ADMIN, target_host: "2001:db8::7" }).target_host, "2001:db8::7");
+});
+
+test("a running listener becomes a form with the port it really got", () => {
+  const info = listener(1, { local_addr: "127.0.0.1:41001" });
+  info.config.port = 0;
+  info.config.slow_link = { bytes_per_pause: 64, delay_ms: 100 };
+  info.config.upstream_proxy = { host: "::1", port: 3128 };
+  assert.deepEqual(formFromListener(info), {
+    port: "41001",
+    bind: "127.0.0.1",
+    proxy: false,
+    target_host: "example.org",
+    target_port: "80",
+    upstream_proxy: "[::1]:3128",
+    slow_bytes: "64",
+    slow_delay_ms: "100",
+  });
+});
+
+test("loopback addresses are recognised, anything else is open to the network", () => {
+  for (const bind of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "0:0:0:0:0:0:0:1"]) {
+    assert.ok(isLoopback(bind), bind);
+  }
+  for (const bind of ["0.0.0.0", "::", "192.168.1.4", "example.org", "128.0.0.1"]) {
+    assert.ok(!isLoopback(bind), bind);
+  }
+});
+
+test("a listener form reads as one line", () => {
+  const form = formFromListener(listener(1));
+  assert.equal(describeForm(form), "Port 8081 → example.org:80");
+  assert.equal(describeForm({ ...form, proxy: true, bind: "0.0.0.0" }), "Port 8081 on 0.0.0.0 (HTTP proxy)");
+});

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DEFAULT_SETTINGS, parseSettings, SettingsKeeper } from "../src/settings";
+
+test("missing or foreign settings give the defaults", () => {
+  assert.deepEqual(parseSettings(null), DEFAULT_SETTINGS);
+  assert.deepEqual(parseSettings("nonsense"), DEFAULT_SETTINGS);
+  assert.deepEqual(parseSettings([1, 2]), DEFAULT_SETTINGS);
+});
+
+test("valid fields are kept and wrong-typed ones fall back one by one", () => {
+  const s = parseSettings({
+    layout: "stacked",
+    views: { request: "hex", response: "bogus" },
+    save_format: "text",
+    admin: { port: "8081", proxy: "yes", target_host: "::1" },
+    open_listeners: [{ port: "8081", bind: "127.0.0.1", proxy: false }, { port: "" }, "junk"],
+  });
+  assert.equal(s.layout, "stacked");
+  assert.deepEqual(s.views, { request: "hex", response: "auto" });
+  assert.equal(s.save_format, "text");
+  assert.equal(s.admin.port, "8081");
+  assert.equal(s.admin.proxy, false);
+  assert.equal(s.admin.target_host, "::1");
+  assert.equal(s.admin.bind, "127.0.0.1");
+  assert.equal(s.open_listeners.length, 1);
+  assert.equal(s.open_listeners[0]!.target_host, "");
+});
+
+test("settings are saved once after a burst of changes, and not when nothing changed", (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const saved: unknown[] = [];
+  const keeper = new SettingsKeeper(
+    DEFAULT_SETTINGS,
+    async (s) => saved.push(s),
+    () => {},
+  );
+  keeper.update({ layout: "stacked" });
+  keeper.update({ save_format: "text" });
+  t.mock.timers.tick(1000);
+  assert.equal(saved.length, 1);
+  assert.deepEqual(saved[0], { ...DEFAULT_SETTINGS, layout: "stacked", save_format: "text" });
+  keeper.update({ layout: "stacked" });
+  t.mock.timers.tick(1000);
+  assert.equal(saved.length, 1);
+});
+
+test("views hear about every change at once", () => {
+  const keeper = new SettingsKeeper(
+    DEFAULT_SETTINGS,
+    async () => {},
+    () => {},
+  );
+  const layouts: string[] = [];
+  keeper.onChange((s) => layouts.push(s.layout));
+  keeper.update({ layout: "stacked" });
+  assert.deepEqual(layouts, ["stacked"]);
+});
+
+test("a closed view stops hearing about changes", () => {
+  const keeper = new SettingsKeeper(
+    DEFAULT_SETTINGS,
+    async () => {},
+    () => {},
+  );
+  let heard = 0;
+  const stop = keeper.onChange(() => (heard += 1));
+  stop();
+  keeper.update({ layout: "stacked" });
+  assert.equal(heard, 0);
+});

@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { applyEvents, emptyChanges, reduce, rowsOf, stateFromSnapshot, Store } from "../src/store";
+import type { EventBatch, Snapshot } from "../src/types";
+import { listener, opened, record } from "./fixtures";
+
+const empty = (seq = 0): Snapshot => ({ seq, listeners: [], connections: [] });
+
+describe("reduce", () => {
+  test("opened connections append to their listener's rows in arrival order", () => {
+    const state = stateFromSnapshot(empty());
+    const changes = emptyChanges();
+    applyEvents(
+      state,
+      [opened(1, record(5)), opened(2, record(7, { listener: 2 })), opened(3, record(6))],
+      changes,
+    );
+    assert.deepEqual(rowsOf(state, 1), [5, 6]);
+    assert.deepEqual(rowsOf(state, 2), [7]);
+    assert.deepEqual([...changes.rowLists].sort(), [1, 2]);
+    assert.equal(state.seq, 3);
+  });
+
+  test("progress updates a record's bytes and the totals without adding a row", () => {
+    const state = stateFromSnapshot({ ...empty(), connections: [record(1, { bytes: [10, 20] })] });
+    const changes = emptyChanges();
+    reduce(state, { seq: 1, kind: "connection_progress", id: 1, bytes: [15, 120] }, changes);
+    assert.deepEqual(state.records.get(1)?.bytes, [15, 120]);
+    assert.deepEqual(state.bytes, [15, 120]);
+    assert.deepEqual(rowsOf(state, 1), [1]);
+    assert.equal(changes.rowLists.size, 0);
+    assert.ok(changes.records.has(1));
+  });
+
+  test("progress for an unknown connection is ignored", () => {
+    const state = stateFromSnapshot(empty());
+    reduce(state, { seq: 1, kind: "connection_progress", id: 9, bytes: [1, 1] }, emptyChanges());
+    assert.equal(state.records.size, 0);
+    assert.deepEqual(state.bytes, [0, 0]);
+  });
+
+  test("a changed record replaces the old one and its bytes count once", () => {
+    const state = stateFromSnapshot({ ...empty(), connections: [record(1, { bytes: [10, 0] })] });
+    reduce(
+      state,
+      { seq: 1, kind: "connection_changed", record: record(1, { bytes: [10, 50], state: { kind: "done" } }) },
+      emptyChanges(),
+    );
+    assert.equal(state.records.get(1)?.state.kind, "done");
+    assert.deepEqual(state.bytes, [10, 50]);
+    assert.deepEqual(rowsOf(state, 1), [1]);
+  });
+
+  test("removed connections leave their rows, their listener's list and the totals", () => {
+    const state = stateFromSnapshot({
+      ...empty(),
+      connections: [record(1, { bytes: [1, 1] }), record(2, { bytes: [2, 2] }), record(3, { bytes: [4, 4] })],
+    });
+    const changes = emptyChanges();
+    reduce(state, { seq: 1, kind: "connections_removed", ids: [1, 3, 99] }, changes);
+    assert.deepEqual(rowsOf(state, 1), [2]);
+    assert.deepEqual([...state.records.keys()], [2]);
+    assert.deepEqual(state.bytes, [2, 2]);
+    assert.ok(changes.rowLists.has(1));
+  });
+
+  test("a removed listener keeps its connections until they are removed", () => {
+    const state = stateFromSnapshot({ seq: 0, listeners: [listener(1)], connections: [record(1)] });
+    const changes = emptyChanges();
+    reduce(state, { seq: 1, kind: "listener_removed", id: 1 }, changes);
+    assert.equal(state.listeners.size, 0);
+    assert.deepEqual(rowsOf(state, 1), [1]);
+    assert.ok(changes.removedListeners.has(1));
+  });
+
+  test("events at or below the state's seq are already in it and are skipped", () => {
+    const state = stateFromSnapshot(empty(10));
+    applyEvents(state, [opened(9, record(1)), opened(10, record(2)), opened(11, record(3))], emptyChanges());
+    assert.deepEqual(rowsOf(state, 1), [3]);
+    assert.equal(state.seq, 11);
+  });
+});
+
+/** A fake shell: hands out snapshots on request and lets the test push batches. */
+function fakeSource(snapshots: Snapshot[]) {
+  let handler: (batch: EventBatch) => void = () => {};
+  let loads = 0;
+  return {
+    subscribe: async (h: (batch: EventBatch) => void) => {
+      handler = h;
+    },
+    snapshot: async () => snapshots[Math.min(loads++, snapshots.length - 1)]!,
+    push: (batch: EventBatch) => handler(batch),
+    get loads() {
+      return loads;
+    },
+  };
+}
+
+describe("Store", () => {
+  test("events buffered while the snapshot loads are dropped up to its seq, newer ones applied", async () => {
+    const source = fakeSource([]);
+    const store = new Store(
+      source,
+      (run) => run(),
+      () => {},
+    );
+    let release!: (s: Snapshot) => void;
+    const connecting = store.connect(() => new Promise((resolve) => (release = resolve)));
+    await Promise.resolve();
+    source.push({
+      events: [opened(4, record(1)), opened(5, record(2)), opened(6, record(3))],
+      lagged: false,
+    });
+    release({ seq: 5, listeners: [], connections: [record(1), record(2)] });
+    await connecting;
+    assert.deepEqual(rowsOf(store.state, 1), [1, 2, 3]);
+    assert.equal(store.state.seq, 6);
+  });
+
+  test("a lagged batch reloads the snapshot instead of applying a gap", async () => {
+    const source = fakeSource([{ seq: 20, listeners: [], connections: [record(1), record(8)] }]);
+    const store = new Store(
+      source,
+      (run) => run(),
+      () => {},
+    );
+    await store.connect(async () => empty(0));
+    source.push({ events: [opened(19, record(7)), opened(21, record(9))], lagged: true });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(source.loads, 1);
+    assert.deepEqual(rowsOf(store.state, 1), [1, 8, 9]);
+  });
+
+  test("views get one merged set of changes per scheduled frame", async () => {
+    const source = fakeSource([]);
+    const frames: Array<() => void> = [];
+    const store = new Store(
+      source,
+      (run) => frames.push(run),
+      () => {},
+    );
+    await store.connect(async () => empty(0));
+    frames.splice(0).forEach((run) => run());
+    const seen: number[][] = [];
+    store.onChange((changes) => seen.push([...changes.records]));
+    source.push({ events: [opened(1, record(1))], lagged: false });
+    source.push({ events: [opened(2, record(2))], lagged: false });
+    assert.equal(frames.length, 1);
+    frames[0]!();
+    assert.deepEqual(seen, [[1, 2]]);
+  });
+
+  test("a failed snapshot load is reported in words and retried", async (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    const source = fakeSource([{ seq: 3, listeners: [], connections: [record(4)] }]);
+    const errors: string[] = [];
+    const store = new Store(
+      source,
+      (run) => run(),
+      (m) => errors.push(m),
+    );
+    await assert.rejects(store.connect(() => Promise.reject({ kind: "io", message: "shell not ready" })));
+    assert.match(errors[0]!, /shell not ready/);
+    t.mock.timers.tick(5000);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(source.loads, 1);
+    assert.deepEqual(rowsOf(store.state, 1), [4]);
+  });
+});
