@@ -6,6 +6,10 @@
 //!
 //! - [`http1`]: HTTP/1.x message heads and body framing, fed incrementally at any byte boundary.
 //! - [`export`]: file formats other tools read (Apache TCPMon 1.0 text).
+//! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
+//! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 
+pub mod edit;
 pub mod export;
 pub mod http1;
+pub mod view;
