@@ -3,13 +3,13 @@
 
 mod args;
 mod report;
-mod save;
 
 use anyhow::{Context, Result};
 use args::Args;
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
+use tcpmon_relay::export::{self, Format};
 use tcpmon_relay::{Engine, EngineOptions};
 
 #[tokio::main]
@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
 async fn run(args: Args) -> Result<()> {
     let config = args.listener_config()?;
     if let Some(path) = &args.save {
-        save::check_writable(path)?;
+        export::check_writable(path)?;
     }
     let engine =
         Engine::new(EngineOptions::default()).context("cannot create the capture store")?;
@@ -49,7 +49,7 @@ async fn run(args: Args) -> Result<()> {
 
     if let Some(path) = &args.save {
         let ids: Vec<_> = engine.store().records().iter().map(|r| r.id).collect();
-        save::save(engine.store(), &ids, path)?;
+        export::save(engine.store(), &ids, path, Format::from_path(path))?;
         eprintln!("saved {} connections to {}", ids.len(), path.display());
     }
     Ok(())

@@ -5,7 +5,7 @@
 //! byte for byte, while every byte is recorded in a [`Store`] backed by a log file on disk. Subscribers
 //! follow what happens through numbered metadata [`Event`]s and pull bytes from the store.
 //! Captured connections can be resent ([`Engine::resend`]), saved to and opened from session
-//! files ([`session`]).
+//! files ([`session`]) or exported as Apache TCPMon text ([`export`]).
 //!
 //! Layout: `config` (what a listener does), `record` (what is known of a connection), `event`
 //! (what subscribers hear), `store` + `log_format` (the capture), `listener` (accept and
@@ -19,6 +19,7 @@ mod dial;
 mod engine;
 mod error;
 mod event;
+pub mod export;
 mod forward;
 mod http_proxy;
 mod listener;

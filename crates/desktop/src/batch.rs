@@ -1,0 +1,209 @@
+//! Engine events for a window: gathered and coalesced, then handed over a few times a second,
+//! however heavy the traffic. A connection that changed ten times in a batch arrives once, in
+//! its latest state.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use std::time::Duration;
+use tcpmon_relay::{ConnId, Event, EventKind, Missed, Subscription};
+
+/// What the window receives.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Batch {
+    /// Events in order, coalesced per connection.
+    pub events: Vec<Event>,
+    /// Events were lost: the window must load a snapshot again.
+    pub lagged: bool,
+}
+
+/// Events being gathered; each connection's latest state replaces its earlier ones in place.
+#[derive(Default)]
+struct Gather {
+    batch: Batch,
+    /// Index in `batch.events` of each connection's event.
+    by_conn: HashMap<ConnId, usize>,
+}
+
+impl Gather {
+    fn add(&mut self, event: Event) {
+        let id = match &event.kind {
+            EventKind::ConnectionOpened { record } | EventKind::ConnectionChanged { record } => {
+                Some(record.id)
+            }
+            EventKind::ConnectionProgress { id, .. } => Some(*id),
+            _ => None,
+        };
+        let Some(id) = id else {
+            // Removals and listener changes order everything after them: start afresh.
+            self.by_conn.clear();
+            self.batch.events.push(event);
+            return;
+        };
+        let Some(&at) = self.by_conn.get(&id) else {
+            self.by_conn.insert(id, self.batch.events.len());
+            self.batch.events.push(event);
+            return;
+        };
+        let earlier = &mut self.batch.events[at];
+        earlier.seq = event.seq;
+        match (&mut earlier.kind, event.kind) {
+            (
+                EventKind::ConnectionOpened { record } | EventKind::ConnectionChanged { record },
+                EventKind::ConnectionProgress { bytes, .. },
+            ) => {
+                record.bytes = bytes;
+            }
+            (_, kind) => earlier.kind = kind,
+        }
+    }
+
+    fn take(&mut self) -> Batch {
+        self.by_conn.clear();
+        std::mem::take(&mut self.batch)
+    }
+}
+
+/// Receives events from `events` and calls `emit` with a batch at most once per `every`, until
+/// the engine is gone.
+pub async fn forward(mut events: Subscription, every: Duration, mut emit: impl FnMut(Batch)) {
+    let mut gather = Gather::default();
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            next = events.recv() => match next {
+                Ok(event) => gather.add(event),
+                Err(Missed::Lagged(_)) => gather.batch.lagged = true,
+                Err(Missed::Closed) => {
+                    let last = gather.take();
+                    if !last.events.is_empty() { emit(last); }
+                    return;
+                }
+            },
+            _ = tick.tick() => {
+                if !gather.batch.events.is_empty() || gather.batch.lagged {
+                    emit(gather.take());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tcpmon_relay::{ConnectionRecord, ConnectionState, ListenerId};
+
+    fn record(id: u64, state: ConnectionState) -> ConnectionRecord {
+        ConnectionRecord {
+            id: ConnId(id),
+            listener: ListenerId(1),
+            listen_port: 1,
+            client: "c".into(),
+            target: None,
+            accepted_at: 0,
+            connected_at: None,
+            closed_at: None,
+            state,
+            bytes: [0, 0],
+            truncated: [false, false],
+            resend_of: None,
+            request_line: None,
+        }
+    }
+
+    #[test]
+    fn a_connection_arrives_once_in_its_latest_state() {
+        let mut g = Gather::default();
+        g.add(Event {
+            seq: 1,
+            kind: EventKind::ConnectionOpened {
+                record: record(1, ConnectionState::Connecting),
+            },
+        });
+        g.add(Event {
+            seq: 2,
+            kind: EventKind::ConnectionOpened {
+                record: record(2, ConnectionState::Connecting),
+            },
+        });
+        g.add(Event {
+            seq: 3,
+            kind: EventKind::ConnectionProgress {
+                id: ConnId(1),
+                bytes: [5, 7],
+            },
+        });
+        g.add(Event {
+            seq: 4,
+            kind: EventKind::ConnectionChanged {
+                record: record(2, ConnectionState::Done),
+            },
+        });
+        let batch = g.take();
+        assert_eq!(batch.events.len(), 2);
+        assert_eq!(batch.events[0].seq, 3);
+        assert!(
+            matches!(&batch.events[0].kind, EventKind::ConnectionOpened { record } if record.bytes == [5, 7])
+        );
+        assert_eq!(batch.events[1].seq, 4);
+        assert!(
+            matches!(&batch.events[1].kind, EventKind::ConnectionChanged { record } if record.state == ConnectionState::Done)
+        );
+    }
+
+    #[test]
+    fn removals_keep_their_place_in_the_order() {
+        let mut g = Gather::default();
+        g.add(Event {
+            seq: 1,
+            kind: EventKind::ConnectionChanged {
+                record: record(1, ConnectionState::Active),
+            },
+        });
+        g.add(Event {
+            seq: 2,
+            kind: EventKind::ConnectionsRemoved {
+                ids: vec![ConnId(1)],
+            },
+        });
+        g.add(Event {
+            seq: 3,
+            kind: EventKind::ConnectionChanged {
+                record: record(1, ConnectionState::Done),
+            },
+        });
+        let seqs: Vec<u64> = g.take().events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [1, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_events_becomes_a_few_batches() {
+        let engine = tcpmon_relay::Engine::new(tcpmon_relay::EngineOptions {
+            capture_dir: None,
+            ..Default::default()
+        })
+        .unwrap();
+        let events = engine.subscribe();
+        let batches = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = batches.clone();
+        let forwarder = tokio::spawn(forward(events, Duration::from_millis(200), move |b| {
+            sink.lock().unwrap().push(b)
+        }));
+        for _ in 0..1000 {
+            engine.remove_connections(&[]); // no-op: sends nothing
+        }
+        let config = tcpmon_relay::ListenerConfig::http_proxy(0);
+        let info = engine.add_listener(config).await.unwrap();
+        for _ in 0..20 {
+            engine.stop_listener(info.id).await.unwrap();
+            engine.start_listener(info.id).await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        let batches = batches.lock().unwrap();
+        let events: usize = batches.iter().map(|b| b.events.len()).sum();
+        assert_eq!(events, 41, "every listener change arrives");
+        assert!(batches.len() <= 3, "{} batches", batches.len());
+        forwarder.abort();
+    }
+}

@@ -1,0 +1,18 @@
+//! What the TCPMon desktop app does, without Tauri, so it builds and tests in seconds and the
+//! Tauri shell stays a list of thin commands.
+//!
+//! - [`form`]: the admin form's text fields into a listener config, with per-field errors.
+//! - [`error`]: the one error type commands return, with a stable `kind` for the UI.
+//! - [`page`]: one page of a view of a connection's bytes.
+//! - [`batch`]: engine events gathered into a few batches a second.
+//! - [`settings`]: the UI's settings file.
+//! - [`launch`]: `tcpmon [LISTEN_PORT [TARGET_HOST TARGET_PORT]]`.
+//! - [`sessions`]: opened session files, by id.
+
+pub mod batch;
+pub mod error;
+pub mod form;
+pub mod launch;
+pub mod page;
+pub mod sessions;
+pub mod settings;

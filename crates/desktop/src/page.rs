@@ -1,0 +1,241 @@
+//! One page of a view of one direction of a connection: what the panes show. Raw and hex page
+//! through streams of any size; pretty views render whole messages up to a limit and fall back
+//! to raw, saying why, for anything they cannot render.
+
+use crate::error::CommandError;
+use serde::Serialize;
+use tcpmon_inspect::view::{self, ViewKind, hex, json, raw, xml};
+use tcpmon_relay::{ConnId, Direction, Store};
+
+/// Source bytes per raw page: small enough that a page renders at once, even one long line.
+pub const RAW_PAGE: usize = 256 << 10;
+/// Source bytes per hex page (each byte becomes almost five characters).
+pub const HEX_PAGE: usize = 64 << 10;
+/// Largest message the pretty views render.
+pub const PRETTY_LIMIT: u64 = 4 << 20;
+
+/// A rendered page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ViewPage {
+    /// The view used: what `auto` chose, or `raw` when a pretty view could not render.
+    pub view: ViewKind,
+    /// The text to show (as text, never as markup).
+    pub text: String,
+    /// Why the view differs from the one asked for, or what it made visible.
+    pub note: Option<String>,
+    /// First source byte of the page.
+    pub offset: u64,
+    /// Where the next page starts; `None` at the end of what is recorded so far.
+    pub next_offset: Option<u64>,
+    /// Bytes recorded so far in this direction.
+    pub total: u64,
+    /// Whether recording stopped at the capture cap.
+    pub truncated: bool,
+}
+
+/// Renders the page of `kind` starting at `offset`.
+pub fn read_view(
+    store: &Store,
+    id: ConnId,
+    dir: Direction,
+    kind: ViewKind,
+    offset: u64,
+) -> Result<ViewPage, CommandError> {
+    let total = store.recorded_len(id, dir)?;
+    let truncated = store.record(id).is_some_and(|r| r.truncated[dir.index()]);
+    let page = Pager {
+        offset,
+        total,
+        truncated,
+    };
+    let kind = match kind {
+        ViewKind::Auto => {
+            let start = store.read(id, dir, 0, HEX_PAGE)?;
+            view::detect(&start[view::head_len(&start)..])
+        }
+        kind => kind,
+    };
+    match kind {
+        ViewKind::Hex => {
+            let bytes = store.read(id, dir, offset, HEX_PAGE)?;
+            Ok(page.of(
+                ViewKind::Hex,
+                hex::render(&bytes, offset),
+                None,
+                bytes.len(),
+            ))
+        }
+        ViewKind::Xml | ViewKind::Json if offset == 0 => {
+            if total > PRETTY_LIMIT {
+                let reason = format!("{} MiB is too large to pretty-print", total >> 20);
+                return raw_page(store, id, dir, page, Some(reason));
+            }
+            let bytes = store.read(id, dir, 0, total as usize)?;
+            let (head, body) = bytes.split_at(view::head_len(&bytes));
+            let pretty = if kind == ViewKind::Xml {
+                xml::pretty(body)
+            } else {
+                json::pretty(body)
+            };
+            match pretty {
+                Ok(pretty) => {
+                    let (mut text, note) = raw::render(head);
+                    text.push_str(&pretty);
+                    Ok(page.of(kind, text, note, bytes.len()))
+                }
+                Err(reason) => raw_page(store, id, dir, page, Some(reason)),
+            }
+        }
+        _ => raw_page(store, id, dir, page, None),
+    }
+}
+
+/// Where a page lies in its stream.
+#[derive(Clone, Copy)]
+struct Pager {
+    offset: u64,
+    total: u64,
+    truncated: bool,
+}
+
+impl Pager {
+    fn of(self, view: ViewKind, text: String, note: Option<String>, len: usize) -> ViewPage {
+        let end = self.offset + len as u64;
+        let next_offset = (end < self.total).then_some(end);
+        ViewPage {
+            view,
+            text,
+            note,
+            offset: self.offset,
+            next_offset,
+            total: self.total,
+            truncated: self.truncated,
+        }
+    }
+}
+
+/// A raw page; `reason` says why a pretty view was not used.
+fn raw_page(
+    store: &Store,
+    id: ConnId,
+    dir: Direction,
+    page: Pager,
+    reason: Option<String>,
+) -> Result<ViewPage, CommandError> {
+    let mut bytes = store.read(id, dir, page.offset, RAW_PAGE)?;
+    if page.offset + (bytes.len() as u64) < page.total {
+        bytes.truncate(raw::char_boundary(&bytes));
+    }
+    let (text, utf8_note) = raw::render(&bytes);
+    let note = match (reason, utf8_note) {
+        (Some(r), Some(u)) => Some(format!("{r}: showing raw; {u}")),
+        (Some(r), None) => Some(format!("{r}: showing raw")),
+        (None, u) => u,
+    };
+    Ok(page.of(ViewKind::Raw, text, note, bytes.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tcpmon_relay::{Engine, EngineOptions, HostPort, ListenerConfig};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// Relays one request through a real engine to a server that answers `response`.
+    async fn captured(request: &[u8], response: Vec<u8>) -> (Engine, ConnId) {
+        let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let target = server.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = server.accept().await.unwrap();
+            let mut buf = [0; 1024];
+            let _ = s.read(&mut buf).await;
+            s.write_all(&response).await.unwrap();
+        });
+        let engine = Engine::new(EngineOptions {
+            capture_dir: None,
+            ..Default::default()
+        })
+        .unwrap();
+        let config = ListenerConfig::forward(0, HostPort::new("127.0.0.1", target.port()));
+        let relay = engine
+            .add_listener(config)
+            .await
+            .unwrap()
+            .local_addr
+            .unwrap();
+        let mut client = TcpStream::connect(relay).await.unwrap();
+        client.write_all(request).await.unwrap();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).await.unwrap();
+        drop(client);
+        let id = ConnId(1);
+        while !engine.store().record(id).unwrap().state.is_finished() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        (engine, id)
+    }
+
+    const S2C: Direction = Direction::ServerToClient;
+
+    #[tokio::test]
+    async fn auto_pretty_prints_a_soap_response_after_its_head() {
+        let body = r#"<?xml version="1.0"?><e:Envelope xmlns:e="urn:e"><e:Body><r>ok</r></e:Body></e:Envelope>"#;
+        let response = format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n{body}");
+        let (engine, id) = captured(b"POST / HTTP/1.1\r\n\r\n", response.into_bytes()).await;
+        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0).unwrap();
+        assert_eq!(page.view, ViewKind::Xml);
+        assert!(page.text.starts_with(
+            "HTTP/1.1 200 OK\nContent-Type: text/xml\n\n<?xml version=\"1.0\"?>\n<e:Envelope"
+        ));
+        assert!(
+            page.text.contains("\n  <e:Body>\n    <r>ok</r>\n"),
+            "{}",
+            page.text
+        );
+        assert_eq!(page.next_offset, None);
+    }
+
+    #[tokio::test]
+    async fn a_view_that_cannot_parse_falls_back_to_raw_and_says_why() {
+        let (engine, id) = captured(
+            b"GET / HTTP/1.1\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\n\r\n{\"broken\": ".to_vec(),
+        )
+        .await;
+        let page = read_view(engine.store(), id, S2C, ViewKind::Json, 0).unwrap();
+        assert_eq!(page.view, ViewKind::Raw);
+        assert!(
+            page.note.as_deref().unwrap_or("").starts_with("not JSON"),
+            "{:?}",
+            page.note
+        );
+        assert_eq!(page.text, "HTTP/1.1 200 OK\n\n{\"broken\": ");
+    }
+
+    #[tokio::test]
+    async fn big_streams_come_in_pages_that_never_split_a_character() {
+        let body = "é".repeat(RAW_PAGE); // two bytes each: two raw pages
+        let (engine, id) = captured(b"x", body.clone().into_bytes()).await;
+        let first = read_view(engine.store(), id, S2C, ViewKind::Raw, 0).unwrap();
+        let next = first.next_offset.expect("a second page");
+        let second = read_view(engine.store(), id, S2C, ViewKind::Raw, next).unwrap();
+        assert_eq!(second.next_offset, None);
+        assert_eq!(first.text + &second.text, body);
+        assert_eq!((first.note, second.note), (None, None));
+    }
+
+    #[tokio::test]
+    async fn binary_bodies_show_as_hex_in_auto() {
+        let (engine, id) = captured(b"x", vec![0u8, 1, 2, 0xff, 0x1f, 0x8b, 0, 0]).await;
+        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0).unwrap();
+        assert_eq!(page.view, ViewKind::Hex);
+        assert!(
+            page.text.starts_with("00000000  00 01 02 ff 1f 8b 00 00"),
+            "{}",
+            page.text
+        );
+        let missing = read_view(engine.store(), ConnId(99), S2C, ViewKind::Raw, 0).unwrap_err();
+        assert_eq!(missing.kind, "not_found");
+    }
+}
