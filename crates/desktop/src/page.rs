@@ -83,7 +83,14 @@ pub fn read_view(
                     text.push_str(&pretty);
                     Ok(page.of(kind, text, note, bytes.len()))
                 }
-                Err(reason) => raw_page(store, id, dir, page, Some(reason)),
+                // A guess that did not fit is no news; a view the user picked says why it failed.
+                Err(reason) => raw_page(
+                    store,
+                    id,
+                    dir,
+                    page,
+                    (asked != ViewKind::Auto).then_some(reason),
+                ),
             }
         }
         _ => raw_page(store, id, dir, page, None),

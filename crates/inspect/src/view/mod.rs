@@ -47,7 +47,12 @@ pub fn detect(body: &[u8]) -> ViewKind {
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .map_or(&[][..], |i| &sample[i..]);
+    let is_html = |prefix: &[u8]| {
+        start.len() >= prefix.len() && start[..prefix.len()].eq_ignore_ascii_case(prefix)
+    };
     match start.first() {
+        // HTML is rarely well-formed XML: show it as the text it is.
+        Some(b'<') if is_html(b"<!doctype html") || is_html(b"<html") => ViewKind::Raw,
         Some(b'<') => ViewKind::Xml,
         Some(b'{' | b'[') => ViewKind::Json,
         _ if looks_binary(sample) => ViewKind::Hex,
@@ -76,6 +81,7 @@ mod tests {
     #[test]
     fn auto_picks_by_content() {
         assert_eq!(detect(b"  <?xml version=\"1.0\"?><a/>"), ViewKind::Xml);
+        assert_eq!(detect(b"<!DOCTYPE HTML>\n<html>"), ViewKind::Raw);
         assert_eq!(detect(b"\n{\"a\":1}"), ViewKind::Json);
         assert_eq!(detect(b"[1,2]"), ViewKind::Json);
         assert_eq!(detect(b"plain text\r\n"), ViewKind::Raw);

@@ -1,0 +1,28 @@
+//! Lists the app's commands so that each needs an explicit grant in `capabilities/`.
+
+/// Every command in `src/commands.rs`; `capabilities/default.json` grants each one.
+const COMMANDS: &[&str] = &[
+    "startup",
+    "snapshot",
+    "add_listener",
+    "update_listener",
+    "start_listener",
+    "stop_listener",
+    "remove_listener",
+    "remove_connections",
+    "read_view",
+    "resend",
+    "save_connections",
+    "open_session",
+    "close_session",
+    "save_settings",
+    "status",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build script");
+}

@@ -1,0 +1,186 @@
+//! The window's commands: each maps its arguments, makes one call into the engine or
+//! `tcpmon-desktop`, and maps the result. Contract: `docs/ipc.md`.
+
+use crate::dialog;
+use crate::state::AppState;
+use serde::Serialize;
+use tauri::{AppHandle, Runtime, State};
+use tcpmon_desktop::error::CommandError;
+use tcpmon_desktop::form::ListenerForm;
+use tcpmon_desktop::page::{ViewPage, read_view as render_page};
+use tcpmon_desktop::settings;
+use tcpmon_inspect::edit::fix_content_length;
+use tcpmon_inspect::view::ViewKind;
+use tcpmon_relay::export::{self, Format};
+use tcpmon_relay::{ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, Snapshot};
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+/// What the window needs first.
+#[derive(Serialize)]
+pub struct Startup {
+    snapshot: Snapshot,
+    selected_listener: Option<ListenerId>,
+    settings: Option<serde_json::Value>,
+    launch_error: Option<CommandError>,
+}
+
+#[tauri::command]
+pub fn startup(state: State<'_, AppState>) -> Startup {
+    Startup {
+        snapshot: state.engine.snapshot(),
+        selected_listener: state.launched,
+        settings: state.config_dir().ok().and_then(|dir| settings::load(dir)),
+        launch_error: state.launch_error.clone(),
+    }
+}
+
+#[tauri::command]
+pub fn snapshot(state: State<'_, AppState>) -> Snapshot {
+    state.engine.snapshot()
+}
+
+#[tauri::command]
+pub async fn add_listener(state: State<'_, AppState>, form: ListenerForm) -> Result<ListenerInfo> {
+    Ok(state.engine.add_listener(form.parse()?).await?)
+}
+
+#[tauri::command]
+pub async fn update_listener(
+    state: State<'_, AppState>,
+    id: ListenerId,
+    form: ListenerForm,
+) -> Result<ListenerInfo> {
+    Ok(state.engine.restart_listener(id, form.parse()?).await?)
+}
+
+#[tauri::command]
+pub async fn start_listener(state: State<'_, AppState>, id: ListenerId) -> Result<ListenerInfo> {
+    Ok(state.engine.start_listener(id).await?)
+}
+
+#[tauri::command]
+pub async fn stop_listener(state: State<'_, AppState>, id: ListenerId) -> Result<ListenerInfo> {
+    Ok(state.engine.stop_listener(id).await?)
+}
+
+#[tauri::command]
+pub async fn remove_listener(state: State<'_, AppState>, id: ListenerId) -> Result<()> {
+    Ok(state.engine.remove_listener(id).await?)
+}
+
+#[tauri::command]
+pub fn remove_connections(state: State<'_, AppState>, ids: Vec<ConnId>) {
+    state.engine.remove_connections(&ids);
+}
+
+#[tauri::command]
+pub fn read_view(
+    state: State<'_, AppState>,
+    session: Option<u64>,
+    id: ConnId,
+    direction: Direction,
+    view: ViewKind,
+    offset: u64,
+) -> Result<ViewPage> {
+    render_page(&*state.store(session)?, id, direction, view, offset)
+}
+
+/// Resends the captured request, or the edited text with its Content-Length fixed up.
+#[tauri::command]
+pub async fn resend(
+    state: State<'_, AppState>,
+    id: ConnId,
+    edited: Option<String>,
+) -> Result<ConnId> {
+    let request = match edited {
+        Some(text) => fix_content_length(text.as_bytes()),
+        None => state
+            .engine
+            .store()
+            .read(id, Direction::ClientToServer, 0, usize::MAX)?,
+    };
+    Ok(state.engine.resend(id, request).await?)
+}
+
+/// Where connections were saved.
+#[derive(Serialize)]
+pub struct Saved {
+    path: String,
+    count: usize,
+}
+
+#[tauri::command]
+pub async fn save_connections<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    session: Option<u64>,
+    ids: Vec<ConnId>,
+    format: Format,
+) -> Result<Option<Saved>> {
+    let (name, filter) = match format {
+        Format::Session => ("capture.tcpmon", ("TCPMon session", &["tcpmon"][..])),
+        Format::Text => ("capture.txt", ("Apache TCPMon text", &["txt"][..])),
+    };
+    let Some(path) = dialog::save_path(&app, name, filter).await else {
+        return Ok(None);
+    };
+    let count = export::save(&*state.store(session)?, &ids, &path, format)?;
+    Ok(Some(Saved {
+        path: path.display().to_string(),
+        count,
+    }))
+}
+
+/// A session file opened for viewing.
+#[derive(Serialize)]
+pub struct OpenedSession {
+    session: u64,
+    name: String,
+    note: Option<String>,
+    connections: Vec<ConnectionRecord>,
+}
+
+#[tauri::command]
+pub async fn open_session<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<OpenedSession>> {
+    let Some(path) = dialog::open_path(&app, ("TCPMon session", &["tcpmon"])).await else {
+        return Ok(None);
+    };
+    let (session, opened) = state.sessions.open(&path)?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(Some(OpenedSession {
+        session,
+        name,
+        note: opened.note.clone(),
+        connections: opened.store.records(),
+    }))
+}
+
+#[tauri::command]
+pub fn close_session(state: State<'_, AppState>, session: u64) {
+    state.sessions.close(session);
+}
+
+#[tauri::command]
+pub fn save_settings(state: State<'_, AppState>, settings: serde_json::Value) -> Result<()> {
+    settings::save(state.config_dir()?, &settings)
+}
+
+/// Figures for the status line that events do not carry.
+#[derive(Serialize)]
+pub struct Status {
+    capture_bytes: u64,
+}
+
+#[tauri::command]
+pub fn status(state: State<'_, AppState>) -> Status {
+    Status {
+        capture_bytes: state.engine.store().disk_bytes(),
+    }
+}
