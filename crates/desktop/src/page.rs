@@ -48,6 +48,7 @@ pub fn read_view(
         total,
         truncated,
     };
+    let asked = kind;
     let kind = match kind {
         ViewKind::Auto => {
             let start = store.read(id, dir, 0, HEX_PAGE)?;
