@@ -4,12 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
 
-# Real servers and clients the tests drive: nginx, tinyproxy, Python's http.server, curl;
-# Chromium for the UI tests.
-need_packages build-essential pkg-config curl python3 nginx-light tinyproxy chromium
+# Build tools and WebKitGTK for the desktop app; the real servers and clients the tests drive
+# (nginx, tinyproxy, Python's http.server, curl); Chromium for the UI tests.
+need_packages build-essential pkg-config libwebkit2gtk-4.1-dev \
+  curl python3 nginx-light tinyproxy chromium
 need_node_modules
 
 echo "== Rust: unit and integration tests"
+npm run --silent build:ui # the app embeds ui/dist when it compiles
 cargo test --workspace --locked
 echo "== UI: unit tests and headless Chromium"
 npm run --silent test:ui

@@ -53,6 +53,13 @@ impl Gather {
             ) => {
                 record.bytes = bytes;
             }
+            // A connection opened in this batch stays "opened", in its latest state.
+            (
+                EventKind::ConnectionOpened { record },
+                EventKind::ConnectionChanged { record: latest },
+            ) => {
+                *record = latest;
+            }
             (_, kind) => earlier.kind = kind,
         }
     }
@@ -148,7 +155,7 @@ mod tests {
         );
         assert_eq!(batch.events[1].seq, 4);
         assert!(
-            matches!(&batch.events[1].kind, EventKind::ConnectionChanged { record } if record.state == ConnectionState::Done)
+            matches!(&batch.events[1].kind, EventKind::ConnectionOpened { record } if record.state == ConnectionState::Done)
         );
     }
 
