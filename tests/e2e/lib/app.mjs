@@ -1,0 +1,257 @@
+// The TCPMon window over WebDriver (tauri-driver, started by run.sh): one `App` per app start.
+// Actions go through WebDriver as a user's would (clicks, typing, select boxes); what is on
+// screen is read back in one script call per check, and checks wait with waitUntil.
+import assert from "node:assert/strict";
+import { remote } from "webdriverio";
+
+/** The visible tab panel: a user acts on what they see, never on a hidden tab's copy. */
+export const PANEL = ".tab-panel:not([hidden])";
+export const tid = (testid) => `[data-testid="${testid}"]`;
+const TIMEOUT = 10000;
+
+/** Starts the app (with `args` on its command line) and waits for its window to be built. */
+export async function launchApp({ args = [] } = {}) {
+  const port = Number(process.env.E2E_DRIVER_PORT);
+  const application = process.env.E2E_APP;
+  if (!port || !application) throw new Error("run the e2e tests with tests/e2e/run.sh");
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "error",
+    connectionRetryCount: 0,
+    capabilities: {
+      browserName: "wry",
+      "tauri:options": { application, args },
+      "wdio:enforceWebDriverClassic": true, // WebKitWebDriver has no WebDriver BiDi
+    },
+  });
+  const app = new App(browser);
+  await browser.$(tid("admin-tab")).waitForExist({ timeout: 20000 });
+  // Page errors would otherwise pass unseen: the tests assert there are none.
+  await browser.execute(() => {
+    const w = window;
+    w.__e2eProblems = [];
+    w.addEventListener("error", (e) => w.__e2eProblems.push(`error: ${e.message}`));
+    w.addEventListener("unhandledrejection", (e) => w.__e2eProblems.push(`rejection: ${e.reason}`));
+    document.addEventListener("securitypolicyviolation", (e) =>
+      w.__e2eProblems.push(`CSP: ${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  return app;
+}
+
+export class App {
+  constructor(browser) {
+    this.browser = browser;
+  }
+
+  async close() {
+    await this.browser.deleteSession().catch(() => {});
+  }
+
+  /** Waits until `check` returns a truthy value, and returns it. */
+  async waitFor(check, message, timeout = TIMEOUT) {
+    let value;
+    let last;
+    try {
+      await this.browser.waitUntil(
+        async () => {
+          try {
+            value = await check();
+          } catch (error) {
+            last = error;
+            value = undefined;
+          }
+          return Boolean(value);
+        },
+        { timeout, interval: 100 },
+      );
+    } catch {
+      const detail = typeof message === "function" ? await message() : message;
+      throw new Error(`timed out after ${timeout} ms waiting for: ${detail}${last ? ` (${last.message})` : ""}`);
+    }
+    return value;
+  }
+
+  /** An element anywhere in the window. */
+  $(selector) {
+    return this.browser.$(selector);
+  }
+
+  /** An element by data-testid in the visible tab panel. */
+  inPanel(testid) {
+    return this.browser.$(`${PANEL} ${tid(testid)}`);
+  }
+
+  async click(selector) {
+    const element = await this.$(selector);
+    await element.waitForClickable({ timeout: TIMEOUT });
+    await element.click();
+  }
+
+  clickInPanel(testid) {
+    return this.click(`${PANEL} ${tid(testid)}`);
+  }
+
+  async type(selector, text) {
+    const element = await this.$(selector);
+    await element.waitForEnabled({ timeout: TIMEOUT });
+    await element.clearValue();
+    if (text !== "") await element.addValue(text);
+    assert.equal(await element.getValue(), text, `typing into ${selector}`);
+  }
+
+  async problems() {
+    return this.browser.execute(() => window.__e2eProblems ?? ["the problem recorder is gone (page reloaded?)"]);
+  }
+
+  /** The tab headers: title, kind, selected, and their tone (running / stopped / error). */
+  tabs() {
+    return this.browser.execute(() =>
+      [...document.querySelectorAll(".tabs .tab")].map((tab) => ({
+        testid: tab.getAttribute("data-testid"),
+        title: tab.querySelector(".tab-title")?.textContent ?? "",
+        selected: tab.getAttribute("aria-selected") === "true",
+        tone: tab.getAttribute("data-tone"),
+      })),
+    );
+  }
+
+  async selectedTab() {
+    return (await this.tabs()).find((tab) => tab.selected);
+  }
+
+  /** Clicks the tab header with this title ("Admin", "Port 8081", "capture.tcpmon"). */
+  async selectTab(title) {
+    const header = await this.$(`//div[@role="tab"][span[@class="tab-title"][normalize-space()="${title}"]]`);
+    await header.click();
+    await this.waitFor(async () => (await this.selectedTab())?.title === title, `tab "${title}" selected`);
+  }
+
+  /** The connection rows of the visible tab, in table order, as their cells read. */
+  rows() {
+    return this.browser.execute((panel) => {
+      const rows = [...document.querySelectorAll(`${panel} [data-testid="connection-row"]`)];
+      return rows
+        .map((row) => {
+          const text = (name) => row.querySelector(`.c-${name}`)?.textContent ?? "";
+          return {
+            index: Number(row.dataset.index),
+            id: Number(row.dataset.id),
+            state: text("state"),
+            client: text("client"),
+            target: text("target"),
+            request: text("request"),
+            sent: text("sent"),
+            received: text("received"),
+            selected: row.classList.contains("selected"),
+            shown: row.classList.contains("shown"),
+          };
+        })
+        .sort((a, b) => a.index - b.index);
+    }, PANEL);
+  }
+
+  /** Waits until the visible tab's rows satisfy `check(rows)`; returns the rows. */
+  async waitForRows(check, what) {
+    let rows = [];
+    await this.waitFor(
+      async () => check((rows = await this.rows())),
+      () => `${what}; rows: ${JSON.stringify(rows)}`,
+    );
+    return rows;
+  }
+
+  async clickRow(id, modifiers = []) {
+    const row = await this.$(`${PANEL} [data-testid="connection-row"][data-id="${id}"]`);
+    await row.waitForClickable({ timeout: TIMEOUT });
+    if (modifiers.length === 0) return row.click();
+    await this.browser
+      .action("key")
+      .down(modifiers[0])
+      .perform(true);
+    await row.click();
+    await this.browser.action("key").up(modifiers[0]).perform();
+  }
+
+  /** What a pane ("request" or "response") of the visible tab shows. */
+  pane(name) {
+    return this.browser.execute(
+      (panel, name) => {
+        const pane = document.querySelector(`${panel} [data-testid="${name}-pane"]`);
+        if (!pane) return null;
+        const visibleText = (testid) => {
+          const node = pane.querySelector(`[data-testid="${testid}"]`);
+          return node && !node.hidden ? node.textContent : null;
+        };
+        return {
+          text: pane.querySelector("pre.pane-text")?.textContent ?? "",
+          view: pane.querySelector("select")?.value,
+          resolved: pane.querySelector(".resolved-view")?.textContent ?? "",
+          note: visibleText(`${name}-note`),
+          failure: visibleText(`${name}-failure`),
+        };
+      },
+      PANEL,
+      name,
+    );
+  }
+
+  /** Waits until the pane satisfies `check(pane)`; returns it. */
+  async waitForPane(name, check, what) {
+    let pane = null;
+    await this.waitFor(
+      async () => (pane = await this.pane(name)) !== null && check(pane),
+      () => `${name} pane: ${what}; it shows ${JSON.stringify(pane)}`,
+    );
+    return pane;
+  }
+
+  /** Picks a view (raw, xml, json, hex, auto) in a pane's select box. */
+  async chooseView(name, view) {
+    const select = await this.inPanel(`${name}-view`);
+    await select.selectByAttribute("value", view);
+    await this.waitFor(async () => (await select.getValue()) === view, `${name} view ${view} chosen`);
+  }
+
+  /** The status line's message (outcome of the last action). */
+  async statusMessage() {
+    return (await this.$(tid("status-message"))).getText();
+  }
+
+  /**
+   * Fills the Admin form and clicks Add. Every field is set, since the form comes back as it
+   * was last typed (settings persist across the run's app starts).
+   */
+  async submitListenerForm({ port = "0", bind = "127.0.0.1", proxy = false, host = "127.0.0.1", targetPort = "" }) {
+    await this.selectTab("Admin");
+    await this.click(tid(proxy ? "mode-proxy" : "mode-listener"));
+    await this.type(tid("listen-port"), String(port));
+    await this.type(tid("bind-address"), bind);
+    if (!proxy) {
+      await this.type(tid("target-host"), host);
+      await this.type(tid("target-port"), String(targetPort));
+    }
+    await this.click(tid("add-listener"));
+  }
+
+  /** Adds a listener through the Admin form and waits for its tab; returns its real port. */
+  async addListener(form) {
+    const before = (await this.tabs()).filter((t) => t.testid === "listener-tab").length;
+    await this.submitListenerForm(form);
+    const tab = await this.waitFor(async () => {
+      const tabs = await this.tabs();
+      const listeners = tabs.filter((t) => t.testid === "listener-tab");
+      const selected = tabs.find((t) => t.selected);
+      return listeners.length === before + 1 && selected?.testid === "listener-tab" && selected;
+    }, "a new listener tab, selected");
+    const port = Number(tab.title.replace(/^Port /, ""));
+    assert.ok(port > 0, `tab title "${tab.title}" names the port`);
+    return port;
+  }
+
+  /** Saves a PNG of the window's page into `file`. */
+  screenshot(file) {
+    return this.browser.saveScreenshot(file);
+  }
+}

@@ -1,0 +1,214 @@
+// The real servers and clients the tests talk through TCPMon: Python's http.server, nginx, a
+// small SOAP server, and curl. Every child process is recorded in $E2E_TMP/pids so run.sh can
+// end it by PID even when a test process dies, and is ended by the test's own cleanup first.
+import { execFile, spawn } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+const children = new Set();
+process.on("exit", () => {
+  for (const child of children) child.kill();
+});
+
+function track(child) {
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  if (process.env.E2E_TMP) fs.appendFileSync(path.join(process.env.E2E_TMP, "pids"), `${child.pid}\n`);
+  return child;
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill();
+  await exited;
+}
+
+/** A temp dir for one test file's fixtures. */
+export function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(process.env.E2E_TMP ?? os.tmpdir(), `${prefix}-`));
+}
+
+/** A port nobody listens on right now (for the app's command line and nginx). */
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Holds a port open, so whoever tries it finds it in use. */
+export async function occupyPort() {
+  const server = net.createServer((socket) => socket.destroy());
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: server.address().port, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** `python3 -m http.server` on a free port, serving `dir`. Resolves once it listens. */
+export async function startPythonServer(dir) {
+  const child = track(
+    spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  let output = "";
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`http.server did not start: ${output}`)), 10000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(/port (\d+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.stderr.on("data", (chunk) => (output += chunk)); // the access log
+    child.on("exit", (code) => reject(new Error(`http.server exited (${code}): ${output}`)));
+  });
+  return { port, stop: () => stopChild(child) };
+}
+
+/** nginx serving `dir` on a free port, with every file it writes in a temp dir. */
+export async function startNginx(dir) {
+  const prefix = tempDir("nginx");
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const conf = path.join(prefix, "nginx.conf");
+    fs.writeFileSync(
+      conf,
+      `daemon off;
+master_process off;
+worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log;
+events { worker_connections 64; }
+http {
+  default_type text/plain;
+  types { text/html html; }
+  access_log ${prefix}/access.log;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    root ${dir};
+  }
+}
+`,
+    );
+    const child = track(spawn("nginx", ["-p", prefix, "-c", conf], { stdio: ["ignore", "ignore", "pipe"] }));
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const up = await waitFor(async () => child.exitCode === null && (await canConnect(port)), 5000);
+    if (up) return { port, stop: () => stopChild(child) };
+    await stopChild(child);
+    if (attempt === 2) throw new Error(`nginx did not start: ${stderr}`);
+  }
+}
+
+/**
+ * A SOAP-like service: POST /soap with `<m:name>X</m:name>` in the body answers a SOAP envelope
+ * greeting X. Remembers every request it got (head and exact body) for the tests to check.
+ */
+export async function startSoapServer() {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (chunk) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      received.push({ method: req.method, url: req.url, headers: req.headers, body });
+      const name = body.match(/<m:name>([^<]*)<\/m:name>/)?.[1];
+      if (req.method !== "POST" || req.url !== "/soap" || name === undefined) {
+        res.writeHead(400, { "content-type": "text/plain" }).end("expected a SOAP POST to /soap\n");
+        return;
+      }
+      const reply =
+        '<?xml version="1.0" encoding="UTF-8"?>' +
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">' +
+        '<soap:Body><m:helloResponse xmlns:m="urn:tcpmon-e2e">' +
+        `<m:greeting>Hello, ${name}</m:greeting><m:count>${received.length}</m:count>` +
+        "</m:helloResponse></soap:Body></soap:Envelope>";
+      res.writeHead(200, { "content-type": "text/xml; charset=utf-8", connection: "close" }).end(reply);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    received,
+    stop: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** A SOAP request body asking to greet `name`. */
+export function soapRequest(name) {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">' +
+    `<soap:Body><m:hello xmlns:m="urn:tcpmon-e2e"><m:name>${name}</m:name></m:hello></soap:Body>` +
+    "</soap:Envelope>"
+  );
+}
+
+/** The environment without proxy settings: curl goes where each test says, through -x or not. */
+const CLIENT_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/_proxy$/i.test(name)),
+);
+
+/** Runs curl; resolves with its exit code and output, whatever the code. */
+export function curl(args) {
+  return new Promise((resolve) => {
+    execFile(
+      "curl",
+      ["--silent", "--show-error", "--max-time", "10", ...args],
+      { encoding: "utf8", env: CLIENT_ENV },
+      (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** curl that must succeed: resolves with the body. */
+export async function curlOk(args) {
+  const result = await curl(args);
+  if (result.code !== 0) throw new Error(`curl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}
+
+/** POSTs the SOAP request for `name` to `port` through curl. */
+export function soapPost(port, name) {
+  return curlOk([
+    "-H",
+    "Content-Type: text/xml; charset=utf-8",
+    "-H",
+    'SOAPAction: "urn:tcpmon-e2e#hello"',
+    "--data-binary",
+    soapRequest(name),
+    `http://127.0.0.1:${port}/soap`,
+  ]);
+}
+
+export function canConnect(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function waitFor(check, timeout) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
