@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   } catch {
     // Reported on the status line; the store keeps retrying with `snapshot`.
   }
+  const launchError = startup?.launch_error;
+  if (launchError) status.error(`The listener from the command line did not start: ${launchError.message}`);
   const settings = new SettingsKeeper(parseSettings(startup?.settings ?? null), ipc.saveSettings, (m) =>
     status.error(m),
   );

@@ -115,6 +115,8 @@ export type Startup = {
   selected_listener: number | null;
   /** Whatever the UI last passed to save_settings; null on first run. */
   settings: unknown;
+  /** Why the listener asked for on the command line could not start (a port in use, say). */
+  launch_error?: CommandError | null;
 };
 
 export type SaveFormat = "session" | "text";

@@ -44,7 +44,7 @@ export class MessagePane {
   /** Reads run one at a time, so a refresh and a "load more" never interleave. */
   private queue: Promise<void> = Promise.resolve();
   private editing = false;
-  /** The request being edited used CRLF line ends, which a textarea turns into LF. */
+  /** The request being edited is sent with CRLF line ends, which a textarea turns into LF. */
   private editingCrlf = false;
   private readonly index: 0 | 1;
   private readonly select: HTMLSelectElement;
@@ -290,7 +290,9 @@ export class MessagePane {
     }
     if (generation !== this.generation) return;
     this.editing = true;
-    this.editingCrlf = text.includes("\r\n");
+    // The raw view shows CRLF as a plain line break, so the text cannot tell which line ends
+    // the capture had; HTTP needs CRLF, so an HTTP request goes back with CRLF line ends.
+    this.editingCrlf = text.includes("\r\n") || target.record.request_line !== null;
     this.editor.value = text;
     this.editor.hidden = false;
     this.text.hidden = true;

@@ -1,0 +1,62 @@
+// `tcpmon LISTEN_PORT TARGET_HOST TARGET_PORT`: the app starts with that listener running and
+// its tab in view; a port in use is said in words rather than ignored.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { launchApp, tid } from "./lib/app.mjs";
+import { curlOk, freePort, occupyPort, startPythonServer, tempDir } from "./lib/servers.mjs";
+
+let web;
+before(async () => {
+  const dir = tempDir("launch");
+  fs.writeFileSync(path.join(dir, "index.html"), "<p>launched</p>\n");
+  web = await startPythonServer(dir);
+});
+after(() => web?.stop());
+
+test("started with LISTEN_PORT TARGET_HOST TARGET_PORT, the window opens on that listener, running", async () => {
+  const port = await freePort();
+  const app = await launchApp({ args: [String(port), "127.0.0.1", String(web.port)] });
+  try {
+    const tab = await app.waitFor(async () => {
+      const selected = await app.selectedTab();
+      return selected?.testid === "listener-tab" && selected;
+    }, "the listener tab selected at start");
+    assert.equal(tab.title, `Port ${port}`);
+    assert.equal(tab.tone, "running");
+    assert.equal(await (await app.inPanel("start-stop")).getText(), "Stop");
+    assert.equal(await (await app.inPanel("tab-listen-port")).getValue(), String(port));
+    assert.equal(await (await app.inPanel("tab-target-host")).getValue(), "127.0.0.1");
+    assert.equal(await (await app.inPanel("tab-target-port")).getValue(), String(web.port));
+    assert.match(await (await app.$(tid("status"))).getText(), /^1 listener running/);
+
+    assert.equal(await curlOk([`http://127.0.0.1:${port}/index.html`]), "<p>launched</p>\n");
+    const [row] = await app.waitForRows((rows) => rows.length === 1, "the request's row");
+    assert.equal(row.request, "GET /index.html HTTP/1.1");
+    assert.equal(row.target, `127.0.0.1:${web.port}`);
+    assert.deepEqual(await app.problems(), []);
+  } finally {
+    await app.close();
+  }
+});
+
+test("started with a LISTEN_PORT in use, the window says so and opens on Admin", async () => {
+  const busy = await occupyPort();
+  const app = await launchApp({ args: [String(busy.port), "127.0.0.1", String(web.port)] });
+  try {
+    const message = await app.waitFor(async () => app.statusMessage(), "a message on the status line");
+    assert.match(message, new RegExp(`command line.*\\b${busy.port}\\b`));
+    assert.match(message, /in use/i);
+    const tabs = await app.tabs();
+    assert.deepEqual(
+      tabs.map((t) => t.testid),
+      ["admin-tab"],
+      "no listener tab",
+    );
+    assert.ok(tabs[0].selected);
+  } finally {
+    await app.close();
+    await busy.close();
+  }
+});
