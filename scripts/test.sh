@@ -10,8 +10,10 @@ need_packages build-essential pkg-config libwebkit2gtk-4.1-dev \
   curl python3 nginx-light tinyproxy chromium
 need_node_modules
 
-echo "== Rust: unit and integration tests"
+echo "== Rust: format, lints, unit and integration tests"
 npm run --silent build:ui # the app embeds ui/dist when it compiles
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 echo "== UI: unit tests and headless Chromium"
 npm run --silent test:ui

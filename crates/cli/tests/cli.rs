@@ -1,6 +1,9 @@
 //! The CLI driven as a process, as a user or a script would: real server (Python's
 //! http.server), real client (curl), signals, saved files.
 
+// Tests stop at the first surprise, with its message: unwrap is the point here.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::Path;

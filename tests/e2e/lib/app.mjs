@@ -215,8 +215,8 @@ export class App {
   }
 
   /** The status line's message (outcome of the last action). */
-  async statusMessage() {
-    return (await this.$(tid("status-message"))).getText();
+  statusMessage() {
+    return this.browser.execute(() => document.querySelector('[data-testid="status-message"]')?.textContent ?? "");
   }
 
   /**

@@ -58,8 +58,7 @@ fn is_chunked(head: &super::Head) -> bool {
         .filter(|(n, _)| n.eq_ignore_ascii_case("transfer-encoding"))
         .flat_map(|(_, v)| v.split(|&b| b == b','))
         .map(|t| t.trim_ascii())
-        .filter(|t| !t.is_empty())
-        .last()
+        .rfind(|t| !t.is_empty())
         .is_some_and(|t| t.eq_ignore_ascii_case(b"chunked"))
 }
 
