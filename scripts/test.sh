@@ -15,5 +15,7 @@ npm run --silent build:ui # the app embeds ui/dist when it compiles
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+echo "== A real browser through the relay and the proxy"
+node --test tests/browser/
 echo "== UI: unit tests and headless Chromium"
 npm run --silent test:ui
