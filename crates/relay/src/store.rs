@@ -9,7 +9,7 @@
 use crate::error::{Error, Result};
 use crate::log_format::{self, RECORD_HEADER_LEN, RecordHeader, RecordKind};
 use crate::record::{ConnId, ConnectionRecord, Direction, Micros, now_micros};
-use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -66,8 +66,57 @@ impl Entry {
     }
 }
 
+/// Entries sorted by id: a connection costs its entry and nothing more (a B-tree filled in
+/// id order leaves its nodes half empty), lookups are a binary search, and ids arrive almost
+/// in order, so inserting is a push.
+#[derive(Default)]
+struct Entries(Vec<Entry>);
+
+impl Entries {
+    fn position(&self, id: ConnId) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&id, |e| e.record.id)
+    }
+
+    fn get(&self, id: &ConnId) -> Option<&Entry> {
+        self.position(*id).ok().map(|i| &self.0[i])
+    }
+
+    fn get_mut(&mut self, id: &ConnId) -> Option<&mut Entry> {
+        self.position(*id).ok().map(|i| &mut self.0[i])
+    }
+
+    fn insert(&mut self, entry: Entry) {
+        match self.position(entry.record.id) {
+            Ok(i) => self.0[i] = entry,
+            Err(i) => self.0.insert(i, entry),
+        }
+    }
+
+    /// Removes the entries of `ids` in one pass; returns the ids that were there.
+    fn remove(&mut self, ids: &[ConnId]) -> Vec<ConnId> {
+        let wanted: HashSet<ConnId> = ids.iter().copied().collect();
+        let mut removed = Vec::new();
+        self.0.retain(|e| {
+            let keep = !wanted.contains(&e.record.id);
+            if !keep {
+                removed.push(e.record.id);
+            }
+            keep
+        });
+        removed
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Entry> {
+        self.0.iter()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 struct State {
-    entries: BTreeMap<ConnId, Entry>,
+    entries: Entries,
     /// Bytes appended but not yet written; they start at file offset `pending_base`.
     pending: Vec<u8>,
     /// A cleared buffer to swap in, so steady traffic does not allocate.
@@ -168,7 +217,7 @@ impl Store {
         let shared = Arc::new(Shared {
             file,
             state: Mutex::new(State {
-                entries: BTreeMap::new(),
+                entries: Entries::default(),
                 pending: Vec::new(),
                 spare: Vec::new(),
                 pending_base: log_format::FILE_HEADER_LEN,
@@ -199,24 +248,19 @@ impl Store {
         end: u64,
         entries: Vec<(ConnectionRecord, [Vec<ChunkRef>; 2])>,
     ) -> Self {
-        let entries = entries
-            .into_iter()
-            .map(|(record, chunks)| {
-                let recorded = [0, 1].map(|d| chunks[d].last().map_or(0, ChunkRef::stream_end));
-                (
-                    record.id,
-                    Entry {
-                        record,
-                        chunks,
-                        recorded,
-                    },
-                )
-            })
-            .collect();
+        let mut sorted = Entries::default();
+        for (record, chunks) in entries {
+            let recorded = [0, 1].map(|d| chunks[d].last().map_or(0, ChunkRef::stream_end));
+            sorted.insert(Entry {
+                record,
+                chunks,
+                recorded,
+            });
+        }
         let shared = Arc::new(Shared {
             file,
             state: Mutex::new(State {
-                entries,
+                entries: sorted,
                 pending: Vec::new(),
                 spare: Vec::new(),
                 pending_base: end,
@@ -236,10 +280,7 @@ impl Store {
 
     /// Adds a connection record.
     pub(crate) fn insert(&self, record: ConnectionRecord) {
-        self.shared
-            .state()
-            .entries
-            .insert(record.id, Entry::new(record));
+        self.shared.state().entries.insert(Entry::new(record));
     }
 
     /// Changes a record and returns the new version (`None` if it was removed meanwhile).
@@ -338,11 +379,7 @@ impl Store {
 
     /// Removes connections; returns those that were there.
     pub(crate) fn remove(&self, ids: &[ConnId]) -> Vec<ConnId> {
-        let mut st = self.shared.state();
-        ids.iter()
-            .copied()
-            .filter(|id| st.entries.remove(id).is_some())
-            .collect()
+        self.shared.state().entries.remove(ids)
     }
 
     /// Bytes recorded in `dir` (less than relayed when truncated).

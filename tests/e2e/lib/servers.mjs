@@ -125,7 +125,8 @@ export async function startSoapServer() {
       const body = Buffer.concat(chunks).toString("utf8");
       received.push({ method: req.method, url: req.url, headers: req.headers, body });
       const name = body.match(/<m:name>([^<]*)<\/m:name>/)?.[1];
-      if (req.method !== "POST" || req.url !== "/soap" || name === undefined) {
+      const url = new URL(req.url, "http://soap");
+      if (req.method !== "POST" || url.pathname !== "/soap" || name === undefined) {
         res.writeHead(400, { "content-type": "text/plain" }).end("expected a SOAP POST to /soap\n");
         return;
       }
@@ -135,7 +136,15 @@ export async function startSoapServer() {
         '<soap:Body><m:helloResponse xmlns:m="urn:tcpmon-e2e">' +
         `<m:greeting>Hello, ${name}</m:greeting><m:count>${received.length}</m:count>` +
         "</m:helloResponse></soap:Body></soap:Envelope>";
-      res.writeHead(200, { "content-type": "text/xml; charset=utf-8", connection: "close" }).end(reply);
+      // Content-Length, or with ?chunked the chunked transfer coding (as many servers send).
+      const chunked = url.searchParams.has("chunked");
+      res.writeHead(200, {
+        "content-type": "text/xml; charset=utf-8",
+        connection: "close",
+        ...(chunked ? {} : { "content-length": Buffer.byteLength(reply) }),
+      });
+      if (chunked) res.write(reply.slice(0, 100));
+      res.end(chunked ? reply.slice(100) : reply);
     });
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -181,7 +190,7 @@ export async function curlOk(args) {
 }
 
 /** POSTs the SOAP request for `name` to `port` through curl. */
-export function soapPost(port, name) {
+export function soapPost(port, name, urlPath = "/soap") {
   return curlOk([
     "-H",
     "Content-Type: text/xml; charset=utf-8",
@@ -189,7 +198,7 @@ export function soapPost(port, name) {
     'SOAPAction: "urn:tcpmon-e2e#hello"',
     "--data-binary",
     soapRequest(name),
-    `http://127.0.0.1:${port}/soap`,
+    `http://127.0.0.1:${port}${urlPath}`,
   ]);
 }
 

@@ -233,6 +233,7 @@ export class MessagePane {
           this.pages.push({ offset: page.offset, next: page.next_offset, node });
         }
         this.showNote(page.note, false);
+        this.text.classList.toggle("hex", page.view === "hex");
         setText(this.resolvedView, page.view === this.view ? "" : `shown as ${VIEW_LABELS[page.view]}`);
         this.truncatedMark.hidden = !(page.truncated || target.record.truncated[this.index]);
         this.loadMore.hidden = page.next_offset === null;

@@ -281,12 +281,7 @@ async fn slow_link_paces_both_directions_without_bursts() {
         bytes_per_pause: 100,
         delay_ms: 100,
     }); // 1000 B/s
-    let relay = engine
-        .add_listener(config)
-        .await
-        .unwrap()
-        .local_addr
-        .unwrap();
+    let relay = listen(&engine, config).await;
     let mut client = within(TcpStream::connect(relay)).await.unwrap();
     let data = Rng::new(3).bytes(1500);
     let start = Instant::now();

@@ -30,13 +30,15 @@ pub fn target(addr: SocketAddr) -> HostPort {
     HostPort::new(addr.ip().to_string(), addr.port())
 }
 
+/// Starts a listener; returns its address.
+pub async fn listen(engine: &Engine, config: ListenerConfig) -> SocketAddr {
+    let info = engine.add_listener(config).await.expect("listener");
+    info.local_addr.expect("running")
+}
+
 /// Starts a forwarding listener on a free port; returns its address.
 pub async fn forward(engine: &Engine, to: SocketAddr) -> SocketAddr {
-    let info = engine
-        .add_listener(ListenerConfig::forward(0, target(to)))
-        .await
-        .expect("listener");
-    info.local_addr.expect("running")
+    listen(engine, ListenerConfig::forward(0, target(to))).await
 }
 
 /// A server that echoes every byte until the client half-closes, then closes its side.

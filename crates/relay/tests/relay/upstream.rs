@@ -12,12 +12,7 @@ async fn forward_mode_tunnels_through_the_upstream_proxy() {
     let engine = engine();
     let mut config = ListenerConfig::forward(0, target(origin));
     config.upstream_proxy = Some(target(upstream));
-    let relay = engine
-        .add_listener(config)
-        .await
-        .unwrap()
-        .local_addr
-        .unwrap();
+    let relay = listen(&engine, config).await;
     let mut client = within(TcpStream::connect(relay)).await.unwrap();
     // No half-close here: tinyproxy, like many proxies, ends a tunnel when the client does.
     client
@@ -56,12 +51,7 @@ async fn proxy_mode_sends_absolute_requests_to_the_upstream_proxy() {
     let engine = engine();
     let mut config = ListenerConfig::http_proxy(0);
     config.upstream_proxy = Some(target(upstream));
-    let relay = engine
-        .add_listener(config)
-        .await
-        .unwrap()
-        .local_addr
-        .unwrap();
+    let relay = listen(&engine, config).await;
     let (ok, body) = curl(&[
         "-x",
         &format!("http://{relay}"),
@@ -86,12 +76,7 @@ async fn an_upstream_proxy_that_refuses_is_the_recorded_reason() {
     let engine = engine();
     let mut config = ListenerConfig::forward(0, target(closed_port().await));
     config.upstream_proxy = Some(target(closed_port().await));
-    let relay = engine
-        .add_listener(config)
-        .await
-        .unwrap()
-        .local_addr
-        .unwrap();
+    let relay = listen(&engine, config).await;
     let _client = within(TcpStream::connect(relay)).await.unwrap();
     let record = finished(&engine, connections(&engine, 1).await[0].id).await;
     let ConnectionState::Failed { reason } = record.state else {
