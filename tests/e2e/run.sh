@@ -58,9 +58,13 @@ cleanup() {
   done
   for pid in "${victims[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if ((status != 0)) && [[ -f "$tmp/tauri-driver.log" ]]; then
-    echo "== e2e: the app's and tauri-driver's output (last 60 lines of $tmp/tauri-driver.log)"
-    tail -n 60 "$tmp/tauri-driver.log"
+  if ((status != 0)); then
+    local log
+    for log in app tauri-driver; do
+      [[ -s "$tmp/$log.log" ]] || continue
+      echo "== e2e: last 40 lines of $log.log"
+      tail -n 40 "$tmp/$log.log"
+    done
   fi
   [[ "${E2E_KEEP_TMP:-0}" == 1 ]] || rm -rf "$tmp"
   exit "$status"
@@ -83,7 +87,9 @@ native_port="$(free_port)"
 mkdir -p "$tmp/config" "$tmp/dialog"
 # tauri-driver hands its environment to every app it starts: settings go to a throw-away config
 # dir, and every save/open dialog answers with one file in the run's temp dir.
+# The app's own output goes to app.log, through app.sh.
 XDG_CONFIG_HOME="$tmp/config" TCPMON_TEST_DIALOG_PATH="$tmp/dialog/capture.tcpmon" \
+  E2E_APP_BINARY="$app" E2E_APP_LOG="$tmp/app.log" \
   "$driver" --port "$port" --native-port "$native_port" >"$tmp/tauri-driver.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
@@ -91,16 +97,20 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-export E2E_DRIVER_PORT="$port" E2E_TMP="$tmp" E2E_APP="$app"
+export E2E_DRIVER_PORT="$port" E2E_TMP="$tmp" E2E_APP="$root/tests/e2e/app.sh"
 export E2E_DIALOG_PATH="$tmp/dialog/capture.tcpmon"
 
 if [[ "${1:-}" == screenshots ]]; then
-  node tests/e2e/screenshots.mjs
-  exit 0
+  command=(node tests/e2e/screenshots.mjs)
+else
+  files=()
+  for name in "$@"; do files+=("tests/e2e/$name.test.mjs"); done
+  ((${#files[@]})) || files=(tests/e2e/*.test.mjs)
+  echo "== e2e: ${#files[@]} files against $app on DISPLAY=$DISPLAY"
+  # One window at a time: there is one display and two cores.
+  command=(node --test --test-concurrency=1 --test-timeout=90000 "${files[@]}")
 fi
-files=()
-for name in "$@"; do files+=("tests/e2e/$name.test.mjs"); done
-((${#files[@]})) || files=(tests/e2e/*.test.mjs)
-echo "== e2e: ${#files[@]} files against $app on DISPLAY=$DISPLAY"
-# One window at a time: there is one display and two cores.
-node --test --test-concurrency=1 --test-timeout=90000 "${files[@]}"
+# In the background and waited for, so a signal reaches the trap at once, not after the tests.
+"${command[@]}" &
+pids+=($!)
+wait $!

@@ -9,8 +9,10 @@
 use crate::error::{Error, Result};
 use crate::log_format::{self, RECORD_HEADER_LEN, RecordHeader, RecordKind};
 use crate::record::{ConnId, ConnectionRecord, Direction, Micros, now_micros};
+use rustix::fs::Advice;
 use std::collections::HashSet;
 use std::fs::File;
+use std::num::NonZeroU64;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +30,8 @@ const WAKE_AT: usize = 256 << 10;
 const WRITE_THROUGH_AT: usize = 8 << 20;
 /// Idle flush period: captured bytes reach the file within this time.
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
+/// Each flush asks the kernel to drop the cached pages of this much of the log's end.
+const DROP_WINDOW: u64 = 64 << 20;
 /// Largest payload of one record.
 const MAX_RECORD: usize = 1 << 30;
 
@@ -167,6 +171,17 @@ impl Shared {
         match written {
             Ok(()) => {
                 self.durable.store(end, Ordering::Release);
+                drop(st);
+                // Ask the kernel to write recent pages out and drop the ones already written:
+                // a capture read back rarely is not worth gigabytes of page cache, and pages
+                // freed and reused are much cheaper to write than new ones.
+                let window = end.saturating_sub(base).max(DROP_WINDOW);
+                let _ = rustix::fs::fadvise(
+                    &self.file,
+                    end.saturating_sub(window),
+                    NonZeroU64::new(window),
+                    Advice::DontNeed,
+                );
                 Ok(())
             }
             Err(e) => {

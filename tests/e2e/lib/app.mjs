@@ -2,7 +2,7 @@
 // Actions go through WebDriver as a user's would (clicks, typing, select boxes); what is on
 // screen is read back in one script call per check, and checks wait with waitUntil.
 import assert from "node:assert/strict";
-import { remote } from "webdriverio";
+import { Key, remote } from "webdriverio";
 
 /** The visible tab panel: a user acts on what they see, never on a hidden tab's copy. */
 export const PANEL = ".tab-panel:not([hidden])";
@@ -162,16 +162,15 @@ export class App {
     return rows;
   }
 
-  async clickRow(id, modifiers = []) {
+  /** Clicks a row; with `ctrl`, held down during the click (adds the row to the selection). */
+  async clickRow(id, { ctrl = false } = {}) {
     const row = await this.$(`${PANEL} [data-testid="connection-row"][data-id="${id}"]`);
     await row.waitForClickable({ timeout: TIMEOUT });
-    if (modifiers.length === 0) return row.click();
-    await this.browser
-      .action("key")
-      .down(modifiers[0])
-      .perform(true);
-    await row.click();
-    await this.browser.action("key").up(modifiers[0]).perform();
+    if (!ctrl) return row.click();
+    // One action chain, so the key is down while the pointer clicks.
+    const key = this.browser.action("key").down(Key.Ctrl).pause(10).pause(10).pause(10).up(Key.Ctrl);
+    const pointer = this.browser.action("pointer").pause(10).move({ origin: row }).down().up();
+    await this.browser.actions([key, pointer]);
   }
 
   /** What a pane ("request" or "response") of the visible tab shows. */
