@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Build tools and WebKitGTK for the desktop app; the real servers and clients the tests drive
 # (nginx, tinyproxy, Python's http.server, curl); Chromium for the UI tests.
 need_packages build-essential pkg-config libwebkit2gtk-4.1-dev \
-  curl python3 nginx-light tinyproxy chromium
+  curl python3 nginx-light tinyproxy chromium xvfb xauth webkit2gtk-driver
 need_node_modules
 
 echo "== Rust: format, lints, unit and integration tests"
@@ -19,3 +19,5 @@ echo "== A real browser through the relay and the proxy"
 node --test tests/browser/
 echo "== UI: unit tests and headless Chromium"
 npm run --silent test:ui
+echo "== The real app window over WebDriver"
+npm run --silent test:e2e # builds the app binary it drives

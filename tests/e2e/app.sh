@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
-# What tauri-driver starts: the app itself (exec, same PID), with its stdout and stderr kept in
-# the run's log so a failing run can show them. run.sh sets both variables.
+# What tauri-driver starts for every session: the app itself (exec, same PID), with settings in
+# a config dir of its own, so no test sees what an earlier app start saved (views, layout, the
+# Admin form, the window size), and its stdout and stderr in the run's app.log. run.sh sets
+# the E2E_* variables in tauri-driver's environment, which passes them on.
+XDG_CONFIG_HOME="$(mktemp -d "$E2E_TMP/config.XXXXXX")"
+export XDG_CONFIG_HOME
+echo "== $(date +%T) $E2E_APP_BINARY $* (config: $XDG_CONFIG_HOME)" >>"$E2E_APP_LOG"
 exec "$E2E_APP_BINARY" "$@" >>"$E2E_APP_LOG" 2>&1

@@ -35,7 +35,7 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/tcpmon-e2e.XXXXXX")"
 pids=()
 
 # Every process this run started, by PID: Xvfb, tauri-driver and what it spawned (WebKitWebDriver,
-# the app and WebKit's helpers), and the servers the tests started (they append to $tmp/pids).
+# the app and WebKit's helpers), the tests and the servers they started.
 descendants() {
   local child
   for child in $(pgrep -P "$1" 2>/dev/null); do
@@ -48,7 +48,12 @@ cleanup() {
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     victims+=($(descendants "${pids[i]}") "${pids[i]}")
   done
-  [[ -f "$tmp/pids" ]] && victims+=($(cat "$tmp/pids"))
+  # Servers whose test process died before ending them: "PID program" lines, checked against
+  # the process's command line so a reused PID is never hit.
+  local program
+  while read -r pid program; do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$program" && victims+=("$pid")
+  done < <(cat "$tmp/pids" 2>/dev/null)
   for pid in "${victims[@]}"; do kill "$pid" 2>/dev/null || true; done
   for _ in $(seq 30); do
     local alive=0
@@ -84,18 +89,17 @@ export DISPLAY=":$(head -n1 "$tmp/display")"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port="$(free_port)"
 native_port="$(free_port)"
-mkdir -p "$tmp/config" "$tmp/dialog"
-# tauri-driver hands its environment to every app it starts: settings go to a throw-away config
-# dir, and every save/open dialog answers with one file in the run's temp dir.
-# The app's own output goes to app.log, through app.sh.
-XDG_CONFIG_HOME="$tmp/config" TCPMON_TEST_DIALOG_PATH="$tmp/dialog/capture.tcpmon" \
-  E2E_APP_BINARY="$app" E2E_APP_LOG="$tmp/app.log" \
+mkdir -p "$tmp/dialog"
+# tauri-driver hands its environment to every app it starts (through app.sh, which gives each
+# start a fresh config dir and logs its output): every save/open dialog answers with one file
+# in the run's temp dir.
+TCPMON_TEST_DIALOG_PATH="$tmp/dialog/capture.tcpmon" \
+  E2E_TMP="$tmp" E2E_APP_BINARY="$app" E2E_APP_LOG="$tmp/app.log" \
   "$driver" --port "$port" --native-port "$native_port" >"$tmp/tauri-driver.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
+driver_up() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+for _ in $(seq 100); do driver_up && break; sleep 0.1; done
+driver_up || { echo "e2e: tauri-driver did not start" >&2; exit 1; }
 
 export E2E_DRIVER_PORT="$port" E2E_TMP="$tmp" E2E_APP="$root/tests/e2e/app.sh"
 export E2E_DIALOG_PATH="$tmp/dialog/capture.tcpmon"

@@ -52,7 +52,7 @@ pub fn read_view(
     let kind = match kind {
         ViewKind::Auto => {
             let start = store.read(id, dir, 0, HEX_PAGE)?;
-            view::detect(&start[view::head_len(&start)..])
+            view::detect(&view::split_message(&start).1)
         }
         kind => kind,
     };
@@ -72,17 +72,19 @@ pub fn read_view(
                 return raw_page(store, id, dir, page, Some(reason));
             }
             let bytes = store.read(id, dir, 0, total as usize)?;
-            let (head, body) = bytes.split_at(view::head_len(&bytes));
+            let (head_len, body) = view::split_message(&bytes);
             let pretty = if kind == ViewKind::Xml {
-                xml::pretty(body)
+                xml::pretty(&body)
             } else {
-                json::pretty(body)
+                json::pretty(&body)
             };
             match pretty {
                 Ok(pretty) => {
-                    let (mut text, note) = raw::render(head);
+                    let (mut text, note) = raw::render(&bytes[..head_len]);
                     text.push_str(&pretty);
-                    Ok(page.of(kind, text, note, bytes.len()))
+                    let dechunked = (body.len() != bytes.len() - head_len)
+                        .then(|| "body shown without its chunked framing".to_string());
+                    Ok(page.of(kind, text, note.or(dechunked), bytes.len()))
                 }
                 // A guess that did not fit is no news; a view the user picked says why it failed.
                 Err(reason) => raw_page(

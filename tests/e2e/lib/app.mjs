@@ -219,8 +219,8 @@ export class App {
   }
 
   /**
-   * Fills the Admin form and clicks Add. Every field is set, since the form comes back as it
-   * was last typed (settings persist across the run's app starts).
+   * Fills the Admin form and clicks Add. Every field is set, since the form keeps what an
+   * earlier test of the same app start typed.
    */
   async submitListenerForm({ port = "0", bind = "127.0.0.1", proxy = false, host = "127.0.0.1", targetPort = "" }) {
     await this.selectTab("Admin");

@@ -16,7 +16,10 @@ process.on("exit", () => {
 function track(child) {
   children.add(child);
   child.on("exit", () => children.delete(child));
-  if (process.env.E2E_TMP) fs.appendFileSync(path.join(process.env.E2E_TMP, "pids"), `${child.pid}\n`);
+  // "PID program": run.sh checks the program against the PID's command line before ending it.
+  if (process.env.E2E_TMP) {
+    fs.appendFileSync(path.join(process.env.E2E_TMP, "pids"), `${child.pid} ${child.spawnargs.at(-1)}\n`);
+  }
   return child;
 }
 
