@@ -52,7 +52,7 @@ cleanup() {
   # the process's command line so a reused PID is never hit.
   local program
   while read -r pid program; do
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$program" && victims+=("$pid")
+    { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "$program" && victims+=("$pid")
   done < <(cat "$tmp/pids" 2>/dev/null)
   for pid in "${victims[@]}"; do kill "$pid" 2>/dev/null || true; done
   for _ in $(seq 30); do
