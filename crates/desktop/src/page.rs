@@ -4,7 +4,7 @@
 
 use crate::error::CommandError;
 use serde::Serialize;
-use tcpmon_inspect::view::{self, ViewKind, hex, json, raw, xml};
+use tcpmon_inspect::view::{self, ViewKind, hex, json, message, raw, xml};
 use tcpmon_relay::{ConnId, Direction, Store};
 
 /// Source bytes per raw page: small enough that a page renders at once, even one long line.
@@ -52,7 +52,7 @@ pub fn read_view(
     let kind = match kind {
         ViewKind::Auto => {
             let start = store.read(id, dir, 0, HEX_PAGE)?;
-            view::detect(&view::split_message(&start).1)
+            view::detect(&message::decode(&start).body)
         }
         kind => kind,
     };
@@ -72,19 +72,19 @@ pub fn read_view(
                 return raw_page(store, id, dir, page, Some(reason));
             }
             let bytes = store.read(id, dir, 0, total as usize)?;
-            let (head_len, body) = view::split_message(&bytes);
+            let decoded = message::decode(&bytes);
             let pretty = if kind == ViewKind::Xml {
-                xml::pretty(&body)
+                xml::pretty(&decoded.body)
             } else {
-                json::pretty(&body)
+                json::pretty(&decoded.body)
             };
             match pretty {
                 Ok(pretty) => {
-                    let (mut text, note) = raw::render(&bytes[..head_len]);
+                    let (mut text, head_note) = raw::render(&bytes[..decoded.head_len]);
                     text.push_str(&pretty);
-                    let dechunked = (body.len() != bytes.len() - head_len)
-                        .then(|| "body shown without its chunked framing".to_string());
-                    Ok(page.of(kind, text, note.or(dechunked), bytes.len()))
+                    let notes: Vec<String> = head_note.into_iter().chain(decoded.notes).collect();
+                    let note = (!notes.is_empty()).then(|| notes.join("; "));
+                    Ok(page.of(kind, text, note, bytes.len()))
                 }
                 // A guess that did not fit is no news; a view the user picked says why it failed.
                 Err(reason) => raw_page(

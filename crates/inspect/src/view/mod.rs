@@ -3,11 +3,11 @@
 
 pub mod hex;
 pub mod json;
+pub mod message;
 pub mod raw;
 pub mod xml;
 
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 
 /// Which rendering to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,29 +39,6 @@ pub fn head_len(bytes: &[u8]) -> usize {
             .map(|h| h.head.len)
     };
     request.or_else(response).unwrap_or(0)
-}
-
-/// The HTTP message at the start of `bytes`: its head length (0 when there is no complete
-/// head) and its body with the chunked transfer coding removed, so pretty views see the
-/// document rather than chunk sizes. Bytes after the message (a pipelined one) are left out.
-pub fn split_message(bytes: &[u8]) -> (usize, Cow<'_, [u8]>) {
-    use crate::http1::{BodyDecoder, Framing, parse_request, parse_response};
-    let (len, framing) = if let Ok(Some(req)) = parse_request(bytes) {
-        (req.head.len, Framing::for_request(&req).ok())
-    } else if let Ok(Some(res)) = parse_response(bytes) {
-        (res.head.len, Framing::for_response("GET", &res).ok())
-    } else {
-        return (0, Cow::Borrowed(bytes));
-    };
-    let body = &bytes[len..];
-    if framing != Some(Framing::Chunked) {
-        return (len, Cow::Borrowed(body));
-    }
-    let mut decoded = Vec::with_capacity(body.len());
-    // A broken chunk ends the decoding: what came before it is still worth showing.
-    let _ =
-        BodyDecoder::new(Framing::Chunked).feed(body, &mut |part| decoded.extend_from_slice(part));
-    (len, Cow::Owned(decoded))
 }
 
 /// The view `Auto` stands for, judged from the start of a message body.
@@ -111,16 +88,6 @@ mod tests {
         assert_eq!(detect(b"plain text\r\n"), ViewKind::Raw);
         assert_eq!(detect(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), ViewKind::Hex);
         assert_eq!(detect("caf\u{e9}".as_bytes()), ViewKind::Raw);
-    }
-
-    #[test]
-    fn chunked_bodies_are_decoded_for_the_views() {
-        let wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n<a>\r\n4\r\n</a>\r\n0\r\n\r\n";
-        let (head, body) = split_message(wire);
-        assert_eq!((head, &*body), (47, &b"<a></a>"[..]));
-        let plain = b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
-        assert_eq!(split_message(plain), (38, Cow::Borrowed(&b"{}"[..])));
-        assert_eq!(split_message(b"raw"), (0, Cow::Borrowed(&b"raw"[..])));
     }
 
     #[test]
