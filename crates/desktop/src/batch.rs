@@ -64,9 +64,13 @@ impl Gather {
         }
     }
 
+    /// The batch, in `seq` order: a merged event took its latest `seq`, and the window skips
+    /// any event whose `seq` is not above the last one it applied.
     fn take(&mut self) -> Batch {
         self.by_conn.clear();
-        std::mem::take(&mut self.batch)
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.events.sort_by_key(|e| e.seq);
+        batch
     }
 }
 
@@ -157,6 +161,28 @@ mod tests {
         assert!(
             matches!(&batch.events[1].kind, EventKind::ConnectionOpened { record } if record.state == ConnectionState::Done)
         );
+    }
+
+    #[test]
+    fn merged_events_come_in_seq_order_so_none_is_skipped() {
+        // The window drops an event whose seq is not above the last one it applied.
+        let mut g = Gather::default();
+        let opened = |seq, id| Event {
+            seq,
+            kind: EventKind::ConnectionOpened {
+                record: record(id, ConnectionState::Active),
+            },
+        };
+        g.add(opened(10, 1));
+        g.add(opened(11, 2));
+        g.add(Event {
+            seq: 12,
+            kind: EventKind::ConnectionChanged {
+                record: record(1, ConnectionState::Done),
+            },
+        });
+        let seqs: Vec<u64> = g.take().events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [11, 12]);
     }
 
     #[test]

@@ -7,7 +7,6 @@ use crate::record::{ConnId, ConnectionRecord, ConnectionState, Direction, now_mi
 use crate::store::Store;
 use crate::throttle::Throttle;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use tcpmon_inspect::http1::request_line;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::net::TcpStream;
@@ -15,9 +14,6 @@ use tokio_util::sync::CancellationToken;
 
 /// Longest request line looked for.
 const FIRST_LINE_MAX: usize = 4096;
-
-/// At most this often per connection and direction a progress event is sent.
-const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 /// The reading half of a stream.
 pub(crate) type Reader = Box<dyn AsyncRead + Unpin + Send>;
@@ -127,7 +123,6 @@ impl ConnCtx {
         Recorder {
             ctx: self,
             dir,
-            last_progress: None,
             first_line,
         }
     }
@@ -141,18 +136,18 @@ impl ConnCtx {
     }
 }
 
-/// Records one direction's bytes and sends throttled progress events.
+/// Records one direction's bytes (the engine reports progress from the store, a few times a
+/// second) and finds the request line.
 pub(crate) struct Recorder<'a> {
     ctx: &'a ConnCtx,
     dir: Direction,
-    last_progress: Option<Instant>,
     /// The request side's first bytes, kept until its first line is complete.
     first_line: Option<Vec<u8>>,
 }
 
 impl Recorder<'_> {
     pub(crate) fn record(&mut self, data: &[u8]) {
-        let bytes = self.ctx.core.store.append(self.ctx.id, self.dir, data);
+        self.ctx.core.store.append(self.ctx.id, self.dir, data);
         if let Some(start) = &mut self.first_line {
             start.extend_from_slice(&data[..data.len().min(FIRST_LINE_MAX - start.len())]);
             if start.len() == FIRST_LINE_MAX || data.contains(&b'\n') {
@@ -163,20 +158,6 @@ impl Recorder<'_> {
                 }
                 self.first_line = None;
             }
-        }
-        let bus = &self.ctx.core.bus;
-        if bus.has_subscribers()
-            && self
-                .last_progress
-                .is_none_or(|t| t.elapsed() >= PROGRESS_EVERY)
-        {
-            self.last_progress = Some(Instant::now());
-            bus.emit(|| {
-                Some(EventKind::ConnectionProgress {
-                    id: self.ctx.id,
-                    bytes,
-                })
-            });
         }
     }
 }

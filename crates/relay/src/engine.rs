@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpSocket};
@@ -22,6 +22,8 @@ use tokio_util::task::TaskTracker;
 
 /// How long stopping waits for connection tasks to record their end.
 const STOP_GRACE: Duration = Duration::from_secs(5);
+/// How often progress events are sent for connections that relayed bytes.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// Pending-connection queue: a burst of clients must not be refused (std and mio use 128).
 const BACKLOG: u32 = 1024;
 /// Buffer of the in-memory pipe a resend uses as its client.
@@ -97,19 +99,25 @@ pub struct Engine {
 
 impl Engine {
     /// An engine with no listeners.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime: the engine reports progress from a task of its own.
     pub fn new(options: EngineOptions) -> Result<Self> {
         let store = Store::live(options.capture_dir.as_deref(), options.capture_cap)?;
+        let core = Arc::new(Core {
+            store,
+            bus: EventBus::new(),
+        });
+        let shutdown = CancellationToken::new();
+        tokio::spawn(report_progress(Arc::downgrade(&core), shutdown.clone()));
         Ok(Self {
             inner: Arc::new(Inner {
-                core: Arc::new(Core {
-                    store,
-                    bus: EventBus::new(),
-                }),
+                core,
                 listeners: Mutex::new(BTreeMap::new()),
                 next_listener: AtomicU64::new(1),
                 next_conn: Arc::new(AtomicU64::new(1)),
                 resends: TaskTracker::new(),
-                shutdown: CancellationToken::new(),
+                shutdown,
             }),
         })
     }
@@ -341,6 +349,24 @@ impl Engine {
         }
         self.inner.resends.close();
         let _ = tokio::time::timeout(STOP_GRACE, self.inner.resends.wait()).await;
+    }
+}
+
+/// Sends the byte counts of connections that moved, a few times a second: live rows and
+/// panes stay current, even for bytes that came just before a connection went quiet, and the
+/// pumps never spend time on events.
+async fn report_progress(core: Weak<Core>, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let Some(core) = core.upgrade() else { return };
+        for (id, bytes) in core.store.take_progress() {
+            core.bus
+                .emit(|| Some(EventKind::ConnectionProgress { id, bytes }));
+        }
     }
 }
 

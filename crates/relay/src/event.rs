@@ -129,11 +129,6 @@ impl EventBus {
         Subscription(self.sender.subscribe())
     }
 
-    /// Whether anyone listens; lets hot paths skip building events nobody reads.
-    pub(crate) fn has_subscribers(&self) -> bool {
-        self.sender.receiver_count() > 0
-    }
-
     /// Runs `change` (a state change that returns the event describing it, if any) under the
     /// bus lock and sends the event, so that a snapshot taken with [`EventBus::at_seq`] holds
     /// exactly the changes of the events up to its sequence number.

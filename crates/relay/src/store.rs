@@ -58,6 +58,8 @@ struct Entry {
     record: ConnectionRecord,
     chunks: [Vec<ChunkRef>; 2],
     recorded: [u64; 2],
+    /// Bytes were counted since progress was last taken.
+    dirty: bool,
 }
 
 impl Entry {
@@ -66,6 +68,7 @@ impl Entry {
             record,
             chunks: [Vec::new(), Vec::new()],
             recorded: [0, 0],
+            dirty: false,
         }
     }
 }
@@ -121,6 +124,8 @@ impl Entries {
 
 struct State {
     entries: Entries,
+    /// Connections whose byte counts changed since progress was last taken.
+    dirty: Vec<ConnId>,
     /// Bytes appended but not yet written; they start at file offset `pending_base`.
     pending: Vec<u8>,
     /// A cleared buffer to swap in, so steady traffic does not allocate.
@@ -233,6 +238,7 @@ impl Store {
             file,
             state: Mutex::new(State {
                 entries: Entries::default(),
+                dirty: Vec::new(),
                 pending: Vec::new(),
                 spare: Vec::new(),
                 pending_base: log_format::FILE_HEADER_LEN,
@@ -270,12 +276,14 @@ impl Store {
                 record,
                 chunks,
                 recorded,
+                dirty: false,
             });
         }
         let shared = Arc::new(Shared {
             file,
             state: Mutex::new(State {
                 entries: sorted,
+                dirty: Vec::new(),
                 pending: Vec::new(),
                 spare: Vec::new(),
                 pending_base: end,
@@ -315,18 +323,20 @@ impl Store {
         Some(entry.record.clone())
     }
 
-    /// Counts `data` as relayed in `dir` and records it (up to the cap); returns the relayed
-    /// byte counts of both directions.
-    pub(crate) fn append(&self, id: ConnId, dir: Direction, data: &[u8]) -> [u64; 2] {
+    /// Counts `data` as relayed in `dir` and records it (up to the cap).
+    pub(crate) fn append(&self, id: ConnId, dir: Direction, data: &[u8]) {
         let at = now_micros();
         let d = dir.index();
         let mut guard = self.shared.state();
         let st = &mut *guard;
         let Some(entry) = st.entries.get_mut(&id) else {
-            return [0, 0];
+            return;
         };
         entry.record.bytes[d] += data.len() as u64;
-        let bytes = entry.record.bytes;
+        if !entry.dirty {
+            entry.dirty = true;
+            st.dirty.push(id);
+        }
         let room = self.shared.cap.saturating_sub(entry.recorded[d]);
         let keep = &data[..data.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
         if keep.len() < data.len() || st.write_error.is_some() {
@@ -360,7 +370,20 @@ impl Store {
         } else if pending >= WAKE_AT {
             self.shared.wake.notify_one();
         }
-        bytes
+    }
+
+    /// Byte counts of the connections that relayed anything since the last call.
+    pub(crate) fn take_progress(&self) -> Vec<(ConnId, [u64; 2])> {
+        let mut guard = self.shared.state();
+        let st = &mut *guard;
+        let ids = std::mem::take(&mut st.dirty);
+        ids.into_iter()
+            .filter_map(|id| {
+                let entry = st.entries.get_mut(&id)?;
+                entry.dirty = false;
+                Some((id, entry.record.bytes))
+            })
+            .collect()
     }
 
     /// One record.
@@ -581,8 +604,9 @@ mod tests {
         let store = Store::live(None, 10).unwrap();
         store.insert(record(1));
         store.append(ConnId(1), Direction::ClientToServer, b"0123456");
-        let bytes = store.append(ConnId(1), Direction::ClientToServer, b"789abc");
-        assert_eq!(bytes, [13, 0]);
+        store.append(ConnId(1), Direction::ClientToServer, b"789abc");
+        assert_eq!(store.take_progress(), [(ConnId(1), [13, 0])]);
+        assert!(store.take_progress().is_empty(), "nothing new since");
         assert_eq!(
             store
                 .read(ConnId(1), Direction::ClientToServer, 0, 100)

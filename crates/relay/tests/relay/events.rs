@@ -59,3 +59,35 @@ async fn a_subscriber_that_never_reads_learns_it_missed_events() {
         "after the gap the newest events still arrive"
     );
 }
+
+#[tokio::test]
+async fn progress_reports_the_last_bytes_before_a_connection_goes_quiet() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let engine = engine();
+    let relay = forward(&engine, echo_server().await).await;
+    let mut events = engine.subscribe();
+    let mut client = within(TcpStream::connect(relay)).await.unwrap();
+    for burst in [&b"first"[..], b"second burst", b"x"] {
+        client.write_all(burst).await.unwrap();
+        let mut echo = vec![0; burst.len()];
+        within(client.read_exact(&mut echo)).await.unwrap();
+    }
+    // The connection stays open and quiet; its latest counts must still arrive.
+    let latest = within(async {
+        loop {
+            if let Ok(event) = events.recv().await {
+                if let EventKind::ConnectionProgress {
+                    id: ConnId(1),
+                    bytes,
+                } = event.kind
+                {
+                    if bytes == [18, 18] {
+                        return bytes;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert_eq!(latest, [18, 18]);
+}

@@ -1,0 +1,424 @@
+// The measuring half of bench/app-scale.sh, which starts Xvfb, tauri-driver and the echo
+// responder and passes them in the environment. Drives the app with the e2e helpers
+// (tests/e2e/lib/app.mjs), reads memory and CPU from /proc, prints one markdown table.
+// It prints figures and judges nothing; a figure it could not get reads "not reached".
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Key } from "webdriverio";
+import { launchApp, PANEL } from "../tests/e2e/lib/app.mjs";
+
+const env = process.env;
+const COUNT = Number(env.COUNT ?? 100000);
+const SIZE = Number(env.SIZE ?? 1024);
+const CONCURRENCY = Number(env.CONCURRENCY ?? 32);
+const DIRECT_COUNT = Number(env.DIRECT_COUNT ?? 20000);
+const CATCH_UP_MS = Number(env.CATCH_UP_TIMEOUT ?? 600) * 1000;
+const BENCH = env.APP_SCALE_BENCH;
+const REPLY_PORT = Number(env.APP_SCALE_REPLY_PORT);
+const DRIVER_PID = Number(env.APP_SCALE_DRIVER_PID);
+const APP_PATH = fs.realpathSync(env.APP_SCALE_APP);
+if (!BENCH || !REPLY_PORT || !DRIVER_PID) throw new Error("run this through bench/app-scale.sh");
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+const log = (message) => process.stderr.write(`app-scale: ${message}\n`);
+
+// --- processes, from /proc -----------------------------------------------------------------
+function processTable() {
+  const table = new Map();
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const fields = stat.slice(close + 2).split(" ");
+      table.set(Number(name), { ppid: Number(fields[1]), comm: stat.slice(stat.indexOf("(") + 1, close) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table;
+}
+
+function descendants(table, root) {
+  const out = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift();
+    for (const [child, info] of table) {
+      if (info.ppid === pid) {
+        out.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return out;
+}
+
+/** The app (started by tauri-driver through WebKitWebDriver and app.sh) and its WebKit helpers. */
+function appProcesses() {
+  const table = processTable();
+  const app = descendants(table, DRIVER_PID).find((pid) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/exe`) === APP_PATH;
+    } catch {
+      return false;
+    }
+  });
+  if (!app) return null;
+  const helpers = descendants(table, app);
+  const named = (prefix) => helpers.filter((pid) => table.get(pid)?.comm.startsWith(prefix));
+  return { app, web: named("WebKitWebProc"), network: named("WebKitNetwor") };
+}
+
+/** kB figures from /proc/PID/status (VmRSS, VmHWM); zeros once the process is gone. */
+function memory(pid) {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field) => Number(text.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1] ?? 0);
+    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+/** CPU seconds (user + system) a process used so far. */
+function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Samples the RSS of every process of `procs` 4 times a second; keeps the peak of their sum. */
+function memorySampler(procs) {
+  const all = [procs.app, ...procs.web, ...procs.network];
+  const sampler = { peakSum: 0 };
+  const sample = () => {
+    const sum = all.reduce((total, pid) => total + memory(pid).rss, 0);
+    sampler.peakSum = Math.max(sampler.peakSum, sum);
+    return sum;
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  sampler.stop = () => {
+    clearInterval(timer);
+    sample();
+  };
+  return sampler;
+}
+
+// --- the load --------------------------------------------------------------------------------
+/** Runs `tcpmon-bench conns` to `port`; resolves with its figures and when it ended. */
+function runConns(port, count) {
+  return new Promise((resolve, reject) => {
+    const args = ["conns", "--to", `127.0.0.1:${port}`, "--count", String(count)];
+    args.push("--size", String(SIZE), "--concurrency", String(CONCURRENCY));
+    const child = spawn(BENCH, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const ended = performance.now();
+      const figures = Object.fromEntries([...stdout.matchAll(/(\w+)=([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
+      if (figures.ok === undefined) reject(new Error(`tcpmon-bench conns (exit ${code}): ${stdout}${stderr}`));
+      else resolve({ ...figures, ended, stderr: stderr.trim() });
+    });
+  });
+}
+
+// --- the page --------------------------------------------------------------------------------
+/** Counts animation frames and the gaps between them, to see the page freeze. */
+function installFrameMonitor(browser) {
+  return browser.execute(() => {
+    const w = window;
+    const fresh = () => ({ frames: 0, maxGap: 0, longGaps: 0, frozenMs: 0, since: performance.now() });
+    w.__benchFrames = fresh();
+    let last = performance.now();
+    const loop = (t) => {
+      const gap = t - last;
+      last = t;
+      const f = w.__benchFrames;
+      f.frames += 1;
+      f.maxGap = Math.max(f.maxGap, gap);
+      if (gap > 200) {
+        f.longGaps += 1;
+        f.frozenMs += gap;
+      }
+      requestAnimationFrame(loop);
+    };
+    requestAnimationFrame(loop);
+    w.__benchFramesTake = () => {
+      const f = w.__benchFrames;
+      w.__benchFrames = fresh();
+      return { ...f, ms: performance.now() - f.since };
+    };
+  });
+}
+
+const takeFrames = (browser) => browser.execute(() => window.__benchFramesTake());
+
+/** What the visible tab shows: its row count, the status line, the last row if drawn. */
+function tableState(browser) {
+  return browser.execute(
+    (panel, count) => {
+      const scroller = document.querySelector(`${panel} [data-testid="connection-table"]`);
+      const status = document.querySelector('[data-testid="status"]')?.textContent ?? "";
+      const shown = Number(status.match(/([\d,]+) connections?\b/)?.[1]?.replace(/,/g, "") ?? NaN);
+      const rows = Number(scroller?.getAttribute("aria-rowcount") ?? 1) - 1;
+      const last = scroller?.querySelector(`[data-testid="connection-row"][data-index="${count - 1}"]`);
+      let lastVisible = false;
+      if (last) {
+        const box = last.getBoundingClientRect();
+        const view = scroller.getBoundingClientRect();
+        lastVisible = box.top >= view.top && box.bottom <= view.bottom + 0.5;
+      }
+      return {
+        rows,
+        status,
+        statusCount: shown,
+        follow: document.querySelector(`${panel} [data-testid="most-recent-row"]`)?.classList.contains("selected"),
+        last: last
+          ? {
+              id: Number(last.dataset.id),
+              state: last.querySelector(".c-state")?.textContent,
+              selected: last.classList.contains("selected"),
+              visible: lastVisible,
+            }
+          : null,
+        first: scroller?.querySelector('[data-testid="connection-row"][data-index="0"]') ? true : false,
+      };
+    },
+    PANEL,
+    COUNT,
+  );
+}
+
+/** Polls `tableState` until `check` holds; returns ms from `from` (null when not reached). */
+async function timeUntil(browser, from, check, timeout) {
+  let state;
+  while (performance.now() - from < timeout) {
+    state = await tableState(browser);
+    if (check(state)) return { ms: performance.now() - from, state };
+    await sleep(50);
+  }
+  return { ms: null, state };
+}
+
+/** In the page: sets scrollTop and counts ms and frames until row `index` is in the DOM. */
+function scrollInPage(browser, top, index) {
+  return browser.execute(
+    (panel, top, index) =>
+      new Promise((resolve) => {
+        const scroller = document.querySelector(`${panel} [data-testid="connection-table"]`);
+        const t0 = performance.now();
+        let frames = 0;
+        scroller.scrollTop = top === "max" ? scroller.scrollHeight : top;
+        const check = () => {
+          frames += 1;
+          const row = scroller.querySelector(`[data-testid="connection-row"][data-index="${index}"]`);
+          if (row) resolve({ ms: performance.now() - t0, frames });
+          else if (performance.now() - t0 > 20000) resolve({ ms: null, frames });
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }),
+    PANEL,
+    top,
+    index,
+  );
+}
+
+// --- run -----------------------------------------------------------------------------------
+const fmt = (value, digits = 0) =>
+  value === null || value === undefined || Number.isNaN(value)
+    ? "not reached"
+    : Number(value).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const mib = (kb) => fmt(kb / 1024, 1);
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+};
+
+let direct = null;
+if (DIRECT_COUNT > 0) {
+  log(`direct baseline: ${DIRECT_COUNT} connections to the echo responder, no app`);
+  direct = await runConns(REPLY_PORT, DIRECT_COUNT);
+}
+
+const app = await launchApp();
+const { browser } = app;
+const notes = [];
+try {
+  const port = await app.addListener({ targetPort: REPLY_PORT });
+  const procs = await app.waitFor(async () => {
+    const found = appProcesses();
+    return found?.web.length ? found : null;
+  }, "the app's process and its WebKitWebProcess");
+  log(`listener on :${port} -> :${REPLY_PORT}; app pid ${procs.app}, web ${procs.web}, network ${procs.network}`);
+  await installFrameMonitor(browser);
+  const idle = { app: memory(procs.app), web: procs.web.map(memory) };
+  const sampler = memorySampler(procs);
+  const cpu0 = { app: cpuSeconds(procs.app), web: procs.web.map(cpuSeconds) };
+
+  // The load, with the page polled once a second: how far the table got, how long it took to answer.
+  log(`load: ${COUNT} connections through the app`);
+  await takeFrames(browser);
+  const started = performance.now();
+  const load = runConns(port, COUNT);
+  let loadDone = null;
+  load.then((r) => (loadDone = r), () => (loadDone = { failedToRun: true }));
+  const polls = [];
+  while (!loadDone) {
+    const t = performance.now();
+    const state = await tableState(browser);
+    polls.push({ at: (t - started) / 1000, rows: state.rows, rtt: performance.now() - t });
+    await Promise.race([sleep(1000 - Math.min(1000, performance.now() - t)), load.catch(() => {})]);
+  }
+  const conns = await load;
+  const loadFrames = await takeFrames(browser);
+  const cpuLoad = { app: cpuSeconds(procs.app), web: procs.web.map(cpuSeconds) };
+  const rowsAtEnd = polls.at(-1)?.rows ?? 0;
+
+  // (1) The table catching up: every row counted, the newest one drawn in view, Done, followed.
+  log("load done; waiting for the table to show the last row");
+  const allRows = await timeUntil(browser, conns.ended, (s) => s.rows >= COUNT, CATCH_UP_MS);
+  const lastRow = await timeUntil(
+    browser,
+    conns.ended,
+    (s) => s.rows >= COUNT && s.follow && s.last?.visible && s.last.state === "Done",
+    CATCH_UP_MS,
+  );
+  const statusCount = await timeUntil(browser, conns.ended, (s) => s.statusCount >= COUNT, 10000);
+  const catchUpFrames = await takeFrames(browser);
+  const cpuCaught = { app: cpuSeconds(procs.app), web: procs.web.map(cpuSeconds) };
+  if (lastRow.ms === null) notes.push(`the last row was not shown within ${CATCH_UP_MS / 1000} s: ${JSON.stringify(lastRow.state)}`);
+  await sleep(2000);
+  const settled = { app: memory(procs.app), web: procs.web.map(memory), network: procs.network.map(memory) };
+
+  // (2) Scrolling to the end when not following: from the top, with the End key, and by
+  // setting scrollTop to its maximum (what dragging the scrollbar down does).
+  log("scrolling");
+  const webdriverRtt = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await browser.execute(() => 1);
+    webdriverRtt.push(performance.now() - t);
+  }
+  const toTop = await scrollInPage(browser, 0, 0);
+  const top = await app.rows();
+  await app.clickRow(top[0].id); // selects the first row: Most Recent no longer followed
+  await timeUntil(browser, performance.now(), (s) => s.first && !s.follow, 10000);
+  let t = performance.now();
+  await browser.keys([Key.End]);
+  const endKey = await timeUntil(browser, t, (s) => s.last?.selected && s.last.visible, 20000);
+  t = performance.now();
+  await browser.keys([Key.Home]);
+  const homeKey = await timeUntil(browser, t, (s) => s.first, 20000);
+  t = performance.now();
+  const toEnd = await scrollInPage(browser, "max", COUNT - 1);
+  const toEndWebDriver = performance.now() - t;
+  const scrollFrames = await takeFrames(browser);
+  const problems = await app.problems();
+  if (problems.length) notes.push(`page problems: ${problems.join(" | ")}`);
+
+  sampler.stop();
+  const end = { app: memory(procs.app), web: procs.web.map(memory), network: procs.network.map(memory) };
+  const sum = (list, field) => list.reduce((total, m) => total + m[field], 0);
+  const statusText = (await tableState(browser)).status;
+  const capture = statusText.match(/capture ([^·]+)$/)?.[1]?.trim() ?? "?";
+  {
+    const [loadAfter] = fs.readFileSync("/proc/loadavg", "utf8").split(" ");
+    const cpuUs = (a, b) => ((b - a) * 1e6) / COUNT;
+    const webCpu = (from, to) => from.reduce((total, v, i) => total + (to[i] - v), 0);
+    const rtts = polls.map((p) => p.rtt);
+    const rows = [
+      ["connections through the app (ok / failed)", `${fmt(conns.count)} (${fmt(conns.ok)} / ${fmt(conns.failed)})`],
+      [
+        "load: conn/s through the app (direct, no app)",
+        `${fmt(conns.per_sec)} (${direct ? fmt(direct.per_sec) : "-"})`,
+      ],
+      [
+        "load: p50 / p99 / max ms per connection (direct p50 / p99)",
+        `${fmt(conns.p50_ms, 2)} / ${fmt(conns.p99_ms, 2)} / ${fmt(conns.max_ms, 1)} (${direct ? `${fmt(direct.p50_ms, 2)} / ${fmt(direct.p99_ms, 2)}` : "-"})`,
+      ],
+      ["load: duration s", fmt(conns.secs, 1)],
+      ["rows in the table when the load ended (last poll)", fmt(rowsAtEnd)],
+      [
+        "(1) s after the load until the row count reaches COUNT / the last row is shown (followed, Done)",
+        `${fmt(allRows.ms && allRows.ms / 1000, 2)} / ${fmt(lastRow.ms && lastRow.ms / 1000, 2)}`,
+      ],
+      ["(1) s from the load's start until the last row is shown", fmt(lastRow.ms && (lastRow.ms + conns.ended - started) / 1000, 2)],
+      [
+        "(2) ms to the end, not following, from the top: End key (WebDriver) / scrollTop = max (in page, frames)",
+        `${fmt(endKey.ms)} / ${fmt(toEnd.ms)} (${toEnd.frames} frames; ${fmt(toEndWebDriver)} via WebDriver)`,
+      ],
+      [
+        "(2) ms back to the top: Home key (WebDriver) / scrollTop = 0 (in page)",
+        `${fmt(homeKey.ms)} / ${fmt(toTop.ms)}`,
+      ],
+      [
+        "page during the load: WebDriver round trip median / max ms",
+        `${fmt(median(rtts))} / ${fmt(Math.max(...rtts))} (idle: ${fmt(median(webdriverRtt))})`,
+      ],
+      [
+        "page frames during the load / catching up: fps, longest gap ms, time in gaps > 200 ms s",
+        [loadFrames, catchUpFrames]
+          .map((f) => `${fmt((f.frames * 1000) / f.ms, 0)} fps, ${fmt(f.maxGap)}, ${fmt(f.frozenMs / 1000, 1)}`)
+          .join(" / "),
+      ],
+      [
+        "CPU s, load + catching up: tcpmon / WebKitWebProcess (µs per connection)",
+        `${fmt(cpuCaught.app - cpu0.app, 1)} / ${fmt(webCpu(cpu0.web, cpuCaught.web), 1)} (${fmt(cpuUs(cpu0.app, cpuCaught.app))} / ${fmt((webCpu(cpu0.web, cpuCaught.web) * 1e6) / COUNT)})`,
+      ],
+      [
+        "CPU s after the load ended (catching up): tcpmon / WebKitWebProcess",
+        `${fmt(cpuCaught.app - cpuLoad.app, 1)} / ${fmt(webCpu(cpuLoad.web, cpuCaught.web), 1)}`,
+      ],
+      [
+        "tcpmon RSS MiB: idle / peak (VmHWM) / at the end",
+        `${mib(idle.app.rss)} / ${mib(end.app.hwm)} / ${mib(end.app.rss)}`,
+      ],
+      [
+        "WebKitWebProcess RSS MiB: idle / peak (VmHWM) / at the end",
+        `${mib(sum(idle.web, "rss"))} / ${mib(sum(end.web, "hwm"))} / ${mib(sum(end.web, "rss"))}`,
+      ],
+      [
+        "WebKitNetworkProcess RSS MiB: peak / at the end",
+        `${mib(sum(end.network, "hwm"))} / ${mib(sum(end.network, "rss"))}`,
+      ],
+      [
+        "total RSS MiB (app + WebKit): peak of the sum (sampled 4/s) / sum of peaks / at the end",
+        `${mib(sampler.peakSum)} / ${mib(end.app.hwm + sum(end.web, "hwm") + sum(end.network, "hwm"))} / ${mib(end.app.rss + sum(end.web, "rss") + sum(end.network, "rss"))}`,
+      ],
+      ["capture log on disk (status line)", capture],
+      ["load average before / after", `${env.APP_SCALE_LOAD_BEFORE ?? "?"} / ${loadAfter}`],
+    ];
+    if (statusCount.ms === null) notes.push(`the status line never counted ${COUNT}: "${statusCount.state?.status}"`);
+    if (conns.stderr) notes.push(`tcpmon-bench conns: ${conns.stderr.replace(/\n/g, " | ")}`);
+    notes.push(
+      `table rows seen during the load (s: rows): ${polls
+        .filter((_, i) => i % Math.max(1, Math.ceil(polls.length / 12)) === 0 || i === polls.length - 1)
+        .map((p) => `${p.at.toFixed(0)}: ${p.rows}`)
+        .join(", ")}`,
+    );
+    notes.push(`after catching up: tcpmon RSS ${mib(settled.app.rss)} MiB, WebKitWebProcess ${mib(sum(settled.web, "rss"))} MiB`);
+    notes.push(`scroll frames: ${fmt((scrollFrames.frames * 1000) / scrollFrames.ms)} fps, longest gap ${fmt(scrollFrames.maxGap)} ms`);
+
+    const os = await import("node:os");
+    console.log(
+      `\n### App scale benchmark (${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, ${fmt(COUNT)} connections of ${SIZE} B each way, ${CONCURRENCY} at a time)\n`,
+    );
+    console.log("| figure | value |\n| --- | ---: |");
+    for (const [figure, value] of rows) console.log(`| ${figure} | ${value} |`);
+    console.log("\nNotes:");
+    for (const note of notes) console.log(`- ${note}`);
+  }
+} finally {
+  await app.close();
+}
