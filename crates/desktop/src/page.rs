@@ -66,17 +66,27 @@ pub fn read_view(
                 bytes.len(),
             ))
         }
-        ViewKind::Xml | ViewKind::Json if offset == 0 => {
-            if total > PRETTY_LIMIT {
-                let reason = format!("{} MiB is too large to pretty-print", total >> 20);
-                return raw_page(store, id, dir, page, Some(reason));
-            }
-            let bytes = store.read(id, dir, 0, total as usize)?;
+        ViewKind::Xml | ViewKind::Json => {
+            // One message per page: a keep-alive stream pages from message to message.
+            let bytes = store.read(id, dir, offset, PRETTY_LIMIT as usize)?;
             let decoded = message::decode(&bytes);
-            let pretty = if kind == ViewKind::Xml {
-                xml::pretty(&decoded.body)
+            let whole = decoded.wire_len < bytes.len() || offset + bytes.len() as u64 == total;
+            let too_large = (!whole || decoded.body.len() as u64 > PRETTY_LIMIT).then(|| {
+                format!(
+                    "a message over {} MiB is not pretty-printed",
+                    PRETTY_LIMIT >> 20
+                )
+            });
+            if let Some(reason) = too_large {
+                return raw_page(store, id, dir, page, RAW_PAGE, Some(reason));
+            }
+            let body = &decoded.body;
+            let pretty = if body.trim_ascii().is_empty() {
+                Ok(String::new())
+            } else if kind == ViewKind::Xml {
+                xml::pretty(body)
             } else {
-                json::pretty(&decoded.body)
+                json::pretty(body)
             };
             match pretty {
                 Ok(pretty) => {
@@ -84,19 +94,16 @@ pub fn read_view(
                     text.push_str(&pretty);
                     let notes: Vec<String> = head_note.into_iter().chain(decoded.notes).collect();
                     let note = (!notes.is_empty()).then(|| notes.join("; "));
-                    Ok(page.of(kind, text, note, bytes.len()))
+                    Ok(page.of(kind, text, note, decoded.wire_len))
                 }
                 // A guess that did not fit is no news; a view the user picked says why it failed.
-                Err(reason) => raw_page(
-                    store,
-                    id,
-                    dir,
-                    page,
-                    (asked != ViewKind::Auto).then_some(reason),
-                ),
+                Err(reason) => {
+                    let reason = (asked != ViewKind::Auto).then_some(reason);
+                    raw_page(store, id, dir, page, decoded.wire_len, reason)
+                }
             }
         }
-        _ => raw_page(store, id, dir, page, None),
+        _ => raw_page(store, id, dir, page, RAW_PAGE, None),
     }
 }
 
@@ -130,9 +137,10 @@ fn raw_page(
     id: ConnId,
     dir: Direction,
     page: Pager,
+    max: usize,
     reason: Option<String>,
 ) -> Result<ViewPage, CommandError> {
-    let mut bytes = store.read(id, dir, page.offset, RAW_PAGE)?;
+    let mut bytes = store.read(id, dir, page.offset, max.min(RAW_PAGE))?;
     if page.offset + (bytes.len() as u64) < page.total {
         bytes.truncate(raw::char_boundary(&bytes));
     }
@@ -233,6 +241,26 @@ mod tests {
         assert_eq!(second.next_offset, None);
         assert_eq!(first.text + &second.text, body);
         assert_eq!((first.note, second.note), (None, None));
+    }
+
+    #[tokio::test]
+    async fn keep_alive_streams_page_one_message_at_a_time_in_pretty_views() {
+        let first = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n{\"a\":1}\n";
+        let second = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n[1,2,3]";
+        let (engine, id) = captured(b"x", format!("{first}{second}").into_bytes()).await;
+        let one = read_view(engine.store(), id, S2C, ViewKind::Json, 0).unwrap();
+        assert_eq!(
+            one.text,
+            "HTTP/1.1 200 OK\nContent-Length: 8\n\n{\n  \"a\": 1\n}"
+        );
+        assert_eq!(one.next_offset, Some(first.len() as u64));
+        let two = read_view(engine.store(), id, S2C, ViewKind::Json, first.len() as u64).unwrap();
+        assert!(
+            two.text.ends_with("\n\n[\n  1,\n  2,\n  3\n]"),
+            "{}",
+            two.text
+        );
+        assert_eq!(two.next_offset, None);
     }
 
     #[tokio::test]

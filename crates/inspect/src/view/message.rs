@@ -18,6 +18,8 @@ pub struct Decoded<'a> {
     pub body: Cow<'a, [u8]>,
     /// What was done to the body, and what could not be done.
     pub notes: Vec<String>,
+    /// Bytes the message takes on the wire, as far as `bytes` hold it: where the next one starts.
+    pub wire_len: usize,
 }
 
 /// Decodes the HTTP message at the start of `bytes`; bytes after it (a pipelined message) are
@@ -34,27 +36,30 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
             head_len: 0,
             body: Cow::Borrowed(bytes),
             notes: Vec::new(),
+            wire_len: bytes.len(),
         };
     };
     let mut notes = Vec::new();
     let wire = &bytes[head.len..];
-    let mut body = match framing {
+    let (mut body, body_wire_len) = match framing {
         Some(Framing::Chunked) => {
             let mut plain = Vec::with_capacity(wire.len());
-            if let Err(e) = BodyDecoder::new(Framing::Chunked)
+            let used = BodyDecoder::new(Framing::Chunked)
                 .feed(wire, &mut |part| plain.extend_from_slice(part))
-            {
-                notes.push(format!(
-                    "chunked framing broken ({e}): showing what came before"
-                ));
-            }
+                .unwrap_or_else(|e| {
+                    notes.push(format!(
+                        "chunked framing broken ({e}): showing what came before"
+                    ));
+                    wire.len()
+                });
             notes.push("chunked framing removed".into());
-            Cow::Owned(plain)
+            (Cow::Owned(plain), used)
         }
         Some(Framing::Length(n)) => {
-            Cow::Borrowed(&wire[..wire.len().min(usize::try_from(n).unwrap_or(usize::MAX))])
+            let len = wire.len().min(usize::try_from(n).unwrap_or(usize::MAX));
+            (Cow::Borrowed(&wire[..len]), len)
         }
-        _ => Cow::Borrowed(wire),
+        _ => (Cow::Borrowed(wire), wire.len()),
     };
     body = decode_content(&head, body, &mut notes);
     body = decode_charset(&head, body, &mut notes);
@@ -62,6 +67,7 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         head_len: head.len,
         body,
         notes,
+        wire_len: head.len + body_wire_len,
     }
 }
 
@@ -263,6 +269,7 @@ mod tests {
     #[test]
     fn bodies_end_where_their_length_says() {
         let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\n";
-        assert_eq!(&*decode(wire).body, b"{}");
+        let decoded = decode(wire);
+        assert_eq!((&*decoded.body, decoded.wire_len), (&b"{}"[..], 40));
     }
 }
