@@ -25,19 +25,32 @@ pub struct Startup {
     launch_error: Option<CommandError>,
 }
 
-#[tauri::command]
-pub fn startup(state: State<'_, AppState>) -> Startup {
-    Startup {
-        snapshot: state.engine.snapshot(),
-        selected_listener: state.launched,
-        settings: state.config_dir().ok().and_then(|dir| settings::load(dir)),
-        launch_error: state.launch_error.clone(),
-    }
+/// Runs file and rendering work on a blocking thread: not on the main thread (the window
+/// would freeze) and not on the async runtime (the relay's pumps run there).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| CommandError::new("io", e.to_string()))?
 }
 
 #[tauri::command]
-pub fn snapshot(state: State<'_, AppState>) -> Snapshot {
-    state.engine.snapshot()
+pub async fn startup(state: State<'_, AppState>) -> Result<Startup> {
+    let engine = state.engine.clone();
+    let snapshot = blocking(move || Ok(engine.snapshot())).await?;
+    Ok(Startup {
+        snapshot,
+        selected_listener: state.launched,
+        settings: state.config_dir().ok().and_then(|dir| settings::load(dir)),
+        launch_error: state.launch_error.clone(),
+    })
+}
+
+#[tauri::command]
+pub async fn snapshot(state: State<'_, AppState>) -> Result<Snapshot> {
+    let engine = state.engine.clone();
+    blocking(move || Ok(engine.snapshot())).await
 }
 
 #[tauri::command]
@@ -75,7 +88,7 @@ pub fn remove_connections(state: State<'_, AppState>, ids: Vec<ConnId>) {
 }
 
 #[tauri::command]
-pub fn read_view(
+pub async fn read_view(
     state: State<'_, AppState>,
     session: Option<u64>,
     id: ConnId,
@@ -83,7 +96,8 @@ pub fn read_view(
     view: ViewKind,
     offset: u64,
 ) -> Result<ViewPage> {
-    render_page(&*state.store(session)?, id, direction, view, offset)
+    let store = state.store(session)?;
+    blocking(move || render_page(&store, id, direction, view, offset)).await
 }
 
 /// Resends the captured request, or the edited text with its Content-Length fixed up.
@@ -95,10 +109,15 @@ pub async fn resend(
 ) -> Result<ConnId> {
     let request = match edited {
         Some(text) => fix_content_length(text.as_bytes()),
-        None => state
-            .engine
-            .store()
-            .read(id, Direction::ClientToServer, 0, usize::MAX)?,
+        None => {
+            let engine = state.engine.clone();
+            let read = move || {
+                Ok(engine
+                    .store()
+                    .read(id, Direction::ClientToServer, 0, usize::MAX)?)
+            };
+            blocking(read).await?
+        }
     };
     Ok(state.engine.resend(id, request).await?)
 }
@@ -125,7 +144,9 @@ pub async fn save_connections<R: Runtime>(
     let Some(path) = dialog::save_path(&app, name, filter).await else {
         return Ok(None);
     };
-    let count = export::save(&*state.store(session)?, &ids, &path, format)?;
+    let store = state.store(session)?;
+    let target = path.clone();
+    let count = blocking(move || Ok(export::save(&store, &ids, &target, format)?)).await?;
     Ok(Some(Saved {
         path: path.display().to_string(),
         count,
@@ -149,7 +170,9 @@ pub async fn open_session<R: Runtime>(
     let Some(path) = dialog::open_path(&app, ("TCPMon session", &["tcpmon"])).await else {
         return Ok(None);
     };
-    let (session, opened) = state.sessions.open(&path)?;
+    let sessions = state.sessions.clone();
+    let file = path.clone();
+    let (session, opened) = blocking(move || sessions.open(&file)).await?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

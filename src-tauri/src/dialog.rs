@@ -1,7 +1,7 @@
 //! Native file dialogs, opened by Rust so the page never names a path: the window can only
 //! write where the user chose. `TCPMON_TEST_DIALOG_PATH`, set by whoever starts the app (the
 //! end-to-end tests), answers every dialog with that path instead, since WebDriver cannot
-//! click a GTK dialog.
+//! click a GTK dialog. Release builds ignore it: an installed app always asks the user.
 
 use std::path::PathBuf;
 use tauri::{AppHandle, Runtime};
@@ -17,8 +17,8 @@ pub async fn save_path<R: Runtime>(
     suggested: &str,
     filter: (&str, &[&str]),
 ) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(TEST_PATH) {
-        return Some(path.into());
+    if let Some(path) = test_answer() {
+        return Some(path);
     }
     let (tx, rx) = oneshot::channel();
     app.dialog()
@@ -33,8 +33,8 @@ pub async fn save_path<R: Runtime>(
 
 /// Asks which file to open; `None` when the user cancelled.
 pub async fn open_path<R: Runtime>(app: &AppHandle<R>, filter: (&str, &[&str])) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(TEST_PATH) {
-        return Some(path.into());
+    if let Some(path) = test_answer() {
+        return Some(path);
     }
     let (tx, rx) = oneshot::channel();
     app.dialog()
@@ -44,4 +44,13 @@ pub async fn open_path<R: Runtime>(app: &AppHandle<R>, filter: (&str, &[&str])) 
             let _ = tx.send(path.and_then(|p| p.into_path().ok()));
         });
     rx.await.ok().flatten()
+}
+
+/// The path tests answer dialogs with (debug builds only).
+fn test_answer() -> Option<PathBuf> {
+    if cfg!(debug_assertions) {
+        std::env::var_os(TEST_PATH).map(PathBuf::from)
+    } else {
+        None
+    }
 }

@@ -12,7 +12,7 @@ pub struct AppState {
     /// The relay engine.
     pub engine: Engine,
     /// Session files opened for viewing.
-    pub sessions: Sessions,
+    pub sessions: Arc<Sessions>,
     /// The listener started from the command line, to be selected at start.
     pub launched: Option<ListenerId>,
     /// Why the command-line listener could not start (a port in use, say), to show in words.
@@ -33,7 +33,7 @@ impl AppState {
         };
         Ok(Self {
             engine,
-            sessions: Sessions::default(),
+            sessions: Arc::default(),
             launched,
             launch_error,
             config_dir: OnceLock::new(),
@@ -52,27 +52,27 @@ impl AppState {
             .ok_or_else(|| CommandError::new("io", "the config folder is not known yet"))
     }
 
-    /// The live store, or an open session's.
-    pub fn store(&self, session: Option<u64>) -> Result<StoreRef<'_>, CommandError> {
+    /// The live store, or an open session's, owned so work on it can leave this thread.
+    pub fn store(&self, session: Option<u64>) -> Result<StoreHandle, CommandError> {
         Ok(match session {
-            None => StoreRef::Live(self.engine.store()),
-            Some(id) => StoreRef::Session(self.sessions.get(id)?),
+            None => StoreHandle::Live(self.engine.clone()),
+            Some(id) => StoreHandle::Session(self.sessions.get(id)?),
         })
     }
 }
 
-/// A store borrowed from the engine or held by an open session.
-pub enum StoreRef<'a> {
-    Live(&'a Store),
+/// The engine's store or an open session's.
+pub enum StoreHandle {
+    Live(Engine),
     Session(Arc<Session>),
 }
 
-impl std::ops::Deref for StoreRef<'_> {
+impl std::ops::Deref for StoreHandle {
     type Target = Store;
     fn deref(&self) -> &Store {
         match self {
-            StoreRef::Live(store) => store,
-            StoreRef::Session(session) => &session.store,
+            StoreHandle::Live(engine) => engine.store(),
+            StoreHandle::Session(session) => &session.store,
         }
     }
 }

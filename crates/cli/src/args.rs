@@ -45,10 +45,9 @@ impl Args {
             (true, _, _) => {
                 bail!("--proxy takes only LISTEN_PORT: the requests name their targets")
             }
-            (false, Some(host), Some(port)) => ListenerConfig::forward(
-                self.listen_port,
-                HostPort::parse_with_default(host, Some(port))?,
-            ),
+            (false, Some(host), Some(port)) => {
+                ListenerConfig::forward(self.listen_port, HostPort::new(host.as_str(), port))
+            }
             (false, _, _) => {
                 bail!("give LISTEN_PORT TARGET_HOST TARGET_PORT, or --proxy LISTEN_PORT")
             }

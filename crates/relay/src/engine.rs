@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -26,6 +26,10 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// Pending-connection queue: a burst of clients must not be refused (std and mio use 128).
 const BACKLOG: u32 = 1024;
+/// How long a resend waits for the first byte of its answer before half-closing anyway.
+const RESEND_FIRST_ANSWER: Duration = Duration::from_secs(30);
+/// A resend's answer that pauses this long is taken as complete.
+const RESEND_QUIET: Duration = Duration::from_secs(1);
 /// Buffer of the in-memory pipe a resend uses as its client.
 const RESEND_PIPE: usize = 64 * 1024;
 
@@ -253,7 +257,11 @@ impl Engine {
         slot.info.local_addr = Some(local_addr);
         slot.info.running = true;
         slot.info.error = None;
-        slot.running = Some(Running { cancel, tasks });
+        // Two starts that raced: the older accept loop must not run on unstoppable.
+        if let Some(older) = slot.running.replace(Running { cancel, tasks }) {
+            older.cancel.cancel();
+            older.tasks.close();
+        }
     }
 
     /// Stops accepting and closes the listener's live connections (their records say so).
@@ -317,25 +325,24 @@ impl Engine {
             client: "resend".into(),
             resend_of: Some(original),
         };
+        // A resend belongs to its listener while it runs: stopping it closes the resend too.
+        let (cancel, tasks) = match self.slots().get(&info.id).and_then(|s| s.running.as_ref()) {
+            Some(running) => (running.cancel.child_token(), running.tasks.clone()),
+            None => (
+                self.inner.shutdown.child_token(),
+                self.inner.resends.clone(),
+            ),
+        };
         let conn = serve(
             self.inner.core.clone(),
             Arc::new(info.config),
-            self.inner.shutdown.child_token(),
+            cancel,
             id,
             origin,
             relay_end,
         );
-        let (mut from_relay, mut to_relay) = tokio::io::split(client);
-        let feed = async move {
-            // The relay closes the pipe only when the connection ends, which it records.
-            let _ = to_relay.write_all(&request).await;
-            let _ = to_relay.shutdown().await;
-        };
-        let drain = async move {
-            let _ = tokio::io::copy(&mut from_relay, &mut tokio::io::sink()).await;
-        };
-        self.inner.resends.spawn(async move {
-            tokio::join!(conn, feed, drain);
+        tasks.spawn(async move {
+            tokio::join!(conn, play_client(client, request));
         });
         Ok(id)
     }
@@ -368,6 +375,25 @@ async fn report_progress(core: Weak<Core>, stop: CancellationToken) {
                 .emit(|| Some(EventKind::ConnectionProgress { id, bytes }));
         }
     }
+}
+
+/// The resend's client: sends the request, reads the answer, and half-closes only once the
+/// answer has gone quiet (or the server closed): some proxies end a tunnel as soon as the
+/// client half-closes, which would cut the answer off.
+async fn play_client(client: tokio::io::DuplexStream, request: Vec<u8>) {
+    let (mut from_relay, mut to_relay) = tokio::io::split(client);
+    // Failures here mean the connection ended, which the relay side records.
+    let _ = to_relay.write_all(&request).await;
+    let mut buf = vec![0; 16 * 1024];
+    let mut wait = RESEND_FIRST_ANSWER;
+    while let Ok(Ok(n)) = tokio::time::timeout(wait, from_relay.read(&mut buf)).await {
+        if n == 0 {
+            break;
+        }
+        wait = RESEND_QUIET;
+    }
+    let _ = to_relay.shutdown().await;
+    let _ = tokio::io::copy(&mut from_relay, &mut tokio::io::sink()).await;
 }
 
 /// Checks the target and binds the listen address.

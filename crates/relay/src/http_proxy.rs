@@ -121,6 +121,7 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
         rec: ctx.recorder(Direction::ServerToClient),
     };
     let mut upstream: Option<Upstream> = None;
+    let mut target: Option<HostPort> = None;
     loop {
         let Some(head) = read_head(&mut client_in, &mut client_out).await? else {
             client_out.out.finish().await;
@@ -137,13 +138,18 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
             Ok(framing) => framing,
             Err(e) => return Err(client_out.refuse("400 Bad Request", e.to_string()).await),
         };
-        ctx.set_target(&origin);
+        // Events only when the row changes, not for every request of a keep-alive connection.
+        if target.as_ref() != Some(&origin) {
+            ctx.set_target(&origin);
+            target = Some(origin.clone());
+        }
         let via_proxy = ctx.config.upstream_proxy.as_ref();
         let dial_to = via_proxy.unwrap_or(&origin);
         let up = match upstream.take() {
             Some(up) if &up.dialled == dial_to => up,
             _ => match dial(dial_to, None, ctx.config.connect_timeout).await {
                 Ok(Dialed { stream, early }) => {
+                    ctx.connected();
                     let (r, w) = stream.into_halves();
                     Upstream {
                         dialled: dial_to.clone(),
@@ -155,7 +161,6 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
                 Err(e) => return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await),
             },
         };
-        ctx.connected();
         let up = upstream.insert(up);
         let head_bytes: Vec<u8> = client_in.buf.drain(..head.head.len).collect();
         let sent = if via_proxy.is_some() {

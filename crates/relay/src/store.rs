@@ -474,8 +474,10 @@ impl Store {
         if end > self.shared.durable.load(Ordering::Acquire) {
             self.shared.flush()?;
         }
-        if let Some(e) = &self.shared.state().write_error {
-            return Err(Error::Capture(std::io::Error::other(e.clone())));
+        // After a failed write, what reached the file before it is still readable.
+        if end > self.shared.durable.load(Ordering::Acquire) {
+            let reason = self.shared.state().write_error.clone().unwrap_or_default();
+            return Err(Error::Capture(std::io::Error::other(reason)));
         }
         let mut out = vec![0; pieces.iter().map(|p| p.1).sum()];
         let mut at = 0;
@@ -497,7 +499,8 @@ impl Store {
             .iter()
             .flat_map(|&d| entry.chunks[d.index()].iter().map(move |c| (d, *c)))
             .collect();
-        all.sort_by_key(|(_, c)| (c.at, c.file_offset));
+        // Appends are serialised, so file order is capture order (clock steps cannot reorder).
+        all.sort_by_key(|(_, c)| c.file_offset);
         Ok(all)
     }
 

@@ -304,3 +304,30 @@ async fn slow_link_paces_both_directions_without_bursts() {
     assert!(elapsed >= Duration::from_millis(1300), "{elapsed:?}");
     assert!(largest_read < 1024, "burst of {largest_read} bytes");
 }
+
+#[tokio::test]
+async fn the_capture_cap_stops_recording_but_never_relaying() {
+    let engine = tcpmon_relay::Engine::new(tcpmon_relay::EngineOptions {
+        capture_dir: None,
+        capture_cap: 1000,
+    })
+    .unwrap();
+    let relay = forward(&engine, echo_server().await).await;
+    let data = Rng::new(5).bytes(5000);
+    let client = within(TcpStream::connect(relay)).await.unwrap();
+    assert!(
+        exchange(client, &data, 9).await == data,
+        "every byte relayed"
+    );
+    let record = finished(&engine, ConnId(1)).await;
+    assert_eq!(record.bytes, [5000, 5000]);
+    assert_eq!(record.truncated, [true, true]);
+    let recorded = engine
+        .store()
+        .read(record.id, Direction::ClientToServer, 0, usize::MAX)
+        .unwrap();
+    assert!(
+        recorded == data[..1000],
+        "the first 1000 bytes are recorded"
+    );
+}

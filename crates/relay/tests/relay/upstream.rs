@@ -87,3 +87,39 @@ async fn an_upstream_proxy_that_refuses_is_the_recorded_reason() {
         "{reason}"
     );
 }
+
+#[tokio::test]
+async fn resend_goes_through_the_upstream_proxy_like_the_original() {
+    let (origin, _nginx, _dir) = nginx(&[("r.txt", b"resent via upstream")]).await;
+    let (upstream, _tinyproxy, _pdir) = tinyproxy().await;
+    let engine = engine();
+    let mut config = ListenerConfig::forward(0, target(origin));
+    config.upstream_proxy = Some(target(upstream));
+    let relay = listen(&engine, config).await;
+    let mut client = within(TcpStream::connect(relay)).await.unwrap();
+    client
+        .write_all(b"GET /r.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = Vec::new();
+    within(client.read_to_end(&mut first)).await.unwrap();
+    drop(client);
+    let original = finished(&engine, connections(&engine, 1).await[0].id).await;
+
+    let captured = engine
+        .store()
+        .read(original.id, Direction::ClientToServer, 0, usize::MAX)
+        .unwrap();
+    let resent = within(engine.resend(original.id, captured)).await.unwrap();
+    let record = finished(&engine, resent).await;
+    assert_eq!(record.resend_of, Some(original.id));
+    let response = engine
+        .store()
+        .read(resent, Direction::ServerToClient, 0, usize::MAX)
+        .unwrap();
+    assert!(
+        response.ends_with(b"resent via upstream"),
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
+}
