@@ -134,35 +134,97 @@ function runConns(port, count) {
 }
 
 // --- the page --------------------------------------------------------------------------------
-/** Counts animation frames and the gaps between them, to see the page freeze. */
-function installFrameMonitor(browser) {
+/**
+ * Watches the page, in the page: animation frames and the gaps between them (a frozen page
+ * draws none), and the time spent in Tauri's event callbacks (engine-events batches reaching
+ * the store) and in animation frame callbacks (the store's flush into the views, the table's
+ * scroll rendering). `__benchTake()` returns the figures since the last call and starts afresh.
+ */
+function installPageMonitor(browser) {
   return browser.execute(() => {
     const w = window;
-    const fresh = () => ({ frames: 0, maxGap: 0, longGaps: 0, frozenMs: 0, since: performance.now() });
-    w.__benchFrames = fresh();
+    const fresh = () => ({
+      frames: 0,
+      maxGap: 0,
+      frozenMs: 0,
+      batches: 0,
+      events: 0,
+      maxEvents: 0,
+      lagged: 0,
+      handlerMs: 0,
+      maxHandlerMs: 0,
+      sizedBatches: 0,
+      sizedEvents: 0,
+      sizedChars: 0,
+      rafMs: 0,
+      maxRafMs: 0,
+      since: performance.now(),
+    });
+    w.__bench = fresh();
+    const raf = w.requestAnimationFrame.bind(w);
     let last = performance.now();
     const loop = (t) => {
       const gap = t - last;
       last = t;
-      const f = w.__benchFrames;
+      const f = w.__bench;
       f.frames += 1;
       f.maxGap = Math.max(f.maxGap, gap);
-      if (gap > 200) {
-        f.longGaps += 1;
-        f.frozenMs += gap;
-      }
-      requestAnimationFrame(loop);
+      if (gap > 200) f.frozenMs += gap;
+      raf(loop);
     };
-    requestAnimationFrame(loop);
-    w.__benchFramesTake = () => {
-      const f = w.__benchFrames;
-      w.__benchFrames = fresh();
+    raf(loop);
+    // The app's own frame callbacks (it looks requestAnimationFrame up at each call).
+    w.requestAnimationFrame = (callback) =>
+      raf((t) => {
+        const start = performance.now();
+        try {
+          callback(t);
+        } finally {
+          const ms = performance.now() - start;
+          w.__bench.rafMs += ms;
+          w.__bench.maxRafMs = Math.max(w.__bench.maxRafMs, ms);
+        }
+      });
+    // Tauri keeps every callback (event listeners included) in this map, for debugging.
+    const callbacks = w.__TAURI_INTERNALS__?.callbacks;
+    for (const [id, callback] of callbacks ?? []) {
+      if (callback.__bench) continue;
+      const timed = (data) => {
+        const start = performance.now();
+        try {
+          return callback(data);
+        } finally {
+          const ms = performance.now() - start;
+          const events = data?.payload?.events;
+          if (Array.isArray(events)) {
+            const f = w.__bench;
+            f.batches += 1;
+            f.events += events.length;
+            f.maxEvents = Math.max(f.maxEvents, events.length);
+            if (data.payload.lagged) f.lagged += 1;
+            f.handlerMs += ms;
+            f.maxHandlerMs = Math.max(f.maxHandlerMs, ms);
+            // The payload's size, from every 10th batch (outside the timing).
+            if (f.batches % 10 === 1) {
+              f.sizedBatches += 1;
+              f.sizedEvents += events.length;
+              f.sizedChars += JSON.stringify(data.payload).length;
+            }
+          }
+        }
+      };
+      timed.__bench = true;
+      callbacks.set(id, timed);
+    }
+    w.__benchTake = () => {
+      const f = w.__bench;
+      w.__bench = fresh();
       return { ...f, ms: performance.now() - f.since };
     };
   });
 }
 
-const takeFrames = (browser) => browser.execute(() => window.__benchFramesTake());
+const takeFrames = (browser) => browser.execute(() => window.__benchTake());
 
 /** What the visible tab shows: its row count, the status line, the last row if drawn. */
 function tableState(browser) {
@@ -247,12 +309,6 @@ const median = (values) => {
   return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
 };
 
-let direct = null;
-if (DIRECT_COUNT > 0) {
-  log(`direct baseline: ${DIRECT_COUNT} connections to the echo responder, no app`);
-  direct = await runConns(REPLY_PORT, DIRECT_COUNT);
-}
-
 const app = await launchApp();
 const { browser } = app;
 const notes = [];
@@ -263,9 +319,19 @@ try {
     return found?.web.length ? found : null;
   }, "the app's process and its WebKitWebProcess");
   log(`listener on :${port} -> :${REPLY_PORT}; app pid ${procs.app}, web ${procs.web}, network ${procs.network}`);
-  await installFrameMonitor(browser);
+  await installPageMonitor(browser);
   await sleep(2000);
   const idleFrames = await takeFrames(browser);
+  // The same load straight to the echo responder, the window open but without events: what
+  // the machine does without the app, and what a busy machine alone does to the page's frames.
+  let direct = null;
+  let directFrames = null;
+  if (DIRECT_COUNT > 0) {
+    log(`direct baseline: ${DIRECT_COUNT} connections to the echo responder, not through the app`);
+    direct = await runConns(REPLY_PORT, DIRECT_COUNT);
+    directFrames = await takeFrames(browser);
+    await sleep(1000);
+  }
   const idle = { app: memory(procs.app), web: procs.web.map(memory) };
   const sampler = memorySampler(procs);
   const cpu0 = { app: cpuSeconds(procs.app), web: procs.web.map(cpuSeconds) };
@@ -299,6 +365,10 @@ try {
   );
   const statusCount = await timeUntil(browser, conns.ended, (s) => s.statusCount >= COUNT, 10000);
   const catchUpFrames = await takeFrames(browser);
+  const work = { ...loadFrames };
+  for (const key of ["batches", "events", "lagged", "handlerMs", "rafMs", "sizedBatches", "sizedEvents", "sizedChars"])
+    work[key] += catchUpFrames[key];
+  for (const key of ["maxEvents", "maxHandlerMs", "maxRafMs"]) work[key] = Math.max(work[key], catchUpFrames[key]);
   const cpuCaught = { app: cpuSeconds(procs.app), web: procs.web.map(cpuSeconds) };
   if (lastRow.ms === null) notes.push(`the last row was not shown within ${CATCH_UP_MS / 1000} s: ${JSON.stringify(lastRow.state)}`);
   await sleep(2000);
@@ -346,7 +416,7 @@ try {
     const rows = [
       ["connections through the app (ok / failed)", `${fmt(conns.count)} (${fmt(conns.ok)} / ${fmt(conns.failed)})`],
       [
-        "load: conn/s through the app (direct, no app)",
+        "load: conn/s through the app (direct, not through it)",
         `${fmt(conns.per_sec)} (${direct ? fmt(direct.per_sec) : "-"})`,
       ],
       [
@@ -370,10 +440,14 @@ try {
         `${fmt(median(rtts))} / ${fmt(Math.max(...rtts))} (idle: ${fmt(median(webdriverRtt))})`,
       ],
       [
-        "page frames idle / during the load / catching up: fps, longest gap ms, s in gaps > 200 ms",
-        [idleFrames, loadFrames, catchUpFrames]
-          .map((f) => `${fmt((f.frames * 1000) / f.ms, 0)} fps, ${fmt(f.maxGap)}, ${fmt(f.frozenMs / 1000, 1)}`)
+        "page frames idle / direct load (no events) / load through the app / catching up: fps, longest gap ms, s in gaps > 200 ms",
+        [idleFrames, directFrames, loadFrames, catchUpFrames]
+          .map((f) => (f ? `${fmt((f.frames * 1000) / f.ms, 0)} fps, ${fmt(f.maxGap)}, ${fmt(f.frozenMs / 1000, 1)}` : "-"))
           .join(" / "),
+      ],
+      [
+        "page JS during the load + catching up: event batches (events, max per batch, lagged) / s in event callbacks (max ms) / s in frame callbacks (max ms)",
+        `${fmt(work.batches)} (${fmt(work.events)}, ${fmt(work.maxEvents)}, ${fmt(work.lagged)}) / ${fmt(work.handlerMs / 1000, 1)} (${fmt(work.maxHandlerMs)}) / ${fmt(work.rafMs / 1000, 1)} (${fmt(work.maxRafMs)})`,
       ],
       [
         "CPU s, load + catching up: tcpmon / WebKitWebProcess (µs per connection)",
@@ -410,6 +484,10 @@ try {
         .map((p) => `${p.at.toFixed(0)}: ${p.rows}`)
         .join(", ")}`,
     );
+    if (work.sizedEvents)
+      notes.push(
+        `event payload: ${fmt(work.sizedChars / work.sizedEvents)} JSON characters per event (measured on ${work.sizedBatches} batches), ~${fmt((work.sizedChars / work.sizedEvents) * work.events / 1048576, 0)} MiB for the run`,
+      );
     notes.push(`after catching up: tcpmon RSS ${mib(settled.app.rss)} MiB, WebKitWebProcess ${mib(sum(settled.web, "rss"))} MiB`);
     notes.push(
       `scroll rounds, ms: End key ${endKey.map((v) => fmt(v)).join(", ")}; scrollTop = max ${toEnd

@@ -270,7 +270,8 @@ describe("listener tab", () => {
       await page.keyboard.press("Control+r");
       await row(page, 3).waitFor();
       assert.deepEqual(await calls(page, "resend"), [
-        { id: 1, edited: "POST /changed HTTP/1.1\r\nHost: example.org\r\n\r\n" },
+        // As typed (a textarea has LF line ends); Rust gives back the capture's CRLF.
+        { id: 1, edited: "POST /changed HTTP/1.1\nHost: example.org\n\n" },
       ]);
       assert.equal(await row(page, 3).getAttribute("aria-selected"), "true");
       assert.match(await row(page, 3).textContent(), /↻ resend of #1/);

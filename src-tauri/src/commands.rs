@@ -9,7 +9,7 @@ use tcpmon_desktop::error::CommandError;
 use tcpmon_desktop::form::ListenerForm;
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
 use tcpmon_desktop::settings;
-use tcpmon_inspect::edit::fix_content_length;
+use tcpmon_inspect::edit::edited_request;
 use tcpmon_inspect::view::ViewKind;
 use tcpmon_relay::export::{self, Format};
 use tcpmon_relay::{ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, Snapshot};
@@ -100,25 +100,25 @@ pub async fn read_view(
     blocking(move || render_page(&store, id, direction, view, offset)).await
 }
 
-/// Resends the captured request, or the edited text with its Content-Length fixed up.
+/// Resends the captured request, or the edited text with the capture's line ends and a
+/// fitting Content-Length.
 #[tauri::command]
 pub async fn resend(
     state: State<'_, AppState>,
     id: ConnId,
     edited: Option<String>,
 ) -> Result<ConnId> {
-    let request = match edited {
-        Some(text) => fix_content_length(text.as_bytes()),
-        None => {
-            let engine = state.engine.clone();
-            let read = move || {
-                Ok(engine
-                    .store()
-                    .read(id, Direction::ClientToServer, 0, usize::MAX)?)
-            };
-            blocking(read).await?
-        }
-    };
+    let engine = state.engine.clone();
+    let request = blocking(move || {
+        let captured = engine
+            .store()
+            .read(id, Direction::ClientToServer, 0, usize::MAX)?;
+        Ok(match edited {
+            Some(text) => edited_request(&captured, &text),
+            None => captured,
+        })
+    })
+    .await?;
     Ok(state.engine.resend(id, request).await?)
 }
 

@@ -1,7 +1,7 @@
 //! Edits before a resend: when a user changes an HTTP body, `Content-Length` must follow, in
 //! bytes (Apache TCPMon counted characters and rewrote the line with a bare LF).
 
-use crate::view::head_len;
+use crate::view::{head_len, raw};
 
 /// `message` with its `Content-Length` value set to the body's length in bytes. Everything
 /// else, line endings included, is kept. Messages without an HTTP head or without the header
@@ -42,6 +42,42 @@ pub fn fix_content_length(message: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The bytes to resend for `edited`, text a person edited from the raw view of `original`
+/// (where line ends are plain LF, as in any text box). Unchanged text resends `original`
+/// exactly; changed text gets the capture's line ends back (CRLF in the head when the capture
+/// had them, in the body when its body had them) and a `Content-Length` that fits.
+pub fn edited_request(original: &[u8], edited: &str) -> Vec<u8> {
+    if raw::render(original).0 == edited {
+        return original.to_vec();
+    }
+    let head = head_len(original);
+    let crlf_head = original
+        .windows(2)
+        .find(|w| w[1] == b'\n')
+        .is_some_and(|w| w[0] == b'\r');
+    let body = &original[head.min(original.len())..];
+    let crlf_body = head > 0
+        && body.windows(2).any(|w| w == b"\r\n")
+        && !body
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'\n' && (i == 0 || body[i - 1] != b'\r'));
+    let (edited_head, edited_body) = match edited.find("\n\n") {
+        Some(at) => (&edited[..at + 2], &edited[at + 2..]),
+        None => (edited, ""),
+    };
+    let with_ends = |text: &str, crlf: bool| {
+        if crlf {
+            text.replace('\n', "\r\n")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = with_ends(edited_head, crlf_head).into_bytes();
+    out.extend_from_slice(with_ends(edited_body, crlf_body).as_bytes());
+    fix_content_length(&out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +94,32 @@ mod tests {
         assert_eq!(
             fix_content_length(lf_only.as_bytes()),
             b"POST / HTTP/1.1\nContent-Length:  3\n\nabc"
+        );
+    }
+
+    #[test]
+    fn an_unchanged_edit_resends_the_capture_exactly() {
+        let captured = b"POST / HTTP/1.1\r\nContent-Length: 7\r\n\r\nline\nx\r";
+        let shown = raw::render(captured).0;
+        assert_eq!(edited_request(captured, &shown), captured);
+    }
+
+    #[test]
+    fn an_edit_gets_the_capture_line_ends_and_length_back() {
+        let captured = b"POST /soap HTTP/1.1\r\nContent-Length: 8\r\n\r\n<a>1</a>";
+        let edited = "POST /soap HTTP/1.1\nContent-Length: 8\n\n<a>\n22\n</a>";
+        let sent = edited_request(captured, edited);
+        assert_eq!(
+            sent,
+            b"POST /soap HTTP/1.1\r\nContent-Length: 11\r\n\r\n<a>\n22\n</a>"
+        );
+        let crlf_body = b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\na\r\nb";
+        let sent = edited_request(crlf_body, "POST / HTTP/1.1\nContent-Length: 4\n\na\nbc");
+        assert_eq!(sent, b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\na\r\nbc");
+        let text_protocol = b"PING\nhello\n";
+        assert_eq!(
+            edited_request(text_protocol, "PONG\nhello\n"),
+            b"PONG\nhello\n"
         );
     }
 

@@ -44,8 +44,6 @@ export class MessagePane {
   /** Reads run one at a time, so a refresh and a "load more" never interleave. */
   private queue: Promise<void> = Promise.resolve();
   private editing = false;
-  /** The request being edited is sent with CRLF line ends, which a textarea turns into LF. */
-  private editingCrlf = false;
   private readonly index: 0 | 1;
   private readonly select: HTMLSelectElement;
   private readonly resolvedView: HTMLElement;
@@ -168,12 +166,11 @@ export class MessagePane {
   }
 
   /**
-   * The edited request text, or null when the user did not edit (resend the captured bytes).
-   * A textarea only has LF line ends; they go back to CRLF when the capture had them, as HTTP needs.
+   * The edited request text as typed, or null when the user did not edit (resend the captured
+   * bytes). Rust gives it back the line ends of the capture (a textarea only has LF).
    */
   editedText(): string | null {
-    if (!this.editing) return null;
-    return this.editingCrlf ? this.editor.value.replace(/\r?\n/g, "\r\n") : this.editor.value;
+    return this.editing ? this.editor.value : null;
   }
 
   focus(): void {
@@ -291,9 +288,6 @@ export class MessagePane {
     }
     if (generation !== this.generation) return;
     this.editing = true;
-    // The raw view shows CRLF as a plain line break, so the text cannot tell which line ends
-    // the capture had; HTTP needs CRLF, so an HTTP request goes back with CRLF line ends.
-    this.editingCrlf = text.includes("\r\n") || target.record.request_line !== null;
     this.editor.value = text;
     this.editor.hidden = false;
     this.text.hidden = true;
