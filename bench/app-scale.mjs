@@ -217,9 +217,14 @@ function installPageMonitor(browser) {
       callbacks.set(id, timed);
     }
     w.__benchTake = () => {
+      // A gap still open (no frame since `last`) counts too; the next one starts now.
+      const now = performance.now();
       const f = w.__bench;
+      f.maxGap = Math.max(f.maxGap, now - last);
+      if (now - last > 200) f.frozenMs += now - last;
+      last = now;
       w.__bench = fresh();
-      return { ...f, ms: performance.now() - f.since };
+      return { ...f, ms: now - f.since };
     };
   });
 }

@@ -83,6 +83,9 @@ enum ResponseEnd {
     Close,
     /// The connection switched protocols: relay raw from here.
     Tunnel,
+    /// The server closed (or reset) without sending a byte: a kept-alive connection it had
+    /// already given up on.
+    Unanswered,
 }
 
 /// Splits an absolute-form `http://host[:port]/path` target into origin and origin-form path.
@@ -145,26 +148,9 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
         }
         let via_proxy = ctx.config.upstream_proxy.as_ref();
         let dial_to = via_proxy.unwrap_or(&origin);
-        let up = match upstream.take() {
-            Some(up) if &up.dialled == dial_to => up,
-            _ => match dial(dial_to, None, ctx.config.connect_timeout).await {
-                Ok(Dialed { stream, early }) => {
-                    ctx.connected();
-                    let (r, w) = stream.into_halves();
-                    Upstream {
-                        dialled: dial_to.clone(),
-                        r,
-                        out: ctx.outbound(w),
-                        buf: early,
-                    }
-                }
-                Err(e) => return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await),
-            },
-        };
-        let up = upstream.insert(up);
         let head_bytes: Vec<u8> = client_in.buf.drain(..head.head.len).collect();
-        let sent = if via_proxy.is_some() {
-            up.out.send(&head_bytes).await
+        let wire_head = if via_proxy.is_some() {
+            head_bytes
         } else {
             let line_end = head_bytes
                 .iter()
@@ -173,18 +159,61 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
             let line = format!("{} {} HTTP/1.{}\r\n", head.method, path, head.head.version);
             let mut rewritten = line.into_bytes();
             rewritten.extend_from_slice(&head_bytes[line_end..]);
-            up.out.send(&rewritten).await
+            rewritten
         };
-        sent.map_err(|e| format!("server: {e}"))?;
-        let Upstream { r, out, buf, .. } = up;
-        let (body, response) = tokio::join!(
-            forward_body(&mut client_in, out, framing),
-            relay_response(r, buf, &mut client_out, &head.method),
-        );
-        body?;
-        match response? {
+        let response = loop {
+            let (up, reused) = match upstream.take() {
+                Some(up) if &up.dialled == dial_to => (up, true),
+                _ => match dial(dial_to, None, ctx.config.connect_timeout).await {
+                    Ok(Dialed { stream, early }) => {
+                        ctx.connected();
+                        let (r, w) = stream.into_halves();
+                        let out = ctx.outbound(w);
+                        (
+                            Upstream {
+                                dialled: dial_to.clone(),
+                                r,
+                                out,
+                                buf: early,
+                            },
+                            false,
+                        )
+                    }
+                    Err(e) => {
+                        return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await);
+                    }
+                },
+            };
+            let up = upstream.insert(up);
+            // A server that closed a kept-alive connection may not notice this write at once.
+            let sent = up.out.send(&wire_head).await;
+            let Upstream { r, out, buf, .. } = up;
+            let (body, response) = tokio::join!(
+                async {
+                    sent.map_err(|e| format!("server: {e}"))?;
+                    forward_body(&mut client_in, out, framing).await
+                },
+                relay_response(r, buf, &mut client_out, &head.method),
+            );
+            match response? {
+                // The origin had dropped the kept-alive connection: a request without a body
+                // can go again, once, on a fresh one (as browsers do).
+                ResponseEnd::Unanswered if reused && framing == Framing::Length(0) => {
+                    upstream = None
+                }
+                ResponseEnd::Unanswered => {
+                    return Err("server: closed the connection without answering".into());
+                }
+                end => {
+                    body?;
+                    break end;
+                }
+            }
+        };
+        match response {
             ResponseEnd::KeepAlive if !head.head.has_token("connection", "close") => {}
-            ResponseEnd::KeepAlive | ResponseEnd::Close => {
+            // (Unanswered does not get here: it is retried or an error above.)
+            ResponseEnd::KeepAlive | ResponseEnd::Close | ResponseEnd::Unanswered => {
                 client_out.out.finish().await;
                 return Ok(());
             }
@@ -306,6 +335,7 @@ async fn relay_response(
         buf.reserve(READ_SIZE);
         r.read_buf(buf).await.map_err(|e| format!("server: {e}"))
     }
+    let mut answered = !buf.is_empty();
     loop {
         let head = loop {
             match parse_response(buf) {
@@ -318,8 +348,15 @@ async fn relay_response(
                 Ok(None) => {}
                 Err(e) => return Err(format!("server: {e}")),
             }
-            if fill(r, buf).await? == 0 {
-                return Err("server: closed the connection before a complete response head".into());
+            match fill(r, buf).await {
+                Ok(0) | Err(_) if !answered => return Ok(ResponseEnd::Unanswered),
+                Ok(0) => {
+                    return Err(
+                        "server: closed the connection before a complete response head".into(),
+                    );
+                }
+                Ok(_) => answered = true,
+                Err(e) => return Err(e),
             }
         };
         client_out.send(&buf[..head.head.len]).await?;

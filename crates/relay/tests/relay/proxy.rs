@@ -139,3 +139,33 @@ async fn bad_requests_get_an_explaining_answer() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_request_on_a_connection_the_origin_dropped_goes_again_on_a_fresh_one() {
+    // An origin that answers once per connection, then closes without saying so.
+    let origin = serve(|mut s| async move {
+        let mut buf = [0; 1024];
+        let _ = s.read(&mut buf).await;
+        let _ = s
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .await;
+    })
+    .await;
+    let engine = engine();
+    let proxy = proxy_listener(&engine).await;
+    let mut client = within(TcpStream::connect(proxy.trim_start_matches("http://")))
+        .await
+        .unwrap();
+    let request = format!("GET http://{origin}/ HTTP/1.1\r\nHost: {origin}\r\n\r\n");
+    for _ in 0..2 {
+        client.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = vec![0; 40];
+        within(client.read_exact(&mut answer)).await.unwrap();
+        assert!(
+            answer.ends_with(b"\r\n\r\nok"),
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await; // the origin closes
+    }
+}
