@@ -153,6 +153,16 @@ pub async fn exchange(stream: TcpStream, data: &[u8], seed: u64) -> Vec<u8> {
     within(async { tokio::join!(send, receive).1 }).await
 }
 
+/// Sends `request` without half-closing (tinyproxy, like many proxies, ends a tunnel when the
+/// client does) and reads the answer until the server closes.
+pub async fn ask(relay: SocketAddr, request: &[u8]) -> Vec<u8> {
+    let mut client = within(TcpStream::connect(relay)).await.expect("connect");
+    client.write_all(request).await.expect("write");
+    let mut answer = Vec::new();
+    within(client.read_to_end(&mut answer)).await.expect("read");
+    answer
+}
+
 /// A process killed when the guard drops.
 pub struct Process(Child);
 

@@ -2,7 +2,6 @@
 
 use crate::support::*;
 use tcpmon_relay::{ConnectionState, Direction, ListenerConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 #[tokio::test]
@@ -13,15 +12,11 @@ async fn forward_mode_tunnels_through_the_upstream_proxy() {
     let mut config = ListenerConfig::forward(0, target(origin));
     config.upstream_proxy = Some(target(upstream));
     let relay = listen(&engine, config).await;
-    let mut client = within(TcpStream::connect(relay)).await.unwrap();
-    // No half-close here: tinyproxy, like many proxies, ends a tunnel when the client does.
-    client
-        .write_all(b"GET /u.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = Vec::new();
-    within(client.read_to_end(&mut response)).await.unwrap();
-    drop(client);
+    let response = ask(
+        relay,
+        b"GET /u.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(
         response.ends_with(b"via upstream"),
         "{}",
@@ -96,14 +91,11 @@ async fn resend_goes_through_the_upstream_proxy_like_the_original() {
     let mut config = ListenerConfig::forward(0, target(origin));
     config.upstream_proxy = Some(target(upstream));
     let relay = listen(&engine, config).await;
-    let mut client = within(TcpStream::connect(relay)).await.unwrap();
-    client
-        .write_all(b"GET /r.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut first = Vec::new();
-    within(client.read_to_end(&mut first)).await.unwrap();
-    drop(client);
+    ask(
+        relay,
+        b"GET /r.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     let original = finished(&engine, connections(&engine, 1).await[0].id).await;
 
     let captured = engine
