@@ -18,9 +18,16 @@ const CATCH_UP_MS = Number(env.CATCH_UP_TIMEOUT ?? 600) * 1000;
 const BENCH = env.APP_SCALE_BENCH;
 const REPLY_PORT = Number(env.APP_SCALE_REPLY_PORT);
 const DRIVER_PID = Number(env.APP_SCALE_DRIVER_PID);
+if (!BENCH || !REPLY_PORT || !DRIVER_PID || !env.APP_SCALE_APP) throw new Error("run this through bench/app-scale.sh");
 const APP_PATH = fs.realpathSync(env.APP_SCALE_APP);
-if (!BENCH || !REPLY_PORT || !DRIVER_PID) throw new Error("run this through bench/app-scale.sh");
 const SCROLL_ROUNDS = 3;
+/** VIEW=admin: the Admin tab in front during the load (the listener's tab hidden, not drawn). */
+const ADMIN_IN_FRONT = (env.VIEW ?? "listener") === "admin";
+const IDLE_AT_END = Number(env.IDLE_AT_END ?? 10);
+/** FOLLOW=0: one connection first, its row clicked, so the panes stay on it during the load. */
+const FOLLOW = env.FOLLOW !== "0";
+/** The rows the table ends with. */
+const ROWS = COUNT + (FOLLOW ? 0 : 1);
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 const log = (message) => process.stderr.write(`app-scale: ${message}\n`);
 
@@ -92,6 +99,39 @@ function cpuSeconds(pid) {
   } catch {
     return NaN;
   }
+}
+
+/** CPU seconds per thread name (threads of one name summed) of a process, from /proc/PID/task. */
+function threadCpu(pid) {
+  const byName = new Map();
+  let tasks = [];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tasks) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+$/, "N");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return byName;
+}
+
+/** The threads that used the most CPU between two `threadCpu` readings, as "name s". */
+function topThreads(before, after, n = 5) {
+  return [...after]
+    .map(([name, s]) => [name, s - (before.get(name) ?? 0)])
+    .filter(([, s]) => s >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
+    .join(", ");
 }
 
 /** Samples the RSS of every process of `procs` 4 times a second; keeps the peak of their sum. */
@@ -263,7 +303,7 @@ function tableState(browser) {
       };
     },
     PANEL,
-    COUNT,
+    ROWS,
   );
 }
 
@@ -325,8 +365,13 @@ try {
   }, "the app's process and its WebKitWebProcess");
   log(`listener on :${port} -> :${REPLY_PORT}; app pid ${procs.app}, web ${procs.web}, network ${procs.network}`);
   await installPageMonitor(browser);
+  const idleCpu0 = { app: cpuSeconds(procs.app), web: procs.web.map(cpuSeconds) };
   await sleep(2000);
   const idleFrames = await takeFrames(browser);
+  const idleCpu = {
+    app: (cpuSeconds(procs.app) - idleCpu0.app) / 2,
+    web: procs.web.reduce((total, pid, i) => total + cpuSeconds(pid) - idleCpu0.web[i], 0) / 2,
+  };
   // The same load straight to the echo responder, the window open but without events: what
   // the machine does without the app, and what a busy machine alone does to the page's frames.
   let direct = null;
@@ -337,12 +382,21 @@ try {
     directFrames = await takeFrames(browser);
     await sleep(1000);
   }
+  // FOLLOW=0: a first row, selected, so the panes stay on it.
+  if (!FOLLOW) {
+    await runConns(port, 1);
+    const [row] = await app.waitForRows((rows) => rows.length === 1 && rows[0].state === "Done", "the first row");
+    await app.clickRow(row.id);
+    await app.waitForRows((rows) => rows[0].selected, "the first row selected");
+  }
   const idle = { app: memory(procs.app), web: procs.web.map(memory) };
   const sampler = memorySampler(procs);
   const cpu0 = { app: cpuSeconds(procs.app), web: procs.web.map(cpuSeconds) };
+  const threads0 = { app: threadCpu(procs.app), web: threadCpu(procs.web[0]) };
 
   // The load, with the page polled once a second: how far the table got, how long it took to answer.
-  log(`load: ${COUNT} connections through the app`);
+  if (ADMIN_IN_FRONT) await app.selectTab("Admin");
+  log(`load: ${COUNT} connections through the app${ADMIN_IN_FRONT ? ", the Admin tab in front" : ""}`);
   const started = performance.now();
   const load = runConns(port, COUNT);
   let loadDone = null;
@@ -361,20 +415,22 @@ try {
 
   // (1) The table catching up: every row counted, the newest one drawn in view, Done, followed.
   log("load done; waiting for the table to show the last row");
-  const allRows = await timeUntil(browser, conns.ended, (s) => s.rows >= COUNT, CATCH_UP_MS);
+  if (ADMIN_IN_FRONT) await app.selectTab(`Port ${port}`);
+  const allRows = await timeUntil(browser, conns.ended, (s) => s.rows >= ROWS, CATCH_UP_MS);
   const lastRow = await timeUntil(
     browser,
     conns.ended,
-    (s) => s.rows >= COUNT && s.follow && s.last?.visible && s.last.state === "Done",
+    (s) => s.rows >= ROWS && (s.follow || !FOLLOW) && s.last?.visible && s.last.state === "Done",
     CATCH_UP_MS,
   );
-  const statusCount = await timeUntil(browser, conns.ended, (s) => s.statusCount >= COUNT, 10000);
+  const statusCount = await timeUntil(browser, conns.ended, (s) => s.statusCount >= ROWS, 10000);
   const catchUpFrames = await takeFrames(browser);
   const work = { ...loadFrames };
   for (const key of ["batches", "events", "lagged", "handlerMs", "rafMs", "sizedBatches", "sizedEvents", "sizedChars"])
     work[key] += catchUpFrames[key];
   for (const key of ["maxEvents", "maxHandlerMs", "maxRafMs"]) work[key] = Math.max(work[key], catchUpFrames[key]);
   const cpuCaught = { app: cpuSeconds(procs.app), web: procs.web.map(cpuSeconds) };
+  const threadsCaught = { app: threadCpu(procs.app), web: threadCpu(procs.web[0]) };
   if (lastRow.ms === null) notes.push(`the last row was not shown within ${CATCH_UP_MS / 1000} s: ${JSON.stringify(lastRow.state)}`);
   await sleep(2000);
   const settled = { app: memory(procs.app), web: procs.web.map(memory), network: procs.network.map(memory) };
@@ -402,12 +458,14 @@ try {
     await browser.keys([Key.End]);
     endKey.push((await timeUntil(browser, t, (s) => s.last?.selected && s.last.visible, 20000)).ms);
     toTop.push((await scrollInPage(browser, 0, 0)).ms);
-    toEnd.push(await scrollInPage(browser, "max", COUNT - 1));
+    toEnd.push(await scrollInPage(browser, "max", ROWS - 1));
   }
   const scrollFrames = await takeFrames(browser);
   const problems = await app.problems();
   if (problems.length) notes.push(`page problems: ${problems.join(" | ")}`);
 
+  log(`idle for ${IDLE_AT_END} s`);
+  await sleep(IDLE_AT_END * 1000);
   sampler.stop();
   const end = { app: memory(procs.app), web: procs.web.map(memory), network: procs.network.map(memory) };
   const sum = (list, field) => list.reduce((total, m) => total + m[field], 0);
@@ -431,7 +489,7 @@ try {
       ["load: duration s", fmt(conns.secs, 1)],
       ["rows in the table when the load ended (last poll)", fmt(rowsAtEnd)],
       [
-        "(1) s after the load until the row count reaches COUNT / the last row is shown (followed, Done)",
+        `(1) s after the load until the row count reaches ${fmt(ROWS)} / the last row is shown (${FOLLOW ? "followed, " : ""}Done)`,
         `${fmt(allRows.ms && allRows.ms / 1000, 2)} / ${fmt(lastRow.ms && lastRow.ms / 1000, 2)}`,
       ],
       ["(1) s from the load's start until the last row is shown", fmt(lastRow.ms && (lastRow.ms + conns.ended - started) / 1000, 2)],
@@ -463,25 +521,26 @@ try {
         `${fmt(cpuCaught.app - cpuLoad.app, 1)} / ${fmt(webCpu(cpuLoad.web, cpuCaught.web), 1)}`,
       ],
       [
-        "tcpmon RSS MiB: idle / peak (VmHWM) / at the end",
+        `tcpmon RSS MiB: idle / peak (VmHWM) / at the end (after ${IDLE_AT_END} s idle)`,
         `${mib(idle.app.rss)} / ${mib(end.app.hwm)} / ${mib(end.app.rss)}`,
       ],
       [
-        "WebKitWebProcess RSS MiB: idle / peak (VmHWM) / at the end",
+        `WebKitWebProcess RSS MiB: idle / peak (VmHWM) / at the end (after ${IDLE_AT_END} s idle)`,
         `${mib(sum(idle.web, "rss"))} / ${mib(sum(end.web, "hwm"))} / ${mib(sum(end.web, "rss"))}`,
       ],
       [
-        "WebKitNetworkProcess RSS MiB: peak / at the end",
+        `WebKitNetworkProcess RSS MiB: peak / at the end (after ${IDLE_AT_END} s idle)`,
         `${mib(sum(end.network, "hwm"))} / ${mib(sum(end.network, "rss"))}`,
       ],
       [
-        "total RSS MiB (app + WebKit): peak of the sum (sampled 4/s) / sum of peaks / at the end",
+        `total RSS MiB (app + WebKit): peak of the sum (sampled 4/s) / sum of peaks / at the end (after ${IDLE_AT_END} s idle)`,
         `${mib(sampler.peakSum)} / ${mib(end.app.hwm + sum(end.web, "hwm") + sum(end.network, "hwm"))} / ${mib(end.app.rss + sum(end.web, "rss") + sum(end.network, "rss"))}`,
       ],
       ["capture log on disk (status line)", capture],
       ["load average before / after", `${env.APP_SCALE_LOAD_BEFORE ?? "?"} / ${loadAfter}`],
     ];
-    if (statusCount.ms === null) notes.push(`the status line never counted ${COUNT}: "${statusCount.state?.status}"`);
+    if (ADMIN_IN_FRONT) notes.push("VIEW=admin: (1) includes selecting the listener's tab after the load, which draws it afresh");
+    if (statusCount.ms === null) notes.push(`the status line never counted ${ROWS}: "${statusCount.state?.status}"`);
     if (conns.stderr) notes.push(`tcpmon-bench conns: ${conns.stderr.replace(/\n/g, " | ")}`);
     notes.push(
       `table rows seen during the load (s: rows): ${polls
@@ -493,6 +552,10 @@ try {
       notes.push(
         `event payload: ${fmt(work.sizedChars / work.sizedEvents)} JSON characters per event (measured on ${work.sizedBatches} batches), ~${fmt((work.sizedChars / work.sizedEvents) * work.events / 1048576, 0)} MiB for the run`,
       );
+    notes.push(
+      `busiest threads, load + catching up: tcpmon: ${topThreads(threads0.app, threadsCaught.app)}; WebKitWebProcess: ${topThreads(threads0.web, threadsCaught.web)}`,
+    );
+    notes.push(`idle window (2 s, frame monitor running): tcpmon ${fmt(idleCpu.app * 100)}% of a core, WebKitWebProcess ${fmt(idleCpu.web * 100)}%`);
     notes.push(`after catching up: tcpmon RSS ${mib(settled.app.rss)} MiB, WebKitWebProcess ${mib(sum(settled.web, "rss"))} MiB`);
     notes.push(
       `scroll rounds, ms: End key ${endKey.map((v) => fmt(v)).join(", ")}; scrollTop = max ${toEnd
@@ -503,7 +566,7 @@ try {
 
     const os = await import("node:os");
     console.log(
-      `\n### App scale benchmark (${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, ${fmt(COUNT)} connections of ${SIZE} B each way, ${CONCURRENCY} at a time)\n`,
+      `\n### App scale benchmark (${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, ${fmt(COUNT)} connections of ${SIZE} B each way, ${CONCURRENCY} at a time${ADMIN_IN_FRONT ? ", Admin tab in front during the load" : ""}${FOLLOW ? "" : ", the first row selected, not following"})\n`,
     );
     console.log("| figure | value |\n| --- | ---: |");
     for (const [figure, value] of rows) console.log(`| ${figure} | ${value} |`);

@@ -57,27 +57,14 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/tcpmon-app-scale.XXXXXX")"
 pids=()
 
 # Every process started here, by PID, with what it started (as tests/e2e/run.sh does it).
-descendants() {
-  local child
-  for child in $(pgrep -P "$1" 2>/dev/null); do
-    descendants "$child"
-    echo "$child"
-  done
-}
+. "$root/tests/e2e/lib/processes.sh"
 cleanup() {
-  local status=$? victims=() pid
+  local status=$? victims=() kids=() pid i
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    victims+=($(descendants "${pids[i]}") "${pids[i]}")
+    mapfile -t kids < <(descendants "${pids[i]}")
+    victims+=("${kids[@]}" "${pids[i]}")
   done
-  for pid in "${victims[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for _ in $(seq 30); do
-    local alive=0
-    for pid in "${victims[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.1
-  done
-  for pid in "${victims[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  end_processes "${victims[@]}"
   if ((status != 0)); then
     local log
     for log in app tauri-driver serve; do
@@ -108,7 +95,8 @@ pids+=($!)
 exec {fd}>&-
 for _ in $(seq 100); do [[ -s "$tmp/display" ]] && break; sleep 0.05; done
 [[ -s "$tmp/display" ]] || die "Xvfb did not start: $(cat "$tmp/xvfb.log")"
-export DISPLAY=":$(head -n1 "$tmp/display")"
+display_number="$(head -n1 "$tmp/display")"
+export DISPLAY=":$display_number"
 
 port="$("$bench" free-port)"
 native_port="$("$bench" free-port)"

@@ -36,13 +36,7 @@ pids=()
 
 # Every process this run started, by PID: Xvfb, tauri-driver and what it spawned (WebKitWebDriver,
 # the app and WebKit's helpers), the tests and the servers they started.
-descendants() {
-  local child
-  for child in $(pgrep -P "$1" 2>/dev/null); do
-    descendants "$child"
-    echo "$child"
-  done
-}
+. "$root/tests/e2e/lib/processes.sh"
 cleanup() {
   local status=$? victims=() pid
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -54,15 +48,7 @@ cleanup() {
   while read -r pid program; do
     { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "$program" && victims+=("$pid")
   done < <(cat "$tmp/pids" 2>/dev/null)
-  for pid in "${victims[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for _ in $(seq 30); do
-    local alive=0
-    for pid in "${victims[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.1
-  done
-  for pid in "${victims[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  end_processes "${victims[@]}"
   if ((status != 0)); then
     local log
     for log in app tauri-driver; do

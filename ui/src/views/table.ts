@@ -215,7 +215,8 @@ export class ConnectionTable {
 
   /** Scrolls so row `index` is in view (the pinned "Most Recent" row always is). */
   reveal(index: number): void {
-    if (index === MOST_RECENT) return;
+    // "Most Recent" follows the newest row, as a click on it does.
+    if (index === MOST_RECENT) return this.scrollToEnd();
     const top = revealScrollTop(index, this.scroller.scrollTop, this.viewportHeight(), ROW_HEIGHT);
     if (top !== null) this.scroller.scrollTop = top;
   }
