@@ -97,9 +97,7 @@ impl Subscription {
             broadcast::error::RecvError::Closed => Missed::Closed,
         })
     }
-}
 
-impl Subscription {
     /// The next event if one is waiting, without waiting.
     pub fn try_recv(&mut self) -> Option<Result<Event, Missed>> {
         match self.0.try_recv() {
