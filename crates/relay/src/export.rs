@@ -1,12 +1,12 @@
 //! Saving connections: a TCPMon session file, or Apache TCPMon 1.0 text for old habits and
 //! scripts. Shared by the CLI (`--save`) and the desktop app (Save).
 
-use crate::error::{Error, Result};
+use crate::atomic_file::{file_error, folder_of, write_atomically};
+use crate::error::Result;
 use crate::record::{ConnId, Direction};
 use crate::session;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use tcpmon_inspect::export::tcpmon_text::{TextEntry, write_entry};
 
@@ -38,58 +38,40 @@ impl Format {
 pub fn save(store: &Store, ids: &[ConnId], path: &Path, format: Format) -> Result<usize> {
     match format {
         Format::Session => session::save(store, ids, path),
-        Format::Text => save_text(store, ids, path).map_err(|e| Error::Session {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        }),
+        Format::Text => save_text(store, ids, path),
     }
 }
 
-/// Written through a temp file like sessions, so a failed save never leaves half a file.
-fn save_text(store: &Store, ids: &[ConnId], path: &Path) -> std::io::Result<usize> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let temp = tempfile::NamedTempFile::new_in(dir)?;
-    let mut out = BufWriter::new(temp);
-    let mut written = 0;
-    for &id in ids {
-        let Some(record) = store.record(id) else {
-            continue;
-        };
-        let (host, port) = record
-            .target
-            .as_ref()
-            .map_or(("", 0), |t| (t.host.as_str(), t.port));
-        let entry = TextEntry {
-            listen_port: record.listen_port,
-            target_host: host,
-            target_port: port,
-            request: store.reader(id, Direction::ClientToServer),
-            response: store.reader(id, Direction::ServerToClient),
-        };
-        write_entry(&mut out, entry)?;
-        written += 1;
-    }
-    out.flush()?;
-    let temp = out.into_inner().map_err(|e| e.into_error())?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(written)
+/// Apache TCPMon text; connections removed meanwhile are skipped.
+fn save_text(store: &Store, ids: &[ConnId], path: &Path) -> Result<usize> {
+    write_atomically(path, |out| {
+        let mut written = 0;
+        for &id in ids {
+            let Some(record) = store.record(id) else {
+                continue;
+            };
+            let (host, port) = record
+                .target
+                .as_ref()
+                .map_or(("", 0), |t| (t.host.as_str(), t.port));
+            let entry = TextEntry {
+                listen_port: record.listen_port,
+                target_host: host,
+                target_port: port,
+                request: store.reader(id, Direction::ClientToServer),
+                response: store.reader(id, Direction::ServerToClient),
+            };
+            write_entry(out, entry).map_err(|e| file_error(path, e))?;
+            written += 1;
+        }
+        Ok(written)
+    })
 }
 
 /// Fails now, not after hours of capture, when `path` could not be written later.
 pub fn check_writable(path: &Path) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let fail = |reason: String| {
-        Err(Error::Session {
-            path: path.display().to_string(),
-            reason,
-        })
-    };
+    let dir = folder_of(path);
+    let fail = |reason: String| Err(file_error(path, reason));
     if !dir.is_dir() {
         return fail(format!("folder {} does not exist", dir.display()));
     }

@@ -13,6 +13,7 @@
 //! (direct or via upstream proxy), `throttle` (slow link), `conn` (per-connection context),
 //! `engine` (the registry), `session` (files).
 
+mod atomic_file;
 mod config;
 mod conn;
 mod dial;

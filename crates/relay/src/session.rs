@@ -5,61 +5,46 @@
 //! file under the chosen name. Opening tolerates a file cut short (a copy interrupted, a disk
 //! that filled): it keeps every complete record and says where it stopped.
 
+use crate::atomic_file::{file_error, write_atomically};
 use crate::error::{Error, Result};
 use crate::log_format::{self, FILE_HEADER_LEN, RECORD_HEADER_LEN, RecordHeader, RecordKind};
 use crate::record::{ConnId, ConnectionRecord, now_micros};
 use crate::store::{ChunkRef, Store};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::Path;
-
-fn session_error(path: &Path, reason: impl ToString) -> Error {
-    Error::Session {
-        path: path.display().to_string(),
-        reason: reason.to_string(),
-    }
-}
 
 /// Writes `ids` (in that order) from `store` to `path`; returns how many were written.
 pub fn save(store: &Store, ids: &[ConnId], path: &Path) -> Result<usize> {
-    let failed = |e: std::io::Error| session_error(path, e);
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let temp = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
-    let mut out = BufWriter::new(temp);
-    out.write_all(&log_format::file_header()).map_err(failed)?;
-    let mut written = 0;
-    for &id in ids {
-        let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
-        let meta = serde_json::to_vec(&record).map_err(|e| session_error(path, e))?;
-        let header = RecordHeader {
-            kind: RecordKind::Meta,
-            len: meta.len() as u32,
-            conn: id,
-            at: now_micros(),
-        };
-        out.write_all(&header.encode()).map_err(failed)?;
-        out.write_all(&meta).map_err(failed)?;
-        for (dir, chunk) in store.chunks_in_order(id)? {
-            let bytes = store.read_chunk(&chunk)?;
+    let failed = |e: std::io::Error| file_error(path, e);
+    write_atomically(path, |out| {
+        out.write_all(&log_format::file_header()).map_err(failed)?;
+        for &id in ids {
+            let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
+            let meta = serde_json::to_vec(&record).map_err(|e| file_error(path, e))?;
             let header = RecordHeader {
-                kind: RecordKind::Data(dir),
-                len: chunk.len,
+                kind: RecordKind::Meta,
+                len: meta.len() as u32,
                 conn: id,
-                at: chunk.at,
+                at: now_micros(),
             };
             out.write_all(&header.encode()).map_err(failed)?;
-            out.write_all(&bytes).map_err(failed)?;
+            out.write_all(&meta).map_err(failed)?;
+            for (dir, chunk) in store.chunks_in_order(id)? {
+                let bytes = store.read_chunk(&chunk)?;
+                let header = RecordHeader {
+                    kind: RecordKind::Data(dir),
+                    len: chunk.len,
+                    conn: id,
+                    at: chunk.at,
+                };
+                out.write_all(&header.encode()).map_err(failed)?;
+                out.write_all(&bytes).map_err(failed)?;
+            }
         }
-        written += 1;
-    }
-    let temp = out.into_inner().map_err(|e| failed(e.into_error()))?;
-    temp.as_file().sync_all().map_err(failed)?;
-    temp.persist(path).map_err(|e| failed(e.error))?;
-    Ok(written)
+        Ok(ids.len())
+    })
 }
 
 /// An opened session file.
@@ -72,15 +57,15 @@ pub struct Session {
 
 /// Opens a session file for viewing.
 pub fn open(path: &Path) -> Result<Session> {
-    let failed = |e: std::io::Error| session_error(path, e);
+    let failed = |e: std::io::Error| file_error(path, e);
     let file = File::open(path).map_err(failed)?;
     let len = file.metadata().map_err(failed)?.len();
     let mut reader = BufReader::new(file.try_clone().map_err(failed)?);
     let mut header = [0; FILE_HEADER_LEN as usize];
     reader
         .read_exact(&mut header)
-        .map_err(|_| session_error(path, "not a TCPMon session file"))?;
-    log_format::check_file_header(&header).map_err(|reason| session_error(path, reason))?;
+        .map_err(|_| file_error(path, "not a TCPMon session file"))?;
+    log_format::check_file_header(&header).map_err(|reason| file_error(path, reason))?;
 
     let mut entries: BTreeMap<ConnId, (Option<ConnectionRecord>, [Vec<ChunkRef>; 2])> =
         BTreeMap::new();
