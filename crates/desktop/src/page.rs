@@ -11,6 +11,8 @@ use tcpmon_relay::{ConnId, Direction, Store};
 pub const RAW_PAGE: usize = 256 << 10;
 /// Source bytes per hex page (each byte becomes almost five characters).
 pub const HEX_PAGE: usize = 64 << 10;
+/// Bytes of a stream's start that `Auto` judges the content by.
+const AUTO_SAMPLE: usize = 64 << 10;
 /// Largest message the pretty views render.
 pub const PRETTY_LIMIT: u64 = 4 << 20;
 
@@ -51,7 +53,7 @@ pub fn read_view(
     let asked = kind;
     let kind = match kind {
         ViewKind::Auto => {
-            let start = store.read(id, dir, 0, HEX_PAGE)?;
+            let start = store.read(id, dir, 0, AUTO_SAMPLE)?;
             view::detect(&message::decode(&start).body)
         }
         kind => kind,

@@ -116,10 +116,6 @@ impl Entries {
     fn values(&self) -> impl Iterator<Item = &Entry> {
         self.0.iter()
     }
-
-    fn len(&self) -> usize {
-        self.0.len()
-    }
 }
 
 struct State {
@@ -403,16 +399,6 @@ impl Store {
             .values()
             .map(|e| e.record.clone())
             .collect()
-    }
-
-    /// How many connections the store holds.
-    pub fn len(&self) -> usize {
-        self.shared.state().entries.len()
-    }
-
-    /// Whether the store holds no connection.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Removes connections; returns those that were there.
