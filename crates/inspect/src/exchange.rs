@@ -1,0 +1,785 @@
+//! A connection's HTTP exchanges (request + response pairs), found incrementally as its bytes
+//! arrive in either direction, split at any byte.
+//!
+//! A [`Tracker`] is fed each direction's bytes in capture order and keeps a list of
+//! [`Exchange`]s up to date: where each message lies in its direction's stream, its method,
+//! target, status, body sizes and when its first and last bytes were seen. It never holds more
+//! than one unfinished head per direction, so it can run on a live relay. A connection whose
+//! first bytes are not an HTTP request yields no exchanges (a raw stream); after `CONNECT` or
+//! an `Upgrade` the rest of both streams belongs to that exchange, as raw bytes.
+
+use crate::http1::{BodyDecoder, Framing, RequestHead, parse_request, parse_response};
+use serde::{Deserialize, Serialize};
+
+/// Longest head accepted before the stream is judged not to be HTTP.
+const MAX_HEAD: usize = 64 << 10;
+
+/// Which way bytes travel, as an index: 0 is the request side (client to server), 1 the
+/// response side.
+pub const REQUEST_SIDE: usize = 0;
+/// See [`REQUEST_SIDE`].
+pub const RESPONSE_SIDE: usize = 1;
+
+/// Where one message lies in its direction's stream, and what is known of it so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// Offset of its first byte (for a response: of its first interim `1xx` head, if any).
+    pub start: u64,
+    /// Offset of the final head (after interim responses); equals `start` for requests.
+    pub head_at: u64,
+    /// Length of the final head, blank line included.
+    pub head_len: u64,
+    /// One past the last byte seen so far.
+    pub end: u64,
+    /// Body payload bytes with any chunked framing removed (before content decoding).
+    pub body_len: u64,
+    /// Whether the message has ended as its framing says.
+    pub complete: bool,
+    /// When its first byte was captured (µs since the Unix epoch).
+    pub first_at: u64,
+    /// When its latest byte was captured.
+    pub last_at: u64,
+}
+
+impl Span {
+    /// Bytes the body takes on the wire (chunk framing included).
+    pub fn body_wire_len(&self) -> u64 {
+        self.end - self.head_at - self.head_len
+    }
+}
+
+/// One request and the response to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// Method as sent.
+    pub method: String,
+    /// Request target as sent (origin, absolute or authority form).
+    pub target: String,
+    /// Minor HTTP version of the request: 0 or 1.
+    pub version: u8,
+    /// The `Host` header, if any.
+    pub host: Option<String>,
+    /// The request on the client-to-server stream.
+    pub request: Span,
+    /// The response on the server-to-client stream, once its first byte was seen.
+    pub response: Option<Span>,
+    /// Final status code, once the final head has arrived.
+    pub status: Option<u16>,
+    /// Reason phrase of the final status line.
+    pub reason: String,
+    /// Interim `1xx` statuses (e.g. `100 Continue`) before the final one.
+    pub interim: Vec<u16>,
+    /// The connection stopped being HTTP after this exchange (`CONNECT`, `101`): the rest of
+    /// each stream is part of this exchange's spans.
+    pub tunnel: bool,
+    /// What went wrong, e.g. a malformed head after this exchange or a body cut short.
+    pub note: Option<String>,
+}
+
+impl Exchange {
+    /// The absolute URL asked for: the target itself when absolute, else built from the Host
+    /// header (or `fallback_host`, the relay's target) and the path.
+    pub fn url(&self, fallback_host: &str) -> String {
+        if self.target.contains("://") {
+            return self.target.clone();
+        }
+        let host = self.host.as_deref().unwrap_or(fallback_host);
+        if self.method.eq_ignore_ascii_case("CONNECT") {
+            return format!("https://{}", self.target);
+        }
+        let path = if self.target.starts_with('/') {
+            self.target.as_str()
+        } else {
+            "/"
+        };
+        format!("http://{host}{path}")
+    }
+}
+
+/// What a direction's parser is doing.
+#[derive(Debug, Clone)]
+enum State {
+    /// Collecting a head in `Side::pending`.
+    Head,
+    /// Inside the body of the message of exchange `index`.
+    Body {
+        index: usize,
+        decoder: BodyDecoder,
+        /// The body ends when the connection does.
+        until_close: bool,
+        /// Request side: a `CONNECT` or `Upgrade` request, whose answer decides what follows.
+        switches: bool,
+    },
+    /// Request side only: a `CONNECT` or `Upgrade` request is done; its answer decides whether
+    /// what follows is HTTP. Bytes wait in `Side::pending`.
+    AwaitSwitch { index: usize },
+    /// Everything from here belongs to exchange `index` (`None`: to no exchange), as raw bytes.
+    Raw { index: Option<usize> },
+}
+
+#[derive(Debug, Clone)]
+struct Side {
+    state: State,
+    /// Stream offset of the next byte this side will be given.
+    offset: u64,
+    /// Bytes not yet placed: an unfinished head, or bytes waiting for a switch decision.
+    pending: Vec<u8>,
+    /// Capture time of the first pending byte.
+    pending_at: u64,
+    /// Capture time of the latest byte fed.
+    latest_at: u64,
+    /// Response side: the exchange whose response comes next.
+    next: usize,
+}
+
+impl Side {
+    fn new() -> Self {
+        Self {
+            state: State::Head,
+            offset: 0,
+            pending: Vec::new(),
+            pending_at: 0,
+            latest_at: 0,
+            next: 0,
+        }
+    }
+
+    /// Stream offset of `pending[0]`.
+    fn pending_offset(&self) -> u64 {
+        self.offset - self.pending.len() as u64
+    }
+
+    /// Drops the first `n` pending bytes, which have been placed.
+    fn consume(&mut self, n: usize) {
+        self.pending.drain(..n);
+        self.pending_at = self.latest_at;
+        if self.pending.is_empty() && self.pending.capacity() > 4096 {
+            self.pending = Vec::new();
+        }
+    }
+}
+
+/// Finds the exchanges of one connection; see the module docs.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    sides: [Side; 2],
+    /// Lowest exchange index changed since [`Tracker::take_changed`].
+    changed_from: Option<usize>,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tracker {
+    /// A tracker for a connection that has not sent anything yet.
+    pub fn new() -> Self {
+        Self {
+            sides: [Side::new(), Side::new()],
+            changed_from: None,
+        }
+    }
+
+    /// Whether the connection has turned out not to be HTTP: nothing more will be found.
+    pub fn is_raw(&self) -> bool {
+        matches!(self.sides[REQUEST_SIDE].state, State::Raw { index: None })
+    }
+
+    /// The lowest index of the exchanges changed since the last call, if any.
+    pub fn take_changed(&mut self) -> Option<usize> {
+        self.changed_from.take()
+    }
+
+    fn touch(&mut self, index: usize) {
+        self.changed_from = Some(self.changed_from.map_or(index, |c| c.min(index)));
+    }
+
+    /// Feeds bytes of one side ([`REQUEST_SIDE`] or [`RESPONSE_SIDE`]) captured at `at`
+    /// (µs since the Unix epoch), updating `exchanges`, which only this tracker changes.
+    pub fn feed(&mut self, side: usize, data: &[u8], at: u64, exchanges: &mut Vec<Exchange>) {
+        if data.is_empty() {
+            return;
+        }
+        let s = &mut self.sides[side];
+        if s.pending.is_empty() {
+            s.pending_at = at;
+        }
+        s.latest_at = at;
+        s.offset += data.len() as u64;
+        if !matches!(s.state, State::Raw { index: None }) {
+            s.pending.extend_from_slice(data);
+        }
+        // Each step may unblock the other side (a request head lets its response be parsed,
+        // a response decides whether the request side switches to raw).
+        while self.step(REQUEST_SIDE, exchanges) | self.step(RESPONSE_SIDE, exchanges) {}
+    }
+
+    /// The connection has ended: bodies delimited by the close are complete, and bytes that
+    /// never made a whole message are attached to the last exchange with a note.
+    pub fn finish(&mut self, exchanges: &mut Vec<Exchange>) {
+        for side in [REQUEST_SIDE, RESPONSE_SIDE] {
+            let last = exchanges.len().checked_sub(1);
+            let next = self.sides[side].next;
+            let state = self.sides[side].state.clone();
+            match state {
+                State::Body {
+                    index, until_close, ..
+                } => {
+                    if until_close {
+                        span_mut(&mut exchanges[index], side).complete = true;
+                    } else {
+                        let note =
+                            format!("{}: the connection ended inside the body", side_name(side));
+                        add_note(&mut exchanges[index], note);
+                    }
+                    self.touch(index);
+                }
+                State::Head | State::AwaitSwitch { .. } if !self.sides[side].pending.is_empty() => {
+                    let index = match state {
+                        State::AwaitSwitch { index } => Some(index),
+                        _ if side == RESPONSE_SIDE && next < exchanges.len() => Some(next),
+                        _ => last,
+                    };
+                    let note = format!(
+                        "{}: the connection ended inside an unfinished head",
+                        side_name(side)
+                    );
+                    self.go_raw(side, index, note, exchanges);
+                    self.step(side, exchanges);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Places pending bytes of `side` once; whether anything changed.
+    fn step(&mut self, side: usize, exchanges: &mut Vec<Exchange>) -> bool {
+        let s = &mut self.sides[side];
+        match s.state.clone() {
+            State::AwaitSwitch { index } => {
+                let Some(response) = &exchanges[index].response else {
+                    return false;
+                };
+                if exchanges[index].tunnel {
+                    s.state = State::Raw { index: Some(index) };
+                } else if response.complete {
+                    s.state = State::Head;
+                } else {
+                    return false;
+                }
+                true
+            }
+            _ if s.pending.is_empty() => false,
+            State::Raw { index } => {
+                let n = s.pending.len();
+                let (offset, at) = (s.pending_offset(), s.latest_at);
+                s.consume(n);
+                if let Some(i) = index {
+                    let span = span_at(&mut exchanges[i], side, offset, at);
+                    extend(span, n as u64, 0, at);
+                    self.touch(i);
+                }
+                true
+            }
+            State::Body {
+                index,
+                mut decoder,
+                until_close,
+                switches,
+            } => {
+                let mut content = 0u64;
+                match decoder.feed(&s.pending, &mut |b| content += b.len() as u64) {
+                    Ok(used) => {
+                        let at = s.latest_at;
+                        s.consume(used);
+                        let span = span_mut(&mut exchanges[index], side);
+                        extend(span, used as u64, content, at);
+                        if decoder.is_done() {
+                            span.complete = true;
+                            self.message_done(side, index, switches);
+                        } else {
+                            s.state = State::Body {
+                                index,
+                                decoder,
+                                until_close,
+                                switches,
+                            };
+                        }
+                        self.touch(index);
+                    }
+                    Err(e) => {
+                        let note = format!("{}: {e}; the rest is shown raw", side_name(side));
+                        self.go_raw(side, Some(index), note, exchanges);
+                    }
+                }
+                true
+            }
+            State::Head if side == REQUEST_SIDE => self.request_head(exchanges),
+            State::Head => self.response_head(exchanges),
+        }
+    }
+
+    /// Tries to parse a request head from the pending bytes.
+    fn request_head(&mut self, exchanges: &mut Vec<Exchange>) -> bool {
+        let s = &mut self.sides[REQUEST_SIDE];
+        let last = exchanges.len().checked_sub(1);
+        let head = match parse_request(&s.pending) {
+            Ok(Some(head)) => head,
+            Ok(None) if s.pending.len() <= MAX_HEAD => return false,
+            Ok(None) => {
+                let note = "request side: head longer than 64 KiB; the rest is shown raw";
+                self.go_raw(REQUEST_SIDE, last, note.into(), exchanges);
+                return true;
+            }
+            Err(e) => {
+                let note = format!("request side: {e}; the rest is shown raw");
+                self.go_raw(REQUEST_SIDE, last, note, exchanges);
+                return true;
+            }
+        };
+        let index = exchanges.len();
+        let start = s.pending_offset();
+        let head_len = head.head.len as u64;
+        let span = Span {
+            start,
+            head_at: start,
+            head_len,
+            end: start + head_len,
+            body_len: 0,
+            complete: false,
+            first_at: s.pending_at,
+            last_at: s.latest_at,
+        };
+        s.consume(head.head.len);
+        let switches =
+            head.method.eq_ignore_ascii_case("CONNECT") || head.head.header("upgrade").is_some();
+        let framing = Framing::for_request(&head);
+        exchanges.push(new_exchange(&head, span));
+        self.touch(index);
+        match framing {
+            Ok(framing) => self.start_body(REQUEST_SIDE, index, framing, switches, exchanges),
+            Err(e) => {
+                let note = format!("request side: {e}; the rest is shown raw");
+                self.go_raw(REQUEST_SIDE, Some(index), note, exchanges);
+            }
+        }
+        true
+    }
+
+    /// Tries to parse a response head (interim or final) from the pending bytes.
+    fn response_head(&mut self, exchanges: &mut [Exchange]) -> bool {
+        let request_state = self.sides[REQUEST_SIDE].state.clone();
+        let s = &mut self.sides[RESPONSE_SIDE];
+        let index = s.next;
+        if index >= exchanges.len() {
+            // No request to answer yet: wait for one, unless none will come.
+            return match request_state {
+                State::Raw { index: None } => {
+                    s.state = State::Raw { index: None };
+                    true
+                }
+                State::Raw { index: last } => {
+                    let note = "response side: bytes that answer no request; shown raw";
+                    self.go_raw(RESPONSE_SIDE, last, note.into(), exchanges);
+                    true
+                }
+                _ if s.pending.len() > MAX_HEAD && exchanges.is_empty() => {
+                    // A server that talks first and long is not answering HTTP.
+                    s.state = State::Raw { index: None };
+                    self.sides[REQUEST_SIDE].state = State::Raw { index: None };
+                    true
+                }
+                _ if s.pending.len() > MAX_HEAD => {
+                    let note = "response side: bytes that answer no request; shown raw";
+                    self.go_raw(
+                        RESPONSE_SIDE,
+                        exchanges.len().checked_sub(1),
+                        note.into(),
+                        exchanges,
+                    );
+                    true
+                }
+                _ => false,
+            };
+        }
+        let head = match parse_response(&s.pending) {
+            Ok(Some(head)) => head,
+            Ok(None) if s.pending.len() <= MAX_HEAD => return false,
+            Ok(None) => {
+                let note = "response side: head longer than 64 KiB; the rest is shown raw";
+                self.go_raw(RESPONSE_SIDE, Some(index), note.into(), exchanges);
+                return true;
+            }
+            Err(e) => {
+                let note = format!("response side: {e}; the rest is shown raw");
+                self.go_raw(RESPONSE_SIDE, Some(index), note, exchanges);
+                return true;
+            }
+        };
+        let head_at = s.pending_offset();
+        let (first_at, at) = (s.pending_at, s.latest_at);
+        s.consume(head.head.len);
+        let exchange = &mut exchanges[index];
+        let span = span_at(exchange, RESPONSE_SIDE, head_at, first_at);
+        span.head_at = head_at;
+        span.head_len = head.head.len as u64;
+        span.end = head_at + span.head_len;
+        span.last_at = at;
+        self.touch(index);
+        if (100..200).contains(&head.status) && head.status != 101 {
+            exchange.interim.push(head.status);
+            return true;
+        }
+        exchange.status = Some(head.status);
+        exchange.reason.clone_from(&head.reason);
+        match Framing::for_response(&exchange.method, &head) {
+            Ok(Framing::Tunnel) => {
+                exchange.tunnel = true;
+                span_mut(exchange, RESPONSE_SIDE).complete = true;
+                self.sides[RESPONSE_SIDE].state = State::Raw { index: Some(index) };
+            }
+            Ok(framing) => self.start_body(RESPONSE_SIDE, index, framing, false, exchanges),
+            Err(e) => {
+                let note = format!("response side: {e}; the rest is shown raw");
+                self.go_raw(RESPONSE_SIDE, Some(index), note, exchanges);
+            }
+        }
+        true
+    }
+
+    fn start_body(
+        &mut self,
+        side: usize,
+        index: usize,
+        framing: Framing,
+        switches: bool,
+        exchanges: &mut [Exchange],
+    ) {
+        let decoder = BodyDecoder::new(framing);
+        if decoder.is_done() {
+            span_mut(&mut exchanges[index], side).complete = true;
+            self.message_done(side, index, switches);
+        } else {
+            self.sides[side].state = State::Body {
+                index,
+                decoder,
+                until_close: framing == Framing::UntilClose,
+                switches,
+            };
+        }
+    }
+
+    /// A message of exchange `index` has ended on `side`.
+    fn message_done(&mut self, side: usize, index: usize, switches: bool) {
+        let s = &mut self.sides[side];
+        if side == RESPONSE_SIDE {
+            s.next = index + 1;
+        }
+        s.state = if switches {
+            State::AwaitSwitch { index }
+        } else {
+            State::Head
+        };
+    }
+
+    /// From here on, `side`'s bytes belong to exchange `index` as raw bytes, with `note`.
+    fn go_raw(
+        &mut self,
+        side: usize,
+        index: Option<usize>,
+        note: String,
+        exchanges: &mut [Exchange],
+    ) {
+        if let Some(i) = index {
+            add_note(&mut exchanges[i], note);
+            self.touch(i);
+        }
+        self.sides[side].state = State::Raw { index };
+    }
+}
+
+fn side_name(side: usize) -> &'static str {
+    if side == REQUEST_SIDE {
+        "request side"
+    } else {
+        "response side"
+    }
+}
+
+fn add_note(exchange: &mut Exchange, note: String) {
+    match &mut exchange.note {
+        Some(existing) => {
+            existing.push_str("; ");
+            existing.push_str(&note);
+        }
+        None => exchange.note = Some(note),
+    }
+}
+
+/// The exchange's span on `side`, which must exist (a request always has one).
+fn span_mut(exchange: &mut Exchange, side: usize) -> &mut Span {
+    span_at(exchange, side, 0, 0)
+}
+
+/// The exchange's span on `side`, created at `offset` if it has none yet.
+fn span_at(exchange: &mut Exchange, side: usize, offset: u64, at: u64) -> &mut Span {
+    if side == REQUEST_SIDE {
+        &mut exchange.request
+    } else {
+        exchange.response.get_or_insert(Span {
+            start: offset,
+            head_at: offset,
+            end: offset,
+            first_at: at,
+            last_at: at,
+            ..Span::default()
+        })
+    }
+}
+
+fn extend(span: &mut Span, wire: u64, content: u64, at: u64) {
+    span.end += wire;
+    span.body_len += content;
+    span.last_at = at;
+}
+
+fn new_exchange(head: &RequestHead, request: Span) -> Exchange {
+    Exchange {
+        method: head.method.clone(),
+        target: head.target.clone(),
+        version: head.head.version,
+        host: head
+            .head
+            .header("host")
+            .map(|h| String::from_utf8_lossy(h).into_owned()),
+        request,
+        response: None,
+        status: None,
+        reason: String::new(),
+        interim: Vec::new(),
+        tunnel: false,
+        note: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exchanges found when the two streams are fed in the given pieces, in that order.
+    fn track(pieces: &[(usize, &[u8])]) -> (Vec<Exchange>, bool) {
+        let mut tracker = Tracker::new();
+        let mut list = Vec::new();
+        for (side, bytes) in pieces {
+            tracker.feed(*side, bytes, 7, &mut list);
+        }
+        tracker.finish(&mut list);
+        (list, tracker.is_raw())
+    }
+
+    /// The same exchanges whatever the byte boundaries: every cut of each stream, interleaved,
+    /// and one byte at a time.
+    fn track_split_everywhere(request: &[u8], response: &[u8]) -> Vec<Exchange> {
+        let (whole, _) = track(&[(REQUEST_SIDE, request), (RESPONSE_SIDE, response)]);
+        for cut in 0..=request.len().max(response.len()) {
+            let (a, b) = request.split_at(cut.min(request.len()));
+            let (c, d) = response.split_at(cut.min(response.len()));
+            let pieces = [
+                (REQUEST_SIDE, a),
+                (RESPONSE_SIDE, c),
+                (REQUEST_SIDE, b),
+                (RESPONSE_SIDE, d),
+            ];
+            assert_eq!(track(&pieces).0, whole, "cut at {cut}");
+        }
+        let mut bytewise = Vec::new();
+        for i in 0..request.len().max(response.len()) {
+            if let Some(b) = request.get(i..=i) {
+                bytewise.push((REQUEST_SIDE, b));
+            }
+            if let Some(b) = response.get(i..=i) {
+                bytewise.push((RESPONSE_SIDE, b));
+            }
+        }
+        assert_eq!(track(&bytewise).0, whole, "byte at a time");
+        whole
+    }
+
+    fn summary(list: &[Exchange]) -> Vec<(String, Option<u16>, u64, u64, bool)> {
+        list.iter()
+            .map(|e| {
+                let res = e.response.clone().unwrap_or_default();
+                (
+                    format!("{} {}", e.method, e.target),
+                    e.status,
+                    e.request.body_len,
+                    res.body_len,
+                    e.request.complete && res.complete,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keep_alive_requests_become_one_exchange_each() {
+        let request = b"POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc\
+GET /b HTTP/1.1\r\nHost: h\r\n\r\n\
+PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nX-T: 1\r\n\r\n";
+        let response = b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok\
+HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n\
+HTTP/1.1 204 No Content\r\n\r\n";
+        let list = track_split_everywhere(request, response);
+        assert_eq!(
+            summary(&list),
+            [
+                ("POST /a".into(), Some(201), 3, 2, true),
+                ("GET /b".into(), Some(200), 0, 11, true),
+                ("PUT /c".into(), Some(204), 2, 0, true),
+            ]
+        );
+        assert_eq!(list[0].url("target"), "http://h/a");
+        assert_eq!(list[2].url("target:80"), "http://target:80/c");
+        // The spans tile each stream.
+        assert_eq!(list[1].request.start, list[0].request.end);
+        assert_eq!(list[2].request.end, request.len() as u64);
+        let last = list[2].response.as_ref().unwrap();
+        assert_eq!(last.end, response.len() as u64);
+        let chunked = list[1].response.as_ref().unwrap();
+        assert_eq!(chunked.body_wire_len(), 30);
+    }
+
+    #[test]
+    fn head_304_and_pipelining_take_no_response_body() {
+        let request = b"HEAD /x HTTP/1.1\r\n\r\nGET /y HTTP/1.1\r\n\r\nGET /z HTTP/1.1\r\n\r\n";
+        let response = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n\
+HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n\
+HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
+        let list = track_split_everywhere(request, response);
+        assert_eq!(
+            summary(&list),
+            [
+                ("HEAD /x".into(), Some(200), 0, 0, true),
+                ("GET /y".into(), Some(304), 0, 0, true),
+                ("GET /z".into(), Some(200), 0, 1, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn continue_is_an_interim_answer_of_the_same_exchange() {
+        let request = b"PUT /up HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\ndata";
+        let response = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        let list = track_split_everywhere(request, response);
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].interim, [100]);
+        assert_eq!(list[0].status, Some(200));
+        let res = list[0].response.as_ref().unwrap();
+        assert_eq!((res.start, res.head_at), (0, 25));
+    }
+
+    #[test]
+    fn connect_and_upgrade_switch_the_rest_to_raw() {
+        let request = b"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n\x16\x03\x01tls";
+        let response = b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03srv";
+        let list = track_split_everywhere(request, response);
+        assert_eq!(list.len(), 1);
+        assert!(list[0].tunnel);
+        assert_eq!(list[0].request.end, request.len() as u64);
+        assert_eq!(
+            list[0].response.as_ref().unwrap().end,
+            response.len() as u64
+        );
+        assert_eq!(list[0].url("x"), "https://a.test:443");
+
+        let request =
+            b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi";
+        let response = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x02yo";
+        let list = track_split_everywhere(request, response);
+        assert_eq!(
+            (list.len(), list[0].tunnel, list[0].status),
+            (1, true, Some(101))
+        );
+        assert_eq!(list[0].request.end, request.len() as u64);
+
+        // An upgrade the server declines stays HTTP.
+        let request = b"GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\nGET /2 HTTP/1.1\r\n\r\n";
+        let response = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+        let list = track_split_everywhere(request, response);
+        assert_eq!(summary(&list)[1], ("GET /2".into(), Some(404), 0, 0, true));
+    }
+
+    #[test]
+    fn a_stream_that_is_not_http_has_no_exchanges() {
+        let (list, raw) = track(&[
+            (RESPONSE_SIDE, b"220 mail.test ESMTP\r\n"),
+            (REQUEST_SIDE, b"EHLO me\r\n"),
+        ]);
+        assert!(list.is_empty() && raw);
+        let (list, raw) = track(&[(REQUEST_SIDE, b"\x16\x03\x01\x02\x00\x01")]);
+        assert!(list.is_empty() && raw);
+    }
+
+    #[test]
+    fn garbage_after_an_exchange_is_kept_with_a_note() {
+        let request = b"GET / HTTP/1.1\r\n\r\n\x00\x01garbage";
+        let response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokNOT HTTP";
+        let list = track_split_everywhere(request, response);
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].request.end, request.len() as u64);
+        assert_eq!(
+            list[0].response.as_ref().unwrap().end,
+            response.len() as u64
+        );
+        let note = list[0].note.as_deref().unwrap();
+        assert!(
+            note.contains("request side") && note.contains("response side"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn bodies_until_close_end_with_the_connection_and_cut_bodies_say_so() {
+        let request = b"GET / HTTP/1.0\r\n\r\n";
+        let response = b"HTTP/1.0 200 OK\r\n\r\nall of it";
+        let list = track_split_everywhere(request, response);
+        assert_eq!(summary(&list), [("GET /".into(), Some(200), 0, 9, true)]);
+
+        let (list, _) = track(&[(
+            REQUEST_SIDE,
+            b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
+        )]);
+        assert!(!list[0].request.complete);
+        assert!(
+            list[0]
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("ended inside the body")
+        );
+    }
+
+    #[test]
+    fn timings_come_from_when_bytes_were_captured() {
+        let mut tracker = Tracker::new();
+        let mut list = Vec::new();
+        tracker.feed(
+            REQUEST_SIDE,
+            b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n",
+            100,
+            &mut list,
+        );
+        tracker.feed(REQUEST_SIDE, b"ab", 150, &mut list);
+        tracker.feed(RESPONSE_SIDE, b"HTTP/1.1 200 OK\r\n", 400, &mut list);
+        tracker.feed(RESPONSE_SIDE, b"Content-Length: 1\r\n\r\nx", 420, &mut list);
+        let res = list[0].response.as_ref().unwrap();
+        assert_eq!(
+            (list[0].request.first_at, list[0].request.last_at),
+            (100, 150)
+        );
+        assert_eq!((res.first_at, res.last_at), (400, 420));
+        assert_eq!(tracker.take_changed(), Some(0));
+        assert_eq!(tracker.take_changed(), None);
+    }
+}
