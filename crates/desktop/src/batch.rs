@@ -49,9 +49,30 @@ impl Gather {
         match (&mut earlier.kind, event.kind) {
             (
                 EventKind::ConnectionOpened { record } | EventKind::ConnectionChanged { record },
-                EventKind::ConnectionProgress { bytes, .. },
+                EventKind::ConnectionProgress {
+                    bytes, exchanges, ..
+                },
             ) => {
                 record.bytes = bytes;
+                if let Some(patch) = exchanges {
+                    patch.apply(&mut record.exchanges);
+                }
+            }
+            (
+                EventKind::ConnectionProgress {
+                    bytes: earlier_bytes,
+                    exchanges: earlier_patch,
+                    ..
+                },
+                EventKind::ConnectionProgress {
+                    bytes, exchanges, ..
+                },
+            ) => {
+                *earlier_bytes = bytes;
+                *earlier_patch = match (earlier_patch.take(), exchanges) {
+                    (Some(a), Some(b)) => Some(a.then(b)),
+                    (a, b) => b.or(a),
+                };
             }
             // A connection opened in this batch stays "opened", in its latest state.
             (
@@ -103,7 +124,7 @@ pub async fn forward(mut events: Subscription, every: Duration, mut emit: impl F
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tcpmon_relay::{ConnectionRecord, ConnectionState, ListenerId};
+    use tcpmon_relay::{ConnectionRecord, ConnectionState, ExchangePatch, ListenerId};
 
     fn record(id: u64, state: ConnectionState) -> ConnectionRecord {
         ConnectionRecord {
@@ -120,6 +141,7 @@ mod tests {
             truncated: [false, false],
             resend_of: None,
             request_line: None,
+            exchanges: Vec::new(),
         }
     }
 
@@ -143,6 +165,7 @@ mod tests {
             kind: EventKind::ConnectionProgress {
                 id: ConnId(1),
                 bytes: [5, 7],
+                exchanges: None,
             },
         });
         g.add(Event {
@@ -160,6 +183,57 @@ mod tests {
         assert_eq!(batch.events[1].seq, 4);
         assert!(
             matches!(&batch.events[1].kind, EventKind::ConnectionOpened { record } if record.state == ConnectionState::Done)
+        );
+    }
+
+    /// The exchanges found in `requests` (request side only).
+    fn exchanges(requests: &[u8]) -> Vec<tcpmon_inspect::exchange::Exchange> {
+        let mut list = Vec::new();
+        tcpmon_inspect::exchange::Tracker::new().feed(0, requests, 1, &mut list);
+        list
+    }
+
+    #[test]
+    fn merged_progress_keeps_every_exchange_change() {
+        let all =
+            exchanges(b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n");
+        let progress = |seq, from: usize, upto: usize| Event {
+            seq,
+            kind: EventKind::ConnectionProgress {
+                id: ConnId(1),
+                bytes: [seq, 0],
+                exchanges: Some(ExchangePatch::of(&all[..upto], from)),
+            },
+        };
+        let mut g = Gather::default();
+        g.add(progress(1, 0, 1));
+        g.add(progress(2, 1, 2));
+        g.add(progress(3, 2, 3));
+        let batch = g.take();
+        let EventKind::ConnectionProgress {
+            bytes,
+            exchanges: Some(patch),
+            ..
+        } = &batch.events[0].kind
+        else {
+            panic!("{:?}", batch.events)
+        };
+        assert_eq!((*bytes, patch.exchanges_from), ([3, 0], 0));
+        assert_eq!(patch.exchanges, all);
+
+        // Progress folded into the record of a connection opened in the same batch.
+        let mut g = Gather::default();
+        g.add(Event {
+            seq: 1,
+            kind: EventKind::ConnectionOpened {
+                record: record(1, ConnectionState::Active),
+            },
+        });
+        g.add(progress(2, 0, 2));
+        g.add(progress(3, 1, 3));
+        let batch = g.take();
+        assert!(
+            matches!(&batch.events[0].kind, EventKind::ConnectionOpened { record } if record.exchanges == all)
         );
     }
 

@@ -370,9 +370,14 @@ async fn report_progress(core: Weak<Core>, stop: CancellationToken) {
             _ = tick.tick() => {}
         }
         let Some(core) = core.upgrade() else { return };
-        for (id, bytes) in core.store.take_progress() {
-            core.bus
-                .emit(|| Some(EventKind::ConnectionProgress { id, bytes }));
+        for (id, bytes, exchanges) in core.store.take_progress() {
+            core.bus.emit(|| {
+                Some(EventKind::ConnectionProgress {
+                    id,
+                    bytes,
+                    exchanges,
+                })
+            });
         }
     }
 }

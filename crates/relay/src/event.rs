@@ -5,7 +5,7 @@
 //! never waits: a subscriber that falls behind loses the oldest events and is told how many.
 
 use crate::config::ListenerConfig;
-use crate::record::{ConnId, ConnectionRecord, ListenerId};
+use crate::record::{ConnId, ConnectionRecord, ExchangePatch, ListenerId};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -59,6 +59,9 @@ pub enum EventKind {
         id: ConnId,
         /// Bytes relayed so far, per direction.
         bytes: [u64; 2],
+        /// The exchanges that changed, if any.
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
+        exchanges: Option<ExchangePatch>,
     },
     /// Connections were removed from the store.
     ConnectionsRemoved {

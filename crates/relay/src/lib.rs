@@ -36,6 +36,7 @@ pub use engine::{Engine, EngineOptions, Snapshot, default_capture_dir};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
 pub use record::{
-    ConnId, ConnectionRecord, ConnectionState, Direction, ListenerId, Micros, now_micros,
+    ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch, ListenerId, Micros,
+    now_micros,
 };
 pub use store::{DEFAULT_CAPTURE_CAP, Store, StreamReader};

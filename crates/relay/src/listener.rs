@@ -45,6 +45,7 @@ pub(crate) async fn serve(
         truncated: [false, false],
         resend_of: origin.resend_of,
         request_line: None,
+        exchanges: Vec::new(),
     };
     let ctx = ConnCtx::open(core, config, cancel, record);
     match &ctx.config.mode {

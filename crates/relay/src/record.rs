@@ -4,6 +4,7 @@ use crate::config::HostPort;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
+use tcpmon_inspect::exchange::Exchange;
 
 /// A connection's id: unique within an engine, increasing in accept order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -127,14 +128,49 @@ pub struct ConnectionRecord {
     /// The first request line when the client spoke HTTP (`GET / HTTP/1.1`); `None` for a raw
     /// stream, or before the first line arrived.
     pub request_line: Option<String>,
+    /// Its HTTP exchanges, in order; empty for a raw stream (or before the first request head
+    /// is complete).
+    #[serde(default)]
+    pub exchanges: Vec<Exchange>,
 }
 
-impl ConnectionRecord {
-    /// Milliseconds from accept to close, or to now while the connection lives.
-    pub fn elapsed_ms(&self) -> u64 {
-        self.closed_at
-            .unwrap_or_else(now_micros)
-            .saturating_sub(self.accepted_at)
-            / 1000
+/// The exchanges of a connection that changed: those from `exchanges_from` on, replacing the
+/// ones there were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangePatch {
+    /// Index of the first exchange that changed.
+    pub exchanges_from: usize,
+    /// The exchanges from that index on.
+    pub exchanges: Vec<Exchange>,
+}
+
+impl ExchangePatch {
+    /// The patch of `exchanges` from index `from` on.
+    pub fn of(exchanges: &[Exchange], from: usize) -> Self {
+        Self {
+            exchanges_from: from,
+            exchanges: exchanges.get(from..).unwrap_or_default().to_vec(),
+        }
+    }
+
+    /// Applies the patch to a connection's exchanges.
+    pub fn apply(self, exchanges: &mut Vec<Exchange>) {
+        exchanges.truncate(self.exchanges_from);
+        exchanges.extend(self.exchanges);
+    }
+
+    /// One patch with the effect of `self` followed by `later`.
+    pub fn then(mut self, later: ExchangePatch) -> ExchangePatch {
+        match later.exchanges_from.checked_sub(self.exchanges_from) {
+            None => later,
+            Some(from) => {
+                ExchangePatch {
+                    exchanges_from: from,
+                    exchanges: later.exchanges,
+                }
+                .apply(&mut self.exchanges);
+                self
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::log_format::{self, RECORD_HEADER_LEN, RecordHeader, RecordKind};
-use crate::record::{ConnId, ConnectionRecord, Direction, Micros, now_micros};
+use crate::record::{ConnId, ConnectionRecord, Direction, ExchangePatch, Micros, now_micros};
 use rustix::fs::Advice;
 use std::collections::HashSet;
 use std::fs::File;
@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use tcpmon_inspect::exchange::Tracker;
 
 /// Default per-connection, per-direction recording cap: generous, but a runaway stream cannot
 /// fill the disk.
@@ -60,6 +61,9 @@ struct Entry {
     recorded: [u64; 2],
     /// Bytes were counted since progress was last taken.
     dirty: bool,
+    /// Finds the HTTP exchanges in the recorded bytes while the connection lives and may
+    /// still turn out to be HTTP.
+    tracker: Option<Box<Tracker>>,
 }
 
 impl Entry {
@@ -69,7 +73,24 @@ impl Entry {
             chunks: [Vec::new(), Vec::new()],
             recorded: [0, 0],
             dirty: false,
+            tracker: Some(Box::default()),
         }
+    }
+
+    /// Looks for exchanges in recorded bytes.
+    fn track(&mut self, dir: Direction, data: &[u8], at: Micros) {
+        if let Some(tracker) = &mut self.tracker {
+            tracker.feed(dir.index(), data, at, &mut self.record.exchanges);
+            if tracker.is_raw() {
+                self.tracker = None;
+            }
+        }
+    }
+
+    /// The exchanges that changed since the last call.
+    fn take_patch(&mut self) -> Option<ExchangePatch> {
+        let from = self.tracker.as_mut()?.take_changed()?;
+        Some(ExchangePatch::of(&self.record.exchanges, from))
     }
 }
 
@@ -273,6 +294,7 @@ impl Store {
                 chunks,
                 recorded,
                 dirty: false,
+                tracker: None,
             });
         }
         let shared = Arc::new(Shared {
@@ -312,6 +334,9 @@ impl Store {
         let entry = st.entries.get_mut(&id)?;
         change(&mut entry.record);
         if entry.record.state.is_finished() {
+            if let Some(mut tracker) = entry.tracker.take() {
+                tracker.finish(&mut entry.record.exchanges);
+            }
             // A finished connection's index no longer grows: give back the spare capacity,
             // which for 100,000 short connections is most of their index memory.
             entry.chunks.iter_mut().for_each(Vec::shrink_to_fit);
@@ -337,6 +362,12 @@ impl Store {
         let keep = &data[..data.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
         if keep.len() < data.len() || st.write_error.is_some() {
             entry.record.truncated[d] = true;
+        }
+        if entry.record.truncated[d] {
+            // Exchanges are found in what is recorded, which has stopped.
+            entry.tracker = None;
+        } else {
+            entry.track(dir, keep, at);
         }
         if st.write_error.is_none() {
             for piece in keep.chunks(MAX_RECORD) {
@@ -368,8 +399,9 @@ impl Store {
         }
     }
 
-    /// Byte counts of the connections that relayed anything since the last call.
-    pub(crate) fn take_progress(&self) -> Vec<(ConnId, [u64; 2])> {
+    /// Byte counts of the connections that relayed anything since the last call, and the
+    /// exchanges that changed.
+    pub(crate) fn take_progress(&self) -> Vec<(ConnId, [u64; 2], Option<ExchangePatch>)> {
         let mut guard = self.shared.state();
         let st = &mut *guard;
         let ids = std::mem::take(&mut st.dirty);
@@ -377,7 +409,7 @@ impl Store {
             .filter_map(|id| {
                 let entry = st.entries.get_mut(&id)?;
                 entry.dirty = false;
-                Some((id, entry.record.bytes))
+                Some((id, entry.record.bytes, entry.take_patch()))
             })
             .collect()
     }
@@ -547,6 +579,7 @@ mod tests {
             truncated: [false, false],
             resend_of: None,
             request_line: None,
+            exchanges: Vec::new(),
         }
     }
 
@@ -594,7 +627,7 @@ mod tests {
         store.insert(record(1));
         store.append(ConnId(1), Direction::ClientToServer, b"0123456");
         store.append(ConnId(1), Direction::ClientToServer, b"789abc");
-        assert_eq!(store.take_progress(), [(ConnId(1), [13, 0])]);
+        assert_eq!(store.take_progress(), [(ConnId(1), [13, 0], None)]);
         assert!(store.take_progress().is_empty(), "nothing new since");
         assert_eq!(
             store

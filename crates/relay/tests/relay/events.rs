@@ -79,6 +79,7 @@ async fn progress_reports_the_last_bytes_before_a_connection_goes_quiet() {
                 if let EventKind::ConnectionProgress {
                     id: ConnId(1),
                     bytes,
+                    ..
                 } = event.kind
                 {
                     if bytes == [18, 18] {

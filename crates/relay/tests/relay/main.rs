@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod events;
+mod exchanges;
 mod forward;
 mod proxy;
 mod resend;
