@@ -25,6 +25,9 @@ pub struct Args {
     /// Reach targets through this HTTP proxy.
     #[arg(long, value_name = "HOST:PORT")]
     pub upstream_proxy: Option<HostPort>,
+    /// Set each request's Host header to the target (forward mode; off: bytes pass untouched).
+    #[arg(long)]
+    pub rewrite_host: bool,
     /// Simulate a slow link: at most BYTES every MS milliseconds, each direction.
     #[arg(long, value_name = "BYTES:MS")]
     pub slow: Option<SlowLink>,
@@ -55,6 +58,10 @@ impl Args {
         config.bind = ListenerConfig::parse_bind(&self.bind)?;
         config.upstream_proxy = self.upstream_proxy.clone();
         config.slow_link = self.slow;
+        if self.rewrite_host && self.proxy {
+            bail!("--rewrite-host works in forward mode: in proxy mode requests name their host");
+        }
+        config.rewrite_host = self.rewrite_host;
         Ok(config)
     }
 

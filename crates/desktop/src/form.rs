@@ -24,6 +24,9 @@ pub struct ListenerForm {
     pub slow_bytes: String,
     /// Slow link: delay in milliseconds, or empty.
     pub slow_delay_ms: String,
+    /// Forward mode: rewrite each request's Host header to the target.
+    #[serde(default)]
+    pub rewrite_host: bool,
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> CommandError {
@@ -99,6 +102,7 @@ impl ListenerForm {
                 delay_ms: positive(&self.slow_delay_ms)?,
             });
         }
+        config.rewrite_host = self.rewrite_host && !self.proxy;
         Ok(config)
     }
 }
@@ -138,9 +142,11 @@ mod tests {
             upstream_proxy: "proxy.test:3128".into(),
             slow_bytes: "100".into(),
             slow_delay_ms: "50".into(),
+            rewrite_host: true,
             ..form()
         };
         let config = f.parse().unwrap();
+        assert_eq!(config.rewritten_host().as_deref(), Some("[::1]"));
         assert_eq!(
             config.mode,
             Mode::Forward {

@@ -8,10 +8,12 @@
 //! - [`exchange`]: a connection's request/response pairs, found as its bytes arrive.
 //! - [`export`]: file formats other tools read (Apache TCPMon 1.0 text).
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
+//! - [`rewrite`]: the Host header rewritten on a live request stream.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 
 pub mod edit;
 pub mod exchange;
 pub mod export;
 pub mod http1;
+pub mod rewrite;
 pub mod view;

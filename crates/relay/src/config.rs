@@ -159,6 +159,10 @@ pub struct ListenerConfig {
     /// How long to wait for the target (or upstream proxy) to accept.
     #[serde(with = "millis")]
     pub connect_timeout: Duration,
+    /// Forward mode: set each request's `Host` header to the target (off by default, so bytes
+    /// stay untouched). The capture shows the requests as sent to the target.
+    #[serde(default)]
+    pub rewrite_host: bool,
 }
 
 impl ListenerConfig {
@@ -180,6 +184,22 @@ impl ListenerConfig {
             upstream_proxy: None,
             slow_link: None,
             connect_timeout: Duration::from_secs(10),
+            rewrite_host: false,
+        }
+    }
+
+    /// The `Host` value requests get when [`ListenerConfig::rewrite_host`] is on: the target,
+    /// without the port when it is HTTP's default.
+    pub fn rewritten_host(&self) -> Option<String> {
+        match &self.mode {
+            Mode::Forward { target } if self.rewrite_host => {
+                let full = target.to_string();
+                Some(match full.strip_suffix(":80") {
+                    Some(without_port) => without_port.to_string(),
+                    None => full,
+                })
+            }
+            _ => None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::conn::{ConnCtx, Outbound, Reader, Recorder, Writer};
 use crate::record::{ConnectionState, Direction};
+use tcpmon_inspect::rewrite::HostRewriter;
 use tokio::io::AsyncReadExt;
 
 /// First read buffer; idle keep-alive connections stay this small.
@@ -24,23 +25,39 @@ async fn pump(
     mut src: Reader,
     mut out: Outbound,
     early: Vec<u8>,
+    mut rewriter: Option<HostRewriter>,
 ) -> Result<(), String> {
     let write_failed = |e: std::io::Error| format!("{}: {e}", side(dir, false));
     if !early.is_empty() {
         out.send(&early).await.map_err(write_failed)?;
     }
     let mut buf = vec![0; MIN_BUF];
+    let mut rewritten = Vec::new();
     loop {
         let n = src
             .read(&mut buf)
             .await
             .map_err(|e| format!("{}: {e}", side(dir, true)))?;
         if n == 0 {
+            if let Some(held) = rewriter.take().map(HostRewriter::finish) {
+                rec.record(&held);
+                out.send(&held).await.map_err(write_failed)?;
+            }
             out.finish().await;
             return Ok(());
         }
-        rec.record(&buf[..n]);
-        out.send(&buf[..n]).await.map_err(write_failed)?;
+        let data = match &mut rewriter {
+            Some(r) => {
+                rewritten.clear();
+                r.push(&buf[..n], &mut rewritten);
+                &rewritten[..]
+            }
+            None => &buf[..n],
+        };
+        if !data.is_empty() {
+            rec.record(data);
+            out.send(data).await.map_err(write_failed)?;
+        }
         if n == buf.len() && buf.len() < MAX_BUF {
             buf.resize(buf.len() * 2, 0);
         }
@@ -66,6 +83,7 @@ pub(crate) async fn relay_both(
         client_r,
         ctx.outbound(server_w),
         early_from_client,
+        ctx.config.rewritten_host().map(|h| HostRewriter::new(&h)),
     );
     let down = pump(
         ctx.recorder(s2c),
@@ -73,6 +91,7 @@ pub(crate) async fn relay_both(
         server_r,
         ctx.outbound(client_w),
         early_from_server,
+        None,
     );
     tokio::pin!(up, down);
     let (mut up_done, mut down_done) = (false, false);

@@ -3,7 +3,7 @@
 use crate::support::*;
 use std::time::{Duration, Instant};
 use tcpmon_relay::{ConnId, ConnectionState, Direction, Error, HostPort, ListenerConfig, SlowLink};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -330,4 +330,54 @@ async fn the_capture_cap_stops_recording_but_never_relaying() {
         recorded == data[..1000],
         "the first 1000 bytes are recorded"
     );
+}
+
+#[tokio::test]
+async fn host_rewrite_gives_every_request_the_targets_name_and_leaves_bodies_alone() {
+    // A server that answers each request with the Host header it saw.
+    let server = serve(|s| async move {
+        let (r, mut w) = s.into_split();
+        let mut lines = tokio::io::BufReader::new(r).lines();
+        let mut host = String::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(value) = line.strip_prefix("Host: ") {
+                host = value.to_string();
+            }
+            if line.is_empty() {
+                let body = format!("saw {host}");
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                let _ = w.write_all(format!("{head}{body}").as_bytes()).await;
+            }
+        }
+    })
+    .await;
+    let engine = engine();
+    let mut config = ListenerConfig::forward(0, target(server));
+    config.rewrite_host = true;
+    let relay = listen(&engine, config).await;
+    let (ok, body) = curl(&[
+        &format!("http://{relay}/one"),
+        &format!("http://{relay}/two"),
+    ])
+    .await;
+    assert!(ok);
+    let expected = format!("saw {}", target(server));
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        format!("{expected}{expected}")
+    );
+    let record = finished(&engine, ConnId(1)).await;
+    let sent = engine
+        .store()
+        .read(ConnId(1), Direction::ClientToServer, 0, 10_000)
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(sent)
+            .unwrap()
+            .matches(&format!("Host: {}\r\n", target(server)))
+            .count(),
+        2,
+        "the capture shows the requests as the target got them"
+    );
+    assert_eq!(record.exchanges.len(), 2);
 }
