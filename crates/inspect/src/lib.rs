@@ -9,8 +9,10 @@
 //! - [`export`]: file formats other tools read (Apache TCPMon 1.0 text).
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
 //! - [`rewrite`]: the Host header rewritten on a live request stream.
+//! - [`compose`]: a request typed into the Sender, made ready to send.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 
+pub mod compose;
 pub mod edit;
 pub mod exchange;
 pub mod export;

@@ -1,7 +1,7 @@
 //! The engine: a registry of listeners over one capture store and one event bus. It runs on
 //! the caller's tokio runtime and is cheap to clone.
 
-use crate::config::{ListenerConfig, Mode};
+use crate::config::{HostPort, ListenerConfig, Mode};
 use crate::conn::Core;
 use crate::error::{Error, Result};
 use crate::event::{EventBus, EventKind, ListenerInfo, Subscription};
@@ -20,6 +20,8 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+/// The listener id of the Sender's connections (real listeners count from 1).
+pub const SENDER: ListenerId = ListenerId(0);
 /// How long stopping waits for connection tasks to record their end.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 /// How often progress events are sent for connections that relayed bytes.
@@ -313,12 +315,6 @@ impl Engine {
             .record(original)
             .ok_or(Error::NoSuchConnection(original.0))?;
         let info = self.listener(record.listener)?;
-        let id = ConnId(
-            self.inner
-                .next_conn
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        );
-        let (client, relay_end) = tokio::io::duplex(RESEND_PIPE);
         let origin = Origin {
             listener: info.id,
             listen_port: record.listen_port,
@@ -326,16 +322,52 @@ impl Engine {
             resend_of: Some(original),
         };
         // A resend belongs to its listener while it runs: stopping it closes the resend too.
-        let (cancel, tasks) = match self.slots().get(&info.id).and_then(|s| s.running.as_ref()) {
+        let running = match self.slots().get(&info.id).and_then(|s| s.running.as_ref()) {
             Some(running) => (running.cancel.child_token(), running.tasks.clone()),
-            None => (
-                self.inner.shutdown.child_token(),
-                self.inner.resends.clone(),
-            ),
+            None => self.unowned(),
         };
+        Ok(self.play(info.config, origin, running, request))
+    }
+
+    /// The Sender: sends `request` to `target` as a new connection of [`SENDER`], directly
+    /// (no listener's upstream proxy or slow link). Returns the connection's id; its answer
+    /// is captured like any other.
+    pub fn send(&self, target: HostPort, request: Vec<u8>) -> ConnId {
+        let origin = Origin {
+            listener: SENDER,
+            listen_port: 0,
+            client: "sender".into(),
+            resend_of: None,
+        };
+        let config = ListenerConfig::forward(0, target);
+        self.play(config, origin, self.unowned(), request)
+    }
+
+    /// Cancellation and task tracking for a connection no running listener owns.
+    fn unowned(&self) -> (CancellationToken, TaskTracker) {
+        (
+            self.inner.shutdown.child_token(),
+            self.inner.resends.clone(),
+        )
+    }
+
+    /// Runs a connection whose client is the engine itself, sending `request`.
+    fn play(
+        &self,
+        config: ListenerConfig,
+        origin: Origin,
+        (cancel, tasks): (CancellationToken, TaskTracker),
+        request: Vec<u8>,
+    ) -> ConnId {
+        let id = ConnId(
+            self.inner
+                .next_conn
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
+        let (client, relay_end) = tokio::io::duplex(RESEND_PIPE);
         let conn = serve(
             self.inner.core.clone(),
-            Arc::new(info.config),
+            Arc::new(config),
             cancel,
             id,
             origin,
@@ -344,7 +376,7 @@ impl Engine {
         tasks.spawn(async move {
             tokio::join!(conn, play_client(client, request));
         });
-        Ok(id)
+        id
     }
 
     /// Stops every listener and resend and waits for their connections to record their end.

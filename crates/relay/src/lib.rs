@@ -32,7 +32,7 @@ mod store;
 mod throttle;
 
 pub use config::{HostPort, ListenerConfig, Mode, SlowLink};
-pub use engine::{Engine, EngineOptions, Snapshot, default_capture_dir};
+pub use engine::{Engine, EngineOptions, SENDER, Snapshot, default_capture_dir};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
 pub use record::{

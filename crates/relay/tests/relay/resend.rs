@@ -1,7 +1,7 @@
 //! Resend: a captured or edited request goes out again as a new, linked connection.
 
 use crate::support::*;
-use tcpmon_relay::{ConnId, ConnectionState, Direction};
+use tcpmon_relay::{ConnId, ConnectionState, Direction, HostPort};
 use tokio::net::TcpStream;
 
 #[tokio::test]
@@ -53,4 +53,31 @@ async fn resend_of_an_unknown_connection_is_an_error() {
             .await
             .is_err()
     );
+}
+
+#[tokio::test]
+async fn the_sender_sends_a_composed_request_and_captures_the_answer() {
+    let (server, _nginx, _dir) = nginx(&[("hello.txt", b"hello from nginx")]).await;
+    let engine = engine();
+    let composed = tcpmon_inspect::compose::Composed {
+        method: "GET".into(),
+        url: format!("http://{server}/hello.txt"),
+        headers: vec![("Accept".into(), "text/plain".into())],
+        body: String::new(),
+    };
+    let prepared = tcpmon_inspect::compose::prepare(&composed).unwrap();
+    let id = engine.send(
+        HostPort::new(prepared.host.as_str(), prepared.port),
+        prepared.bytes,
+    );
+    let record = finished(&engine, id).await;
+    assert_eq!(record.listener, tcpmon_relay::SENDER);
+    assert_eq!(record.client, "sender");
+    assert_eq!(record.exchanges.len(), 1);
+    assert_eq!(record.exchanges[0].status, Some(200));
+    let response = engine
+        .store()
+        .read(id, Direction::ServerToClient, 0, 10_000)
+        .unwrap();
+    assert!(response.ends_with(b"hello from nginx"));
 }

@@ -1,0 +1,210 @@
+//! A request composed by hand (the Sender): method, URL, headers and body turned into the
+//! bytes to send, with the `Host` and `Content-Length` a server needs when the user left them
+//! out.
+
+use thiserror::Error;
+
+/// What the user typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Composed {
+    /// Request method (`GET`, `POST`, any token).
+    pub method: String,
+    /// An `http://` URL.
+    pub url: String,
+    /// Headers in order, as typed.
+    pub headers: Vec<(String, String)>,
+    /// Body, sent as UTF-8.
+    pub body: String,
+}
+
+/// Where to send a composed request, and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// Host name or IP literal (IPv6 without brackets).
+    pub host: String,
+    /// Port (80 unless the URL says otherwise).
+    pub port: u16,
+    /// The request on the wire.
+    pub bytes: Vec<u8>,
+}
+
+/// A composed request that cannot be sent, naming the field at fault.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{message}")]
+pub struct ComposeError {
+    /// `method`, `url` or `headers`.
+    pub field: &'static str,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ComposeError {
+    ComposeError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Splits `http://host[:port][/path]` into host, port and origin-form target.
+fn split_url(url: &str) -> Result<(String, u16, String), ComposeError> {
+    let url = url.trim();
+    let rest = match url.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+        Some((scheme, _)) => {
+            return Err(invalid(
+                "url",
+                format!("{scheme}:// is not supported: the Sender speaks plain http://"),
+            ));
+        }
+        None => return Err(invalid("url", "give a URL that starts with http://")),
+    };
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path.to_string()
+    };
+    if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(invalid("url", "the path has spaces or control characters"));
+    }
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (host, after) = v6
+            .split_once(']')
+            .ok_or_else(|| invalid("url", "an IPv6 address needs its closing ]"))?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() || host.bytes().any(|b| b <= b' ' || b == b'/' || b == 0x7f) {
+        return Err(invalid("url", "the URL has no valid host"));
+    }
+    let port = match port {
+        None | Some("") => 80,
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|&p| p != 0)
+            .ok_or_else(|| invalid("url", format!("{p} is not a port")))?,
+    };
+    Ok((host.to_string(), port, path))
+}
+
+/// Checks what the user typed and builds the request bytes.
+pub fn prepare(request: &Composed) -> Result<Prepared, ComposeError> {
+    let method = request.method.trim();
+    let is_token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    if !is_token(method) {
+        return Err(invalid(
+            "method",
+            "the method must be one word, like GET or POST",
+        ));
+    }
+    let (host, port, path) = split_url(&request.url)?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    let has = |name: &str| {
+        request
+            .headers
+            .iter()
+            .any(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+    };
+    if !has("host") {
+        let authority = match (host.contains(':'), port) {
+            (true, 80) => format!("[{host}]"),
+            (true, _) => format!("[{host}]:{port}"),
+            (false, 80) => host.clone(),
+            (false, _) => format!("{host}:{port}"),
+        };
+        head.push_str(&format!("Host: {authority}\r\n"));
+    }
+    for (name, value) in &request.headers {
+        let name = name.trim();
+        if !is_token(name) {
+            return Err(invalid(
+                "headers",
+                format!("\"{name}\" is not a header name"),
+            ));
+        }
+        if value.contains(['\r', '\n']) {
+            return Err(invalid(
+                "headers",
+                format!("the value of {name} has a line break"),
+            ));
+        }
+        head.push_str(&format!("{name}: {}\r\n", value.trim()));
+    }
+    if !request.body.is_empty() && !has("content-length") && !has("transfer-encoding") {
+        head.push_str(&format!("Content-Length: {}\r\n", request.body.len()));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(request.body.as_bytes());
+    Ok(Prepared { host, port, bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn composed(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Composed {
+        Composed {
+            method: method.into(),
+            url: url.into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn host_and_content_length_are_added_when_missing() {
+        let p = prepare(&composed(
+            "POST",
+            "http://svc.test:8080/ws?wsdl",
+            &[("SOAPAction", "\"urn:x\"")],
+            "<a/>",
+        ))
+        .unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("svc.test", 8080));
+        assert_eq!(
+            String::from_utf8(p.bytes).unwrap(),
+            "POST /ws?wsdl HTTP/1.1\r\nHost: svc.test:8080\r\nSOAPAction: \"urn:x\"\r\n\
+             Content-Length: 4\r\n\r\n<a/>"
+        );
+        let p = prepare(&composed("GET", "http://[::1]", &[("host", "x")], "")).unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("::1", 80));
+        assert_eq!(p.bytes, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+    }
+
+    #[test]
+    fn what_cannot_be_sent_names_its_field() {
+        let field = |c: Composed| prepare(&c).unwrap_err().field;
+        assert_eq!(field(composed("GET", "https://a.test/", &[], "")), "url");
+        assert_eq!(field(composed("GET", "a.test/", &[], "")), "url");
+        assert_eq!(
+            field(composed("GET", "http://a.test:99999/", &[], "")),
+            "url"
+        );
+        assert_eq!(field(composed("GE T", "http://a.test/", &[], "")), "method");
+        assert_eq!(
+            field(composed("GET", "http://a.test/", &[("X", "a\r\nB: c")], "")),
+            "headers"
+        );
+        assert_eq!(
+            field(composed("GET", "http://a.test/", &[("Bad Name", "v")], "")),
+            "headers"
+        );
+    }
+}
