@@ -10,6 +10,7 @@
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
 //! - [`rewrite`]: the Host header rewritten on a live request stream.
 //! - [`compose`]: a request typed into the Sender, made ready to send.
+//! - [`search`]: the search box's query language over exchanges and raw streams.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 
 pub mod compose;
@@ -18,4 +19,5 @@ pub mod exchange;
 pub mod export;
 pub mod http1;
 pub mod rewrite;
+pub mod search;
 pub mod view;
