@@ -373,10 +373,7 @@ DELETE /x HTTP/1.1\r\n\r\n";
         assert_eq!(matching("/^DELETE /", &rows), [2]);
         assert_eq!(matching("api.test method:POST", &rows), [0]);
         assert_eq!(matching("delete", &rows), [2]);
-        assert_eq!(
-            matching("\"not found\" -delete", &rows),
-            Vec::<usize>::new()
-        );
+        assert_eq!(matching("\"not found\" -delete", &rows), [1]);
     }
 
     #[test]
