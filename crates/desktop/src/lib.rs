@@ -4,6 +4,7 @@
 //! - [`form`]: the admin form's text fields into a listener config, with per-field errors.
 //! - [`error`]: the one error type commands return, with a stable `kind` for the UI.
 //! - [`page`]: one page of a view of a connection's bytes.
+//! - [`search`]: the rows a search box query matches.
 //! - [`batch`]: engine events gathered into a few batches a second.
 //! - [`settings`]: the UI's settings file.
 //! - [`launch`]: `tcpmon [LISTEN_PORT [TARGET_HOST TARGET_PORT]]`.
@@ -14,5 +15,8 @@ pub mod error;
 pub mod form;
 pub mod launch;
 pub mod page;
+pub mod search;
 pub mod sessions;
 pub mod settings;
+#[cfg(test)]
+mod test_support;

@@ -35,44 +35,118 @@ pub struct ViewPage {
     pub truncated: bool,
 }
 
-/// Renders the page of `kind` starting at `offset`.
+/// The bytes a view shows: one direction of a connection, or one exchange's message in it.
+/// Offsets are relative to the window's start.
+struct Window<'a> {
+    store: &'a Store,
+    id: ConnId,
+    dir: Direction,
+    /// Stream offset of the window's first byte.
+    base: u64,
+    /// Bytes in the window (recorded so far).
+    len: u64,
+    /// Where, in the window, the message the pretty views render starts (after a response's
+    /// interim `1xx` heads).
+    pretty_from: u64,
+}
+
+impl<'a> Window<'a> {
+    fn new(
+        store: &'a Store,
+        id: ConnId,
+        dir: Direction,
+        exchange: Option<usize>,
+    ) -> Result<Self, CommandError> {
+        let whole = Self {
+            store,
+            id,
+            dir,
+            base: 0,
+            len: store.recorded_len(id, dir)?,
+            pretty_from: 0,
+        };
+        let Some(index) = exchange else {
+            return Ok(whole);
+        };
+        let record = store
+            .record(id)
+            .ok_or_else(|| CommandError::new("not_found", format!("no connection {id}")))?;
+        let exchange = record.exchanges.get(index).ok_or_else(|| {
+            CommandError::new(
+                "not_found",
+                format!("connection {id} has no exchange {index}"),
+            )
+        })?;
+        let span = match dir {
+            Direction::ClientToServer => Some(&exchange.request),
+            Direction::ServerToClient => exchange.response.as_ref(),
+        };
+        Ok(match span {
+            // Bytes past the cap were never recorded.
+            Some(span) => Self {
+                base: span.start,
+                len: span.end.min(whole.len).saturating_sub(span.start),
+                pretty_from: span.head_at - span.start,
+                ..whole
+            },
+            None => Self { len: 0, ..whole },
+        })
+    }
+
+    fn read(&self, offset: u64, max: usize) -> Result<Vec<u8>, CommandError> {
+        let left = self.len.saturating_sub(offset);
+        let max = max.min(usize::try_from(left).unwrap_or(usize::MAX));
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .read(self.id, self.dir, self.base + offset, max)?)
+    }
+}
+
+/// Renders the page of `kind` starting at `offset`, of the whole direction or (with
+/// `exchange`) of that exchange's message in it.
 pub fn read_view(
     store: &Store,
     id: ConnId,
     dir: Direction,
     kind: ViewKind,
     offset: u64,
+    exchange: Option<usize>,
 ) -> Result<ViewPage, CommandError> {
-    let total = store.recorded_len(id, dir)?;
+    let window = Window::new(store, id, dir, exchange)?;
     let truncated = store.record(id).is_some_and(|r| r.truncated[dir.index()]);
-    let page = Pager {
+    let mut page = Pager {
         offset,
-        total,
+        total: window.len,
         truncated,
     };
     let asked = kind;
     let kind = match kind {
         ViewKind::Auto => {
-            let start = store.read(id, dir, 0, AUTO_SAMPLE)?;
+            let start = window.read(window.pretty_from, AUTO_SAMPLE)?;
             view::detect(&message::decode(&start).body)
         }
         kind => kind,
     };
     match kind {
         ViewKind::Hex => {
-            let bytes = store.read(id, dir, offset, HEX_PAGE)?;
+            let bytes = window.read(offset, HEX_PAGE)?;
             Ok(page.of(
                 ViewKind::Hex,
-                hex::render(&bytes, offset),
+                hex::render(&bytes, window.base + offset),
                 None,
                 bytes.len(),
             ))
         }
         ViewKind::Xml | ViewKind::Json => {
             // One message per page: a keep-alive stream pages from message to message.
-            let bytes = store.read(id, dir, offset, PRETTY_LIMIT as usize)?;
+            page.offset = offset.max(window.pretty_from);
+            let bytes = window.read(page.offset, PRETTY_LIMIT as usize)?;
             let decoded = message::decode(&bytes);
-            let whole = decoded.wire_len < bytes.len() || offset + bytes.len() as u64 == total;
+            let whole =
+                decoded.wire_len < bytes.len() || page.offset + bytes.len() as u64 == window.len;
             let too_large = (!whole || decoded.body.len() as u64 > PRETTY_LIMIT).then(|| {
                 format!(
                     "a message over {} MiB is not pretty-printed",
@@ -80,7 +154,7 @@ pub fn read_view(
                 )
             });
             if let Some(reason) = too_large {
-                return raw_page(store, id, dir, page, RAW_PAGE, Some(reason));
+                return raw_page(&window, page, RAW_PAGE, Some(reason));
             }
             let body = &decoded.body;
             let pretty = if body.trim_ascii().is_empty() {
@@ -101,15 +175,15 @@ pub fn read_view(
                 // A guess that did not fit is no news; a view the user picked says why it failed.
                 Err(reason) => {
                     let reason = (asked != ViewKind::Auto).then_some(reason);
-                    raw_page(store, id, dir, page, decoded.wire_len, reason)
+                    raw_page(&window, page, decoded.wire_len, reason)
                 }
             }
         }
-        _ => raw_page(store, id, dir, page, RAW_PAGE, None),
+        _ => raw_page(&window, page, RAW_PAGE, None),
     }
 }
 
-/// Where a page lies in its stream.
+/// Where a page lies in its window.
 #[derive(Clone, Copy)]
 struct Pager {
     offset: u64,
@@ -135,14 +209,12 @@ impl Pager {
 
 /// A raw page; `reason` says why a pretty view was not used.
 fn raw_page(
-    store: &Store,
-    id: ConnId,
-    dir: Direction,
+    window: &Window<'_>,
     page: Pager,
     max: usize,
     reason: Option<String>,
 ) -> Result<ViewPage, CommandError> {
-    let mut bytes = store.read(id, dir, page.offset, max.min(RAW_PAGE))?;
+    let mut bytes = window.read(page.offset, max.min(RAW_PAGE))?;
     if page.offset + (bytes.len() as u64) < page.total {
         bytes.truncate(raw::char_boundary(&bytes));
     }
@@ -158,43 +230,7 @@ fn raw_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tcpmon_relay::{Engine, EngineOptions, HostPort, ListenerConfig};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::{TcpListener, TcpStream};
-
-    /// Relays one request through a real engine to a server that answers `response`.
-    async fn captured(request: &[u8], response: Vec<u8>) -> (Engine, ConnId) {
-        let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let target = server.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut s, _) = server.accept().await.unwrap();
-            let mut buf = [0; 1024];
-            let _ = s.read(&mut buf).await;
-            s.write_all(&response).await.unwrap();
-        });
-        let engine = Engine::new(EngineOptions {
-            capture_dir: None,
-            ..Default::default()
-        })
-        .unwrap();
-        let config = ListenerConfig::forward(0, HostPort::new("127.0.0.1", target.port()));
-        let relay = engine
-            .add_listener(config)
-            .await
-            .unwrap()
-            .local_addr
-            .unwrap();
-        let mut client = TcpStream::connect(relay).await.unwrap();
-        client.write_all(request).await.unwrap();
-        let mut got = Vec::new();
-        client.read_to_end(&mut got).await.unwrap();
-        drop(client);
-        let id = ConnId(1);
-        while !engine.store().record(id).unwrap().state.is_finished() {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        (engine, id)
-    }
+    use crate::test_support::captured;
 
     const S2C: Direction = Direction::ServerToClient;
 
@@ -203,7 +239,7 @@ mod tests {
         let body = r#"<?xml version="1.0"?><e:Envelope xmlns:e="urn:e"><e:Body><r>ok</r></e:Body></e:Envelope>"#;
         let response = format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n{body}");
         let (engine, id) = captured(b"POST / HTTP/1.1\r\n\r\n", response.into_bytes()).await;
-        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0).unwrap();
+        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0, None).unwrap();
         assert_eq!(page.view, ViewKind::Xml);
         assert!(page.text.starts_with(
             "HTTP/1.1 200 OK\nContent-Type: text/xml\n\n<?xml version=\"1.0\"?>\n<e:Envelope"
@@ -223,7 +259,7 @@ mod tests {
             b"HTTP/1.1 200 OK\r\n\r\n{\"broken\": ".to_vec(),
         )
         .await;
-        let page = read_view(engine.store(), id, S2C, ViewKind::Json, 0).unwrap();
+        let page = read_view(engine.store(), id, S2C, ViewKind::Json, 0, None).unwrap();
         assert_eq!(page.view, ViewKind::Raw);
         assert!(
             page.note.as_deref().unwrap_or("").starts_with("not JSON"),
@@ -237,9 +273,9 @@ mod tests {
     async fn big_streams_come_in_pages_that_never_split_a_character() {
         let body = "é".repeat(RAW_PAGE); // two bytes each: two raw pages
         let (engine, id) = captured(b"x", body.clone().into_bytes()).await;
-        let first = read_view(engine.store(), id, S2C, ViewKind::Raw, 0).unwrap();
+        let first = read_view(engine.store(), id, S2C, ViewKind::Raw, 0, None).unwrap();
         let next = first.next_offset.expect("a second page");
-        let second = read_view(engine.store(), id, S2C, ViewKind::Raw, next).unwrap();
+        let second = read_view(engine.store(), id, S2C, ViewKind::Raw, next, None).unwrap();
         assert_eq!(second.next_offset, None);
         assert_eq!(first.text + &second.text, body);
         assert_eq!((first.note, second.note), (None, None));
@@ -250,13 +286,21 @@ mod tests {
         let first = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n{\"a\":1}\n";
         let second = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n[1,2,3]";
         let (engine, id) = captured(b"x", format!("{first}{second}").into_bytes()).await;
-        let one = read_view(engine.store(), id, S2C, ViewKind::Json, 0).unwrap();
+        let one = read_view(engine.store(), id, S2C, ViewKind::Json, 0, None).unwrap();
         assert_eq!(
             one.text,
             "HTTP/1.1 200 OK\nContent-Length: 8\n\n{\n  \"a\": 1\n}"
         );
         assert_eq!(one.next_offset, Some(first.len() as u64));
-        let two = read_view(engine.store(), id, S2C, ViewKind::Json, first.len() as u64).unwrap();
+        let two = read_view(
+            engine.store(),
+            id,
+            S2C,
+            ViewKind::Json,
+            first.len() as u64,
+            None,
+        )
+        .unwrap();
         assert!(
             two.text.ends_with("\n\n[\n  1,\n  2,\n  3\n]"),
             "{}",
@@ -266,16 +310,61 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_exchange_shows_only_its_own_messages() {
+        let request = b"POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiGET /b HTTP/1.1\r\n\r\n";
+        let response = "HTTP/1.1 100 Continue\r\n\r\n\
+HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{\"a\":1}\
+HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
+        let (engine, id) = captured(request, response.as_bytes().to_vec()).await;
+        let store = engine.store();
+        let c2s = Direction::ClientToServer;
+        let second = read_view(store, id, c2s, ViewKind::Raw, 0, Some(1)).unwrap();
+        assert_eq!(second.text, "GET /b HTTP/1.1\n\n");
+        assert_eq!(
+            (second.offset, second.total, second.next_offset),
+            (0, 19, None)
+        );
+        let raw = read_view(store, id, S2C, ViewKind::Raw, 0, Some(0)).unwrap();
+        assert!(
+            raw.text
+                .starts_with("HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK")
+        );
+        assert!(raw.text.ends_with("{\"a\":1}"), "{}", raw.text);
+        let json = read_view(store, id, S2C, ViewKind::Json, 0, Some(0)).unwrap();
+        assert_eq!(
+            json.text,
+            "HTTP/1.1 200 OK\nContent-Length: 7\n\n{\n  \"a\": 1\n}"
+        );
+        let last = read_view(store, id, S2C, ViewKind::Auto, 0, Some(1)).unwrap();
+        assert_eq!(
+            (last.view, last.text.as_str()),
+            (
+                ViewKind::Json,
+                "HTTP/1.1 404 Not Found\nContent-Length: 2\n\n[]"
+            )
+        );
+        let hex = read_view(store, id, c2s, ViewKind::Hex, 0, Some(1)).unwrap();
+        assert!(
+            hex.text.starts_with("00000029  47 45 54"),
+            "stream offsets: {}",
+            hex.text
+        );
+        let missing = read_view(store, id, S2C, ViewKind::Raw, 0, Some(2)).unwrap_err();
+        assert_eq!(missing.kind, "not_found");
+    }
+
+    #[tokio::test]
     async fn binary_bodies_show_as_hex_in_auto() {
         let (engine, id) = captured(b"x", vec![0u8, 1, 2, 0xff, 0x1f, 0x8b, 0, 0]).await;
-        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0).unwrap();
+        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0, None).unwrap();
         assert_eq!(page.view, ViewKind::Hex);
         assert!(
             page.text.starts_with("00000000  00 01 02 ff 1f 8b 00 00"),
             "{}",
             page.text
         );
-        let missing = read_view(engine.store(), ConnId(99), S2C, ViewKind::Raw, 0).unwrap_err();
+        let missing =
+            read_view(engine.store(), ConnId(99), S2C, ViewKind::Raw, 0, None).unwrap_err();
         assert_eq!(missing.kind, "not_found");
     }
 }

@@ -1,0 +1,95 @@
+//! The search box over a store: which table rows (exchanges, or raw connections) match a query.
+
+use crate::error::CommandError;
+use serde::Serialize;
+use tcpmon_inspect::search::{Query, Row};
+use tcpmon_relay::{ConnId, Direction, Store};
+
+/// Most bytes of one message (or of a raw stream's start) a search reads: enough for any body
+/// a person searches, and a 1 GiB download does not stall the box.
+const SEARCH_LIMIT: u64 = 8 << 20;
+
+/// A table row: a connection and its exchange, or `None` for a connection without exchanges.
+pub type RowRef = (ConnId, Option<usize>);
+
+/// The rows that match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Found {
+    /// Matching rows, in table order.
+    pub rows: Vec<RowRef>,
+}
+
+/// Searches every row of `store`.
+pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
+    let query = Query::parse(query)
+        .map_err(|e| CommandError::new("invalid_input", e.to_string()).on("search"))?;
+    let mut rows = Vec::new();
+    for record in store.records() {
+        let id = record.id;
+        let host = record
+            .target
+            .as_ref()
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        if record.exchanges.is_empty() {
+            let mut load = |side: usize| {
+                let len = store.recorded_len(id, Direction::BOTH[side]).unwrap_or(0);
+                read(store, id, side, 0, len)
+            };
+            if query.matches(&mut Row::new(None, &host, &mut load)) {
+                rows.push((id, None));
+            }
+            continue;
+        }
+        for (index, exchange) in record.exchanges.iter().enumerate() {
+            let mut load = |side: usize| {
+                let span = if side == 0 {
+                    Some(&exchange.request)
+                } else {
+                    exchange.response.as_ref()
+                };
+                span.map_or(Vec::new(), |s| read(store, id, side, s.head_at, s.end))
+            };
+            if query.matches(&mut Row::new(Some(exchange), &host, &mut load)) {
+                rows.push((id, Some(index)));
+            }
+        }
+    }
+    Ok(Found { rows })
+}
+
+/// Bytes `from..to` of one side, at most [`SEARCH_LIMIT`]; a read error finds nothing.
+fn read(store: &Store, id: ConnId, side: usize, from: u64, to: u64) -> Vec<u8> {
+    let len = to.saturating_sub(from).min(SEARCH_LIMIT) as usize;
+    store
+        .read(id, Direction::BOTH[side], from, len)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::captured;
+
+    #[tokio::test]
+    async fn rows_of_a_live_store_are_found_by_exchange() {
+        let request = b"GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello";
+        let response = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 500 Boom\r\nContent-Length: 0\r\n\r\n";
+        let (engine, id) = captured(request, response.to_vec()).await;
+        let (raw_engine, raw_id) = captured(b"\x00binary hello", b"x".to_vec()).await;
+        let store = engine.store();
+        assert_eq!(
+            search(store, "").unwrap().rows,
+            [(id, Some(0)), (id, Some(1))]
+        );
+        assert_eq!(search(store, "status:5xx").unwrap().rows, [(id, Some(1))]);
+        assert_eq!(search(store, "body:HELLO").unwrap().rows, [(id, Some(1))]);
+        assert_eq!(search(store, "/abc$/").unwrap().rows, [(id, Some(0))]);
+        assert_eq!(
+            search(raw_engine.store(), "body:binary").unwrap().rows,
+            [(raw_id, None)]
+        );
+        let bad = search(store, "/(/").unwrap_err();
+        assert_eq!((bad.kind, bad.field), ("invalid_input", Some("search")));
+    }
+}
