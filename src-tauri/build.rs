@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "close_session",
     "save_settings",
     "status",
+    "search",
+    "send_request",
 ];
 
 fn main() {

@@ -8,7 +8,8 @@ use tauri::{AppHandle, Runtime, State};
 use tcpmon_desktop::error::CommandError;
 use tcpmon_desktop::form::ListenerForm;
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
-use tcpmon_desktop::settings;
+use tcpmon_desktop::{search, settings};
+use tcpmon_inspect::compose::{Composed, prepare};
 use tcpmon_inspect::edit::edited_request;
 use tcpmon_inspect::view::ViewKind;
 use tcpmon_relay::export::{self, Format};
@@ -95,9 +96,10 @@ pub async fn read_view(
     direction: Direction,
     view: ViewKind,
     offset: u64,
+    exchange: Option<usize>,
 ) -> Result<ViewPage> {
     let store = state.store(session)?;
-    blocking(move || render_page(&store, id, direction, view, offset)).await
+    blocking(move || render_page(&store, id, direction, view, offset, exchange)).await
 }
 
 /// Resends the captured request, or the edited text with the capture's line ends and a
@@ -107,12 +109,31 @@ pub async fn resend(
     state: State<'_, AppState>,
     id: ConnId,
     edited: Option<String>,
+    exchange: Option<usize>,
 ) -> Result<ConnId> {
     let engine = state.engine.clone();
     let request = blocking(move || {
-        let captured = engine
-            .store()
-            .read(id, Direction::ClientToServer, 0, usize::MAX)?;
+        let store = engine.store();
+        let (from, len) = match exchange {
+            None => (0, usize::MAX),
+            Some(index) => {
+                let record = store
+                    .record(id)
+                    .ok_or(tcpmon_relay::Error::NoSuchConnection(id.0))?;
+                let span = record
+                    .exchanges
+                    .get(index)
+                    .map(|e| e.request.clone())
+                    .ok_or_else(|| {
+                        CommandError::new(
+                            "not_found",
+                            format!("connection {id} has no exchange {index}"),
+                        )
+                    })?;
+                (span.start, (span.end - span.start) as usize)
+            }
+        };
+        let captured = store.read(id, Direction::ClientToServer, from, len)?;
         Ok(match edited {
             Some(text) => edited_request(&captured, &text),
             None => captured,
@@ -120,6 +141,26 @@ pub async fn resend(
     })
     .await?;
     Ok(state.engine.resend(id, request).await?)
+}
+
+#[tauri::command]
+pub async fn search(
+    state: State<'_, AppState>,
+    session: Option<u64>,
+    query: String,
+) -> Result<search::Found> {
+    let store = state.store(session)?;
+    blocking(move || search::search(&store, &query)).await
+}
+
+/// The Sender: the request typed into its form goes out in the background (async: the
+/// connection's tasks need the runtime).
+#[tauri::command]
+pub async fn send_request(state: State<'_, AppState>, request: Composed) -> Result<ConnId> {
+    let prepared =
+        prepare(&request).map_err(|e| CommandError::new("invalid_input", e.message).on(e.field))?;
+    let target = tcpmon_relay::HostPort::new(prepared.host.as_str(), prepared.port);
+    Ok(state.engine.send(target, prepared.bytes))
 }
 
 /// Where connections were saved.

@@ -35,6 +35,8 @@ pub fn configure<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri:
             commands::close_session,
             commands::save_settings,
             commands::status,
+            commands::search,
+            commands::send_request,
         ])
         .setup(|app| {
             let state = app.state::<AppState>();
@@ -195,5 +197,59 @@ mod tests {
         );
         let err = invoke(&window, "resend", json!({ "id": 5, "edited": null })).unwrap_err();
         assert_eq!(err["kind"], "not_found");
+    }
+
+    #[test]
+    fn the_sender_and_the_search_box_answer_in_the_contracts_shapes() {
+        use std::io::{BufRead, BufReader, Write};
+        let (_app, window) = app();
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/svc", server.local_addr().unwrap());
+        let serve = std::thread::spawn(move || {
+            let (s, _) = server.accept().unwrap();
+            let mut lines = BufReader::new(s.try_clone().unwrap()).lines();
+            while let Some(Ok(line)) = lines.next() {
+                if line.is_empty() {
+                    break;
+                }
+            }
+            (&s).write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+        });
+        let bad =
+            json!({ "request": { "method": "GET", "url": "ftp://x/", "headers": [], "body": "" } });
+        let err = invoke(&window, "send_request", bad).unwrap_err();
+        assert_eq!(
+            (err["kind"].as_str(), err["field"].as_str()),
+            (Some("invalid_input"), Some("url"))
+        );
+        let request = json!({ "request": {
+            "method": "GET", "url": url, "headers": [["X-Test", "1"]], "body": ""
+        }});
+        let id = invoke(&window, "send_request", request).expect("sent");
+        serve.join().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let found = loop {
+            let found = invoke(
+                &window,
+                "search",
+                json!({ "session": null, "query": "status:202" }),
+            )
+            .expect("search");
+            if found["rows"].as_array().is_some_and(|r| !r.is_empty())
+                || std::time::Instant::now() > deadline
+            {
+                break found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(found["rows"], json!([[id, 0]]));
+        let err = invoke(
+            &window,
+            "search",
+            json!({ "session": null, "query": "/[/" }),
+        )
+        .unwrap_err();
+        assert_eq!(err["field"], "search");
     }
 }
