@@ -1,48 +1,163 @@
-//! One line per finished connection, printed from engine events.
+//! What the CLI prints: one line per HTTP exchange as soon as its response is complete, and
+//! one line per connection that carried no HTTP (a raw stream), when it finishes.
 
+use std::collections::HashMap;
 use std::io::Write;
+use tcpmon_inspect::exchange::Exchange;
 use tcpmon_relay::{
-    ConnectionRecord, ConnectionState, Direction, Event, EventKind, Missed, Subscription,
+    ConnId, ConnectionRecord, ConnectionState, Direction, Event, EventKind, Missed, Subscription,
 };
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// The line for a finished connection: id, time, client, target, first request line (or
-/// `raw`), bytes each way, elapsed ms, state or failure reason.
-pub fn line(record: &ConnectionRecord) -> String {
-    let request = record
-        .request_line
-        .as_ref()
-        .map_or_else(|| "raw".to_string(), |l| format!("{l:?}"));
-    let at = std::time::UNIX_EPOCH + std::time::Duration::from_micros(record.accepted_at);
-    let target = record
+fn time(micros: u64) -> humantime::Rfc3339Timestamp {
+    humantime::format_rfc3339_millis(
+        std::time::UNIX_EPOCH + std::time::Duration::from_micros(micros),
+    )
+}
+
+fn target(record: &ConnectionRecord) -> String {
+    record
         .target
         .as_ref()
-        .map_or_else(|| "-".to_string(), ToString::to_string);
-    let outcome = match &record.state {
-        ConnectionState::Failed { reason } => format!("failed: {reason}"),
-        state => state.label().to_string(),
-    };
+        .map_or_else(|| "-".to_string(), ToString::to_string)
+}
+
+fn outcome(record: &ConnectionRecord) -> String {
     let resend = record
         .resend_of
         .map(|id| format!(" (resend of #{id})"))
         .unwrap_or_default();
+    match &record.state {
+        ConnectionState::Failed { reason } => format!("failed: {reason}{resend}"),
+        state => format!("{}{resend}", state.label()),
+    }
+}
+
+/// The line for a finished connection without exchanges: id, time, client, target, first
+/// request line (or `raw`), bytes each way, elapsed ms, state or failure reason.
+pub fn connection_line(record: &ConnectionRecord) -> String {
+    let request = record
+        .request_line
+        .as_ref()
+        .map_or_else(|| "raw".to_string(), |l| format!("{l:?}"));
     format!(
-        "#{} {} {} -> {} {} sent={}B received={}B {}ms {}{}",
+        "#{} {} {} -> {} {} sent={}B received={}B {}ms {}",
         record.id,
-        humantime::format_rfc3339_millis(at),
+        time(record.accepted_at),
         record.client,
-        target,
+        target(record),
         request,
         record.bytes[Direction::ClientToServer.index()],
         record.bytes[Direction::ServerToClient.index()],
         record.elapsed_ms(),
-        outcome,
-        resend,
+        outcome(record),
     )
 }
 
-/// Prints lines as connections finish, until told to finish.
+/// The line for exchange `index` of `record`: `#conn.index`, time, client, target, method, URL,
+/// status, request and response body sizes, ms from the request's first byte to the
+/// response's last, and any note.
+pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchange) -> String {
+    let status = exchange.status.map_or_else(
+        || "no-response".to_string(),
+        |s| format!("{s} {}", exchange.reason).trim_end().to_string(),
+    );
+    let response = exchange.response.as_ref();
+    let end = response.map_or(exchange.request.last_at, |r| r.last_at);
+    let note = exchange
+        .note
+        .as_ref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    format!(
+        "#{}.{} {} {} -> {} {} {} {:?} req={}B resp={}B {}ms{}",
+        record.id,
+        index + 1,
+        time(exchange.request.first_at),
+        record.client,
+        target(record),
+        exchange.method,
+        exchange.url(&target(record)),
+        status,
+        exchange.request.body_len,
+        response.map_or(0, |r| r.body_len),
+        end.saturating_sub(exchange.request.first_at) / 1000,
+        note,
+    )
+}
+
+/// What is known of a live connection: its record and how many exchange lines were printed.
+struct Live {
+    record: ConnectionRecord,
+    printed: usize,
+}
+
+impl Live {
+    /// Lines for exchanges not yet printed: those complete, or all of them once `finished`.
+    fn lines(&mut self, finished: bool) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Some(exchange) = self.record.exchanges.get(self.printed) {
+            let done = exchange.tunnel || exchange.response.as_ref().is_some_and(|r| r.complete);
+            if !(done || finished) {
+                break;
+            }
+            lines.push(exchange_line(&self.record, self.printed, exchange));
+            self.printed += 1;
+        }
+        if finished && self.record.exchanges.is_empty() {
+            lines.push(connection_line(&self.record));
+        }
+        lines
+    }
+}
+
+/// Turns events into lines.
+#[derive(Default)]
+struct Lines {
+    live: HashMap<ConnId, Live>,
+}
+
+impl Lines {
+    fn on(&mut self, event: Event) -> Vec<String> {
+        match event.kind {
+            EventKind::ConnectionOpened { record } | EventKind::ConnectionChanged { record } => {
+                let finished = record.state.is_finished();
+                let id = record.id;
+                let live = self.live.entry(id).or_insert(Live {
+                    record: record.clone(),
+                    printed: 0,
+                });
+                live.record = record;
+                let lines = live.lines(finished);
+                if finished {
+                    self.live.remove(&id);
+                }
+                lines
+            }
+            EventKind::ConnectionProgress {
+                id,
+                exchanges: Some(patch),
+                ..
+            } => match self.live.get_mut(&id) {
+                Some(live) => {
+                    patch.apply(&mut live.record.exchanges);
+                    live.lines(false)
+                }
+                None => Vec::new(),
+            },
+            EventKind::ConnectionsRemoved { ids } => {
+                ids.iter().for_each(|id| {
+                    self.live.remove(id);
+                });
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Prints lines as exchanges complete and connections finish, until told to finish.
 pub struct Printer {
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
@@ -52,6 +167,7 @@ impl Printer {
     pub fn spawn(mut events: Subscription, quiet: bool) -> Self {
         let (stop, mut stopped) = oneshot::channel();
         let task = tokio::spawn(async move {
+            let mut lines = Lines::default();
             loop {
                 let next = tokio::select! {
                     biased;
@@ -63,7 +179,7 @@ impl Printer {
                     return;
                 };
                 if !quiet {
-                    print(next);
+                    print(&mut lines, next);
                 }
             }
         });
@@ -77,17 +193,15 @@ impl Printer {
     }
 }
 
-fn print(next: Result<Event, Missed>) {
+fn print(lines: &mut Lines, next: Result<Event, Missed>) {
     let mut out = std::io::stdout().lock();
     // A closed stdout (a pipe whose reader left) must not stop the relay.
     let _ = match next {
-        Ok(Event {
-            kind: EventKind::ConnectionChanged { record },
-            ..
-        }) if record.state.is_finished() => {
-            writeln!(out, "{}", line(&record))
-        }
-        Ok(_) | Err(Missed::Closed) => Ok(()),
+        Ok(event) => lines
+            .on(event)
+            .iter()
+            .try_for_each(|l| writeln!(out, "{l}")),
+        Err(Missed::Closed) => Ok(()),
         Err(Missed::Lagged(n)) => {
             writeln!(
                 out,

@@ -134,6 +134,16 @@ pub struct ConnectionRecord {
     pub exchanges: Vec<Exchange>,
 }
 
+impl ConnectionRecord {
+    /// Milliseconds from accept to close, or to now while the connection lives.
+    pub fn elapsed_ms(&self) -> u64 {
+        self.closed_at
+            .unwrap_or_else(now_micros)
+            .saturating_sub(self.accepted_at)
+            / 1000
+    }
+}
+
 /// The exchanges of a connection that changed: those from `exchanges_from` on, replacing the
 /// ones there were.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
