@@ -8,6 +8,7 @@ mod bulk;
 mod checksum;
 mod conns;
 mod data;
+mod inspect;
 mod serve;
 
 use anyhow::{Result, bail};
@@ -61,6 +62,15 @@ enum Command {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// Measures HTTP inspection: parse + decode MB/s, building the exchange list, search
+    /// over ROWS rows of a real engine, and the first page of a big XML body.
+    Inspect {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// Size of the XML body, in MiB.
+        #[arg(long, default_value_t = 100)]
+        xml_mb: usize,
+    },
     /// Prints a TCP port that is free on 127.0.0.1 now (for configs that need a number).
     FreePort,
     /// Prints how fast this machine generates and checksums the bulk stream (one core), to
@@ -98,6 +108,7 @@ fn run(command: Command) -> Result<()> {
             size,
             concurrency,
         } => conns::run(to, count, usize::try_from(size)?, concurrency),
+        Command::Inspect { rows, xml_mb } => inspect::run(rows, xml_mb),
         Command::FreePort => {
             println!("{}", TcpListener::bind("127.0.0.1:0")?.local_addr()?.port());
             Ok(())
