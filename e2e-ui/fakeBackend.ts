@@ -11,9 +11,14 @@ import type {
   ConnectionRecord,
   Direction,
   EngineEvent,
+  Exchange,
   ListenerForm,
   ListenerInfo,
   OpenedSession,
+  RowRef,
+  SaveFormat,
+  SendRequest,
+  Span,
   ViewKind,
   ViewPage,
 } from "../ui/src/types";
@@ -33,6 +38,8 @@ export type FakeConfig = {
   session?: OpenedSession | null;
   /** save_connections answers null, as when the user cancels the dialog. */
   cancelSave?: boolean;
+  /** send_request rejects with this (as Rust would for a refused request). */
+  sendError?: CommandError;
 };
 
 const config: FakeConfig = (window as unknown as { fakeConfig?: FakeConfig }).fakeConfig ?? {};
@@ -91,6 +98,7 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       upstream_proxy: null,
       slow_link: null,
       connect_timeout: 10000,
+      rewrite_host: !form.proxy && form.rewrite_host,
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,
@@ -108,14 +116,22 @@ function knownListener(id: number): ListenerInfo {
   return listeners.get(id) ?? reject({ kind: "not_found", message: `no listener #${id}` });
 }
 
-function makeRecord(listener: number, overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
+/**
+ * A new record on `listener`. Its captured texts are `texts`, or a generated GET and JSON
+ * answer; its byte counts and exchanges follow from them unless `overrides` says otherwise.
+ */
+function makeRecord(
+  listener: number,
+  overrides: Partial<ConnectionRecord> = {},
+  texts: Partial<Record<Direction, string>> = {},
+): ConnectionRecord {
   const id = overrides.id ?? nextConnection++;
   nextConnection = Math.max(nextConnection, id + 1);
   const info = listeners.get(listener);
   const target =
     info?.config.mode.kind === "forward" ? info.config.mode.target : { host: "example.org", port: 80 };
   const at = (START_MS - 40_000) * 1000 + id * 1_250_000;
-  return {
+  const record: ConnectionRecord = {
     id,
     listener,
     listen_port: info ? Number(info.local_addr?.split(":").pop()) : 8081,
@@ -125,24 +141,137 @@ function makeRecord(listener: number, overrides: Partial<ConnectionRecord> = {})
     connected_at: at + 800,
     closed_at: at + 1000 * (3 + (id % 40)),
     state: { kind: "done" },
-    bytes: [96, 312],
+    bytes: [0, 0],
     truncated: [false, false],
     resend_of: null,
     request_line: `GET /api/items/${id} HTTP/1.1`,
+    exchanges: [],
     ...overrides,
   };
+  for (const [direction, text] of Object.entries(texts)) captured.set(`${id}:${direction}`, text);
+  if (overrides.bytes && overrides.exchanges) return record;
+  const request = capturedText(id, "client_to_server", record);
+  const response = capturedText(id, "server_to_client", record);
+  if (!overrides.bytes) record.bytes = [request.length, response.length];
+  if (!overrides.exchanges) record.exchanges = exchangesOf(record, request, response);
+  return record;
 }
 
-function capturedText(id: number, direction: Direction): string {
+function capturedText(id: number, direction: Direction, known?: ConnectionRecord): string {
   const text = captured.get(`${id}:${direction}`);
   if (text !== undefined) return text;
-  const record = records.get(id) ?? sessionRecord(id);
+  const record = known ?? records.get(id) ?? sessionRecord(id);
   if (direction === "client_to_server") {
     const line = record?.request_line ?? `GET /api/items/${id} HTTP/1.1`;
     return `${line}\r\nHost: example.org\r\nUser-Agent: curl/8.5.0\r\nAccept: application/json\r\n\r\n`;
   }
   const body = JSON.stringify({ id, name: `item ${id}`, tags: ["alpha", "beta"], price: 12.5 });
   return `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+}
+
+// --- HTTP/1 exchanges, found the simple way: heads end at a blank line, bodies have a
+// Content-Length or run to the end of the stream. Enough to give the UI realistic exchanges.
+
+type Message = {
+  span: Span;
+  firstLine: string;
+  headers: [string, string][];
+  body: string;
+  /** Statuses of interim 1xx heads before this (final) one. */
+  interim: number[];
+};
+
+const HEAD_END = /\r?\n\r?\n/;
+
+/** The messages of one direction's text, in order; stops at the first thing that is not HTTP. */
+function messages(text: string, response: boolean, at: number, closed: boolean): Message[] {
+  const out: Message[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const start = pos;
+    const interim: number[] = [];
+    let head: RegExpExecArray | null;
+    let headAt = pos;
+    let lines: string[];
+    for (;;) {
+      head = HEAD_END.exec(text.slice(pos));
+      if (!head) return out;
+      lines = text.slice(pos, pos + head.index).split(/\r?\n/);
+      const status = lines[0]!.match(/^HTTP\/1\.\d (\d{3})/);
+      if (response ? !status : !/^\S+ .+ HTTP\/1\.\d$/.test(lines[0]!)) return out;
+      headAt = pos;
+      pos += head.index + head[0].length;
+      if (!response || Number(status![1]) >= 200 || Number(status![1]) === 101) break;
+      interim.push(Number(status![1]));
+    }
+    const headers = lines
+      .slice(1)
+      .filter((l) => l.includes(":"))
+      .map((l) => [l.slice(0, l.indexOf(":")).trim(), l.slice(l.indexOf(":") + 1).trim()] as [string, string]);
+    const length = headers.find(([n]) => n.toLowerCase() === "content-length")?.[1];
+    const wanted = length === undefined ? (response ? Infinity : 0) : Number(length);
+    const body = text.slice(pos, pos + Math.min(wanted, text.length - pos));
+    const end = pos + body.length;
+    out.push({
+      span: {
+        start,
+        head_at: headAt,
+        head_len: pos - headAt,
+        end,
+        body_len: body.length,
+        complete: body.length === wanted || (wanted === Infinity && closed),
+        first_at: at + start * 10,
+        last_at: at + end * 10,
+      },
+      firstLine: lines[0]!,
+      headers,
+      body,
+      interim,
+    });
+    pos = end;
+  }
+  return out;
+}
+
+/** A record's exchanges from its texts: requests paired with responses in order. */
+function exchangesOf(record: ConnectionRecord, request: string, response: string): Exchange[] {
+  const closed = record.closed_at !== null;
+  const requests = messages(request, false, record.accepted_at + 1000, closed);
+  const responses = messages(response, true, record.accepted_at + 1000 + request.length * 10 + 2000, closed);
+  const exchanges: Exchange[] = [];
+  for (const [i, req] of requests.entries()) {
+    const [method, ...rest] = req.firstLine.split(" ");
+    const version = Number(rest.pop()!.slice(-1));
+    const res = responses[i] ?? null;
+    const status = res ? Number(res.firstLine.slice(9, 12)) : null;
+    const tunnel = res !== null && ((method === "CONNECT" && status! < 300) || status === 101);
+    const host = req.headers.find(([n]) => n.toLowerCase() === "host")?.[1] ?? null;
+    exchanges.push({
+      method: method!,
+      target: rest.join(" "),
+      version,
+      host,
+      request: tunnel ? { ...req.span, end: request.length } : req.span,
+      response: res && tunnel ? { ...res.span, end: response.length } : (res?.span ?? null),
+      status,
+      reason: res ? res.firstLine.slice(13) : "",
+      interim: res?.interim ?? [],
+      tunnel,
+      note:
+        res && !res.span.complete && closed ? "response side: the connection ended inside the body" : null,
+    });
+    if (tunnel) break;
+  }
+  return exchanges;
+}
+
+/** The messages of record `id`, per exchange, for searching headers and bodies. */
+function messagesOf(record: ConnectionRecord): { requests: Message[]; responses: Message[] } {
+  const closed = record.closed_at !== null;
+  return {
+    requests: messages(capturedText(record.id, "client_to_server", record), false, 0, closed),
+    responses: messages(capturedText(record.id, "server_to_client", record), true, 0, closed),
+  };
 }
 
 function sessionRecord(id: number): ConnectionRecord | undefined {
@@ -160,8 +289,23 @@ function hexDump(text: string, offset: number): string {
   return lines.join("\n");
 }
 
-function readView(id: number, direction: Direction, view: ViewKind, offset: number): ViewPage {
-  const source = capturedText(id, direction);
+function readView(
+  session: number | null,
+  id: number,
+  direction: Direction,
+  view: ViewKind,
+  offset: number,
+  exchange: number | null,
+): ViewPage {
+  const record = session === null ? records.get(id) : sessionRecord(id);
+  if (!record) return reject({ kind: "not_found", message: `no connection #${id}` });
+  let source = capturedText(id, direction, record);
+  if (exchange !== null) {
+    const ex =
+      record.exchanges[exchange] ?? reject({ kind: "not_found", message: `no exchange ${exchange} in #${id}` });
+    const span = direction === "client_to_server" ? ex.request : ex.response;
+    source = span === null ? "" : source.slice(span.start, span.end);
+  }
   const slice = source.slice(offset, offset + PAGE);
   const next = offset + PAGE < source.length ? offset + PAGE : null;
   const page = {
@@ -181,6 +325,154 @@ function readView(id: number, direction: Direction, view: ViewKind, offset: numb
     }
   }
   return { ...page, view: "raw", text: slice, note: null };
+}
+
+const SAVE_EXTENSIONS: Record<SaveFormat, string> = { session: "tcpmon", text: "txt", har: "har", curl: "sh" };
+
+/** One table row as `search` sees it. */
+type SearchRow = {
+  ref: RowRef;
+  method: string;
+  url: string;
+  host: string;
+  path: string;
+  status: string;
+  headers: [string, string][];
+  bodies: string;
+};
+
+function searchRows(record: ConnectionRecord): SearchRow[] {
+  const target = record.target ? `${record.target.host}:${record.target.port}` : "";
+  if (record.exchanges.length === 0) {
+    const raw =
+      capturedText(record.id, "client_to_server", record) + capturedText(record.id, "server_to_client", record);
+    return [{ ref: [record.id, null], method: "", url: "", host: target, path: "", status: "", headers: [], bodies: raw }];
+  }
+  const { requests, responses } = messagesOf(record);
+  return record.exchanges.map((ex, i) => {
+    const absolute = ex.target.includes("://") || ex.method === "CONNECT";
+    const host = ex.host ?? target;
+    const url = absolute ? ex.target : `http://${host}${ex.target}`;
+    return {
+      ref: [record.id, i],
+      method: ex.method,
+      url,
+      host,
+      path: absolute ? ex.target.replace(/^[a-z]+:\/\/[^/]*/i, "") : ex.target,
+      status: ex.status === null ? "" : String(ex.status),
+      headers: [...(requests[i]?.headers ?? []), ...(responses[i]?.headers ?? [])],
+      bodies: `${requests[i]?.body ?? ""}\n${responses[i]?.body ?? ""}`,
+    };
+  });
+}
+
+/** One term of the query language of docs/ipc.md, as a test on a row. */
+function term(text: string): (row: SearchRow) => boolean {
+  const has = (hay: string, needle: string) => hay.toLowerCase().includes(needle.toLowerCase());
+  const regex = text.match(/^\/(.*)\/$/s);
+  if (regex) {
+    let re: RegExp;
+    try {
+      re = new RegExp(regex[1]!, "i");
+    } catch (error) {
+      return reject({
+        kind: "invalid_input",
+        message: `not a regular expression: ${(error as Error).message}`,
+        field: "search",
+      });
+    }
+    return (row) =>
+      [row.method, row.url, row.status, row.headers.map(([n, v]) => `${n}: ${v}`).join("\n"), row.bodies].some(
+        (field) => re.test(field),
+      );
+  }
+  const colon = text.indexOf(":");
+  const [key, value] = colon > 0 ? [text.slice(0, colon).toLowerCase(), text.slice(colon + 1)] : ["", text];
+  switch (key) {
+    case "method":
+      return (row) => row.method.toLowerCase() === value.toLowerCase();
+    case "status":
+      return /^\dxx$/i.test(value)
+        ? (row) => row.status.startsWith(value[0]!)
+        : (row) => row.status === value;
+    case "host":
+      return (row) => has(row.host, value);
+    case "path":
+      return (row) => has(row.path, value);
+    case "header": {
+      const equals = value.indexOf("=");
+      const [name, wanted] = equals < 0 ? [value, null] : [value.slice(0, equals), value.slice(equals + 1)];
+      return (row) =>
+        row.headers.some(([n, v]) => n.toLowerCase() === name.toLowerCase() && (wanted === null || has(v, wanted)));
+    }
+    case "body":
+      return (row) => has(row.bodies, value);
+    default:
+      return (row) => [row.method, row.url, row.host, row.status].some((field) => has(field, text));
+  }
+}
+
+function search(session: number | null, query: string): RowRef[] {
+  const tests = (query.match(/-?\/(?:[^/\\]|\\.)*\/|\S+/g) ?? []).map((t) => {
+    const negated = t.startsWith("-") && t.length > 1;
+    const test = term(negated ? t.slice(1) : t);
+    return negated ? (row: SearchRow) => !test(row) : test;
+  });
+  const scope = session === null ? [...records.values()] : (config.session?.connections ?? []);
+  return scope.flatMap(searchRows).filter((row) => tests.every((test) => test(row))).map((row) => row.ref);
+}
+
+/** The Sender: a listener-0 connection that sends, then (a moment later) has its answer. */
+function sendRequest(request: SendRequest): number {
+  if (config.sendError) reject(config.sendError);
+  if (!/^http:\/\//i.test(request.url)) {
+    reject({ kind: "invalid_input", message: "the Sender sends to http:// URLs only", field: "url" });
+  }
+  const url = new URL(request.url);
+  const port = Number(url.port || 80);
+  const named = (name: string) => request.headers.some(([n]) => n.toLowerCase() === name);
+  const head = [`${request.method} ${url.pathname}${url.search} HTTP/1.1`];
+  if (!named("host")) head.push(`Host: ${url.host}`);
+  for (const [name, value] of request.headers) head.push(`${name}: ${value}`);
+  if (request.body !== "" && !named("content-length")) head.push(`Content-Length: ${request.body.length}`);
+  const text = `${head.join("\r\n")}\r\n\r\n${request.body}`;
+  const base = makeRecord(
+    0,
+    {
+      client: `127.0.0.1:${52000 + (nextConnection % 1000)}`,
+      target: { host: url.hostname, port },
+      listen_port: 0,
+      state: { kind: "active" },
+      closed_at: null,
+      request_line: head[0]!,
+    },
+    { client_to_server: text, server_to_client: "" },
+  );
+  records.set(base.id, base);
+  void send([{ kind: "connection_opened", record: base }]);
+  setTimeout(() => {
+    const refused = url.hostname.endsWith(".invalid");
+    const soap = /xml/i.test(request.headers.find(([n]) => n.toLowerCase() === "content-type")?.[1] ?? "");
+    const body = soap
+      ? `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">` +
+        `<soapenv:Body><ok/></soapenv:Body></soapenv:Envelope>`
+      : JSON.stringify({ method: request.method, path: url.pathname });
+    const answer = refused
+      ? ""
+      : `HTTP/1.1 200 OK\r\nContent-Type: ${soap ? "text/xml" : "application/json"}\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body}`;
+    captured.set(`${base.id}:server_to_client`, answer);
+    const done: ConnectionRecord = {
+      ...base,
+      closed_at: base.accepted_at + 9000,
+      state: refused ? { kind: "failed", reason: `cannot resolve ${url.hostname}` } : { kind: "done" },
+      bytes: [text.length, answer.length],
+    };
+    done.exchanges = exchangesOf(done, text, answer);
+    records.set(done.id, done);
+    void send([{ kind: "connection_changed", record: done }]);
+  }, 150);
+  return base.id;
 }
 
 function handle(cmd: string, args: Record<string, unknown>): unknown {
@@ -212,29 +504,44 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
     }
     case "read_view":
       return readView(
+        args.session as number | null,
         args.id as number,
         args.direction as Direction,
         args.view as ViewKind,
         args.offset as number,
+        args.exchange as number | null,
       );
     case "resend": {
       const original =
         records.get(args.id as number) ?? reject({ kind: "not_found", message: "no such connection" });
       const edited = args.edited as string | null;
-      const record = makeRecord(original.listener, {
-        client: "resend",
-        resend_of: original.id,
-        request_line: edited === null ? original.request_line : edited.split(/\r?\n/)[0]!,
-      });
-      if (edited !== null) captured.set(`${record.id}:client_to_server`, edited);
+      const exchange = args.exchange as number | null;
+      let request = edited;
+      if (request === null) {
+        request = capturedText(original.id, "client_to_server", original);
+        const span = exchange === null ? null : original.exchanges[exchange]?.request;
+        if (span) request = request.slice(span.start, span.end);
+      }
+      const record = makeRecord(
+        original.listener,
+        { client: "resend", resend_of: original.id, request_line: request.split(/\r?\n/)[0]! },
+        { client_to_server: request },
+      );
       records.set(record.id, record);
       void send([{ kind: "connection_opened", record }]);
       return record.id;
     }
-    case "save_connections":
-      return config.cancelSave
-        ? null
-        : { path: "/home/dev/captures/checkout.tcpmon", count: (args.ids as number[]).length };
+    case "save_connections": {
+      if (config.cancelSave) return null;
+      const format = args.format as SaveFormat;
+      const rows = args.exchanges as RowRef[] | null;
+      const count = format === "session" || rows === null ? (args.ids as number[]).length : rows.length;
+      return { path: `/home/dev/captures/checkout.${SAVE_EXTENSIONS[format]}`, count };
+    }
+    case "search":
+      return { rows: search(args.session as number | null, args.query as string) };
+    case "send_request":
+      return sendRequest(args.request as SendRequest);
     case "open_session":
       return config.session ?? null;
     case "close_session":
@@ -251,6 +558,28 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
 
 mockIPC((cmd, args) => handle(cmd, (args ?? {}) as Record<string, unknown>), { shouldMockEvents: true });
 
+/**
+ * Flooded records share one generated exchange (shifted to their own times), so 100,000 of
+ * them cost no parsing: the page under test is what is measured, not the fake.
+ */
+let floodSample: ConnectionRecord | null = null;
+function floodTemplate(listener: number): Partial<ConnectionRecord> {
+  const id = nextConnection;
+  floodSample ??= makeRecord(listener, { id: 0 });
+  const by = id * 1_250_000;
+  const shift = (span: Span): Span => ({ ...span, first_at: span.first_at + by, last_at: span.last_at + by });
+  const exchanges = floodSample.exchanges.map((ex) => ({
+    ...ex,
+    target: `/api/items/${id}`,
+    request: shift(ex.request),
+    response: ex.response && shift(ex.response),
+  }));
+  // The texts the exchanges point into: one shared pair of strings, not 100,000.
+  captured.set(`${id}:client_to_server`, capturedText(0, "client_to_server", floodSample));
+  captured.set(`${id}:server_to_client`, capturedText(0, "server_to_client", floodSample));
+  return { id, exchanges, bytes: floodSample.bytes };
+}
+
 /** What tests call inside the page. */
 const fake = {
   calls,
@@ -261,28 +590,48 @@ const fake = {
     overrides: Partial<ConnectionRecord> = {},
     texts: Partial<Record<Direction, string>> = {},
   ): number {
-    const record = makeRecord(listener, overrides);
+    const record = makeRecord(listener, overrides, texts);
     records.set(record.id, record);
-    for (const [direction, text] of Object.entries(texts)) captured.set(`${record.id}:${direction}`, text);
     void send([{ kind: "connection_opened", record }]);
     return record.id;
   },
-  /** Appends captured text to a live connection and reports the progress. */
+  /**
+   * Appends captured text to a live connection and reports the progress, with the exchanges
+   * that changed (from the first one that differs), as the shell does.
+   */
   grow(id: number, direction: Direction, more: string): void {
     const text = capturedText(id, direction) + more;
     captured.set(`${id}:${direction}`, text);
     const record = records.get(id)!;
     const bytes: [number, number] = [...record.bytes];
     bytes[direction === "client_to_server" ? 0 : 1] = text.length;
-    records.set(id, { ...record, bytes });
-    void send([{ kind: "connection_progress", id, bytes }]);
+    const exchanges = exchangesOf(
+      record,
+      capturedText(id, "client_to_server"),
+      capturedText(id, "server_to_client"),
+    );
+    let from = 0;
+    while (
+      from < exchanges.length &&
+      from < record.exchanges.length &&
+      JSON.stringify(exchanges[from]) === JSON.stringify(record.exchanges[from])
+    ) {
+      from += 1;
+    }
+    records.set(id, { ...record, bytes, exchanges });
+    const changed = from < exchanges.length || exchanges.length !== record.exchanges.length;
+    void send([
+      changed
+        ? { kind: "connection_progress", id, bytes, exchanges_from: from, exchanges: exchanges.slice(from) }
+        : { kind: "connection_progress", id, bytes },
+    ]);
   },
   /** `count` connections on `listener`, emitted in batches like the shell's 5-per-second bridge. */
   async flood(listener: number, count: number, batch = 10_000): Promise<void> {
     for (let done = 0; done < count; done += batch) {
       const bodies: EventBody[] = [];
       for (let i = 0; i < Math.min(batch, count - done); i++) {
-        const record = makeRecord(listener);
+        const record = makeRecord(listener, floodTemplate(listener));
         records.set(record.id, record);
         bodies.push({ kind: "connection_opened", record });
       }

@@ -1,5 +1,5 @@
 /** How records and numbers read on screen. Pure, so the table and tests agree on every string. */
-import type { ConnectionRecord, ConnectionState, ListenerInfo } from "./types";
+import type { ConnectionRecord, ConnectionState, Exchange, ListenerInfo, Span } from "./types";
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
@@ -10,6 +10,17 @@ export function formatTime(micros: number): string {
     `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
   );
+}
+
+/** Local time of day to the millisecond, HH:mm:ss.SSS, from µs since the epoch. */
+export function formatClock(micros: number): string {
+  const d = new Date(Math.floor(micros / 1000));
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** Local date and time to the millisecond: yyyy-MM-dd HH:mm:ss.SSS. */
+export function formatInstant(micros: number): string {
+  return `${formatTime(micros)}.${pad(new Date(Math.floor(micros / 1000)).getMilliseconds(), 3)}`;
 }
 
 /** 1234567 -> "1,234,567"; fixed separators so output does not depend on the machine's locale. */
@@ -82,4 +93,91 @@ export function targetText(record: ConnectionRecord): string {
 export function listenerPort(info: ListenerInfo): number {
   const match = info.local_addr?.match(/:(\d+)$/);
   return match ? Number(match[1]) : info.config.port;
+}
+
+/** A record's connection target as "host:port", or null before a proxy-mode request names it. */
+function targetHostPort(record: ConnectionRecord): string | null {
+  return record.target === null ? null : hostPort(record.target.host, record.target.port);
+}
+
+/**
+ * The absolute URL of an exchange's request: the target itself when it is absolute (proxy
+ * requests) or a CONNECT authority, else http:// + the Host header (or the connection's target)
+ * + the target.
+ */
+export function exchangeUrl(exchange: Exchange, record: ConnectionRecord): string {
+  if (exchange.target.includes("://") || exchange.method === "CONNECT") return exchange.target;
+  const host = exchange.host ?? targetHostPort(record) ?? "";
+  return `http://${host}${exchange.target}`;
+}
+
+/** The Host column: the Host header, else the authority of an absolute target, else where the bytes went. */
+export function exchangeHost(exchange: Exchange, record: ConnectionRecord): string {
+  if (exchange.host !== null) return exchange.host;
+  const absolute = exchange.target.match(/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i);
+  if (absolute) return absolute[1]!;
+  if (exchange.method === "CONNECT") return exchange.target;
+  return targetHostPort(record) ?? "—";
+}
+
+/** "200", "100→200" with interim 1xx answers, "" before the response head. */
+export function statusText(exchange: Exchange): string {
+  if (exchange.status === null) return exchange.interim.join("→");
+  return [...exchange.interim, exchange.status].join("→");
+}
+
+/** The status's class for colouring: "2xx" .. "5xx", or "" without one. */
+export function statusClass(status: number | null): string {
+  return status !== null && status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : "";
+}
+
+const isClosed = (record: ConnectionRecord) =>
+  record.closed_at !== null || record.state.kind === "done" || record.state.kind === "failed";
+
+/** The State column of an exchange row: how far this request and its response got. */
+export function exchangeLook(record: ConnectionRecord, exchange: Exchange): StateLook {
+  const response = exchange.response;
+  const closed = isClosed(record);
+  if (exchange.tunnel && response !== null) {
+    if (!closed) {
+      return { label: "Tunnel", tone: "active", title: "Tunnel open: the rest of the connection is raw" };
+    }
+    return record.state.kind === "failed"
+      ? { label: "Error", tone: "failed", title: record.state.reason }
+      : { label: "Done", tone: "done", title: "Tunnel closed" };
+  }
+  if (response?.complete) return { label: "Done", tone: "done", title: "Response complete" };
+  if (record.state.kind === "failed") return { label: "Error", tone: "failed", title: record.state.reason };
+  if (closed) {
+    return response === null
+      ? { label: "No resp", tone: "failed", title: "The connection ended before a response" }
+      : { label: "Cut", tone: "failed", title: "The connection ended inside the response" };
+  }
+  if (response !== null) return { label: "Resp", tone: "active", title: "Response arriving" };
+  return exchange.request.complete
+    ? { label: "Waiting", tone: "pending", title: "Request sent; waiting for the response" }
+    : { label: "Req", tone: "active", title: "Request arriving" };
+}
+
+/**
+ * Milliseconds from the request's first byte to the response's last one; while the response is
+ * still coming on a live connection, to `nowMicros`.
+ */
+export function exchangeDurationMs(record: ConnectionRecord, exchange: Exchange, nowMicros: number): number {
+  const start = exchange.request.first_at;
+  const response = exchange.response;
+  let end: number;
+  if (response?.complete) end = response.last_at;
+  else if (!isClosed(record)) end = nowMicros;
+  else end = response?.last_at ?? exchange.request.last_at;
+  return Math.max(0, Math.floor((end - start) / 1000));
+}
+
+/** A tooltip with a message's sizes: body (decoded framing) and what it took on the wire. */
+export function spanTip(name: string, span: Span | null): string {
+  if (span === null) return `${name}: none yet`;
+  const wire = span.end - span.start;
+  const body = `${formatCount(span.body_len)} B body`;
+  const sofar = span.complete ? "" : " (so far)";
+  return `${name}: ${body}, ${formatCount(span.head_len)} B head, ${formatCount(wire)} B on the wire${sofar}`;
 }

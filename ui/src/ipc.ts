@@ -12,8 +12,11 @@ import type {
   ListenerForm,
   ListenerInfo,
   OpenedSession,
+  RowRef,
   SaveFormat,
   SaveResult,
+  SearchResult,
+  SendRequest,
   Snapshot,
   Startup,
   Status,
@@ -51,13 +54,31 @@ export const ipc = {
   stopListener: (id: number) => call<ListenerInfo>("stop_listener", { id }),
   removeListener: (id: number) => call<null>("remove_listener", { id }),
   removeConnections: (ids: number[]) => call<null>("remove_connections", { ids }),
-  readView: (session: number | null, id: number, direction: Direction, view: ViewKind, offset: number) =>
-    call<ViewPage>("read_view", { session, id, direction, view, offset }),
-  /** `edited` null resends the captured bytes exactly. Resolves to the new connection's id. */
-  resend: (id: number, edited: string | null) => call<number>("resend", { id, edited }),
-  /** Rust shows the save dialog; null means the user cancelled it. */
-  saveConnections: (session: number | null, ids: number[], format: SaveFormat) =>
-    call<SaveResult>("save_connections", { session, ids, format }),
+  /** With `exchange`, the page covers only that exchange's message; offsets count from its start. */
+  readView: (
+    session: number | null,
+    id: number,
+    direction: Direction,
+    view: ViewKind,
+    offset: number,
+    exchange: number | null,
+  ) => call<ViewPage>("read_view", { session, id, direction, view, offset, exchange }),
+  /**
+   * `edited` null resends the captured bytes exactly (with `exchange`, only that exchange's
+   * request). Resolves to the new connection's id.
+   */
+  resend: (id: number, edited: string | null, exchange: number | null) =>
+    call<number>("resend", { id, edited, exchange }),
+  /**
+   * Rust shows the save dialog; null means the user cancelled it. `exchanges` (non-null) narrows
+   * har/curl/text to those rows; a session always holds whole connections.
+   */
+  saveConnections: (session: number | null, ids: number[], format: SaveFormat, exchanges: RowRef[] | null) =>
+    call<SaveResult>("save_connections", { session, ids, format, exchanges }),
+  /** The rows (of a session, or of the live capture when null) that match `query`. */
+  search: (session: number | null, query: string) => call<SearchResult>("search", { session, query }),
+  /** The Sender: resolves to the new connection's id (listener 0) at once; it sends in the background. */
+  sendRequest: (request: SendRequest) => call<number>("send_request", { request }),
   /** Rust shows the open dialog; null means the user cancelled it. */
   openSession: () => call<OpenedSession | null>("open_session"),
   closeSession: (session: number) => call<null>("close_session", { session }),

@@ -10,6 +10,8 @@ export type KeyAction =
   | { kind: "save" }
   | { kind: "switch-layout" }
   | { kind: "remove-selected" }
+  /** Ctrl+F: into the tab's search box. */
+  | { kind: "find" }
   /** Enter: into the shown connection's response, to scroll and select its text by keyboard. */
   | { kind: "open" }
   /** Escape: back to the rows. */
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, KeyAction> = {
   r: { kind: "resend" },
   s: { kind: "save" },
   l: { kind: "switch-layout" },
+  f: { kind: "find" },
 };
 
 /** `inFormControl`: focus is in a text field, select or editor, which keeps plain keys. */

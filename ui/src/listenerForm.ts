@@ -18,6 +18,8 @@ export type AdminValues = {
   slow: boolean;
   slow_bytes: string;
   slow_delay_ms: string;
+  /** Forward mode: rewrite each request's Host header to the target. */
+  rewrite_host: boolean;
 };
 
 /** Apache TCPMon's defaults (target 127.0.0.1:8888), bound to loopback unless the user says so. */
@@ -33,6 +35,7 @@ export const DEFAULT_ADMIN: AdminValues = {
   slow: false,
   slow_bytes: "",
   slow_delay_ms: "",
+  rewrite_host: false,
 };
 
 export function formFromAdmin(v: AdminValues): ListenerForm {
@@ -45,6 +48,7 @@ export function formFromAdmin(v: AdminValues): ListenerForm {
     upstream_proxy: v.upstream ? hostPort(v.upstream_host.trim(), v.upstream_port.trim()) : "",
     slow_bytes: v.slow ? v.slow_bytes.trim() : "",
     slow_delay_ms: v.slow ? v.slow_delay_ms.trim() : "",
+    rewrite_host: !v.proxy && v.rewrite_host,
   };
 }
 
@@ -63,6 +67,8 @@ export function formFromListener(info: ListenerInfo): ListenerForm {
       : "",
     slow_bytes: config.slow_link ? String(config.slow_link.bytes_per_pause) : "",
     slow_delay_ms: config.slow_link ? String(config.slow_link.delay_ms) : "",
+    // A shell older than the Host rewrite sends no such field: the bytes went untouched.
+    rewrite_host: target !== null && config.rewrite_host === true,
   };
 }
 
@@ -70,7 +76,8 @@ export function formFromListener(info: ListenerInfo): ListenerForm {
 export function describeForm(form: ListenerForm): string {
   const where = form.proxy ? "(HTTP proxy)" : `→ ${hostPort(form.target_host, form.target_port)}`;
   const bind = isLoopback(form.bind) ? "" : ` on ${form.bind}`;
-  return `Port ${form.port || "any"}${bind} ${where}`;
+  const rewrite = !form.proxy && form.rewrite_host ? " (Host rewritten)" : "";
+  return `Port ${form.port || "any"}${bind} ${where}${rewrite}`;
 }
 
 /**

@@ -15,12 +15,14 @@ import { AdminView } from "./views/admin";
 import type { ConnectionsView } from "./views/connectionsView";
 import { ask, modalOpen } from "./views/dialog";
 import { ListenerTab } from "./views/listenerTab";
+import { SENDER_LISTENER, SenderTab } from "./views/senderTab";
 import { sessionTab } from "./views/sessionTab";
 import { StatusLine } from "./views/statusLine";
 import { TabBar } from "./views/tabs";
 
 const STATUS_POLL_MS = 2000;
 const ADMIN = "admin";
+const SENDER = "sender";
 
 const errorText = (error: unknown) => (error as CommandError).message ?? String(error);
 const listenerKey = (id: number) => `listener-${id}`;
@@ -77,6 +79,16 @@ async function main(): Promise<void> {
     rememberOpenListeners();
   });
   tabs.add({ key: ADMIN, title: "Admin", testid: "admin-tab", panel: admin.panel });
+  // The Sender's connections are listener 0's: they show in its tab, never in a "Port" tab.
+  const sender = new SenderTab({ store, settings, status });
+  views.set(SENDER, sender.view);
+  tabs.add({
+    key: SENDER,
+    title: "Sender",
+    testid: "sender-tab",
+    panel: sender.panel,
+    onVisible: (visible) => sender.view.setVisible(visible),
+  });
   const running = new Set([...store.state.listeners.values()].map((l) => String(listenerPort(l))));
   admin.offerReopen(settings.current.open_listeners.filter((form) => !running.has(form.port)));
 
@@ -181,7 +193,7 @@ async function main(): Promise<void> {
   const showStats = () => {
     const state = store.state;
     status.stats({
-      running: [...state.listeners.values()].filter((l) => l.running).length,
+      running: [...state.listeners.values()].filter((l) => l.running && l.id !== SENDER_LISTENER).length,
       connections: state.records.size,
       bytes: state.bytes,
       capture,
@@ -203,7 +215,7 @@ async function main(): Promise<void> {
     const changed = changes.resync ? [...state.listeners.keys()] : [...changes.listeners];
     for (const id of changed) {
       const info = state.listeners.get(id);
-      if (!info || dismissed.has(id)) continue;
+      if (!info || dismissed.has(id) || id === SENDER_LISTENER) continue;
       const tab = listenerTabs.get(id);
       if (tab) tab.setInfo(info);
       else openListenerTab(info);
@@ -212,8 +224,15 @@ async function main(): Promise<void> {
       ? [...listenerTabs.keys()].filter((id) => !state.listeners.has(id))
       : [...changes.removedListeners];
     for (const id of removed) dropListenerTab(id);
-    for (const [id, tab] of listenerTabs)
-      tab.view.update(changes.records, changes.resync || changes.rowLists.has(id));
+    const update = (view: ConnectionsView, listener: number) =>
+      view.update(
+        changes.records,
+        changes.resync || changes.rowLists.has(listener),
+        changes.resync || changes.reshaped.has(listener),
+        changes.resync ? null : changes.resized,
+      );
+    for (const [id, tab] of listenerTabs) update(tab.view, id);
+    update(sender.view, SENDER_LISTENER);
     if (!changes.resync && changes.listeners.size + changes.removedListeners.size > 0)
       rememberOpenListeners();
     if (firstSync) {

@@ -5,7 +5,8 @@
  */
 import { DEFAULT_ADMIN, type AdminValues } from "./listenerForm";
 import { debounce } from "./timing";
-import { VIEW_KINDS, type ListenerForm, type SaveFormat, type ViewKind } from "./types";
+import { DEFAULT_SENDER, type SenderValues } from "./sender";
+import { SAVE_FORMATS, VIEW_KINDS, type ListenerForm, type SaveFormat, type ViewKind } from "./types";
 
 const SAVE_DELAY_MS = 500;
 
@@ -21,6 +22,8 @@ export type Settings = {
   save_format: SaveFormat;
   /** The listeners open when settings were last saved, offered again at the next start. */
   open_listeners: ListenerForm[];
+  /** The Sender's form as last typed. */
+  sender: SenderValues;
 };
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -30,6 +33,7 @@ export const DEFAULT_SETTINGS: Settings = {
   views: { request: "auto", response: "auto" },
   save_format: "session",
   open_listeners: [],
+  sender: DEFAULT_SENDER,
 };
 
 type Loose = Record<string, unknown>;
@@ -59,6 +63,7 @@ const EMPTY_FORM: ListenerForm = {
   upstream_proxy: "",
   slow_bytes: "",
   slow_delay_ms: "",
+  rewrite_host: false,
 };
 
 export function parseSettings(raw: unknown): Settings {
@@ -72,13 +77,14 @@ export function parseSettings(raw: unknown): Settings {
       request: oneOf(views.request, VIEW_KINDS, DEFAULT_SETTINGS.views.request),
       response: oneOf(views.response, VIEW_KINDS, DEFAULT_SETTINGS.views.response),
     },
-    save_format: oneOf(s.save_format, ["session", "text"], DEFAULT_SETTINGS.save_format),
+    save_format: oneOf(s.save_format, SAVE_FORMATS, DEFAULT_SETTINGS.save_format),
     open_listeners: Array.isArray(s.open_listeners)
       ? s.open_listeners
           .filter(isObject)
           .map((f) => sameShape(f, EMPTY_FORM))
           .filter((f) => f.port !== "")
       : [],
+    sender: sameShape(s.sender, DEFAULT_SENDER),
   };
 }
 

@@ -7,6 +7,7 @@
  * drop buffered events it already covers, reload on `lagged`, and hand the views one batch of
  * changes per animation frame.
  */
+import { exchangesOf, rowCount } from "./rows";
 import type { ConnectionRecord, EngineEvent, EventBatch, ListenerInfo, Snapshot } from "./types";
 
 export type EngineState = {
@@ -14,7 +15,7 @@ export type EngineState = {
   seq: number;
   listeners: Map<number, ListenerInfo>;
   records: Map<number, ConnectionRecord>;
-  /** Per listener, its connection ids in arrival order: the rows of its table. */
+  /** Per listener, its connection ids in arrival order: its table shows their rows (rows.ts). */
   rows: Map<number, number[]>;
   /** Bytes relayed by all known connections, [client -> server, server -> client]. */
   bytes: [number, number];
@@ -27,8 +28,16 @@ export type Changes = {
   /** Listeners added or changed. */
   listeners: Set<number>;
   removedListeners: Set<number>;
-  /** Listeners whose row list gained or lost rows. */
+  /** Listeners whose table gained or lost rows (connections, or exchanges of a connection). */
   rowLists: Set<number>;
+  /**
+   * Listeners whose rows changed other than by connections arriving at the end: a connection
+   * gained or lost exchange rows, or connections were removed. Their tables rebuild their rows;
+   * the others only append.
+   */
+  reshaped: Set<number>;
+  /** Connections whose row count (exchanges) changed: tables splice just their rows. */
+  resized: Set<number>;
   /** Connections opened or changed (not removed ones). */
   records: Set<number>;
 };
@@ -42,6 +51,8 @@ export function emptyChanges(): Changes {
     listeners: new Set(),
     removedListeners: new Set(),
     rowLists: new Set(),
+    reshaped: new Set(),
+    resized: new Set(),
     records: new Set(),
   };
 }
@@ -82,13 +93,27 @@ export function reduce(state: EngineState, event: EngineEvent, changes: Changes)
       break;
     case "connection_progress": {
       const record = state.records.get(event.id);
-      if (record) putRecord(state, { ...record, bytes: event.bytes }, changes);
+      if (record) putRecord(state, progressed(record, event), changes);
       break;
     }
     case "connections_removed":
       removeRecords(state, event.ids, changes);
       break;
   }
+}
+
+type Progress = Extract<EngineEvent, { kind: "connection_progress" }>;
+
+/**
+ * A record after a progress event: new byte counts and, when the event carries them, its
+ * exchanges from `exchanges_from` on replaced (earlier ones are unchanged and kept).
+ */
+export function progressed(record: ConnectionRecord, event: Progress): ConnectionRecord {
+  if (event.exchanges_from === undefined && event.exchanges === undefined) {
+    return { ...record, bytes: event.bytes };
+  }
+  const kept = exchangesOf(record).slice(0, event.exchanges_from ?? 0);
+  return { ...record, bytes: event.bytes, exchanges: kept.concat(event.exchanges ?? []) };
 }
 
 /** Applies the events newer than `state.seq`, in order; older ones are already in the state. */
@@ -106,6 +131,11 @@ function putRecord(state: EngineState, record: ConnectionRecord, changes: Change
   if (previous) {
     state.bytes[0] -= previous.bytes[0];
     state.bytes[1] -= previous.bytes[1];
+    if (rowCount(previous) !== rowCount(record)) {
+      changes.rowLists.add(record.listener);
+      changes.reshaped.add(record.listener);
+      changes.resized.add(record.id);
+    }
   } else {
     let rows = state.rows.get(record.listener);
     if (!rows) state.rows.set(record.listener, (rows = []));
@@ -131,11 +161,13 @@ function removeRecords(state: EngineState, ids: readonly number[], changes: Chan
     gone.add(id);
     listeners.add(record.listener);
     changes.records.delete(id);
+    changes.resized.delete(id);
   }
   for (const listener of listeners) {
     const kept = rowsOf(state, listener).filter((id) => !gone.has(id));
     state.rows.set(listener, kept);
     changes.rowLists.add(listener);
+    changes.reshaped.add(listener);
   }
 }
 

@@ -14,6 +14,8 @@ export type ListenerConfig = {
   upstream_proxy: HostPort | null;
   slow_link: { bytes_per_pause: number; delay_ms: number } | null;
   connect_timeout: number;
+  /** Forward mode: the Host header of each request is rewritten to the target (off = bytes untouched). */
+  rewrite_host: boolean;
 };
 
 export type ListenerInfo = {
@@ -53,14 +55,75 @@ export type ConnectionRecord = {
   truncated: PerDirection<boolean>;
   resend_of: number | null;
   request_line: string | null;
+  /** HTTP request/response pairs in order; [] for a raw stream (or before the first head is complete). */
+  exchanges: Exchange[];
 };
+
+/** Where one message lies in its direction's stream (offsets in bytes from the stream's start). */
+export type Span = {
+  /** First byte (a response: its first interim 1xx head, if any). */
+  start: number;
+  /** Where the final head starts (== start for requests). */
+  head_at: number;
+  /** Length of the final head, blank line included. */
+  head_len: number;
+  /** One past the last byte seen so far. */
+  end: number;
+  /** Body payload with chunked framing removed (before gzip etc. are undone). */
+  body_len: number;
+  /** The message ended as its framing says. */
+  complete: boolean;
+  /** Microseconds since the epoch: when its first / latest byte was captured. */
+  first_at: number;
+  last_at: number;
+};
+
+/** One HTTP request and its response on a connection. Hostile text: show with textContent only. */
+export type Exchange = {
+  method: string;
+  /** As sent: "/path?q", "http://host/x", "host:443". */
+  target: string;
+  /** 0 or 1 (HTTP/1.x). */
+  version: number;
+  /** The Host header. */
+  host: string | null;
+  request: Span;
+  /** null until the first response byte. */
+  response: Span | null;
+  status: number | null;
+  reason: string;
+  /** 1xx statuses before the final one (100 Continue). */
+  interim: number[];
+  /** CONNECT/101: the rest of both streams belongs to this exchange, raw. */
+  tunnel: boolean;
+  /** e.g. "response side: the connection ended inside the body". */
+  note: string | null;
+};
+
+/**
+ * A table row: one per exchange; a connection without exchanges (raw stream, or no complete
+ * request head yet) is one row of its own with exchange = null.
+ */
+export type RowRef = [id: number, exchange: number | null];
+
+/** What the Sender sends (send_request). */
+export type SendRequest = { method: string; url: string; headers: [string, string][]; body: string };
+
+export type SearchResult = { rows: RowRef[] };
 
 type EventBody =
   | { kind: "listener_changed"; listener: ListenerInfo }
   | { kind: "listener_removed"; id: number }
   | { kind: "connection_opened"; record: ConnectionRecord }
   | { kind: "connection_changed"; record: ConnectionRecord }
-  | { kind: "connection_progress"; id: number; bytes: PerDirection<number> }
+  | {
+      kind: "connection_progress";
+      id: number;
+      bytes: PerDirection<number>;
+      /** Present when exchanges changed: exchanges = exchanges.slice(0, exchanges_from).concat(exchanges). */
+      exchanges_from?: number;
+      exchanges?: Exchange[];
+    }
   | { kind: "connections_removed"; ids: number[] };
 
 export type EngineEvent = { seq: number } & EventBody;
@@ -90,7 +153,19 @@ export type ViewPage = {
 
 /** The form fields a command error can point at. */
 export type FormField =
-  "listen_port" | "bind_address" | "target_host" | "target_port" | "upstream_proxy" | "slow_link";
+  | "listen_port"
+  | "bind_address"
+  | "target_host"
+  | "target_port"
+  | "upstream_proxy"
+  | "slow_link"
+  /** The search box (a bad regex). */
+  | "search"
+  /** The Sender's fields. */
+  | "method"
+  | "url"
+  | "headers"
+  | "body";
 
 /** What every command rejects with. */
 export type CommandError = { kind: string; message: string; field?: FormField };
@@ -107,6 +182,8 @@ export type ListenerForm = {
   /** Both "" = no slow link. */
   slow_bytes: string;
   slow_delay_ms: string;
+  /** Forward mode only: rewrite each request's Host header to the target. */
+  rewrite_host: boolean;
 };
 
 export type Startup = {
@@ -119,7 +196,8 @@ export type Startup = {
   launch_error?: CommandError | null;
 };
 
-export type SaveFormat = "session" | "text";
+export const SAVE_FORMATS = ["session", "text", "har", "curl"] as const;
+export type SaveFormat = (typeof SAVE_FORMATS)[number];
 
 export type SaveResult = { path: string; count: number } | null;
 

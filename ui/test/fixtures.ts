@@ -1,5 +1,5 @@
 /** Records and events for the unit tests, with only what a test cares about spelled out. */
-import type { ConnectionRecord, EngineEvent, ListenerInfo } from "../src/types";
+import type { ConnectionRecord, EngineEvent, Exchange, ListenerInfo, Span } from "../src/types";
 
 export function record(id: number, overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
   return {
@@ -16,6 +16,41 @@ export function record(id: number, overrides: Partial<ConnectionRecord> = {}): C
     truncated: [false, false],
     resend_of: null,
     request_line: null,
+    exchanges: [],
+    ...overrides,
+  };
+}
+
+const T0 = 1_700_000_000_000_000;
+
+export function span(overrides: Partial<Span> = {}): Span {
+  return {
+    start: 0,
+    head_at: 0,
+    head_len: 40,
+    end: 40,
+    body_len: 0,
+    complete: true,
+    first_at: T0,
+    last_at: T0,
+    ...overrides,
+  };
+}
+
+/** A finished GET / answered 200, unless overridden. */
+export function exchange(overrides: Partial<Exchange> = {}): Exchange {
+  return {
+    method: "GET",
+    target: "/",
+    version: 1,
+    host: "example.org",
+    request: span(),
+    response: span({ head_len: 60, end: 72, body_len: 12, first_at: T0 + 3000, last_at: T0 + 5000 }),
+    status: 200,
+    reason: "OK",
+    interim: [],
+    tunnel: false,
+    note: null,
     ...overrides,
   };
 }
@@ -30,6 +65,7 @@ export function listener(id: number, overrides: Partial<ListenerInfo> = {}): Lis
       upstream_proxy: null,
       slow_link: null,
       connect_timeout: 10_000,
+      rewrite_host: false,
     },
     local_addr: "127.0.0.1:8081",
     running: true,

@@ -1,18 +1,27 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import {
   clientText,
   elapsedMs,
+  exchangeDurationMs,
+  exchangeHost,
+  exchangeLook,
+  exchangeUrl,
   formatBytes,
+  formatClock,
   formatCount,
+  formatInstant,
   formatTime,
   hostPort,
   listenerPort,
   requestText,
+  spanTip,
   stateLook,
+  statusClass,
+  statusText,
   targetText,
 } from "../src/format";
-import { listener, record } from "./fixtures";
+import { exchange, listener, record, span } from "./fixtures";
 
 test("time reads as local yyyy-MM-dd HH:mm:ss", () => {
   const local = new Date(2026, 0, 5, 9, 7, 3, 999);
@@ -72,4 +81,81 @@ test("a failed state shows Error with the reason as its tooltip", () => {
 test("a listener's port is the real one from local_addr, else the configured one", () => {
   assert.equal(listenerPort(listener(1, { local_addr: "[::1]:41234" })), 41234);
   assert.equal(listenerPort(listener(1, { local_addr: null })), 8081);
+});
+
+describe("exchange rows", () => {
+  const conn = record(1, { target: { host: "10.0.0.2", port: 8080 } });
+
+  test("URLs are absolute: as sent when absolute, CONNECT's authority, else Host or the target", () => {
+    assert.equal(exchangeUrl(exchange({ target: "http://api.test/x?q=1" }), conn), "http://api.test/x?q=1");
+    assert.equal(
+      exchangeUrl(exchange({ method: "CONNECT", target: "secure.test:443", host: "secure.test:443" }), conn),
+      "secure.test:443",
+    );
+    assert.equal(exchangeUrl(exchange({ target: "/a?b=c", host: "example.org" }), conn), "http://example.org/a?b=c");
+    assert.equal(exchangeUrl(exchange({ target: "/a", host: null }), conn), "http://10.0.0.2:8080/a");
+    const v6 = record(2, { target: { host: "::1", port: 81 } });
+    assert.equal(exchangeUrl(exchange({ target: "/", host: null }), v6), "http://[::1]:81/");
+    const unknown = record(3, { target: null });
+    assert.equal(exchangeUrl(exchange({ target: "/", host: null }), unknown), "http:///");
+  });
+
+  test("the Host column: the Host header, an absolute target's authority, else the target", () => {
+    assert.equal(exchangeHost(exchange({ host: "a.test" }), conn), "a.test");
+    assert.equal(exchangeHost(exchange({ host: null, target: "http://b.test:81/x" }), conn), "b.test:81");
+    assert.equal(exchangeHost(exchange({ host: null }), conn), "10.0.0.2:8080");
+  });
+
+  test("status shows interim answers first, and nothing before the response head", () => {
+    assert.equal(statusText(exchange({ interim: [100], status: 200 })), "100→200");
+    assert.equal(statusText(exchange({ status: 404 })), "404");
+    assert.equal(statusText(exchange({ status: null, response: null })), "");
+    assert.equal(statusClass(404), "4xx");
+    assert.equal(statusClass(null), "");
+  });
+
+  test("an exchange's state follows its request and response, and its connection's end", () => {
+    const live = record(1, { state: { kind: "active" }, closed_at: null });
+    const done = record(1, { state: { kind: "done" }, closed_at: 1 });
+    const failed = record(1, { state: { kind: "failed", reason: "reset by peer" }, closed_at: 1 });
+    const partial = span({ complete: false });
+    assert.equal(exchangeLook(live, exchange()).label, "Done");
+    assert.equal(exchangeLook(live, exchange({ response: null, request: partial })).label, "Req");
+    assert.equal(exchangeLook(live, exchange({ response: null })).label, "Waiting");
+    assert.equal(exchangeLook(live, exchange({ response: partial })).label, "Resp");
+    assert.equal(exchangeLook(done, exchange({ response: null })).label, "No resp");
+    assert.equal(exchangeLook(done, exchange({ response: partial })).label, "Cut");
+    assert.deepEqual(exchangeLook(failed, exchange({ response: partial })), {
+      label: "Error",
+      tone: "failed",
+      title: "reset by peer",
+    });
+    assert.equal(exchangeLook(live, exchange({ tunnel: true, method: "CONNECT" })).label, "Tunnel");
+    assert.equal(exchangeLook(done, exchange({ tunnel: true, method: "CONNECT" })).label, "Done");
+  });
+
+  test("duration runs from the request's first byte to the response's last, or to now while live", () => {
+    const live = record(1, { state: { kind: "active" }, closed_at: null });
+    const ex = exchange();
+    assert.equal(exchangeDurationMs(live, ex, 0), 5);
+    const waiting = exchange({ response: null });
+    assert.equal(exchangeDurationMs(live, waiting, waiting.request.first_at + 42_000), 42);
+    const done = record(1, { state: { kind: "done" }, closed_at: 1 });
+    assert.equal(exchangeDurationMs(done, waiting, Infinity), 0);
+  });
+
+  test("size tooltips give body, head and wire bytes", () => {
+    assert.equal(
+      spanTip("Response", span({ start: 0, head_len: 60, end: 1072, body_len: 1012 })),
+      "Response: 1,012 B body, 60 B head, 1,072 B on the wire",
+    );
+    assert.match(spanTip("Request", span({ complete: false })), /\(so far\)$/);
+    assert.equal(spanTip("Response", null), "Response: none yet");
+  });
+
+  test("the clock shows milliseconds", () => {
+    const local = new Date(2026, 0, 5, 9, 7, 3, 45);
+    assert.equal(formatClock(local.getTime() * 1000 + 999), "09:07:03.045");
+    assert.equal(formatInstant(local.getTime() * 1000), "2026-01-05 09:07:03.045");
+  });
 });

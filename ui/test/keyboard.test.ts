@@ -51,3 +51,9 @@ test("Enter opens the shown connection's response and Escape returns to the rows
   assert.equal(keyAction(press("Enter"), true), null);
   assert.deepEqual(keyAction(press("Escape"), true), { kind: "back" });
 });
+
+test("Ctrl+F goes to the search box, from anywhere", () => {
+  assert.deepEqual(keyAction(press("f", { ctrlKey: true }), true), { kind: "find" });
+  assert.deepEqual(keyAction(press("F", { metaKey: true }), false), { kind: "find" });
+  assert.equal(keyAction(press("f"), false), null);
+});

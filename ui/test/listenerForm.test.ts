@@ -47,6 +47,7 @@ test("a running listener becomes a form with the port it really got", () => {
   info.config.port = 0;
   info.config.slow_link = { bytes_per_pause: 64, delay_ms: 100 };
   info.config.upstream_proxy = { host: "::1", port: 3128 };
+  info.config.rewrite_host = true;
   assert.deepEqual(formFromListener(info), {
     port: "41001",
     bind: "127.0.0.1",
@@ -56,7 +57,17 @@ test("a running listener becomes a form with the port it really got", () => {
     upstream_proxy: "[::1]:3128",
     slow_bytes: "64",
     slow_delay_ms: "100",
+    rewrite_host: true,
   });
+});
+
+test("Rewrite Host applies to forward listeners only", () => {
+  assert.equal(formFromAdmin({ ...DEFAULT_ADMIN, rewrite_host: true }).rewrite_host, true);
+  assert.equal(formFromAdmin({ ...DEFAULT_ADMIN, rewrite_host: true, proxy: true }).rewrite_host, false);
+  assert.equal(formFromAdmin(DEFAULT_ADMIN).rewrite_host, false);
+  const old = listener(1);
+  delete (old.config as { rewrite_host?: boolean }).rewrite_host;
+  assert.equal(formFromListener(old).rewrite_host, false, "a shell without the field rewrote nothing");
 });
 
 test("loopback addresses are recognised, anything else is open to the network", () => {
@@ -72,4 +83,5 @@ test("a listener form reads as one line", () => {
   const form = formFromListener(listener(1));
   assert.equal(describeForm(form), "Port 8081 → example.org:80");
   assert.equal(describeForm({ ...form, proxy: true, bind: "0.0.0.0" }), "Port 8081 on 0.0.0.0 (HTTP proxy)");
+  assert.equal(describeForm({ ...form, rewrite_host: true }), "Port 8081 → example.org:80 (Host rewritten)");
 });

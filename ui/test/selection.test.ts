@@ -1,8 +1,26 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { click, FOLLOW, MOST_RECENT, move, prune, selectedIds, selectOnly, shownId } from "../src/selection";
+import {
+  click,
+  FOLLOW,
+  MOST_RECENT,
+  move,
+  prune,
+  selectedIds,
+  selectedIndexes,
+  selectOnly,
+  shownId,
+  type KeyList,
+} from "../src/selection";
 
-const rows = [10, 11, 12, 13, 14];
+/** An array as the KeyList the selection reads (ES2021 arrays have no `at` in the typings). */
+const keys = (a: number[]): KeyList<number> => ({
+  length: a.length,
+  at: (i) => a[i],
+  indexOf: (k) => a.indexOf(k),
+});
+const list = [10, 11, 12, 13, 14];
+const rows = keys(list);
 const plain = { toggle: false, extend: false };
 const ctrl = { toggle: true, extend: false };
 const shift = { toggle: false, extend: true };
@@ -40,7 +58,7 @@ describe("clicking rows", () => {
     const s = click(selectOnly(12), rows, MOST_RECENT, plain);
     assert.equal(s.follow, true);
     assert.equal(shownId(s, rows), 14);
-    assert.equal(shownId(s, [...rows, 15]), 15);
+    assert.equal(shownId(s, keys([...list, 15])), 15);
   });
 });
 
@@ -74,7 +92,7 @@ describe("moving with the keyboard", () => {
   });
 
   test("moving in an empty table stays on Most Recent", () => {
-    assert.equal(move(FOLLOW, [], 1, false).selection.follow, true);
+    assert.equal(move(FOLLOW, keys([]), 1, false).selection.follow, true);
   });
 });
 
@@ -82,7 +100,7 @@ describe("what the selection means", () => {
   test("the panes show the lead row, or nothing when it was deselected", () => {
     assert.equal(shownId(selectOnly(12), rows), 12);
     assert.equal(shownId(click(selectOnly(12), rows, 2, ctrl), rows), null);
-    assert.equal(shownId(FOLLOW, []), null);
+    assert.equal(shownId(FOLLOW, keys([])), null);
   });
 
   test("pruning drops removed rows and clears a removed lead", () => {
@@ -104,5 +122,19 @@ describe("what the selection means", () => {
   test("selected ids come in table order whatever the click order", () => {
     const s = click(click(selectOnly(14), rows, 0, ctrl), rows, 2, ctrl);
     assert.deepEqual(selectedIds(s), [10, 12, 14]);
+  });
+
+  test("selected indexes come in table order, whether few or many rows are selected", () => {
+    const s = click(click(selectOnly(14), rows, 0, ctrl), rows, 2, ctrl);
+    assert.deepEqual(selectedIndexes(s, rows), [0, 2, 4]);
+    const many = Array.from({ length: 200 }, (_, i) => i * 3);
+    const all = click(selectOnly(many[199]!), keys(many), 0, shift);
+    assert.equal(all.ids.size, 200);
+    const indexes = selectedIndexes(all, keys([-1, ...many]));
+    assert.deepEqual(indexes, Array.from({ length: 200 }, (_, i) => i + 1));
+  });
+
+  test("a selected row missing from the list has no index", () => {
+    assert.deepEqual(selectedIndexes(selectOnly(99), rows), []);
   });
 });

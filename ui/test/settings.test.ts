@@ -25,6 +25,16 @@ test("valid fields are kept and wrong-typed ones fall back one by one", () => {
   assert.equal(s.admin.bind, "127.0.0.1");
   assert.equal(s.open_listeners.length, 1);
   assert.equal(s.open_listeners[0]!.target_host, "");
+  assert.equal(s.open_listeners[0]!.rewrite_host, false);
+});
+
+test("every save format is remembered, and the Sender's form field by field", () => {
+  for (const format of ["session", "text", "har", "curl"] as const) {
+    assert.equal(parseSettings({ save_format: format }).save_format, format);
+  }
+  assert.equal(parseSettings({ save_format: "pcap" }).save_format, "session");
+  const s = parseSettings({ sender: { method: "POST", url: "http://a.test/", headers: 7 } });
+  assert.deepEqual(s.sender, { method: "POST", url: "http://a.test/", headers: "", body: "" });
 });
 
 test("settings are saved once after a burst of changes, and not when nothing changed", (t) => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { applyEvents, emptyChanges, reduce, rowsOf, stateFromSnapshot, Store } from "../src/store";
+import { applyEvents, emptyChanges, progressed, reduce, rowsOf, stateFromSnapshot, Store } from "../src/store";
 import type { EventBatch, Snapshot } from "../src/types";
-import { listener, opened, record } from "./fixtures";
+import { exchange, listener, opened, record } from "./fixtures";
 
 const empty = (seq = 0): Snapshot => ({ seq, listeners: [], connections: [] });
 
@@ -62,6 +62,7 @@ describe("reduce", () => {
     assert.deepEqual([...state.records.keys()], [2]);
     assert.deepEqual(state.bytes, [2, 2]);
     assert.ok(changes.rowLists.has(1));
+    assert.ok(changes.reshaped.has(1));
   });
 
   test("a removed listener keeps its connections until they are removed", () => {
@@ -166,5 +167,98 @@ describe("Store", () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(source.loads, 1);
     assert.deepEqual(rowsOf(store.state, 1), [4]);
+  });
+});
+
+describe("exchanges", () => {
+  test("progress with exchanges keeps those before exchanges_from and replaces the rest", () => {
+    const state = stateFromSnapshot({
+      ...empty(),
+      connections: [
+        record(1, { exchanges: [exchange({ target: "/a" }), exchange({ target: "/b", response: null })] }),
+      ],
+    });
+    const changes = emptyChanges();
+    reduce(
+      state,
+      {
+        seq: 1,
+        kind: "connection_progress",
+        id: 1,
+        bytes: [10, 20],
+        exchanges_from: 1,
+        exchanges: [exchange({ target: "/b" }), exchange({ target: "/c", response: null })],
+      },
+      changes,
+    );
+    const after = state.records.get(1)!;
+    assert.deepEqual(
+      after.exchanges.map((e) => [e.target, e.response !== null]),
+      [
+        ["/a", true],
+        ["/b", true],
+        ["/c", false],
+      ],
+    );
+    assert.deepEqual(after.bytes, [10, 20]);
+    assert.ok(changes.rowLists.has(1), "a new row");
+    assert.ok(changes.reshaped.has(1), "the connection's rows grew where they are");
+    assert.deepEqual([...changes.resized], [1]);
+  });
+
+  test("progress that only updates an exchange changes no rows", () => {
+    const state = stateFromSnapshot({ ...empty(), connections: [record(1, { exchanges: [exchange({ response: null })] })] });
+    const changes = emptyChanges();
+    reduce(
+      state,
+      { seq: 1, kind: "connection_progress", id: 1, bytes: [5, 5], exchanges_from: 0, exchanges: [exchange()] },
+      changes,
+    );
+    assert.equal(state.records.get(1)!.exchanges[0]!.status, 200);
+    assert.equal(changes.rowLists.size, 0);
+    assert.equal(changes.reshaped.size, 0);
+    assert.ok(changes.records.has(1));
+  });
+
+  test("progress without exchanges keeps them; the first exchange of a raw row keeps its one row", () => {
+    const ex = exchange();
+    const state = stateFromSnapshot({ ...empty(), connections: [record(1, { exchanges: [ex] }), record(2)] });
+    const changes = emptyChanges();
+    reduce(state, { seq: 1, kind: "connection_progress", id: 1, bytes: [9, 9] }, changes);
+    assert.equal(state.records.get(1)!.exchanges[0], ex);
+    reduce(
+      state,
+      { seq: 2, kind: "connection_progress", id: 2, bytes: [9, 0], exchanges_from: 0, exchanges: [ex] },
+      changes,
+    );
+    assert.equal(changes.reshaped.size, 0, "one row before, one row after");
+  });
+
+  test("exchanges_from 0 with no exchanges turns a connection back into one raw row", () => {
+    const record1 = record(1, { exchanges: [exchange(), exchange()] });
+    const patched = progressed(record1, {
+      seq: 1,
+      kind: "connection_progress",
+      id: 1,
+      bytes: [1, 1],
+      exchanges_from: 0,
+      exchanges: [],
+    });
+    assert.deepEqual(patched.exchanges, []);
+    assert.deepEqual(record1.exchanges.length, 2, "the old record is not changed");
+  });
+
+  test("a changed record with more exchanges marks its listener reshaped; a new one only appends", () => {
+    const state = stateFromSnapshot({ ...empty(), connections: [record(1)] });
+    const changes = emptyChanges();
+    reduce(state, opened(1, record(2, { exchanges: [exchange(), exchange()] })), changes);
+    assert.ok(changes.rowLists.has(1));
+    assert.equal(changes.reshaped.size, 0);
+    assert.equal(changes.resized.size, 0);
+    reduce(state, { seq: 2, kind: "connection_changed", record: record(1, { exchanges: [exchange(), exchange()] }) }, changes);
+    assert.ok(changes.reshaped.has(1));
+    assert.ok(changes.resized.has(1));
+    reduce(state, { seq: 3, kind: "connections_removed", ids: [1] }, changes);
+    assert.equal(changes.resized.size, 0, "a removed connection is not resized");
   });
 });

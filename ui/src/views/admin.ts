@@ -31,6 +31,7 @@ export class AdminView {
   private readonly listener: HTMLInputElement;
   private readonly upstream: HTMLInputElement;
   private readonly slow: HTMLInputElement;
+  private readonly rewriteHost: HTMLInputElement;
   private readonly bindWarning: HTMLElement;
   private readonly errors: FieldErrors;
   private readonly reopenList: HTMLElement;
@@ -59,13 +60,14 @@ export class AdminView {
     this.proxy = el("input", { type: "radio", name: "mode", id: "mode-proxy", "data-testid": "mode-proxy" });
     this.upstream = checkbox("upstream-enabled");
     this.slow = checkbox("slow-enabled");
+    this.rewriteHost = checkbox("rewrite-host");
     this.bindWarning = el(
       "p",
       { class: "warning", "data-testid": "bind-warning", role: "alert", hidden: true },
       "Not a loopback address: other machines can connect to this listener, use it as a relay, " +
         "and their traffic shows here.",
     );
-    const slots: Record<FormField, HTMLElement> = {
+    const slots: Partial<Record<FormField, HTMLElement>> = {
       listen_port: errorSlot("listen_port"),
       bind_address: errorSlot("bind_address"),
       target_host: errorSlot("target_host"),
@@ -112,6 +114,26 @@ export class AdminView {
       ),
       row("Target Hostname", t.target_host, slots.target_host),
       row("Target Port #", t.target_port, slots.target_port),
+      el(
+        "div",
+        { class: "form-row" },
+        el("span", { class: "label" }),
+        el(
+          "div",
+          { class: "form-value" },
+          el(
+            "label",
+            {
+              class: "check",
+              title:
+                "Forward mode: set each request's Host header to the target host and port, for " +
+                "servers that route by name. Off: every byte goes through untouched.",
+            },
+            this.rewriteHost,
+            el("span", {}, "Rewrite Host header"),
+          ),
+        ),
+      ),
       el(
         "fieldset",
         {},
@@ -191,6 +213,7 @@ export class AdminView {
       slow: this.slow.checked,
       slow_bytes: t.slow_bytes.value,
       slow_delay_ms: t.slow_delay_ms.value,
+      rewrite_host: this.rewriteHost.checked,
     };
   }
 
@@ -200,6 +223,7 @@ export class AdminView {
     this.listener.checked = !values.proxy;
     this.upstream.checked = values.upstream;
     this.slow.checked = values.slow;
+    this.rewriteHost.checked = values.rewrite_host;
     this.syncEnabled();
   }
 
@@ -212,7 +236,7 @@ export class AdminView {
         input.closest(".form-row")?.classList.toggle("disabled", !on);
       }
     };
-    enable(!this.proxy.checked, t.target_host, t.target_port);
+    enable(!this.proxy.checked, t.target_host, t.target_port, this.rewriteHost);
     enable(this.upstream.checked, t.upstream_host, t.upstream_port);
     enable(this.slow.checked, t.slow_bytes, t.slow_delay_ms);
     this.bindWarning.hidden = isLoopback(t.bind.value);

@@ -1,11 +1,26 @@
 /**
- * What listener tabs and session tabs share: the connection table, the two panes of the shown
- * connection, the selection, and the actions on rows (save; for live tabs also remove, edit
- * and resend). It reads rows through a RowSource and never knows where they come from.
+ * What listener tabs, session tabs and the Sender share: the table of rows (one per HTTP
+ * exchange, one per connection without any; rows.ts), the search box that filters them, the two
+ * panes of the shown row, the selection, and the actions on rows (save and export; for live tabs
+ * also remove, edit and resend). It reads connections through a ConnectionSource and never knows
+ * where they come from.
  */
-import { el } from "../dom";
+import { el, setText } from "../dom";
+import { formatCount } from "../format";
 import { ipc } from "../ipc";
 import type { KeyAction } from "../keyboard";
+import {
+  exchangesOf,
+  matchesFrom,
+  parseRowKey,
+  rowCount,
+  rowExchange,
+  rowKey,
+  rowRef,
+  TabRows,
+  type RowKey,
+} from "../rows";
+import { LiveSearch, type SearchOutcome } from "../search";
 import {
   FOLLOW,
   MOST_RECENT,
@@ -13,40 +28,66 @@ import {
   move,
   prune,
   selectOnly,
-  selectedIds,
+  selectedIndexes,
   shownId,
   type Modifiers,
   type Selection,
 } from "../selection";
 import type { SettingsKeeper } from "../settings";
-import type { CommandError, SaveFormat } from "../types";
-import { Panes } from "./panes";
+import type { CommandError, ConnectionRecord, RowRef, SaveFormat } from "../types";
+import { Panes, type PaneTarget } from "./panes";
 import { splitter } from "./splitter";
 import type { StatusLine } from "./statusLine";
-import { ConnectionTable, type RowSource } from "./table";
+import { ConnectionTable } from "./table";
+
+/** A tab's connections: their ids in arrival order, and their records (undefined: not this tab's). */
+export type ConnectionSource = {
+  ids(): readonly number[];
+  record(id: number): ConnectionRecord | undefined;
+};
 
 export type ConnectionsViewOptions = {
   /** The session the rows come from; null for the live engine. */
   session: number | null;
-  rows: RowSource;
+  source: ConnectionSource;
   settings: SettingsKeeper;
   status: StatusLine;
   /** Live rows can be removed, edited and resent; a session's cannot. */
   live: boolean;
-  onClose: () => void;
+  /** Closes the tab; null for a tab that stays (the Sender). */
+  onClose: (() => void) | null;
 };
 
-/** Open rows' elapsed time keeps counting on screen. */
+/** Open rows' durations keep counting on screen. */
 const TICK_MS = 1000;
 
-const plural = (n: number) => `${n} connection${n === 1 ? "" : "s"}`;
+const SAVE_LABELS: Record<SaveFormat, string> = {
+  session: "Session",
+  text: "TCPMon text",
+  har: "HAR",
+  curl: "curl",
+};
+
+const SEARCH_HELP =
+  "Filter rows. Terms all must match: method:POST status:404 status:4xx host:text path:text " +
+  "header:Name header:Name=text body:text /regex/ word; -term negates. Ctrl+F here, Escape clears.";
+
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 
 export class ConnectionsView {
   readonly root: HTMLElement;
+  /** The search box with its count and error, for the tab to place in its toolbar. */
+  readonly searchBox: HTMLElement;
   private readonly table: ConnectionTable;
   private readonly panes: Panes;
-  private selection: Selection = FOLLOW;
-  /** Ids written to a file by Save: closing asks only when some row is not among them. */
+  private readonly rows: TabRows;
+  private readonly search: LiveSearch;
+  private readonly searchInput: HTMLInputElement;
+  private readonly searchCount: HTMLElement;
+  private readonly searchError: HTMLElement;
+  private readonly exchangeNote: HTMLElement;
+  private selection: Selection<RowKey> = FOLLOW;
+  /** Connection ids written to a file by Save: closing asks only when some row is not among them. */
   private readonly saved = new Set<number>();
   /** A resend's new connection, selected as soon as its row appears. */
   private pendingSelect: number | null = null;
@@ -62,9 +103,55 @@ export class ConnectionsView {
   readonly dispose: () => void;
 
   constructor(private readonly options: ConnectionsViewOptions) {
-    const { settings, live } = options;
-    this.table = new ConnectionTable(options.rows, (index, mods) => this.clickRow(index, mods));
+    const { settings, live, source } = options;
+    this.rows = new TabRows(source.ids, source.record);
+    this.table = new ConnectionTable(
+      { rows: () => this.rows.shown, record: source.record },
+      (index, mods) => this.clickRow(index, mods),
+    );
     this.panes = new Panes(settings, live ? () => this.pinShown() : null);
+
+    this.searchInput = el("input", {
+      type: "search",
+      class: "search-input",
+      "data-testid": "search",
+      placeholder: "Filter: method:POST status:4xx body:text /re/ -word",
+      "aria-label": "Filter rows",
+      title: SEARCH_HELP,
+      spellcheck: "false",
+      autocomplete: "off",
+    });
+    this.searchCount = el("span", { class: "search-count muted", "data-testid": "search-count", hidden: true });
+    this.searchError = el("span", {
+      class: "field-error search-error",
+      "data-testid": "search-error",
+      role: "alert",
+      hidden: true,
+    });
+    this.searchBox = el(
+      "span",
+      { class: "search", "data-testid": "search-box" },
+      this.searchInput,
+      this.searchCount,
+      this.searchError,
+    );
+    this.search = new LiveSearch(
+      async (query) => (await ipc.search(options.session, query)).rows,
+      (outcome) => this.applySearch(outcome),
+    );
+    const onType = () => this.search.type(this.searchInput.value);
+    this.searchInput.addEventListener("input", onType);
+    this.searchInput.addEventListener("search", onType);
+    this.searchInput.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") this.search.flush();
+      if (e.key === "Escape" && this.searchInput.value !== "") {
+        // The first Escape clears the box; the next one goes back to the rows (keyboard.ts).
+        e.preventDefault();
+        e.stopPropagation();
+        this.searchInput.value = "";
+        this.search.type("");
+      }
+    });
 
     const button = (testid: string, label: string, title: string, run: () => void) => {
       const b = el("button", { type: "button", "data-testid": testid, title }, label);
@@ -74,9 +161,10 @@ export class ConnectionsView {
     };
     this.saveFormat = el(
       "select",
-      { "data-testid": "save-format", "aria-label": "Save format" },
-      el("option", { value: "session", selected: settings.current.save_format === "session" }, "Session"),
-      el("option", { value: "text", selected: settings.current.save_format === "text" }, "TCPMon text"),
+      { "data-testid": "save-format", "aria-label": "Save format", title: "What Save writes" },
+      ...(Object.keys(SAVE_LABELS) as SaveFormat[]).map((format) =>
+        el("option", { value: format, selected: settings.current.save_format === format }, SAVE_LABELS[format]),
+      ),
     );
     this.saveFormat.addEventListener("change", () =>
       settings.update({ save_format: this.saveFormat.value as SaveFormat }),
@@ -85,6 +173,7 @@ export class ConnectionsView {
     this.dispose = () => {
       unfollow();
       this.panes.dispose();
+      this.search.dispose();
       clearInterval(this.ticker);
     };
 
@@ -95,7 +184,7 @@ export class ConnectionsView {
         button(
           "remove-selected",
           "Remove Selected",
-          "Remove the selected rows (Delete)",
+          "Remove the connections of the selected rows (Delete)",
           () => void this.removeSelected(),
         ),
       live && button("remove-all", "Remove All", "Remove every row of this tab", () => void this.removeAll()),
@@ -106,7 +195,8 @@ export class ConnectionsView {
         button(
           "save",
           "Save",
-          "Save the selected rows, or all when none is selected (Ctrl+S)",
+          "Save the selected rows, or all shown when none is selected (Ctrl+S): a session, " +
+            "TCPMon text, HAR or curl commands",
           () => void this.save(),
         ),
         this.saveFormat,
@@ -122,38 +212,48 @@ export class ConnectionsView {
         this.switchLayout(),
       ),
       el("span", { class: "spacer" }),
-      button("close-tab", "Close", "Close this tab", options.onClose),
+      options.onClose && button("close-tab", "Close", "Close this tab", options.onClose),
     );
+    this.exchangeNote = el("div", {
+      class: "exchange-note",
+      "data-testid": "exchange-note",
+      role: "note",
+      hidden: true,
+    });
     const upper = el("div", { class: "upper" }, this.table.root, actions);
     this.root = el(
       "div",
       { class: "connections" },
       upper,
       splitter(upper, () => true),
+      this.exchangeNote,
       this.panes.root,
     );
   }
 
-  /** Brings the view up to date; `structural` when rows were added or removed. */
-  update(changed: ReadonlySet<number> | null, structural: boolean): void {
+  /**
+   * Brings the view up to date. `changed`: connections whose records changed; `structural`: rows
+   * came or went; `reshaped`: not only at the end; `resized`: the connections whose row count
+   * changed, when known (their rows are spliced rather than all rebuilt).
+   */
+  update(
+    changed: ReadonlySet<number> | null,
+    structural: boolean,
+    reshaped = structural,
+    resized: ReadonlySet<number> | null = null,
+  ): void {
     if (!this.visible) {
       this.stale = true;
       return;
     }
-    const { rows } = this.options;
+    if (structural) this.rows.sync(reshaped, resized);
+    if (this.search.query !== "" && (structural || this.touchesRows(changed))) this.search.stale();
     if (structural) {
-      this.selection = prune(this.selection, (id) => rows.record(id) !== undefined);
+      this.selection = prune(this.selection, (key) => this.exists(key));
       this.selectReplacementOfRemoved();
     }
     this.selectPendingResend();
-    const ids = rows.ids();
-    const shown = shownId(this.selection, ids);
-    this.table.setSelection(this.selection, shown);
-    this.table.render();
-    const record = shown === null ? undefined : rows.record(shown);
-    this.panes.show(record ? { session: this.options.session, record } : null);
-    if (shown !== null && changed?.has(shown)) this.panes.refreshSoon();
-    this.updateButtons(ids.length, shown);
+    this.draw(changed);
   }
 
   setVisible(visible: boolean): void {
@@ -163,20 +263,27 @@ export class ConnectionsView {
     this.ticker = setInterval(() => this.table.render(), TICK_MS);
     if (this.stale) {
       this.stale = false;
-      this.update(null, true);
+      this.update(null, true, true);
+      this.search.stale();
     }
     this.table.focus();
   }
 
-  /** Rows never written to a file. O(rows), asked only when closing. */
+  /** Selects connection `id`'s first row as soon as it appears (a request just sent). */
+  selectWhenShown(id: number): void {
+    this.pendingSelect = id;
+    if (this.visible) this.update(null, false);
+  }
+
+  /** Connections never written to a file. O(connections), asked only when closing. */
   unsavedCount(): number {
-    return this.options.rows.ids().filter((id) => !this.saved.has(id)).length;
+    return this.options.source.ids().filter((id) => !this.saved.has(id)).length;
   }
 
   handleKey(action: KeyAction): void {
     switch (action.kind) {
       case "move": {
-        const rows = this.options.rows.ids();
+        const rows = this.rows.shown;
         const distance =
           action.step === "row" ? 1 : action.step === "page" ? this.table.pageRows() : Infinity;
         const { selection, index } = move(this.selection, rows, action.dir * distance, action.extend);
@@ -196,6 +303,10 @@ export class ConnectionsView {
       case "remove-selected":
         if (this.options.live) void this.removeSelected();
         return;
+      case "find":
+        this.searchInput.focus();
+        this.searchInput.select();
+        return;
       case "open":
         this.panes.response.focus();
         return;
@@ -205,44 +316,105 @@ export class ConnectionsView {
     }
   }
 
+  /** Redraws the table, the panes and the buttons for the current rows and selection. */
+  private draw(changed: ReadonlySet<number> | null): void {
+    const rows = this.rows.shown;
+    const shown = shownId(this.selection, rows);
+    this.table.setSelection(this.selection, shown);
+    this.table.render();
+    const target = shown === null ? null : this.targetOf(shown);
+    this.panes.show(target);
+    if (target !== null && changed?.has(target.record.id)) this.panes.refreshSoon();
+    const note = target?.exchange == null ? null : (rowExchange(target.record, target.exchange)?.note ?? null);
+    this.exchangeNote.hidden = note === null;
+    setText(this.exchangeNote, note === null ? "" : `⚠ Exchange ${target!.exchange! + 1}: ${note}`);
+    this.updateButtons(rows.length, shown);
+    this.drawCount();
+  }
+
+  /** Whether a row still exists (and passes the filter): its connection is here and has row k. */
+  private exists(key: RowKey): boolean {
+    const { id, k } = parseRowKey(key);
+    const record = this.options.source.record(id);
+    return record !== undefined && k < rowCount(record) && this.rows.passes(id, k);
+  }
+
+  private targetOf(key: RowKey): PaneTarget | null {
+    const { id, k } = parseRowKey(key);
+    const record = this.options.source.record(id);
+    if (!record) return null;
+    return { session: this.options.session, record, exchange: exchangesOf(record).length > 0 ? k : null };
+  }
+
+  /** Whether any of `changed` is a connection of this tab. */
+  private touchesRows(changed: ReadonlySet<number> | null): boolean {
+    if (changed === null) return false;
+    for (const id of changed) if (this.options.source.record(id)) return true;
+    return false;
+  }
+
+  private applySearch({ query, rows, error }: SearchOutcome): void {
+    this.searchError.hidden = error === null;
+    setText(this.searchError, error?.message ?? "");
+    this.searchInput.classList.toggle("invalid", error !== null);
+    this.searchInput.setAttribute("aria-invalid", String(error !== null));
+    // A refused query leaves the rows as the last good one filtered them.
+    if (error !== null) return;
+    this.searchBox.dataset.query = query;
+    this.rows.setMatches(rows === null ? null : matchesFrom(rows));
+    this.selection = prune(this.selection, (key) => this.exists(key));
+    if (this.visible) this.draw(null);
+  }
+
+  private drawCount(): void {
+    const filtered = this.rows.filtered;
+    this.searchCount.hidden = !filtered;
+    setText(
+      this.searchCount,
+      filtered ? `${formatCount(this.rows.shown.length)} of ${plural(this.rows.all.length, "row")}` : "",
+    );
+  }
+
   private clickRow(index: number, mods: Modifiers): void {
-    this.select(click(this.selection, this.options.rows.ids(), index, mods));
+    this.select(click(this.selection, this.rows.shown, index, mods));
     if (index === MOST_RECENT) this.table.scrollToEnd();
   }
 
   /** Stops following Most Recent, so a new connection does not replace the request being edited. */
   private pinShown(): void {
-    const shown = shownId(this.selection, this.options.rows.ids());
+    const shown = shownId(this.selection, this.rows.shown);
     if (this.selection.follow && shown !== null) this.select(selectOnly(shown));
   }
 
-  private select(selection: Selection): void {
+  private select(selection: Selection<RowKey>): void {
     this.selection = selection;
     this.update(null, false);
   }
 
   private selectPendingResend(): void {
-    if (this.pendingSelect === null || !this.options.rows.record(this.pendingSelect)) return;
-    this.selection = selectOnly(this.pendingSelect);
+    if (this.pendingSelect === null || !this.options.source.record(this.pendingSelect)) return;
+    const key = rowKey(this.pendingSelect, 0);
+    this.selection = selectOnly(key);
     this.pendingSelect = null;
-    this.table.reveal(this.options.rows.ids().indexOf(this.selection.lead!));
+    const index = this.rows.shown.indexOf(key);
+    if (index >= 0) this.table.reveal(index);
   }
 
   private selectReplacementOfRemoved(): void {
     if (this.removedAt === null || this.selection.ids.size > 0 || this.selection.follow) return;
-    const ids = this.options.rows.ids();
-    const id = ids[Math.min(this.removedAt, ids.length - 1)];
-    this.selection = id === undefined ? FOLLOW : selectOnly(id);
+    const rows = this.rows.shown;
+    const key = rows.at(Math.min(this.removedAt, rows.length - 1));
+    this.selection = key === undefined ? FOLLOW : selectOnly(key);
     this.removedAt = null;
   }
 
-  private updateButtons(rowCount: number, shown: number | null): void {
+  private updateButtons(rowCount: number, shown: RowKey | null): void {
     const enable = (testid: string, on: boolean) => {
       const b = this.buttons[testid];
       if (b) b.disabled = !on;
     };
     enable("remove-selected", this.selection.ids.size > 0);
-    enable("remove-all", rowCount > 0);
+    enable("remove-all", this.options.source.ids().length > 0);
     enable("save", rowCount > 0);
     enable("resend", shown !== null);
   }
@@ -251,10 +423,29 @@ export class ConnectionsView {
     this.options.status.error(`${what}: ${(error as CommandError).message ?? error}`);
   }
 
+  /** The selected rows in table order, as the shell names them, with their connections' ids. */
+  private selectedRows(): { ids: number[]; refs: RowRef[]; first: number } {
+    const rows = this.rows.shown;
+    const indexes = selectedIndexes(this.selection, rows);
+    return { ...this.refsOf(indexes.map((i) => [rows.conn(i), rows.place(i)])), first: indexes[0] ?? -1 };
+  }
+
+  private refsOf(places: Array<[number, number]>): { ids: number[]; refs: RowRef[] } {
+    const ids: number[] = [];
+    const refs: RowRef[] = [];
+    for (const [id, k] of places) {
+      const record = this.options.source.record(id);
+      if (!record) continue;
+      if (ids[ids.length - 1] !== id) ids.push(id);
+      refs.push(rowRef(record, k));
+    }
+    return { ids, refs };
+  }
+
   private async removeSelected(): Promise<void> {
-    const ids = selectedIds(this.selection);
+    const { ids, first } = this.selectedRows();
     if (ids.length === 0) return;
-    this.removedAt = this.options.rows.ids().indexOf(ids[0]!);
+    this.removedAt = first;
     try {
       await ipc.removeConnections(ids);
     } catch (error) {
@@ -264,7 +455,7 @@ export class ConnectionsView {
   }
 
   private async removeAll(): Promise<void> {
-    const ids = [...this.options.rows.ids()];
+    const ids = [...this.options.source.ids()];
     if (ids.length === 0) return;
     this.select(FOLLOW);
     try {
@@ -274,28 +465,43 @@ export class ConnectionsView {
     }
   }
 
+  /**
+   * Saves the selected rows; without a selection, the rows a filter shows, or every connection.
+   * Rows narrow text, HAR and curl to their exchanges; a session holds whole connections.
+   */
   private async save(): Promise<void> {
-    const ids = this.selection.ids.size > 0 ? selectedIds(this.selection) : [...this.options.rows.ids()];
+    let ids: number[];
+    let refs: RowRef[] | null = null;
+    if (this.selection.ids.size > 0) {
+      ({ ids, refs } = this.selectedRows());
+    } else if (this.rows.filtered) {
+      const rows = this.rows.shown;
+      ({ ids, refs } = this.refsOf(Array.from({ length: rows.length }, (_, i) => [rows.conn(i), rows.place(i)])));
+    } else {
+      ids = [...this.options.source.ids()];
+    }
     if (ids.length === 0) return;
     const format = this.saveFormat.value as SaveFormat;
     try {
-      const result = await ipc.saveConnections(this.options.session, ids, format);
+      const result = await ipc.saveConnections(this.options.session, ids, format, refs);
       if (result === null) return;
       for (const id of ids) this.saved.add(id);
-      this.options.status.message(`Saved ${plural(result.count)} to ${result.path}`);
+      const what = format === "session" || format === "text" ? "connection" : "request";
+      this.options.status.message(`Saved ${plural(result.count, what)} to ${result.path}`);
     } catch (error) {
       this.report("Could not save", error);
     }
   }
 
   private async resend(): Promise<void> {
-    const shown = shownId(this.selection, this.options.rows.ids());
-    if (shown === null) return;
+    const shown = shownId(this.selection, this.rows.shown);
+    const target = shown === null ? null : this.targetOf(shown);
+    if (target === null) return;
+    const { record, exchange } = target;
     try {
-      this.pendingSelect = await ipc.resend(shown, this.panes.request.editedText());
-      this.update(null, false);
+      this.selectWhenShown(await ipc.resend(record.id, this.panes.request.editedText(), exchange));
     } catch (error) {
-      this.report(`Could not resend #${shown}`, error);
+      this.report(`Could not resend #${record.id}`, error);
     }
   }
 

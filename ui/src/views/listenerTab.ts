@@ -93,9 +93,12 @@ export class ListenerTab {
 
     this.view = new ConnectionsView({
       session: null,
-      rows: {
+      source: {
         ids: () => rowsOf(deps.store.state, info.id),
-        record: (id) => deps.store.state.records.get(id),
+        record: (id) => {
+          const record = deps.store.state.records.get(id);
+          return record?.listener === info.id ? record : undefined;
+        },
       },
       settings: deps.settings,
       status: deps.status,
@@ -114,6 +117,8 @@ export class ListenerTab {
         this.badges,
         general,
         this.listenerError,
+        el("span", { class: "spacer" }),
+        this.view.searchBox,
       ),
       this.view.root,
     );
@@ -154,6 +159,7 @@ export class ListenerTab {
       badges.push(`via ${hostPort(config.upstream_proxy.host, config.upstream_proxy.port)}`);
     if (config.slow_link)
       badges.push(`slow: ${config.slow_link.bytes_per_pause} B / ${config.slow_link.delay_ms} ms`);
+    if (config.mode.kind === "forward" && config.rewrite_host) badges.push("Host rewritten");
     this.badges.replaceChildren(
       ...badges.map((text) => el("span", { class: "badge" }, text)),
       ...(isLoopback(config.bind) ? [] : [el("span", { class: "badge warn" }, `open on ${config.bind}`)]),

@@ -7,6 +7,7 @@ import { el, setText } from "../dom";
 import { formatBytes } from "../format";
 import { ipc } from "../ipc";
 import type { Layout, SettingsKeeper } from "../settings";
+import { exchangesOf } from "../rows";
 import { throttle } from "../timing";
 import {
   VIEW_KINDS,
@@ -17,7 +18,8 @@ import {
 } from "../types";
 import { resetSplit, splitter } from "./splitter";
 
-export type PaneTarget = { session: number | null; record: ConnectionRecord };
+/** What the panes show: a connection's whole streams, or one of its exchanges (`exchange` index). */
+export type PaneTarget = { session: number | null; record: ConnectionRecord; exchange: number | null };
 
 type Page = { offset: number; next: number | null; node: Text };
 
@@ -146,7 +148,8 @@ export class MessagePane {
       target !== null &&
       this.target !== null &&
       target.session === this.target.session &&
-      target.record.id === this.target.record.id;
+      target.record.id === this.target.record.id &&
+      target.exchange === this.target.exchange;
     this.target = target;
     if (!same) {
       this.stopEdit();
@@ -218,6 +221,7 @@ export class MessagePane {
           this.direction,
           this.view,
           step.offset,
+          target.exchange,
         );
         if (generation !== this.generation) return;
         const last = this.lastPage();
@@ -256,12 +260,22 @@ export class MessagePane {
   /** Facts that come with the record rather than the view: size, truncation, failure reason. */
   private drawFacts(): void {
     const record = this.target?.record;
-    setText(this.size, record ? formatBytes(record.bytes[this.index]) : "");
+    setText(this.size, this.target ? this.sizeText(this.target) : "");
     if (record?.truncated[this.index]) this.truncatedMark.hidden = false;
     const reason = this.index === 1 && record?.state.kind === "failed" ? record.state.reason : null;
     this.failure.hidden = reason === null;
     setText(this.failure, reason === null ? "" : `Failed: ${reason}`);
     if (this.editButton) this.editButton.disabled = !record;
+  }
+
+  /** The message's size: an exchange's on the wire (and its body), else the whole direction's. */
+  private sizeText({ record, exchange }: PaneTarget): string {
+    if (exchange === null) return formatBytes(record.bytes[this.index]);
+    const ex = exchangesOf(record)[exchange];
+    const span = ex ? (this.index === 0 ? ex.request : ex.response) : null;
+    if (!span) return "";
+    const body = span.body_len > 0 ? ` (body ${formatBytes(span.body_len)})` : "";
+    return `${formatBytes(span.end - span.start)}${body}`;
   }
 
   /** Loads the whole captured request as raw text into the editor. */
@@ -274,7 +288,14 @@ export class MessagePane {
     let offset: number | null = 0;
     try {
       while (offset !== null && text.length <= EDIT_LIMIT_CHARS) {
-        const page = await ipc.readView(target.session, target.record.id, this.direction, "raw", offset);
+        const page = await ipc.readView(
+          target.session,
+          target.record.id,
+          this.direction,
+          "raw",
+          offset,
+          target.exchange,
+        );
         text += page.text;
         offset = page.next_offset;
       }

@@ -13,7 +13,7 @@ export function sessionTab(
   const records = new Map(opened.connections.map((c) => [c.id, c]));
   const view = new ConnectionsView({
     session: opened.session,
-    rows: { ids: () => ids, record: (id) => records.get(id) },
+    source: { ids: () => ids, record: (id) => records.get(id) },
     settings: deps.settings,
     status: deps.status,
     live: false,
@@ -28,6 +28,8 @@ export function sessionTab(
       el("span", { class: "badge" }, "Session (read-only)"),
       el("span", { class: "session-name" }, opened.name),
       opened.note !== null && el("span", { class: "badge warn", "data-testid": "session-note" }, opened.note),
+      el("span", { class: "spacer" }),
+      view.searchBox,
     ),
     view.root,
   );

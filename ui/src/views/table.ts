@@ -8,15 +8,24 @@ import { el, setText } from "../dom";
 import {
   clientText,
   elapsedMs,
+  exchangeDurationMs,
+  exchangeHost,
+  exchangeLook,
+  exchangeUrl,
   formatBytes,
+  formatClock,
   formatCount,
-  formatTime,
+  formatInstant,
   requestText,
+  spanTip,
   stateLook,
+  statusClass,
+  statusText,
   targetText,
 } from "../format";
+import { rowExchange, type RowKey, type RowList } from "../rows";
 import { MOST_RECENT, type Modifiers, type Selection } from "../selection";
-import type { ConnectionRecord } from "../types";
+import type { ConnectionRecord, Exchange } from "../types";
 import { revealScrollTop, visibleRange } from "../virtual";
 
 /** The one source of the row height: the stylesheet reads it from --row-h, set below. */
@@ -25,52 +34,101 @@ const OVERSCAN = 8;
 /** The header and "Most Recent" rows pinned above the data rows. */
 const PINNED_ROWS = 2;
 
-/** The rows a table shows: connection ids in order, and their records. */
+/** The rows a table shows (rows.ts), and the records they come from. */
 export type RowSource = {
-  ids(): readonly number[];
+  rows(): RowList;
   record(id: number): ConnectionRecord | undefined;
 };
+
+/** One row as the columns see it: an exchange of a connection, or a connection without any. */
+type RowView = { record: ConnectionRecord; exchange: Exchange | null };
 
 type Column = {
   title: string;
   tip: string;
   className: string;
-  text(record: ConnectionRecord, nowMicros: number): string;
+  text(row: RowView, nowMicros: number): string;
+  /** The cell's tooltip, when it says more than the text. */
+  tooltip?(row: RowView): string;
 };
 
 const COLUMNS: Column[] = [
-  { title: "#", tip: "Connection number", className: "c-id num", text: (r) => String(r.id) },
-  { title: "State", tip: "", className: "c-state", text: (r) => stateLook(r.state).label },
+  { title: "#", tip: "Connection number", className: "c-id num", text: ({ record }) => String(record.id) },
+  {
+    title: "State",
+    tip: "How far the exchange (or the connection) got",
+    className: "c-state",
+    text: (row) => look(row).label,
+    tooltip: (row) => look(row).title,
+  },
   {
     title: "Time",
-    tip: "When the connection was accepted",
+    tip: "When the request began (a raw connection: when it was accepted)",
     className: "c-time",
-    text: (r) => formatTime(r.accepted_at),
+    text: ({ record, exchange }) => formatClock(exchange?.request.first_at ?? record.accepted_at),
+    tooltip: ({ record, exchange }) => formatInstant(exchange?.request.first_at ?? record.accepted_at),
   },
-  { title: "Request Host", tip: "The client", className: "c-client", text: clientText },
-  { title: "Target Host", tip: "Where the bytes went", className: "c-target", text: targetText },
-  { title: "Request...", tip: "The first request line", className: "c-request", text: requestText },
+  { title: "Client", tip: "Who connected", className: "c-client", text: ({ record }) => clientText(record) },
   {
-    title: "Elapsed Time",
-    tip: "Milliseconds from accept to close",
-    className: "c-elapsed num",
-    text: (r, now) => `${formatCount(elapsedMs(r, now))} ms`,
+    title: "Host",
+    tip: "The request's Host (a raw connection: where the bytes went)",
+    // c-target: the class of this column's predecessor, Target Host, kept for existing selectors.
+    className: "c-host c-target",
+    text: ({ record, exchange }) => (exchange ? exchangeHost(exchange, record) : targetText(record)),
+    tooltip: ({ record }) => `Connection to ${targetText(record)}`,
+  },
+  { title: "Method", tip: "", className: "c-method", text: ({ exchange }) => exchange?.method ?? "" },
+  {
+    title: "URL",
+    tip: "The request's URL (a raw connection: raw)",
+    className: "c-url",
+    text: ({ record, exchange }) => (exchange ? exchangeUrl(exchange, record) : requestText(record)),
+    tooltip: ({ record, exchange }) => (exchange ? exchangeUrl(exchange, record) : requestText(record)),
   },
   {
-    title: "Sent",
-    tip: "Bytes client → server",
-    className: "c-sent num",
-    text: (r) => formatBytes(r.bytes[0]),
+    title: "Status",
+    tip: "Response status (interim 1xx first); ⚠ marks a note on the exchange",
+    className: "c-status",
+    text: ({ exchange }) =>
+      exchange ? `${statusText(exchange)}${exchange.note !== null ? " ⚠" : ""}` : "",
+    tooltip: ({ exchange }) =>
+      exchange ? [exchange.reason, exchange.note].filter((t) => t !== null && t !== "").join(" — ") : "",
   },
   {
-    title: "Received",
-    tip: "Bytes server → client",
-    className: "c-received num",
-    text: (r) => formatBytes(r.bytes[1]),
+    title: "Req",
+    tip: "Request body size (a raw connection: bytes client → server)",
+    className: "c-req-size num",
+    text: ({ record, exchange }) => formatBytes(exchange ? exchange.request.body_len : record.bytes[0]),
+    tooltip: ({ record, exchange }) =>
+      exchange ? spanTip("Request", exchange.request) : `${formatCount(record.bytes[0])} B client → server`,
+  },
+  {
+    title: "Resp",
+    tip: "Response body size (a raw connection: bytes server → client)",
+    className: "c-resp-size num",
+    text: ({ record, exchange }) =>
+      exchange
+        ? exchange.response
+          ? formatBytes(exchange.response.body_len)
+          : ""
+        : formatBytes(record.bytes[1]),
+    tooltip: ({ record, exchange }) =>
+      exchange ? spanTip("Response", exchange.response) : `${formatCount(record.bytes[1])} B server → client`,
+  },
+  {
+    title: "Duration",
+    tip: "Milliseconds from the request's first byte to the response's last (a raw connection: accept to close)",
+    className: "c-duration num",
+    text: ({ record, exchange }, now) =>
+      `${formatCount(exchange ? exchangeDurationMs(record, exchange, now) : elapsedMs(record, now))} ms`,
   },
 ];
 const STATE_COLUMN = 1;
-const REQUEST_COLUMN = 5;
+const STATUS_COLUMN = 7;
+
+function look({ record, exchange }: RowView) {
+  return exchange ? exchangeLook(record, exchange) : stateLook(record.state);
+}
 
 function rowElement(className: string, texts: string[]): HTMLElement {
   return el(
@@ -89,8 +147,8 @@ export class ConnectionTable {
   private pool: HTMLElement[] = [];
   /** The record each pooled row last drew, to skip unchanged rows. */
   private drawn = new WeakMap<HTMLElement, ConnectionRecord>();
-  private selection: Selection | null = null;
-  private shown: number | null = null;
+  private selection: Selection<RowKey> | null = null;
+  private shown: RowKey | null = null;
   /** Whether the view sits at the bottom, so new rows keep it there (like a terminal). */
   private pinnedToEnd = true;
   private lastCount = 0;
@@ -108,7 +166,7 @@ export class ConnectionTable {
     );
     this.mostRecent = rowElement(
       "most-recent",
-      COLUMNS.map((_, i) => (i === 2 ? "Most Recent" : "---")),
+      COLUMNS.map((_, i) => (i === 2 ? "Most Recent" : i === 0 ? "" : "---")),
     );
     this.mostRecent.dataset.testid = "most-recent-row";
     this.mostRecent.dataset.index = String(MOST_RECENT);
@@ -142,14 +200,14 @@ export class ConnectionTable {
     new ResizeObserver(() => this.render()).observe(this.scroller);
   }
 
-  setSelection(selection: Selection, shown: number | null): void {
+  setSelection(selection: Selection<RowKey>, shown: RowKey | null): void {
     this.selection = selection;
     this.shown = shown;
   }
 
   /** Redraws the rows in view; cheap enough to call on every change and every second. */
   render(): void {
-    const ids = this.rows.ids();
+    const ids = this.rows.rows();
     if (ids.length !== this.lastCount) {
       this.body.style.height = `${ids.length * ROW_HEIGHT}px`;
       this.scroller.setAttribute("aria-rowcount", String(ids.length + 1));
@@ -177,36 +235,55 @@ export class ConnectionTable {
     for (const row of this.pool.splice(needed)) row.remove();
 
     const now = Date.now() * 1000;
-    this.pool.forEach((row, k) => {
-      const index = first + k;
-      const id = ids[index]!;
+    this.pool.forEach((row, n) => {
+      const index = first + n;
+      const id = ids.conn(index);
+      const k = ids.place(index);
       const record = this.rows.record(id);
       if (row.dataset.index !== String(index)) {
         row.dataset.index = String(index);
         row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
       }
-      if (record) this.drawRecord(row, record, now);
-      this.drawSelection(row, id);
+      if (record) this.drawRow(row, record, k, now);
+      this.drawSelection(row, ids.at(index)!);
     });
     const following = this.selection?.follow ?? false;
     this.mostRecent.classList.toggle("selected", following);
     this.mostRecent.setAttribute("aria-selected", String(following));
   }
 
-  private drawRecord(row: HTMLElement, record: ConnectionRecord, now: number): void {
-    if (this.drawn.get(row) === record && record.closed_at !== null) return;
+  /** Draws row `k` of `record`; skips a row that shows the same finished record as before. */
+  private drawRow(row: HTMLElement, record: ConnectionRecord, k: number, now: number): void {
+    const place = String(k);
+    if (this.drawn.get(row) === record && row.dataset.place === place && record.closed_at !== null) return;
+    const fresh = this.drawn.get(row) !== record || row.dataset.place !== place;
     this.drawn.set(row, record);
-    row.dataset.id = String(record.id);
+    row.dataset.place = place;
+    const view: RowView = { record, exchange: rowExchange(record, k) };
     const cells = row.children;
-    COLUMNS.forEach((column, i) => setText(cells[i]!, column.text(record, now)));
-    const look = stateLook(record.state);
-    cells[STATE_COLUMN]!.className = `cell ${COLUMNS[STATE_COLUMN]!.className} tone-${look.tone}`;
-    cells[STATE_COLUMN]!.setAttribute("title", look.title);
-    cells[REQUEST_COLUMN]!.setAttribute("title", requestText(record));
+    COLUMNS.forEach((column, i) => setText(cells[i]!, column.text(view, now)));
+    // Everything below depends on the record only, not on the time: once per record.
+    if (!fresh) return;
+    row.dataset.id = String(record.id);
+    row.dataset.conn = String(record.id);
+    if (view.exchange) row.dataset.exchange = place;
+    else delete row.dataset.exchange;
+    COLUMNS.forEach((column, i) => {
+      const title = column.tooltip?.(view) ?? "";
+      if (title === "") cells[i]!.removeAttribute("title");
+      else cells[i]!.setAttribute("title", title);
+    });
+    const tone = look(view).tone;
+    cells[STATE_COLUMN]!.className = `cell ${COLUMNS[STATE_COLUMN]!.className} tone-${tone}`;
+    const status = statusClass(view.exchange?.status ?? null);
+    cells[STATUS_COLUMN]!.className = `cell ${COLUMNS[STATUS_COLUMN]!.className}${status ? ` st-${status}` : ""}`;
     row.classList.toggle("resent", record.resend_of !== null);
+    row.classList.toggle("cont", k > 0);
+    row.classList.toggle("raw", view.exchange === null);
+    row.classList.toggle("noted", view.exchange?.note != null);
   }
 
-  private drawSelection(row: HTMLElement, id: number): void {
+  private drawSelection(row: HTMLElement, id: RowKey): void {
     const selected = this.selection?.ids.has(id) ?? false;
     row.classList.toggle("selected", selected);
     row.classList.toggle("shown", id === this.shown);
