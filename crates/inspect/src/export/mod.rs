@@ -1,3 +1,8 @@
-//! Exports: pure functions from captured bytes to the bytes of a file format.
+//! Exports: pure functions from captured bytes to the bytes of a file format, and back where
+//! the format is one other tools write.
+//!
+//! - [`tcpmon_text`]: Apache TCPMon 1.0 "Save" text.
+//! - [`har`]: HTTP Archive 1.2, written and read.
 
+pub mod har;
 pub mod tcpmon_text;
