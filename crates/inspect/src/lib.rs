@@ -6,7 +6,7 @@
 //!
 //! - [`http1`]: HTTP/1.x message heads and body framing, fed incrementally at any byte boundary.
 //! - [`exchange`]: a connection's request/response pairs, found as its bytes arrive.
-//! - [`export`]: file formats other tools read (Apache TCPMon 1.0 text, HAR),
+//! - [`export`]: file formats other tools read (Apache TCPMon 1.0 text, HAR, curl commands),
 //!   and HAR import.
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
