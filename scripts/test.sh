@@ -15,6 +15,8 @@ npm run --silent build:ui # the app embeds ui/dist when it compiles
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+echo "== HAR files as written, against har-validator and the HAR spec's other rules"
+node --test tests/har/
 echo "== A real browser through the relay and the proxy"
 node --test tests/browser/
 echo "== UI: unit tests and headless Chromium"

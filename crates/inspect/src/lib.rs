@@ -6,7 +6,8 @@
 //!
 //! - [`http1`]: HTTP/1.x message heads and body framing, fed incrementally at any byte boundary.
 //! - [`exchange`]: a connection's request/response pairs, found as its bytes arrive.
-//! - [`export`]: file formats other tools read (Apache TCPMon 1.0 text).
+//! - [`export`]: file formats other tools read (Apache TCPMon 1.0 text, HAR, curl commands),
+//!   and HAR import.
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
 //! - [`rewrite`]: the Host header rewritten on a live request stream.
 //! - [`compose`]: a request typed into the Sender, made ready to send.

@@ -25,11 +25,23 @@ pub struct Decoded<'a> {
 /// Decodes the HTTP message at the start of `bytes`; bytes after it (a pipelined message) are
 /// left out. Bytes that are not an HTTP message come back whole as the body.
 pub fn decode(bytes: &[u8]) -> Decoded<'_> {
+    decode_with(bytes, "GET", true)
+}
+
+/// Like [`decode`], but only framing and content codings are undone: the body keeps its
+/// charset, so its bytes are the payload the sender meant (what HAR calls the content). A
+/// response's framing follows `request_method`, the method of the request it answers (a
+/// response to `HEAD` has no body).
+pub fn decode_payload<'a>(bytes: &'a [u8], request_method: &str) -> Decoded<'a> {
+    decode_with(bytes, request_method, false)
+}
+
+fn decode_with<'a>(bytes: &'a [u8], request_method: &str, charset: bool) -> Decoded<'a> {
     let (head, framing) = if let Ok(Some(req)) = parse_request(bytes) {
         let framing = Framing::for_request(&req).ok();
         (req.head, framing)
     } else if let Ok(Some(res)) = parse_response(bytes) {
-        let framing = Framing::for_response("GET", &res).ok();
+        let framing = Framing::for_response(request_method, &res).ok();
         (res.head, framing)
     } else {
         return Decoded {
@@ -62,7 +74,9 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         _ => (Cow::Borrowed(wire), wire.len()),
     };
     body = decode_content(&head, body, &mut notes);
-    body = decode_charset(&head, body, &mut notes);
+    if charset {
+        body = decode_charset(&head, body, &mut notes);
+    }
     Decoded {
         head_len: head.len,
         body,

@@ -1,0 +1,347 @@
+//! curl commands that send a captured request again, to the server the relay sent it to.
+//!
+//! The command is for a POSIX shell (sh, dash, bash, zsh) and fits on one line. The server
+//! gets the same method, request target, headers and body bytes as it did, up to header order
+//! (curl writes its own `Host`, `User-Agent` and `Accept` first) and body framing:
+//!
+//! - `--http1.1` or `--http1.0`, as the request was; `--path-as-is` so curl neither squashes
+//!   `/../` nor re-encodes the path.
+//! - The URL is `http://{server}{target}`, `server` being the `host:port` actually
+//!   contacted. A target curl would change on the way (a fragment `#`, bytes that are not
+//!   printable ASCII), or that is not a path (proxy requests' absolute form, `*`, `CONNECT`'s
+//!   authority), is sent verbatim with `--request-target`. `{}[]` turn on `--globoff`.
+//! - Every header goes as `-H`, except `Content-Length` (curl computes it from the body).
+//!   Headers curl adds by itself are replaced by the captured ones, or removed (`-H 'Name:'`)
+//!   when the request had none: `Host` (kept when it is what curl would send), `User-Agent`,
+//!   `Accept`, and with a body `Content-Type` (and `Expect` past 1 KiB). An empty value is sent as
+//!   `-H 'Name;'`, curl's spelling for it.
+//! - Nothing is decoded: the body goes as captured (still gzip if it was). A chunked body
+//!   goes with its `Transfer-Encoding: chunked` header, and curl chunks it again (its chunk
+//!   sizes may differ; trailers are not replayed). Under HTTP/1.0 it goes de-chunked with a
+//!   `Content-Length`.
+//! - A short printable ASCII body is a quoted argument; any other body (long, newlines,
+//!   binary, NUL bytes, which no shell argument can hold) is piped in from `printf` with octal
+//!   escapes, the only byte escapes every POSIX shell's `printf` knows.
+//! - The method: `--head` for `HEAD` (curl would wait for a body after `-X HEAD`), `-X` for
+//!   any method curl would not choose by itself (`GET` without a body, `POST` with one).
+
+use crate::exchange::Exchange;
+use crate::http1::{BodyDecoder, Framing, parse_request};
+use std::io::{self, Write};
+
+/// A request to write as a curl command.
+#[derive(Debug, Clone, Copy)]
+pub struct CurlRequest<'a> {
+    /// The exchange the request belongs to.
+    pub exchange: &'a Exchange,
+    /// The bytes of the exchange's request span.
+    pub request: &'a [u8],
+    /// `host:port` the relay sent the request to.
+    pub server: &'a str,
+}
+
+/// Headers curl sends by itself unless told otherwise.
+const CURL_DEFAULTS: [&str; 2] = ["User-Agent", "Accept"];
+
+/// Bodies longer than this make curl add `Expect: 100-continue` (1 MiB since curl 8.x, 1 KiB
+/// before).
+const EXPECT_THRESHOLD: usize = 1024;
+
+/// Longest body written as an argument: one argument may not exceed 128 KiB on Linux, and
+/// a long line is unreadable anyway. Longer bodies come from `printf`, a shell builtin.
+const MAX_INLINE_BODY: usize = 4096;
+
+/// A curl command, on one line, that sends `request` (the bytes of `exchange`'s request) to
+/// `server` (`host:port`) again; see the module docs.
+pub fn curl_command(exchange: &Exchange, request: &[u8], server: &str) -> String {
+    let head = parse_request(request).ok().flatten();
+    let (headers, version, body, chunked, length_given) = match &head {
+        Some(head) => {
+            let framing = Framing::for_request(head).unwrap_or(Framing::Length(0));
+            let mut body = Vec::new();
+            let wire = request.get(head.head.len..).unwrap_or_default();
+            // A body cut short or broken: what came of it.
+            let _ = BodyDecoder::new(framing).feed(wire, &mut |part| body.extend_from_slice(part));
+            let length_given = head.head.header("content-length").is_some();
+            (
+                head.head.headers.clone(),
+                head.head.version,
+                body,
+                framing == Framing::Chunked,
+                length_given,
+            )
+        }
+        None => (Vec::new(), exchange.version, Vec::new(), false, false),
+    };
+    let method = head
+        .as_ref()
+        .map_or(exchange.method.as_str(), |h| &h.method);
+    let target = head
+        .as_ref()
+        .map_or(exchange.target.as_str(), |h| &h.target);
+    let chunked = chunked && version == 1;
+    let has_body = !body.is_empty() || length_given || chunked;
+
+    let mut args: Vec<String> = vec!["curl".into()];
+    args.push(
+        if version == 0 {
+            "--http1.0"
+        } else {
+            "--http1.1"
+        }
+        .into(),
+    );
+    if method == "HEAD" && !has_body {
+        args.push("--head".into());
+    } else if method != if has_body { "POST" } else { "GET" } {
+        args.extend(["-X".into(), quote(method.as_bytes())]);
+    }
+    args.push("--path-as-is".into());
+
+    let (host, port) = split_server(server);
+    let curl_host = if port == Some("80") || port.is_none() {
+        host.clone()
+    } else {
+        format!("{host}:{}", port.unwrap_or_default())
+    };
+    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let mut header_args = Vec::new();
+    let host_values: Vec<&[u8]> = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("host"))
+        .map(|(_, v)| v.as_slice())
+        .collect();
+    if host_values.is_empty() {
+        header_args.push(b"Host:".to_vec());
+    }
+    let mut removed = Vec::new();
+    for name in CURL_DEFAULTS {
+        if !has(name) {
+            removed.push(name);
+        }
+    }
+    if has_body {
+        if !has("content-type") {
+            removed.push("Content-Type");
+        }
+        if !has("expect") && body.len() > EXPECT_THRESHOLD {
+            removed.push("Expect");
+        }
+    }
+    for name in removed {
+        header_args.push(format!("{name}:").into_bytes());
+    }
+    for (name, value) in &headers {
+        if name.eq_ignore_ascii_case("content-length")
+            || (name.eq_ignore_ascii_case("transfer-encoding") && !chunked)
+        {
+            continue;
+        }
+        if name.eq_ignore_ascii_case("host")
+            && host_values.len() == 1
+            && value == curl_host.as_bytes()
+        {
+            continue;
+        }
+        let mut arg = name.as_bytes().to_vec();
+        if value.is_empty() {
+            arg.push(b';');
+        } else {
+            arg.extend_from_slice(b": ");
+            arg.extend_from_slice(value);
+        }
+        header_args.push(arg);
+    }
+    for arg in header_args {
+        args.extend(["-H".into(), quote(&arg)]);
+    }
+
+    let plain_path = target.starts_with('/')
+        && !method.eq_ignore_ascii_case("CONNECT")
+        && target
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'#' && b != b'\\');
+    if plain_path && target.bytes().any(|b| b"{}[]".contains(&b)) {
+        args.push("--globoff".into());
+    }
+    let url_host = if host.is_empty() { "localhost" } else { &host };
+    let url_port = port.map(|p| format!(":{p}")).unwrap_or_default();
+    let url = if plain_path {
+        format!("http://{url_host}{url_port}{target}")
+    } else {
+        args.extend(["--request-target".into(), quote(target.as_bytes())]);
+        format!("http://{url_host}{url_port}/")
+    };
+
+    let mut pipe = None;
+    if has_body {
+        if body.len() <= MAX_INLINE_BODY && body.iter().all(|&b| b == b' ' || b.is_ascii_graphic())
+        {
+            // `--data-binary @name` would read a file.
+            let option = if body.starts_with(b"@") {
+                "--data-raw"
+            } else {
+                "--data-binary"
+            };
+            args.extend([option.into(), quote(&body)]);
+        } else {
+            pipe = Some(format!("printf '{}' | ", printf_format(&body)));
+            args.extend(["--data-binary".into(), "@-".into()]);
+        }
+    }
+    args.push(quote(url.as_bytes()));
+    format!("{}{}", pipe.unwrap_or_default(), args.join(" "))
+}
+
+/// Writes a shell script that sends `requests` again, in order, one command per line.
+pub fn write_curl_script(out: &mut impl Write, requests: &[CurlRequest<'_>]) -> io::Result<()> {
+    writeln!(out, "#!/bin/sh")?;
+    writeln!(
+        out,
+        "# {} request(s) captured by TCPMon, sent again with curl",
+        requests.len()
+    )?;
+    for r in requests {
+        writeln!(out, "{}", curl_command(r.exchange, r.request, r.server))?;
+    }
+    Ok(())
+}
+
+/// `host:port` as a URL's host (IPv6 in brackets) and port.
+fn split_server(server: &str) -> (String, Option<&str>) {
+    let server = server.trim();
+    if let Some(rest) = server.strip_prefix('[')
+        && let Some((host, after)) = rest.split_once(']')
+    {
+        let port = after.strip_prefix(':').filter(|p| !p.is_empty());
+        return (format!("[{host}]"), port);
+    }
+    match server.rsplit_once(':') {
+        // More than one colon without brackets: a bare IPv6 address.
+        Some((host, _)) if host.contains(':') => (format!("[{server}]"), None),
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            (host.to_string(), Some(port))
+        }
+        _ => (server.to_string(), None),
+    }
+}
+
+/// One shell word holding exactly `bytes` (which hold no NUL): single-quoted when they are
+/// printable ASCII, else the output of `printf` with octal escapes.
+fn quote(bytes: &[u8]) -> String {
+    let safe = |b: &u8| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(b);
+    if !bytes.is_empty() && bytes.iter().all(safe) {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    if bytes.iter().all(|&b| b == b' ' || b.is_ascii_graphic()) {
+        return format!(
+            "'{}'",
+            String::from_utf8_lossy(bytes).replace('\'', r"'\''")
+        );
+    }
+    format!("\"$(printf '{}')\"", printf_format(bytes))
+}
+
+/// A `printf` format (to go in single quotes) that prints exactly `bytes`.
+fn printf_format(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'%' => out.push_str("%%"),
+            b'\\' => out.push_str(r"\\"),
+            b'\'' => out.push_str(r"'\''"),
+            b' ' => out.push(' '),
+            _ if b.is_ascii_graphic() => out.push(b as char),
+            _ => out.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::{REQUEST_SIDE, Tracker};
+
+    fn command(request: &[u8], server: &str) -> String {
+        let mut tracker = Tracker::new();
+        let mut list = Vec::new();
+        tracker.feed(REQUEST_SIDE, request, 1, &mut list);
+        curl_command(&list[0], request, server)
+    }
+
+    #[test]
+    fn a_plain_get_is_a_short_command() {
+        assert_eq!(
+            command(
+                b"GET /a?b=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: x\r\nAccept: */*\r\n\r\n",
+                "127.0.0.1:8080"
+            ),
+            "curl --http1.1 --path-as-is -H 'User-Agent: x' -H 'Accept: */*' 'http://127.0.0.1:8080/a?b=1'"
+        );
+    }
+
+    #[test]
+    fn headers_curl_would_add_are_removed_and_a_different_host_is_kept() {
+        assert_eq!(
+            command(
+                b"DELETE /x HTTP/1.0\r\nHost: api.test\r\nX-E:\r\n\r\n",
+                "10.0.0.1:80"
+            ),
+            "curl --http1.0 -X DELETE --path-as-is -H User-Agent: -H Accept: \
+             -H 'Host: api.test' -H 'X-E;' http://10.0.0.1:80/x"
+        );
+    }
+
+    #[test]
+    fn bodies_are_quoted_or_piped_from_printf() {
+        let c = command(
+            b"PUT /u HTTP/1.1\r\nHost: h:1\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nit's 100%",
+            "h:1",
+        );
+        assert!(
+            c.ends_with("-X PUT --path-as-is -H User-Agent: -H Accept: -H 'Content-Type: text/plain' --data-binary 'it'\\''s 100%' http://h:1/u"),
+            "{c}"
+        );
+        let c = command(
+            b"POST /b HTTP/1.1\r\nHost: h:1\r\nContent-Length: 4\r\n\r\n\x00\n%'",
+            "h:1",
+        );
+        assert!(
+            c.starts_with(r"printf '\000\012%%'\''' | curl --http1.1 --path-as-is"),
+            "{c}"
+        );
+        assert!(c.ends_with("--data-binary @- http://h:1/b"), "{c}");
+    }
+
+    #[test]
+    fn targets_curl_would_change_go_verbatim() {
+        let c = command(
+            b"GET http://o.test/p#x HTTP/1.1\r\nHost: o.test\r\n\r\n",
+            "[::1]:3128",
+        );
+        assert!(
+            c.ends_with("--request-target 'http://o.test/p#x' 'http://[::1]:3128/'"),
+            "{c}"
+        );
+        let c = command(b"GET /{a} HTTP/1.1\r\nHost: h\r\n\r\n", "h:80");
+        assert!(
+            c.contains("--globoff") && c.ends_with("'http://h:80/{a}'"),
+            "{c}"
+        );
+    }
+
+    #[test]
+    fn servers_split_into_host_and_port() {
+        assert_eq!(split_server("a.test:81"), ("a.test".into(), Some("81")));
+        assert_eq!(split_server("[::1]:81"), ("[::1]".into(), Some("81")));
+        assert_eq!(split_server("::1"), ("[::1]".into(), None));
+        assert_eq!(split_server("a.test"), ("a.test".into(), None));
+    }
+
+    #[test]
+    fn odd_header_bytes_come_from_printf() {
+        assert_eq!(quote(b"caf\xc3\xa9\t"), r#""$(printf 'caf\303\251\011')""#);
+        assert_eq!(quote(b""), "''");
+    }
+}
