@@ -12,7 +12,7 @@ use tcpmon_desktop::{search, settings};
 use tcpmon_inspect::compose::{Composed, prepare};
 use tcpmon_inspect::edit::edited_request;
 use tcpmon_inspect::view::ViewKind;
-use tcpmon_relay::export::{self, Format};
+use tcpmon_relay::export::{self, Format, Pick, RowRef};
 use tcpmon_relay::{ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, Snapshot};
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -177,17 +177,27 @@ pub async fn save_connections<R: Runtime>(
     session: Option<u64>,
     ids: Vec<ConnId>,
     format: Format,
+    exchanges: Option<Vec<RowRef>>,
 ) -> Result<Option<Saved>> {
     let (name, filter) = match format {
         Format::Session => ("capture.tcpmon", ("TCPMon session", &["tcpmon"][..])),
         Format::Text => ("capture.txt", ("Apache TCPMon text", &["txt"][..])),
+        Format::Har => ("capture.har", ("HTTP Archive (HAR)", &["har"][..])),
+        Format::Curl => ("requests.curl", ("curl commands", &["curl", "sh"][..])),
     };
     let Some(path) = dialog::save_path(&app, name, filter).await else {
         return Ok(None);
     };
     let store = state.store(session)?;
     let target = path.clone();
-    let count = blocking(move || Ok(export::save(&store, &ids, &target, format)?)).await?;
+    let count = blocking(move || {
+        let pick = match &exchanges {
+            Some(rows) => Pick::Rows(rows),
+            None => Pick::Connections(&ids),
+        };
+        Ok(export::save(&store, pick, &target, format)?)
+    })
+    .await?;
     Ok(Some(Saved {
         path: path.display().to_string(),
         count,
@@ -208,7 +218,8 @@ pub async fn open_session<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<Option<OpenedSession>> {
-    let Some(path) = dialog::open_path(&app, ("TCPMon session", &["tcpmon"])).await else {
+    let filter = ("TCPMon session or HAR", &["tcpmon", "har"][..]);
+    let Some(path) = dialog::open_path(&app, filter).await else {
         return Ok(None);
     };
     let sessions = state.sessions.clone();

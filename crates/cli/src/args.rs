@@ -2,14 +2,23 @@
 //! or `--proxy LISTEN_PORT`.
 
 use anyhow::{Result, bail};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use tcpmon_relay::{HostPort, ListenerConfig, SlowLink};
 
-/// Relays TCP connections and shows what passes: each finished connection is one line.
+/// Relays TCP connections and shows what passes: one line per HTTP exchange, and one per
+/// connection that is not HTTP.
 #[derive(Debug, Parser)]
-#[command(name = "tcpmon-cli", version, about)]
+#[command(
+    name = "tcpmon-cli",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Port to listen on (0: any free port; the first line of output names it).
     pub listen_port: u16,
     /// Host to relay to (not with --proxy).
@@ -31,13 +40,26 @@ pub struct Args {
     /// Simulate a slow link: at most BYTES every MS milliseconds, each direction.
     #[arg(long, value_name = "BYTES:MS")]
     pub slow: Option<SlowLink>,
-    /// On Ctrl-C or SIGTERM, save all connections: FILE.txt as Apache TCPMon text, any other
-    /// name as a TCPMon session file.
+    /// On Ctrl-C or SIGTERM, save all connections: FILE.txt as Apache TCPMon text, FILE.har
+    /// as HAR 1.2, FILE.curl (or .sh) as curl commands, any other name as a TCPMon session.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
     /// Print only the "listening on" line.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// What else the CLI does.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Converts a saved session (or a HAR file) to OUT, in the format its extension names:
+    /// .har (HAR 1.2), .txt (Apache TCPMon text), .curl or .sh (curl commands), else a session.
+    Export {
+        /// A TCPMon session file or a HAR file.
+        input: PathBuf,
+        /// Where to write.
+        output: PathBuf,
+    },
 }
 
 impl Args {

@@ -5,11 +5,13 @@ mod args;
 mod report;
 
 use anyhow::{Context, Result};
-use args::Args;
+use args::{Args, Command};
 use clap::Parser;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
-use tcpmon_relay::export::{self, Format};
+use tcpmon_relay::export::{self, Format, Pick};
+use tcpmon_relay::session;
 use tcpmon_relay::{Engine, EngineOptions};
 
 #[tokio::main]
@@ -25,6 +27,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<()> {
+    if let Some(Command::Export { input, output }) = &args.command {
+        return convert(input, output);
+    }
     let config = args.listener_config()?;
     if let Some(path) = &args.save {
         export::check_writable(path)?;
@@ -49,10 +54,34 @@ async fn run(args: Args) -> Result<()> {
 
     if let Some(path) = &args.save {
         let ids: Vec<_> = engine.store().records().iter().map(|r| r.id).collect();
-        export::save(engine.store(), &ids, path, Format::from_path(path))?;
-        eprintln!("saved {} connections to {}", ids.len(), path.display());
+        let format = Format::from_path(path);
+        let count = export::save(engine.store(), Pick::Connections(&ids), path, format)?;
+        eprintln!("saved {} to {}", what(count, format), path.display());
     }
     Ok(())
+}
+
+/// `tcpmon-cli export INPUT OUTPUT`.
+fn convert(input: &Path, output: &Path) -> Result<()> {
+    export::check_writable(output)?;
+    let opened = session::open_any(input)?;
+    if let Some(note) = &opened.note {
+        eprintln!("{}: {note}", input.display());
+    }
+    let ids: Vec<_> = opened.store.records().iter().map(|r| r.id).collect();
+    let format = Format::from_path(output);
+    let count = export::save(&opened.store, Pick::Connections(&ids), output, format)?;
+    eprintln!("wrote {} to {}", what(count, format), output.display());
+    Ok(())
+}
+
+/// "3 connections" or "5 exchanges", as the format counts.
+fn what(count: usize, format: Format) -> String {
+    let unit = match format {
+        Format::Session | Format::Text => "connection",
+        Format::Har | Format::Curl => "exchange",
+    };
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
 /// Ctrl-C or SIGTERM.

@@ -3,14 +3,12 @@
 use crate::error::CommandError;
 use serde::Serialize;
 use tcpmon_inspect::search::{Query, Row};
+use tcpmon_relay::export::RowRef;
 use tcpmon_relay::{ConnId, Direction, Store};
 
 /// Most bytes of one message (or of a raw stream's start) a search reads: enough for any body
 /// a person searches, and a 1 GiB download does not stall the box.
 const SEARCH_LIMIT: u64 = 8 << 20;
-
-/// A table row: a connection and its exchange, or `None` for a connection without exchanges.
-pub type RowRef = (ConnId, Option<usize>);
 
 /// The rows that match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

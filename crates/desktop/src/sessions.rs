@@ -1,4 +1,4 @@
-//! Session files opened for viewing, each with an id the window names it by.
+//! Session (and HAR) files opened for viewing, each with an id the window names it by.
 
 use crate::error::CommandError;
 use std::collections::HashMap;
@@ -15,9 +15,9 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Opens a file; returns its id and the session.
+    /// Opens a session or HAR file; returns its id and the session.
     pub fn open(&self, path: &Path) -> Result<(u64, Arc<Session>), CommandError> {
-        let opened = Arc::new(session::open(path)?);
+        let opened = Arc::new(session::open_any(path)?);
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.lock().insert(id, opened.clone());
         Ok((id, opened))

@@ -1,13 +1,17 @@
-//! Saving connections: a TCPMon session file, or Apache TCPMon 1.0 text for old habits and
-//! scripts. Shared by the CLI (`--save`) and the desktop app (Save).
+//! Saving connections: a TCPMon session file, Apache TCPMon 1.0 text for old habits and
+//! scripts, HAR for other HTTP tools, or curl commands. Shared by the CLI (`--save`,
+//! `export`) and the desktop app (Save).
 
 use crate::atomic_file::{file_error, folder_of, write_atomically};
 use crate::error::Result;
-use crate::record::{ConnId, Direction};
+use crate::record::{ConnId, ConnectionRecord, Direction};
 use crate::session;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
+use std::io::Read;
 use std::path::Path;
+use tcpmon_inspect::export::curl::{CurlRequest, write_curl_script};
+use tcpmon_inspect::export::har::{HarConnection, HarEntry, write_har};
 use tcpmon_inspect::export::tcpmon_text::{TextEntry, write_entry};
 
 /// A file format connections can be saved in.
@@ -18,53 +22,219 @@ pub enum Format {
     Session,
     /// Apache TCPMon 1.0 "Save" text.
     Text,
+    /// HTTP Archive 1.2: the exchanges, for browsers' dev tools and other HTTP tools.
+    Har,
+    /// A shell script of curl commands that send the requests again.
+    Curl,
 }
 
 impl Format {
-    /// The format a file name asks for: `.txt` is text, anything else a session.
+    /// The format a file name asks for: `.txt` text, `.har` HAR, `.curl` or `.sh` curl,
+    /// anything else a session.
     pub fn from_path(path: &Path) -> Self {
-        if path
+        let extension = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
-        {
-            Format::Text
-        } else {
-            Format::Session
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match extension.as_deref() {
+            Some("txt") => Format::Text,
+            Some("har") => Format::Har,
+            Some("curl" | "sh") => Format::Curl,
+            _ => Format::Session,
         }
     }
 }
 
-/// Writes `ids` from `store` to `path`; returns how many were written.
-pub fn save(store: &Store, ids: &[ConnId], path: &Path, format: Format) -> Result<usize> {
-    match format {
-        Format::Session => session::save(store, ids, path),
-        Format::Text => save_text(store, ids, path),
+/// A table row: a connection and one of its exchanges, or `None` for the whole connection.
+pub type RowRef = (ConnId, Option<usize>);
+
+/// What to save: whole connections, or chosen rows.
+#[derive(Debug, Clone, Copy)]
+pub enum Pick<'a> {
+    /// These connections; HAR and curl take all their exchanges.
+    Connections(&'a [ConnId]),
+    /// These rows; a session file takes their connections whole.
+    Rows(&'a [RowRef]),
+}
+
+impl Pick<'_> {
+    /// The rows picked: a connection's exchanges (or the connection itself when it has none)
+    /// for `Connections`, in order; rows of connections removed meanwhile are left out.
+    fn rows(&self, store: &Store) -> Vec<(ConnectionRecord, Option<usize>)> {
+        match self {
+            Pick::Connections(ids) => ids
+                .iter()
+                .filter_map(|&id| store.record(id))
+                .flat_map(|record| {
+                    let n = record.exchanges.len();
+                    let rows: Vec<Option<usize>> = if n == 0 {
+                        vec![None]
+                    } else {
+                        (0..n).map(Some).collect()
+                    };
+                    rows.into_iter().map(move |row| (record.clone(), row))
+                })
+                .collect(),
+            Pick::Rows(rows) => rows
+                .iter()
+                .filter_map(|&(id, row)| Some((store.record(id)?, row)))
+                .filter(|(record, row)| row.is_none_or(|i| i < record.exchanges.len()))
+                .collect(),
+        }
+    }
+
+    fn connections(&self) -> Vec<ConnId> {
+        match self {
+            Pick::Connections(ids) => ids.to_vec(),
+            Pick::Rows(rows) => {
+                let mut ids: Vec<ConnId> = rows.iter().map(|r| r.0).collect();
+                ids.dedup();
+                ids
+            }
+        }
     }
 }
 
-/// Apache TCPMon text; connections removed meanwhile are skipped.
-fn save_text(store: &Store, ids: &[ConnId], path: &Path) -> Result<usize> {
+/// Writes what `pick` names from `store` to `path`; returns how many connections (session,
+/// text of whole connections) or exchanges (HAR, curl, text of rows) were written.
+pub fn save(store: &Store, pick: Pick<'_>, path: &Path, format: Format) -> Result<usize> {
+    match format {
+        Format::Session => session::save(store, &pick.connections(), path),
+        Format::Text => save_text(store, pick, path),
+        Format::Har => save_har(store, pick, path),
+        Format::Curl => save_curl(store, pick, path),
+    }
+}
+
+/// Bytes of one side of an exchange (its whole span), or of a whole direction.
+fn bytes_of(
+    store: &Store,
+    record: &ConnectionRecord,
+    row: Option<usize>,
+    dir: Direction,
+) -> Result<Vec<u8>> {
+    let span = match row {
+        None => return store.read(record.id, dir, 0, usize::MAX),
+        Some(i) => match dir {
+            Direction::ClientToServer => Some(&record.exchanges[i].request),
+            Direction::ServerToClient => record.exchanges[i].response.as_ref(),
+        },
+    };
+    match span {
+        Some(s) => store.read(record.id, dir, s.start, (s.end - s.start) as usize),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn server(record: &ConnectionRecord) -> String {
+    record
+        .target
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// Apache TCPMon text: one entry per connection, or per exchange when rows are picked.
+fn save_text(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
+    let rows = match pick {
+        Pick::Connections(ids) => ids
+            .iter()
+            .filter_map(|&id| Some((store.record(id)?, None)))
+            .collect(),
+        Pick::Rows(_) => pick.rows(store),
+    };
     write_atomically(path, |out| {
-        let mut written = 0;
-        for &id in ids {
-            let Some(record) = store.record(id) else {
-                continue;
-            };
+        for (record, row) in &rows {
             let (host, port) = record
                 .target
                 .as_ref()
                 .map_or(("", 0), |t| (t.host.as_str(), t.port));
+            // A whole connection streams from the store: it may be gigabytes.
+            let side = |dir| -> Result<Box<dyn Read + '_>> {
+                Ok(match row {
+                    None => Box::new(store.reader(record.id, dir)),
+                    Some(_) => Box::new(std::io::Cursor::new(bytes_of(store, record, *row, dir)?)),
+                })
+            };
             let entry = TextEntry {
                 listen_port: record.listen_port,
                 target_host: host,
                 target_port: port,
-                request: store.reader(id, Direction::ClientToServer),
-                response: store.reader(id, Direction::ServerToClient),
+                request: side(Direction::ClientToServer)?,
+                response: side(Direction::ServerToClient)?,
             };
             write_entry(out, entry).map_err(|e| file_error(path, e))?;
-            written += 1;
         }
-        Ok(written)
+        Ok(rows.len())
+    })
+}
+
+/// The picked exchanges with both sides' bytes (raw rows have no place in HAR or curl).
+struct Loaded {
+    record: ConnectionRecord,
+    index: usize,
+    server: String,
+    request: Vec<u8>,
+    response: Vec<u8>,
+}
+
+fn load_exchanges(store: &Store, pick: Pick<'_>) -> Result<Vec<Loaded>> {
+    pick.rows(store)
+        .into_iter()
+        .filter_map(|(record, row)| Some((record, row?)))
+        .map(|(record, index)| {
+            Ok(Loaded {
+                request: bytes_of(store, &record, Some(index), Direction::ClientToServer)?,
+                response: bytes_of(store, &record, Some(index), Direction::ServerToClient)?,
+                server: server(&record),
+                record,
+                index,
+            })
+        })
+        .collect()
+}
+
+fn save_har(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
+    let loaded = load_exchanges(store, pick)?;
+    let connections: Vec<HarConnection<'_>> = loaded
+        .iter()
+        .map(|l| HarConnection {
+            id: l.record.id.0,
+            server_ip: l.record.target.as_ref().and_then(|t| t.host.parse().ok()),
+            server: &l.server,
+            accepted_at: l.record.accepted_at,
+            connected_at: l.record.connected_at,
+        })
+        .collect();
+    let entries: Vec<HarEntry<'_>> = loaded
+        .iter()
+        .zip(&connections)
+        .map(|(l, conn)| HarEntry {
+            conn,
+            exchange: &l.record.exchanges[l.index],
+            first_of_connection: l.index == 0,
+            request: &l.request,
+            response: &l.response,
+        })
+        .collect();
+    write_atomically(path, |out| {
+        write_har(out, &entries, env!("CARGO_PKG_VERSION")).map_err(|e| file_error(path, e))?;
+        Ok(entries.len())
+    })
+}
+
+fn save_curl(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
+    let loaded = load_exchanges(store, pick)?;
+    let requests: Vec<CurlRequest<'_>> = loaded
+        .iter()
+        .map(|l| CurlRequest {
+            exchange: &l.record.exchanges[l.index],
+            request: &l.request,
+            server: &l.server,
+        })
+        .collect();
+    write_atomically(path, |out| {
+        write_curl_script(out, &requests).map_err(|e| file_error(path, e))?;
+        Ok(requests.len())
     })
 }
 
@@ -96,6 +266,8 @@ mod tests {
             Format::Session
         );
         assert_eq!(Format::from_path(Path::new("capture")), Format::Session);
+        assert_eq!(Format::from_path(Path::new("x.HAR")), Format::Har);
+        assert_eq!(Format::from_path(Path::new("x.curl")), Format::Curl);
     }
 
     #[test]

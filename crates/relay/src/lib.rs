@@ -5,7 +5,8 @@
 //! byte for byte, while every byte is recorded in a [`Store`] backed by a log file on disk. Subscribers
 //! follow what happens through numbered metadata [`Event`]s and pull bytes from the store.
 //! Captured connections can be resent ([`Engine::resend`]), saved to and opened from session
-//! files ([`session`]) or exported as Apache TCPMon text ([`export`]).
+//! files ([`session`]), exported as Apache TCPMon text, HAR or curl ([`export`]), and HAR
+//! files opened as sessions ([`har_import`]).
 //!
 //! Layout: `config` (what a listener does), `record` (what is known of a connection), `event`
 //! (what subscribers hear), `store` + `log_format` (the capture), `listener` (accept and
@@ -22,6 +23,7 @@ mod error;
 mod event;
 pub mod export;
 mod forward;
+pub mod har_import;
 mod http_proxy;
 mod listener;
 mod log_format;

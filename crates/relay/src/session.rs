@@ -55,6 +55,19 @@ pub struct Session {
     pub note: Option<String>,
 }
 
+/// Opens a TCPMon session file or, when the file is not one, a HAR file.
+pub fn open_any(path: &Path) -> Result<Session> {
+    let mut start = [0; FILE_HEADER_LEN as usize];
+    let is_session = File::open(path)
+        .and_then(|mut f| f.read_exact(&mut start))
+        .is_ok_and(|()| log_format::check_file_header(&start).is_ok());
+    if is_session {
+        open(path)
+    } else {
+        crate::har_import::open(path)
+    }
+}
+
 /// Opens a session file for viewing.
 pub fn open(path: &Path) -> Result<Session> {
     let failed = |e: std::io::Error| file_error(path, e);

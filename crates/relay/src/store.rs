@@ -346,7 +346,14 @@ impl Store {
 
     /// Counts `data` as relayed in `dir` and records it (up to the cap).
     pub(crate) fn append(&self, id: ConnId, dir: Direction, data: &[u8]) {
-        let at = now_micros();
+        self.append_at(id, dir, data, now_micros());
+    }
+
+    /// [`Store::append`], captured at `at` (an import's own times).
+    pub(crate) fn append_at(&self, id: ConnId, dir: Direction, data: &[u8], at: Micros) {
+        if data.is_empty() {
+            return;
+        }
         let d = dir.index();
         let mut guard = self.shared.state();
         let st = &mut *guard;

@@ -1,6 +1,7 @@
 //! Session files: byte-identical round trips, and files cut short.
 
 use crate::support::*;
+use tcpmon_relay::export::{self, Format, Pick};
 use tcpmon_relay::{ConnId, Direction, session};
 use tokio::net::TcpStream;
 
@@ -92,4 +93,94 @@ fn other_files_are_refused_with_a_reason() {
         "{err}"
     );
     assert!(session::open(&dir.path().join("missing")).is_err());
+}
+
+#[tokio::test]
+async fn exchanges_export_to_har_curl_and_text_and_a_har_opens_as_a_session() {
+    let binary: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+    let (server, _nginx, _dir) = nginx(&[("a.txt", b"alpha"), ("b.bin", &binary)]).await;
+    let engine = engine();
+    let relay = forward(&engine, server).await;
+    let (ok, _) = curl(&[
+        &format!("http://{relay}/a.txt"),
+        &format!("http://{relay}/b.bin"),
+    ])
+    .await;
+    assert!(ok);
+    let record = finished(&engine, ConnId(1)).await;
+    assert_eq!(record.exchanges.len(), 2);
+    let dir = tempfile::tempdir().unwrap();
+
+    let har = dir.path().join("x.har");
+    let n = export::save(
+        engine.store(),
+        Pick::Connections(&[ConnId(1)]),
+        &har,
+        Format::Har,
+    )
+    .unwrap();
+    assert_eq!(n, 2);
+    let reopened = session::open_any(&har).unwrap();
+    let records = reopened.store.records();
+    assert_eq!(records.len(), 1, "one connection, as captured");
+    let list = &records[0].exchanges;
+    assert_eq!(
+        list.iter()
+            .map(|e| (e.target.as_str(), e.status))
+            .collect::<Vec<_>>(),
+        [("/a.txt", Some(200)), ("/b.bin", Some(200))]
+    );
+    let span = list[1].response.as_ref().unwrap();
+    let body = reopened
+        .store
+        .read(
+            records[0].id,
+            Direction::ServerToClient,
+            span.head_at + span.head_len,
+            10_000,
+        )
+        .unwrap();
+    assert_eq!(body, binary, "a binary body survives HAR byte for byte");
+
+    let curl_file = dir.path().join("x.curl");
+    let rows = [(ConnId(1), Some(1))];
+    assert_eq!(
+        export::save(engine.store(), Pick::Rows(&rows), &curl_file, Format::Curl).unwrap(),
+        1
+    );
+    let script = std::fs::read_to_string(&curl_file).unwrap();
+    assert!(
+        script.contains("curl ") && script.contains("/b.bin"),
+        "{script}"
+    );
+    assert!(!script.contains("/a.txt"), "only the picked row: {script}");
+    let out = std::process::Command::new("sh")
+        .arg(&curl_file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.stdout, binary,
+        "the curl script fetches the same body again"
+    );
+
+    let text = dir.path().join("x.txt");
+    assert_eq!(
+        export::save(engine.store(), Pick::Rows(&rows), &text, Format::Text).unwrap(),
+        1
+    );
+    let text = std::fs::read(&text).unwrap();
+    let text = String::from_utf8_lossy(&text);
+    assert!(
+        text.contains("==== Request ====\nGET /b.bin HTTP/1.1\r\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("a.txt"),
+        "one exchange, not the connection: {text}"
+    );
+
+    let garbage = dir.path().join("bad.har");
+    std::fs::write(&garbage, "{\"log\": 3}").unwrap();
+    let err = session::open_any(&garbage).err().unwrap().to_string();
+    assert!(err.contains("not a HAR file"), "{err}");
 }
