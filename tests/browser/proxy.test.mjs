@@ -1,37 +1,13 @@
 // A real browser (Debian's headless Chromium) loads a page through tcpmon-cli in proxy mode
 // and in relay mode; the CLI's lines show every request the page made.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import net from "node:net";
 import { chromium } from "playwright-core";
-
-const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/tcpmon-target");
-const cli = path.join(targetDir, "debug/tcpmon-cli");
-const children = [];
-after(() => children.forEach((c) => c.kill("SIGKILL")));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise((r) => net.connect(port, "127.0.0.1").on("connect", function () { this.destroy(); r(true); }).on("error", () => r(false)));
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
+import { freePort, monitor, start, waitForPort } from "../lib/monitor.mjs";
+import { checkRules, validate } from "../har/rules.mjs";
 
 /** Python's http.server serving a page that loads a script and an image. */
 async function site() {
@@ -40,22 +16,9 @@ async function site() {
   fs.writeFileSync(path.join(dir, "app.js"), 'document.title = "loaded through TCPMon";');
   fs.writeFileSync(path.join(dir, "dot.gif"), Buffer.from("R0lGODlhAQABAAAAACwAAAAAAQABAAA=", "base64"));
   const port = await freePort();
-  const server = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", dir], { stdio: "ignore" });
-  children.push(server);
+  start("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", dir], { stdio: "ignore" });
   await waitForPort(port);
   return port;
-}
-
-/** Starts tcpmon-cli; resolves with its port and a function returning the lines so far. */
-async function monitor(args) {
-  const child = spawn(cli, args, { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  const lines = [];
-  const rl = createInterface({ input: child.stdout });
-  const first = await new Promise((resolve) => rl.once("line", resolve));
-  rl.on("line", (l) => lines.push(l));
-  const port = Number(/listening on 127\.0\.0\.1:(\d+) /.exec(first)[1]);
-  return { port, lines, stop: () => new Promise((r) => { child.on("exit", r); child.kill("SIGTERM"); }) };
 }
 
 async function browser(extraArgs) {
@@ -67,9 +30,20 @@ async function browser(extraArgs) {
   });
 }
 
+/** The HAR tcpmon-cli saved, checked against the schema and the spec's other rules. */
+async function savedHar(file) {
+  const har = JSON.parse(fs.readFileSync(file, "utf8"));
+  await validate(har);
+  checkRules(file, har);
+  return har;
+}
+
+const harFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-har-")), "page.har");
+
 test("a page loads through the HTTP proxy and every request is listed", async () => {
   const sitePort = await site();
-  const tcpmon = await monitor(["--proxy", "0"]);
+  const file = harFile();
+  const tcpmon = await monitor(["--proxy", "0", "--save", file]);
   // Chromium skips proxies for loopback unless told otherwise.
   const b = await browser([`--proxy-server=http://127.0.0.1:${tcpmon.port}`, "--proxy-bypass-list=<-loopback>"]);
   const page = await b.newPage();
@@ -79,16 +53,22 @@ test("a page loads through the HTTP proxy and every request is listed", async ()
   await tcpmon.stop();
   const text = tcpmon.lines.join("\n");
   for (const file of ["index.html", "app.js", "dot.gif"]) {
-    assert.match(text, new RegExp(`-> 127\\.0\\.0\\.1:${sitePort} "GET http://127\\.0\\.0\\.1:${sitePort}/${file.replace(".", "\\.")} HTTP/1\\.1"`), text);
+    const url = `http://127.0.0.1:${sitePort}/${file}`.replaceAll(".", "\\.");
+    assert.match(text, new RegExp(`-> 127\\.0\\.0\\.1:${sitePort} GET ${url} "200 OK"`), text);
   }
-  // Chromium's own background requests to the internet fail here (no network); the page's must not.
-  const pageLines = tcpmon.lines.filter((l) => l.includes(`-> 127.0.0.1:${sitePort} `));
-  assert.ok(pageLines.length >= 3 && pageLines.every((l) => l.endsWith(" done")), text);
+  const har = await savedHar(file);
+  const urls = har.log.entries.map((e) => e.request.url);
+  for (const name of ["index.html", "app.js", "dot.gif"]) {
+    assert.ok(urls.includes(`http://127.0.0.1:${sitePort}/${name}`), urls.join(" "));
+  }
+  const gif = har.log.entries.find((e) => e.request.url.endsWith("dot.gif"));
+  assert.equal(gif.response.content.encoding, "base64", "a binary body is base64");
 });
 
 test("a page loads through a relay listener", async () => {
   const sitePort = await site();
-  const tcpmon = await monitor(["0", "127.0.0.1", String(sitePort)]);
+  const file = harFile();
+  const tcpmon = await monitor(["0", "127.0.0.1", String(sitePort), "--save", file]);
   const b = await browser([]);
   const page = await b.newPage();
   await page.goto(`http://127.0.0.1:${tcpmon.port}/index.html`);
@@ -96,6 +76,8 @@ test("a page loads through a relay listener", async () => {
   await b.close();
   await tcpmon.stop();
   const text = tcpmon.lines.join("\n");
-  assert.match(text, /"GET \/index\.html HTTP\/1\.1"/, text);
-  assert.match(text, /"GET \/app\.js HTTP\/1\.1"/, text);
+  assert.match(text, new RegExp(`GET http://127\\.0\\.0\\.1:${tcpmon.port}/index\\.html "200 OK"`), text);
+  assert.match(text, /\/app\.js "200 OK"/, text);
+  const har = await savedHar(file);
+  assert.ok(har.log.entries.length >= 3, JSON.stringify(har.log.entries.map((e) => e.request.url)));
 });

@@ -659,17 +659,25 @@ fn declared_charset(content_type: Option<&[u8]>) -> Option<&'static encoding_rs:
 }
 
 /// A body as HAR text: in a declared charset other than UTF-8 it is decoded if that gives the
-/// same bytes back when encoded again; otherwise UTF-8 is text as is; anything else is base64.
+/// same bytes back when encoded again; otherwise UTF-8 is text as is; anything else, and any
+/// text with control characters (a GIF can be valid UTF-8), is base64.
 fn body_text(body: &[u8], content_type: Option<&[u8]>) -> (String, Option<&'static str>) {
+    let readable = |text: &str| {
+        !text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    };
     if let Some(charset) = declared_charset(content_type) {
         if let Some(text) = charset.decode_without_bom_handling_and_without_replacement(body) {
             let (again, used, unmappable) = charset.encode(&text);
-            if used == charset && !unmappable && again == body {
+            if used == charset && !unmappable && again == body && readable(&text) {
                 return (text.into_owned(), None);
             }
         }
     } else if let Ok(text) = std::str::from_utf8(body) {
-        return (text.to_string(), None);
+        if readable(text) {
+            return (text.to_string(), None);
+        }
     }
     (
         base64::engine::general_purpose::STANDARD.encode(body),
@@ -738,7 +746,8 @@ mod tests {
 
     #[test]
     fn bodies_are_text_when_they_can_come_back_exactly() {
-        assert_eq!(body_text(b"plain", None), ("plain".into(), None));
+        assert_eq!(body_text(b"plain\r\n\ttext", None).1, None);
+        assert_eq!(body_text(b"GIF89a\x01\x00", None).1, Some("base64"));
         assert_eq!(
             body_text(b"\xff\x00", None),
             ("/wA=".into(), Some("base64"))
