@@ -21,5 +21,17 @@ need_node_modules() {
   fi
 }
 
+# A Python venv with the real HTTP and SOAP clients and servers the client tests drive,
+# (re)made when tests/clients/requirements.txt is newer than it.
+export TCPMON_VENV="${TCPMON_VENV:-$HOME/.cache/tcpmon-venv}"
+need_python_venv() {
+  local stamp="$TCPMON_VENV/.requirements"
+  if [ ! -f "$stamp" ] || ! cmp -s tests/clients/requirements.txt "$stamp"; then
+    python3 -m venv "$TCPMON_VENV"
+    "$TCPMON_VENV/bin/pip" install -q --disable-pip-version-check -r tests/clients/requirements.txt
+    cp tests/clients/requirements.txt "$stamp"
+  fi
+}
+
 # Builds go to a shared cache so a fresh clone rebuilds only the project's own crates.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tcpmon-target}"

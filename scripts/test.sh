@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # Build tools and WebKitGTK for the desktop app; the real servers and clients the tests drive
 # (nginx, tinyproxy, Python's http.server, curl); Chromium for the UI tests.
 need_packages build-essential pkg-config libwebkit2gtk-4.1-dev \
-  curl python3 nginx-light tinyproxy chromium xvfb xauth webkit2gtk-driver
+  curl python3 python3-venv nginx-light tinyproxy chromium xvfb xauth webkit2gtk-driver
 need_node_modules
+need_python_venv
 
 echo "== Rust: format, lints, unit and integration tests"
 npm run --silent build:ui # the app embeds ui/dist when it compiles
@@ -17,8 +18,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 echo "== HAR files as written, against har-validator and the HAR spec's other rules"
 node --test tests/har/
+echo "== Real clients through the CLI: curl, Python requests, a SOAP call (zeep to spyne)"
+node --test tests/clients/
 echo "== A real browser through the relay and the proxy"
 node --test tests/browser/
+echo "== Fuzz targets, briefly (longer runs: bash fuzz/run.sh SECONDS)"
+bash fuzz/run.sh "${FUZZ_SECONDS:-15}"
 echo "== UI: unit tests and headless Chromium"
 npm run --silent test:ui
 echo "== The real app window over WebDriver"

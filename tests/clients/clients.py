@@ -1,0 +1,24 @@
+"""Real Python clients, run through the monitor by tests/clients/clients.test.mjs:
+
+    clients.py requests BASE_URL   keep-alive session: gzip JSON, POST JSON, GET text
+    clients.py soap WSDL_URL       zeep calls say_hello("TCPMon", 2)
+
+Prints what the server answered as JSON, for the test to compare."""
+
+import json
+import sys
+
+kind, url = sys.argv[1], sys.argv[2]
+if kind == "requests":
+    import requests
+
+    with requests.Session() as s:
+        data = s.get(f"{url}/json.gz").json()
+        echo = s.post(f"{url}/echo", json={"from": "requests", "n": 42}).json()
+        text = s.get(f"{url}/hello.txt").text
+    print(json.dumps({"greeting": data["greeting"], "echo": echo, "text": text}))
+elif kind == "soap":
+    import zeep
+
+    client = zeep.Client(url)
+    print(json.dumps({"greetings": list(client.service.say_hello("TCPMon", 2))}))
