@@ -66,8 +66,7 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
     let response = exchange.response.as_ref();
     let end = response.map_or(exchange.request.last_at, |r| r.last_at);
     let note = exchange
-        .note
-        .as_ref()
+        .note()
         .map(|n| format!(" ({n})"))
         .unwrap_or_default();
     format!(

@@ -9,6 +9,7 @@
 //! an `Upgrade` the rest of both streams belongs to that exchange, as raw bytes.
 
 use crate::http1::{BodyDecoder, Framing, RequestHead, parse_request, parse_response};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// Longest head accepted before the stream is judged not to be HTTP.
@@ -48,17 +49,20 @@ impl Span {
     }
 }
 
-/// One request and the response to it.
+/// One request and the response to it. A relay holds one per request it saw, hundreds of
+/// thousands under load, so it is kept small: short strings inline (no allocation up to 24
+/// bytes), the rarely used parts behind one pointer. Its JSON is flat (see `ExchangeJson`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "ExchangeJson", from = "ExchangeJson")]
 pub struct Exchange {
     /// Method as sent.
-    pub method: String,
+    pub method: CompactString,
     /// Request target as sent (origin, absolute or authority form).
-    pub target: String,
+    pub target: CompactString,
     /// Minor HTTP version of the request: 0 or 1.
     pub version: u8,
     /// The `Host` header, if any.
-    pub host: Option<String>,
+    pub host: Option<CompactString>,
     /// The request on the client-to-server stream.
     pub request: Span,
     /// The response on the server-to-client stream, once its first byte was seen.
@@ -66,22 +70,106 @@ pub struct Exchange {
     /// Final status code, once the final head has arrived.
     pub status: Option<u16>,
     /// Reason phrase of the final status line.
-    pub reason: String,
-    /// Interim `1xx` statuses (e.g. `100 Continue`) before the final one.
-    pub interim: Vec<u16>,
+    pub reason: CompactString,
     /// The connection stopped being HTTP after this exchange (`CONNECT`, `101`): the rest of
     /// each stream is part of this exchange's spans.
     pub tunnel: bool,
-    /// What went wrong, e.g. a malformed head after this exchange or a body cut short.
-    pub note: Option<String>,
+    /// Interim statuses and notes: most exchanges have neither.
+    extra: Option<Box<Extra>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Extra {
+    interim: Vec<u16>,
+    note: Option<String>,
+}
+
+/// An exchange as JSON: every field at the top level.
+#[derive(Serialize, Deserialize)]
+struct ExchangeJson {
+    method: CompactString,
+    target: CompactString,
+    version: u8,
+    host: Option<CompactString>,
+    request: Span,
+    response: Option<Span>,
+    status: Option<u16>,
+    reason: CompactString,
+    #[serde(default)]
+    interim: Vec<u16>,
+    tunnel: bool,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+impl From<Exchange> for ExchangeJson {
+    fn from(e: Exchange) -> Self {
+        let extra = e.extra.map(|x| *x).unwrap_or_default();
+        Self {
+            method: e.method,
+            target: e.target,
+            version: e.version,
+            host: e.host,
+            request: e.request,
+            response: e.response,
+            status: e.status,
+            reason: e.reason,
+            interim: extra.interim,
+            tunnel: e.tunnel,
+            note: extra.note,
+        }
+    }
+}
+
+impl From<ExchangeJson> for Exchange {
+    fn from(j: ExchangeJson) -> Self {
+        let extra = Extra {
+            interim: j.interim,
+            note: j.note,
+        };
+        Self {
+            method: j.method,
+            target: j.target,
+            version: j.version,
+            host: j.host,
+            request: j.request,
+            response: j.response,
+            status: j.status,
+            reason: j.reason,
+            tunnel: j.tunnel,
+            extra: (extra != Extra::default()).then(|| Box::new(extra)),
+        }
+    }
 }
 
 impl Exchange {
+    /// Interim `1xx` statuses (e.g. `100 Continue`) before the final one.
+    pub fn interim(&self) -> &[u16] {
+        self.extra.as_ref().map_or(&[], |x| &x.interim)
+    }
+
+    /// What went wrong, e.g. a malformed head after this exchange or a body cut short.
+    pub fn note(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|x| x.note.as_deref())
+    }
+
+    /// Adds to the note (after what it says already).
+    pub fn add_note(&mut self, note: String) {
+        let extra = self.extra.get_or_insert_with(Box::default);
+        match &mut extra.note {
+            Some(existing) => {
+                existing.push_str("; ");
+                existing.push_str(&note);
+            }
+            None => extra.note = Some(note),
+        }
+    }
+
     /// The absolute URL asked for: the target itself when absolute, else built from the Host
     /// header (or `fallback_host`, the relay's target) and the path.
     pub fn url(&self, fallback_host: &str) -> String {
         if self.target.contains("://") {
-            return self.target.clone();
+            return self.target.to_string();
         }
         let host = self.host.as_deref().unwrap_or(fallback_host);
         if self.method.eq_ignore_ascii_case("CONNECT") {
@@ -232,7 +320,7 @@ impl Tracker {
                     } else {
                         let note =
                             format!("{}: the connection ended inside the body", side_name(side));
-                        add_note(&mut exchanges[index], note);
+                        exchanges[index].add_note(note);
                     }
                     self.touch(index);
                 }
@@ -429,11 +517,15 @@ impl Tracker {
         span.last_at = at;
         self.touch(index);
         if (100..200).contains(&head.status) && head.status != 101 {
-            exchange.interim.push(head.status);
+            exchange
+                .extra
+                .get_or_insert_with(Box::default)
+                .interim
+                .push(head.status);
             return true;
         }
         exchange.status = Some(head.status);
-        exchange.reason.clone_from(&head.reason);
+        exchange.reason = head.reason.as_str().into();
         match Framing::for_response(&exchange.method, &head) {
             Ok(Framing::Tunnel) => {
                 exchange.tunnel = true;
@@ -493,7 +585,7 @@ impl Tracker {
         exchanges: &mut [Exchange],
     ) {
         if let Some(i) = index {
-            add_note(&mut exchanges[i], note);
+            exchanges[i].add_note(note);
             self.touch(i);
         }
         self.sides[side].state = State::Raw { index };
@@ -505,16 +597,6 @@ fn side_name(side: usize) -> &'static str {
         "request side"
     } else {
         "response side"
-    }
-}
-
-fn add_note(exchange: &mut Exchange, note: String) {
-    match &mut exchange.note {
-        Some(existing) => {
-            existing.push_str("; ");
-            existing.push_str(&note);
-        }
-        None => exchange.note = Some(note),
     }
 }
 
@@ -547,20 +629,19 @@ fn extend(span: &mut Span, wire: u64, content: u64, at: u64) {
 
 fn new_exchange(head: &RequestHead, request: Span) -> Exchange {
     Exchange {
-        method: head.method.clone(),
-        target: head.target.clone(),
+        method: head.method.as_str().into(),
+        target: head.target.as_str().into(),
         version: head.head.version,
         host: head
             .head
             .header("host")
-            .map(|h| String::from_utf8_lossy(h).into_owned()),
+            .map(|h| String::from_utf8_lossy(h).as_ref().into()),
         request,
         response: None,
         status: None,
-        reason: String::new(),
-        interim: Vec::new(),
+        reason: CompactString::default(),
         tunnel: false,
-        note: None,
+        extra: None,
     }
 }
 
@@ -673,7 +754,18 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         let response = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
         let list = track_split_everywhere(request, response);
         assert_eq!(list.len(), 1);
-        assert_eq!(list[0].interim, [100]);
+        assert_eq!(list[0].interim(), [100]);
+        // The JSON the window and session files read is flat, and reads back the same.
+        let json = serde_json::to_value(&list[0]).unwrap();
+        assert_eq!(
+            (&json["interim"], &json["note"], &json["status"]),
+            (
+                &serde_json::json!([100]),
+                &serde_json::Value::Null,
+                &serde_json::json!(200)
+            )
+        );
+        assert_eq!(serde_json::from_value::<Exchange>(json).unwrap(), list[0]);
         assert_eq!(list[0].status, Some(200));
         let res = list[0].response.as_ref().unwrap();
         assert_eq!((res.start, res.head_at), (0, 25));
@@ -732,7 +824,7 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
             list[0].response.as_ref().unwrap().end,
             response.len() as u64
         );
-        let note = list[0].note.as_deref().unwrap();
+        let note = list[0].note().unwrap();
         assert!(
             note.contains("request side") && note.contains("response side"),
             "{note}"
@@ -751,13 +843,7 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
             b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
         )]);
         assert!(!list[0].request.complete);
-        assert!(
-            list[0]
-                .note
-                .as_deref()
-                .unwrap()
-                .contains("ended inside the body")
-        );
+        assert!(list[0].note().unwrap().contains("ended inside the body"));
     }
 
     #[test]

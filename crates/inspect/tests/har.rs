@@ -475,7 +475,7 @@ fn keep_alive_second_exchange_has_no_connect() {
     tracker.finish(&mut found);
     let summary: Vec<_> = found
         .iter()
-        .map(|e| (e.target.as_str(), e.status, e.note.clone()))
+        .map(|e| (e.target.as_str(), e.status, e.note().map(str::to_string)))
         .collect();
     assert_eq!(summary, [("/a", Some(200), None), ("/b", Some(404), None)]);
     assert_eq!(imported[1].request_at.0, T + 1_000_000);
@@ -666,7 +666,7 @@ content-type: application/json\r\naccept: application/json\r\ncontent-length: 16
         tracker.feed(RESPONSE_SIDE, &entry.response, 2, &mut found);
         assert_eq!(found.len(), 1);
         assert!(found[0].request.complete && found[0].response.as_ref().unwrap().complete);
-        assert_eq!(found[0].note, None);
+        assert_eq!(found[0].note(), None);
     }
 }
 

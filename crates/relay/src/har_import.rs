@@ -101,10 +101,7 @@ fn capture(store: &Store, id: ConnId, entries: &[ImportedEntry]) {
     store.update(id, |r| {
         for (exchange, entry) in r.exchanges.iter_mut().zip(entries) {
             if let Some(note) = &entry.note {
-                exchange.note = Some(match exchange.note.take() {
-                    Some(found) => format!("{note}; {found}"),
-                    None => note.clone(),
-                });
+                exchange.add_note(note.clone());
             }
         }
     });

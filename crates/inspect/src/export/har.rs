@@ -294,7 +294,7 @@ fn timings(entry: &HarEntry<'_>, response: Option<&Span>) -> (u64, Timings) {
 
 fn build_entry(entry: &HarEntry<'_>) -> EntryOut {
     let ex = entry.exchange;
-    let mut comments: Vec<String> = ex.note.iter().cloned().collect();
+    let mut comments: Vec<String> = ex.note().map(str::to_string).into_iter().collect();
     let request = build_request(entry, &mut comments);
     let final_head = ex.status.and(ex.response.as_ref()).and_then(|span| {
         final_response(entry.response, span).map(|(offset, head)| (span, offset, head))
@@ -313,8 +313,8 @@ fn build_entry(entry: &HarEntry<'_>) -> EntryOut {
             (no_response(), None)
         }
     };
-    if !ex.interim.is_empty() {
-        let statuses: Vec<String> = ex.interim.iter().map(u16::to_string).collect();
+    if !ex.interim().is_empty() {
+        let statuses: Vec<String> = ex.interim().iter().map(u16::to_string).collect();
         comments.push(format!(
             "interim responses before the final one: {}",
             statuses.join(", ")
@@ -337,7 +337,7 @@ fn build_entry(entry: &HarEntry<'_>) -> EntryOut {
 fn build_request(entry: &HarEntry<'_>, comments: &mut Vec<String>) -> RequestOut {
     let ex = entry.exchange;
     let mut out = RequestOut {
-        method: ex.method.clone(),
+        method: ex.method.to_string(),
         url: uri_safe(&ex.url(entry.conn.server)),
         http_version: format!("HTTP/1.{}", ex.version),
         cookies: Vec::new(),
