@@ -93,7 +93,7 @@ fn parse_throughput() {
     let mut out = 0;
     for e in &list {
         let r = e.response.as_ref().expect("answered");
-        out += message::decode(&response[r.head_at as usize..r.end as usize])
+        out += message::decode(&response[r.head_at() as usize..r.end as usize])
             .body
             .len();
     }

@@ -97,7 +97,7 @@ impl Live {
     fn lines(&mut self, finished: bool) -> Vec<String> {
         let mut lines = Vec::new();
         while let Some(exchange) = self.record.exchanges.get(self.printed) {
-            let done = exchange.tunnel || exchange.response.as_ref().is_some_and(|r| r.complete);
+            let done = exchange.tunnel || exchange.response.as_ref().is_some_and(|r| r.complete());
             if !(done || finished) {
                 break;
             }

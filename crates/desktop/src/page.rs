@@ -86,7 +86,7 @@ impl<'a> Window<'a> {
             Some(span) => Self {
                 base: span.start,
                 len: span.end.min(whole.len).saturating_sub(span.start),
-                pretty_from: span.head_at - span.start,
+                pretty_from: span.head_at() - span.start,
                 ..whole
             },
             None => Self { len: 0, ..whole },

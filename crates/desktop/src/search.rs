@@ -46,7 +46,7 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
                 } else {
                     exchange.response.as_ref()
                 };
-                span.map_or(Vec::new(), |s| read(store, id, side, s.head_at, s.end))
+                span.map_or(Vec::new(), |s| read(store, id, side, s.head_at(), s.end))
             };
             if query.matches(&mut Row::new(Some(exchange), &host, &mut load)) {
                 rows.push((id, Some(index)));

@@ -21,31 +21,111 @@ pub const REQUEST_SIDE: usize = 0;
 /// See [`REQUEST_SIDE`].
 pub const RESPONSE_SIDE: usize = 1;
 
-/// Where one message lies in its direction's stream, and what is known of it so far.
+/// Where one message lies in its direction's stream, and what is known of it so far. Its
+/// JSON is flat (see `SpanJson`); in memory it takes 48 bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "SpanJson", from = "SpanJson")]
 pub struct Span {
     /// Offset of its first byte (for a response: of its first interim `1xx` head, if any).
     pub start: u64,
-    /// Offset of the final head (after interim responses); equals `start` for requests.
-    pub head_at: u64,
-    /// Length of the final head, blank line included.
-    pub head_len: u64,
     /// One past the last byte seen so far.
     pub end: u64,
     /// Body payload bytes with any chunked framing removed (before content decoding).
     pub body_len: u64,
-    /// Whether the message has ended as its framing says.
-    pub complete: bool,
     /// When its first byte was captured (µs since the Unix epoch).
     pub first_at: u64,
     /// When its latest byte was captured.
     pub last_at: u64,
+    /// Bytes of interim heads before the final head.
+    interim_len: u32,
+    /// Length of the final head (heads are at most [`MAX_HEAD`]), and in the top bit whether
+    /// the message is complete.
+    head: u32,
 }
 
+const COMPLETE: u32 = 1 << 31;
+
 impl Span {
+    /// Offset of the final head (after interim responses); equals `start` for requests.
+    pub fn head_at(&self) -> u64 {
+        self.start + u64::from(self.interim_len)
+    }
+
+    /// Length of the final head, blank line included.
+    pub fn head_len(&self) -> u64 {
+        u64::from(self.head & !COMPLETE)
+    }
+
+    /// Whether the message has ended as its framing says.
+    pub fn complete(&self) -> bool {
+        self.head & COMPLETE != 0
+    }
+
+    fn set_complete(&mut self) {
+        self.head |= COMPLETE;
+    }
+
+    /// Places the final head; `false` when interim heads before it are too long to count.
+    fn set_head(&mut self, head_at: u64, head_len: usize) -> bool {
+        let Ok(interim_len) = u32::try_from(head_at - self.start) else {
+            return false;
+        };
+        self.interim_len = interim_len;
+        // Heads longer than MAX_HEAD are never parsed.
+        self.head = u32::try_from(head_len).unwrap_or(0) & !COMPLETE;
+        self.end = head_at + head_len as u64;
+        true
+    }
+
     /// Bytes the body takes on the wire (chunk framing included).
     pub fn body_wire_len(&self) -> u64 {
-        self.end - self.head_at - self.head_len
+        self.end - self.head_at() - self.head_len()
+    }
+}
+
+/// A span as JSON, every figure spelled out.
+#[derive(Serialize, Deserialize)]
+struct SpanJson {
+    start: u64,
+    head_at: u64,
+    head_len: u64,
+    end: u64,
+    body_len: u64,
+    complete: bool,
+    first_at: u64,
+    last_at: u64,
+}
+
+impl From<Span> for SpanJson {
+    fn from(s: Span) -> Self {
+        Self {
+            start: s.start,
+            head_at: s.head_at(),
+            head_len: s.head_len(),
+            end: s.end,
+            body_len: s.body_len,
+            complete: s.complete(),
+            first_at: s.first_at,
+            last_at: s.last_at,
+        }
+    }
+}
+
+impl From<SpanJson> for Span {
+    fn from(j: SpanJson) -> Self {
+        let mut span = Span {
+            start: j.start,
+            end: j.end,
+            body_len: j.body_len,
+            first_at: j.first_at,
+            last_at: j.last_at,
+            interim_len: u32::try_from(j.head_at.saturating_sub(j.start)).unwrap_or(0),
+            head: u32::try_from(j.head_len).unwrap_or(0) & !COMPLETE,
+        };
+        if j.complete {
+            span.set_complete();
+        }
+        span
     }
 }
 
@@ -316,7 +396,7 @@ impl Tracker {
                     index, until_close, ..
                 } => {
                     if until_close {
-                        span_mut(&mut exchanges[index], side).complete = true;
+                        span_mut(&mut exchanges[index], side).set_complete();
                     } else {
                         let note =
                             format!("{}: the connection ended inside the body", side_name(side));
@@ -352,7 +432,7 @@ impl Tracker {
                 };
                 if exchanges[index].tunnel {
                     s.state = State::Raw { index: Some(index) };
-                } else if response.complete {
+                } else if response.complete() {
                     s.state = State::Head;
                 } else {
                     return false;
@@ -385,7 +465,7 @@ impl Tracker {
                         let span = span_mut(&mut exchanges[index], side);
                         extend(span, used as u64, content, at);
                         if decoder.is_done() {
-                            span.complete = true;
+                            span.set_complete();
                             self.message_done(side, index, switches);
                         } else {
                             s.state = State::Body {
@@ -429,17 +509,13 @@ impl Tracker {
         };
         let index = exchanges.len();
         let start = s.pending_offset();
-        let head_len = head.head.len as u64;
-        let span = Span {
+        let mut span = Span {
             start,
-            head_at: start,
-            head_len,
-            end: start + head_len,
-            body_len: 0,
-            complete: false,
             first_at: s.pending_at,
             last_at: s.latest_at,
+            ..Span::default()
         };
+        span.set_head(start, head.head.len);
         s.consume(head.head.len);
         let switches =
             head.method.eq_ignore_ascii_case("CONNECT") || head.head.header("upgrade").is_some();
@@ -511,11 +587,13 @@ impl Tracker {
         s.consume(head.head.len);
         let exchange = &mut exchanges[index];
         let span = span_at(exchange, RESPONSE_SIDE, head_at, first_at);
-        span.head_at = head_at;
-        span.head_len = head.head.len as u64;
-        span.end = head_at + span.head_len;
         span.last_at = at;
         self.touch(index);
+        if !span.set_head(head_at, head.head.len) {
+            let note = "response side: over 4 GiB of interim responses; the rest is shown raw";
+            self.go_raw(RESPONSE_SIDE, Some(index), note.into(), exchanges);
+            return true;
+        }
         if (100..200).contains(&head.status) && head.status != 101 {
             exchange
                 .extra
@@ -529,7 +607,7 @@ impl Tracker {
         match Framing::for_response(&exchange.method, &head) {
             Ok(Framing::Tunnel) => {
                 exchange.tunnel = true;
-                span_mut(exchange, RESPONSE_SIDE).complete = true;
+                span_mut(exchange, RESPONSE_SIDE).set_complete();
                 self.sides[RESPONSE_SIDE].state = State::Raw { index: Some(index) };
             }
             Ok(framing) => self.start_body(RESPONSE_SIDE, index, framing, false, exchanges),
@@ -551,7 +629,7 @@ impl Tracker {
     ) {
         let decoder = BodyDecoder::new(framing);
         if decoder.is_done() {
-            span_mut(&mut exchanges[index], side).complete = true;
+            span_mut(&mut exchanges[index], side).set_complete();
             self.message_done(side, index, switches);
         } else {
             self.sides[side].state = State::Body {
@@ -612,7 +690,6 @@ fn span_at(exchange: &mut Exchange, side: usize, offset: u64, at: u64) -> &mut S
     } else {
         exchange.response.get_or_insert(Span {
             start: offset,
-            head_at: offset,
             end: offset,
             first_at: at,
             last_at: at,
@@ -697,7 +774,7 @@ mod tests {
                     e.status,
                     e.request.body_len,
                     res.body_len,
-                    e.request.complete && res.complete,
+                    e.request.complete() && res.complete(),
                 )
             })
             .collect()
@@ -768,7 +845,7 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         assert_eq!(serde_json::from_value::<Exchange>(json).unwrap(), list[0]);
         assert_eq!(list[0].status, Some(200));
         let res = list[0].response.as_ref().unwrap();
-        assert_eq!((res.start, res.head_at), (0, 25));
+        assert_eq!((res.start, res.head_at()), (0, 25));
     }
 
     #[test]
@@ -842,7 +919,7 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
             REQUEST_SIDE,
             b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc",
         )]);
-        assert!(!list[0].request.complete);
+        assert!(!list[0].request.complete());
         assert!(list[0].note().unwrap().contains("ended inside the body"));
     }
 

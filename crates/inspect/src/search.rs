@@ -306,9 +306,9 @@ mod tests {
         tracker.finish(&mut list);
         list.into_iter()
             .map(|e| {
-                let req = request[e.request.head_at as usize..e.request.end as usize].to_vec();
+                let req = request[e.request.head_at() as usize..e.request.end as usize].to_vec();
                 let res = e.response.as_ref().map_or(Vec::new(), |r| {
-                    response[r.head_at as usize..r.end as usize].to_vec()
+                    response[r.head_at() as usize..r.end as usize].to_vec()
                 });
                 (e, [req, res])
             })

@@ -92,7 +92,7 @@ fn serve(listener: TcpListener, count: usize) -> JoinHandle<Vec<Vec<u8>>> {
                 let Some(exchange) = exchanges.first() else {
                     continue;
                 };
-                if exchange.request.complete {
+                if exchange.request.complete() {
                     break;
                 }
                 let expects = parse_request(&bytes)
@@ -124,7 +124,7 @@ fn command(request: &[u8], server: &str) -> String {
     let mut exchanges = Vec::new();
     tracker.feed(REQUEST_SIDE, request, 1, &mut exchanges);
     assert_eq!(exchanges.len(), 1);
-    assert!(exchanges[0].request.complete);
+    assert!(exchanges[0].request.complete());
     curl_command(&exchanges[0], request, server)
 }
 

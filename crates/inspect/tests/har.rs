@@ -665,7 +665,7 @@ content-type: application/json\r\naccept: application/json\r\ncontent-length: 16
         tracker.feed(REQUEST_SIDE, &entry.request, 1, &mut found);
         tracker.feed(RESPONSE_SIDE, &entry.response, 2, &mut found);
         assert_eq!(found.len(), 1);
-        assert!(found[0].request.complete && found[0].response.as_ref().unwrap().complete);
+        assert!(found[0].request.complete() && found[0].response.as_ref().unwrap().complete());
         assert_eq!(found[0].note(), None);
     }
 }

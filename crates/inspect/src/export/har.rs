@@ -470,7 +470,7 @@ fn no_response() -> ResponseOut {
 /// `head_at`, or found by skipping interim heads when the bytes do not agree with the span.
 fn final_response(bytes: &[u8], span: &Span) -> Option<(usize, crate::http1::ResponseHead)> {
     let is_final = |status: u16| !(100..200).contains(&status) || status == 101;
-    let at = usize::try_from(span.head_at.saturating_sub(span.start)).ok();
+    let at = usize::try_from(span.head_at().saturating_sub(span.start)).ok();
     if let Some(at) = at
         && let Some(rest) = bytes.get(at..)
         && let Ok(Some(head)) = parse_response(rest)

@@ -39,7 +39,7 @@ async fn keep_alive_requests_from_curl_are_separate_exchanges_with_timings() {
     assert_eq!(big.body_len, 50_000);
     assert!(
         list.iter()
-            .all(|e| e.request.complete && e.response.as_ref().is_some_and(|r| r.complete))
+            .all(|e| e.request.complete() && e.response.as_ref().is_some_and(|r| r.complete()))
     );
     assert_eq!(
         list[2].response.as_ref().unwrap().body_len,

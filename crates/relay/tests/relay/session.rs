@@ -136,7 +136,7 @@ async fn exchanges_export_to_har_curl_and_text_and_a_har_opens_as_a_session() {
         .read(
             records[0].id,
             Direction::ServerToClient,
-            span.head_at + span.head_len,
+            span.head_at() + span.head_len(),
             10_000,
         )
         .unwrap();
