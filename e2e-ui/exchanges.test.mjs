@@ -288,11 +288,33 @@ describe("save and export", () => {
       assert.deepEqual(formats, ["session", "text", "har", "curl"]);
       await panel.getByTestId("save-format").selectOption("har");
       await panel.getByTestId("save").click();
-      await page.getByTestId("status-message").filter({ hasText: "Saved 3 requests to /home/dev/captures/checkout.har" }).waitFor();
+      // The raw row has no place in a HAR: two requests written.
+      await page
+        .getByTestId("status-message")
+        .filter({ hasText: "Saved 2 requests to /home/dev/captures/checkout.har" })
+        .waitFor();
       assert.deepEqual(await calls(page, "save_connections"), [
         { session: null, ids: [2, 3], format: "har", exchanges: [[2, 0], [2, 2], [3, null]] },
       ]);
       await page.waitForFunction(() => window.fake.settings()?.save_format === "har");
+    });
+  });
+
+  test("a new Save replaces the last one's outcome at once; a cancelled one leaves none", async () => {
+    await withApp(oneListener, async (page) => {
+      await fourConnections(page);
+      const panel = activePanel(page);
+      const message = page.getByTestId("status-message");
+      await panel.getByTestId("save-format").selectOption("har");
+      await panel.getByTestId("save").click();
+      // Every exchange of the four connections (1 + 3 + 1; the raw one has none).
+      await message.filter({ hasText: "Saved 5 requests to /home/dev/captures/checkout.har" }).waitFor();
+      // The user cancels the next dialog: the earlier outcome is gone, not left standing.
+      await page.evaluate(() => (window.fakeConfig.cancelSave = true));
+      await row(page, 2, 1).click();
+      await panel.getByTestId("save").click();
+      await page.waitForFunction(() => window.fake.callsTo("save_connections").length === 2);
+      await page.waitForFunction(() => document.querySelector("[data-testid=status-message]").textContent === "");
     });
   });
 

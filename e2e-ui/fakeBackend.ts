@@ -535,7 +535,17 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       if (config.cancelSave) return null;
       const format = args.format as SaveFormat;
       const rows = args.exchanges as RowRef[] | null;
-      const count = format === "session" || rows === null ? (args.ids as number[]).length : rows.length;
+      // As tcpmon_relay::export::save counts: connections for a session and for text of whole
+      // connections, one entry per row for text of rows, exchanges only for HAR and curl.
+      const ids = args.ids as number[];
+      const exchangeRows: RowRef[] =
+        rows ?? ids.flatMap((id) => (records.get(id)?.exchanges ?? []).map((_, i): RowRef => [id, i]));
+      const count =
+        format === "session" || (format === "text" && rows === null)
+          ? ids.length
+          : format === "text"
+            ? rows!.length
+            : exchangeRows.filter(([, exchange]) => exchange !== null).length;
       return { path: `/home/dev/captures/checkout.${SAVE_EXTENSIONS[format]}`, count };
     }
     case "search":

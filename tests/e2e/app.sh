@@ -5,5 +5,12 @@
 # the E2E_* variables in tauri-driver's environment, which passes them on.
 XDG_CONFIG_HOME="$(mktemp -d "$E2E_TMP/config.XXXXXX")"
 export XDG_CONFIG_HOME
-echo "== $(date +%T) $E2E_APP_BINARY $* (config: $XDG_CONFIG_HOME)" >>"$E2E_APP_LOG"
+# A test that wants its dialogs answered with another file than run.sh's (a .har, say) names it
+# in this file before it starts the app (launchApp's dialogPath): for this start only.
+if [[ -f "$E2E_TMP/dialog-path" ]]; then
+  TCPMON_TEST_DIALOG_PATH="$(cat "$E2E_TMP/dialog-path")"
+  export TCPMON_TEST_DIALOG_PATH
+  rm -f "$E2E_TMP/dialog-path"
+fi
+echo "== $(date +%T) $E2E_APP_BINARY $* (config: $XDG_CONFIG_HOME, dialogs: $TCPMON_TEST_DIALOG_PATH)" >>"$E2E_APP_LOG"
 exec "$E2E_APP_BINARY" "$@" >>"$E2E_APP_LOG" 2>&1

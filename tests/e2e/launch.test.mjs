@@ -32,9 +32,14 @@ test("started with LISTEN_PORT TARGET_HOST TARGET_PORT, the window opens on that
     assert.match(await (await app.$(tid("status"))).getText(), /^1 listener running/);
 
     assert.equal(await curlOk([`http://127.0.0.1:${port}/index.html`]), "<p>launched</p>\n");
-    const [row] = await app.waitForRows((rows) => rows.length === 1, "the request's row");
-    assert.equal(row.request, "GET /index.html HTTP/1.1");
-    assert.equal(row.target, `127.0.0.1:${web.port}`);
+    const [row] = await app.waitForRows(
+      (rows) => rows.length === 1 && rows[0].status !== "",
+      "the request's row, answered",
+    );
+    assert.deepEqual(
+      [row.method, row.url, row.status, row.target],
+      ["GET", `http://127.0.0.1:${port}/index.html`, "200", `127.0.0.1:${web.port}`],
+    );
     assert.deepEqual(await app.problems(), []);
   } finally {
     await app.close();
@@ -51,7 +56,7 @@ test("started with a LISTEN_PORT in use, the window says so and opens on Admin",
     const tabs = await app.tabs();
     assert.deepEqual(
       tabs.map((t) => t.testid),
-      ["admin-tab"],
+      ["admin-tab", "sender-tab"],
       "no listener tab",
     );
     assert.ok(tabs[0].selected);

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { launchApp, tid } from "./lib/app.mjs";
-import { curlOk, startNginx, tempDir } from "./lib/servers.mjs";
+import { curl, curlOk, startNginx, tempDir } from "./lib/servers.mjs";
 
 const PAGE = "<h1>served by nginx</h1>\n";
 let app;
@@ -44,16 +44,18 @@ test("a proxy listener relays curl -x requests to the origin they name, one row 
   assert.equal(await curlOk(["-x", proxy, `http://127.0.0.1:${nginx.port}/data.txt`]), "plain data\n");
 
   const rows = await app.waitForRows(
-    (rows) => rows.length === 2 && rows.every((r) => r.state === "Done"),
-    "two finished proxied connections",
+    (rows) => rows.length === 2 && rows.every((r) => r.state === "Done" && r.status !== ""),
+    "two finished proxied exchanges",
   );
+  const origin = `127.0.0.1:${nginx.port}`;
   assert.deepEqual(
-    rows.map((r) => [r.target, r.request]),
+    rows.map((r) => [r.target, r.host, r.method, r.url, r.status]),
     [
-      [`127.0.0.1:${nginx.port}`, `GET http://127.0.0.1:${nginx.port}/index.html HTTP/1.1`],
-      [`127.0.0.1:${nginx.port}`, `GET http://127.0.0.1:${nginx.port}/data.txt HTTP/1.1`],
+      [origin, origin, "GET", `http://${origin}/index.html`, "200"],
+      [origin, origin, "GET", `http://${origin}/data.txt`, "200"],
     ],
   );
+  assert.notEqual(rows[0].conn, rows[1].conn, "two curl runs, two connections");
 
   await app.clickRow(rows[0].id);
   await app.chooseView("response", "raw");
@@ -63,5 +65,35 @@ test("a proxy listener relays curl -x requests to the origin they name, one row 
     "nginx's answer",
   );
   assert.match(response.text, /\nServer: nginx\/[\d.]+\n/);
+});
+
+test("a CONNECT tunnel (curl -p) is one CONNECT row; what went through it shows in its panes", async () => {
+  const port = (await app.selectedTab()).title.replace(/^Port /, "");
+  const origin = `127.0.0.1:${nginx.port}`;
+  const result = await curl(["-p", "-x", `http://127.0.0.1:${port}`, `http://${origin}/data.txt`]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, "plain data\n");
+  const rows = await app.waitForRows(
+    (rows) => rows.length === 3 && rows[2].state === "Done" && rows[2].status !== "",
+    "the tunnel's row, closed",
+  );
+  const tunnel = rows[2];
+  assert.deepEqual([tunnel.method, tunnel.url, tunnel.status, tunnel.target], ["CONNECT", origin, "200", origin]);
+  await app.clickRow(tunnel);
+  await app.chooseView("request", "raw");
+  await app.chooseView("response", "raw");
+  // The tunnel's bytes belong to the CONNECT exchange: the GET and nginx's answer inside it.
+  const request = await app.waitForPane(
+    "request",
+    (p) => p.text.startsWith(`CONNECT ${origin} HTTP/1.1\n`),
+    "the CONNECT request",
+  );
+  assert.match(request.text, /\n\nGET \/data\.txt HTTP\/1\.1\n/);
+  const response = await app.waitForPane(
+    "response",
+    (p) => p.text.startsWith("HTTP/1.1 200 ") && p.text.endsWith("\n\nplain data\n"),
+    "the tunnel's answer and nginx's inside it",
+  );
+  assert.match(response.text, /\n\nHTTP\/1\.1 200 OK\n/);
   assert.deepEqual(await app.problems(), []);
 });

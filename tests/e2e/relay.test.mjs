@@ -52,15 +52,22 @@ test("a curl GET through the listener shows a row and both sides in the panes", 
   assert.equal(body, HELLO, "curl got the file through the relay");
 
   const [row] = await app.waitForRows(
-    (rows) => rows.length === 1 && rows[0].state === "Done",
-    "one finished connection",
+    (rows) => rows.length === 1 && rows[0].state === "Done" && rows[0].status !== "",
+    "one finished exchange",
   );
-  assert.equal(row.request, "GET /hello.txt HTTP/1.1");
+  assert.equal(row.method, "GET");
+  assert.equal(row.url, `http://127.0.0.1:${webPort}/hello.txt`);
+  assert.equal(row.status, "200");
+  assert.equal(row.statusClass, "st-2xx");
+  assert.equal(row.exchange, 0);
+  assert.equal(row.raw, false);
   assert.match(row.client, /^127\.0\.0\.1:\d+$/);
-  assert.equal(row.target, `127.0.0.1:${web.port}`);
-  assert.match(row.sent, /^\d+ B$/);
-  assert.notEqual(row.sent, "0 B");
-  assert.notEqual(row.received, "0 B");
+  assert.equal(row.host, `127.0.0.1:${webPort}`, "the Host curl sent");
+  assert.equal(row.target, `127.0.0.1:${web.port}`, "where the connection went");
+  // Body sizes: a GET has none; the response's is the file.
+  assert.equal(row.reqSize, "0 B");
+  assert.equal(row.respSize, `${Buffer.byteLength(HELLO)} B`);
+  assert.match(row.duration, /^[\d,]+ ms$/);
 
   // Most Recent is followed by default: the panes show the new connection.
   const request = await app.waitForPane(
@@ -84,11 +91,14 @@ test("a SOAP POST shows pretty-printed in the XML view and as bytes in the Hex v
   assert.match(reply, /<m:greeting>Hello, World<\/m:greeting>/);
 
   const [row] = await app.waitForRows(
-    (rows) => rows.length === 1 && rows[0].state === "Done",
-    "the SOAP connection, finished",
+    (rows) => rows.length === 1 && rows[0].state === "Done" && rows[0].status !== "",
+    "the SOAP exchange, finished",
   );
-  assert.equal(row.request, "POST /soap HTTP/1.1");
-  await app.clickRow(row.id);
+  assert.deepEqual(
+    [row.method, row.url, row.status, row.reqSize],
+    ["POST", `http://127.0.0.1:${soapPort}/soap`, "200", `${Buffer.byteLength(soapRequest("World"))} B`],
+  );
+  await app.clickRow(row);
 
   await app.chooseView("request", "xml");
   const request = await app.waitForPane(
@@ -181,16 +191,16 @@ test("an edited request is resent with the edit and a fixed Content-Length", asy
   await app.clickInPanel("resend");
 
   const rows = await app.waitForRows(
-    (rows) => rows.length === 2 && rows[1].state === "Done",
+    (rows) => rows.length === 2 && rows[1].state === "Done" && rows[1].status !== "",
     "a second row for the resend, finished",
   );
   const resent = rows[1];
   assert.equal(resent.client, `↻ resend of #${original.id}`);
-  assert.equal(resent.request, "POST /soap HTTP/1.1");
+  assert.deepEqual([resent.method, resent.url, resent.status], ["POST", original.url, "200"]);
   assert.ok(resent.selected, "the resent connection is selected");
   // Same head with CRLF line ends, only the body (and the Content-Length value) grew.
   const grown = Buffer.byteLength(soapRequest("Edited Ünïcode")) - Buffer.byteLength(soapRequest("World"));
-  assert.equal(resent.sent, `${parseInt(original.sent, 10) + grown} B`);
+  assert.equal(resent.reqSize, `${parseInt(original.reqSize, 10) + grown} B`);
 
   // What the SOAP server really got: the edited body, exactly, and a Content-Length to match.
   assert.equal(soap.received.length, receivedBefore + 1);
@@ -213,15 +223,16 @@ test("an edited request is resent with the edit and a fixed Content-Length", asy
 
 test("an unedited resend sends the captured bytes again", async () => {
   const [original] = await app.rows();
-  await app.clickRow(original.id);
+  await app.clickRow(original);
   await app.waitForPane("request", (p) => p.text.includes("<m:name>World</m:name>"), "the first request");
   const receivedBefore = soap.received.length;
   await app.clickInPanel("resend");
   const rows = await app.waitForRows(
-    (rows) => rows.length === 3 && rows[2].state === "Done",
+    (rows) => rows.length === 3 && rows[2].state === "Done" && rows[2].status !== "",
     "a third row, finished",
   );
   assert.equal(rows[2].client, `↻ resend of #${original.id}`);
+  assert.deepEqual([rows[2].method, rows[2].status, rows[2].reqSize], ["POST", "200", original.reqSize]);
   assert.equal(soap.received.length, receivedBefore + 1);
   assert.equal(soap.received.at(-1).body, soapRequest("World"));
 });
@@ -246,8 +257,8 @@ test("Remove Selected removes only the selected rows; Remove All empties the tab
   const before = await app.rows();
   assert.equal(before.length, 3);
   const removeSelected = await app.inPanel("remove-selected");
-  await app.clickRow(before[0].id);
-  await app.clickRow(before[2].id, { ctrl: true });
+  await app.clickRow(before[0]);
+  await app.clickRow(before[2], { ctrl: true });
   await app.waitForRows(
     (rows) => rows.filter((r) => r.selected).map((r) => r.id).join() === `${before[0].id},${before[2].id}`,
     "the first and third rows selected",
@@ -266,7 +277,7 @@ test("Remove Selected removes only the selected rows; Remove All empties the tab
   await app.selectTab(`Port ${webPort}`);
   const other = await app.rows();
   assert.equal(other.length, 1);
-  assert.equal(other[0].request, "GET /hello.txt HTTP/1.1");
+  assert.deepEqual([other[0].method, other[0].url], ["GET", `http://127.0.0.1:${webPort}/hello.txt`]);
 });
 
 test("Stop refuses connections, and Start accepts them again on the same port", async () => {
@@ -288,7 +299,8 @@ test("Stop refuses connections, and Start accepts them again on the same port", 
   assert.equal((await app.selectedTab()).tone, "running");
   assert.equal(await curlOk([`http://127.0.0.1:${webPort}/hello.txt`]), HELLO);
   await app.waitForRows(
-    (rows) => rows.length === 2 && rows[1].request === "GET /hello.txt HTTP/1.1",
+    (rows) =>
+      rows.length === 2 && rows[1].url === `http://127.0.0.1:${webPort}/hello.txt` && rows[1].status === "200",
     "a new row after the restart",
   );
 });
@@ -337,6 +349,8 @@ test("closing a tab with unsaved rows asks first, then stops its listener", asyn
     async () => !(await app.tabs()).some((t) => t.title === `Port ${webPort}`),
     "the tab to go",
   );
+  // The first listener tab's left neighbour takes its place.
+  assert.equal((await app.selectedTab()).testid, "sender-tab");
   await app.waitFor(async () => !(await canConnect(webPort)), "the port to be closed");
 });
 
@@ -345,8 +359,11 @@ test(
   async () => {
     const port = await app.addListener({ targetPort: soap.port });
     await soapPost(port, "Chunky", "/soap?chunked");
-    const [row] = await app.waitForRows((rows) => rows.length === 1 && rows[0].state === "Done", "the row");
-    await app.clickRow(row.id);
+    const [row] = await app.waitForRows(
+      (rows) => rows.length === 1 && rows[0].state === "Done" && rows[0].status === "200",
+      "the row",
+    );
+    await app.clickRow(row);
     await app.chooseView("response", "xml");
     const pane = await app.waitForPane(
       "response",
@@ -358,6 +375,37 @@ test(
     assert.ok(body.endsWith("</soap:Envelope>"), body);
   },
 );
+
+test("a large POST that waits for 100 Continue shows both statuses on its row", async () => {
+  const port = await app.addListener({ targetPort: soap.port });
+  const body = soapRequest("x".repeat(2 * 1024 * 1024));
+  const file = path.join(tempDir("continue"), "big.xml");
+  fs.writeFileSync(file, body);
+  const result = await curl([
+    "-v",
+    "-o",
+    "/dev/null",
+    "-H",
+    "Content-Type: text/xml",
+    "--data-binary",
+    `@${file}`,
+    `http://127.0.0.1:${port}/soap`,
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /\n> Expect: 100-continue\r?\n/, "curl asked for a 100 Continue");
+  const [row] = await app.waitForRows(
+    (rows) => rows.length === 1 && rows[0].state === "Done" && rows[0].status !== "",
+    "the POST, answered",
+  );
+  assert.deepEqual([row.method, row.status, row.statusClass, row.reqSize], ["POST", "100→200", "st-2xx", "2.0 MiB"]);
+  await app.clickRow(row);
+  await app.chooseView("response", "raw");
+  await app.waitForPane(
+    "response",
+    (p) => p.text.startsWith("HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\n"),
+    "the interim answer before the final one",
+  );
+});
 
 test("the window reported no script errors or CSP violations", async () => {
   assert.deepEqual(await app.problems(), []);

@@ -1,42 +1,91 @@
 // The README's screenshots of the real window: `bash tests/e2e/run.sh screenshots` (or
-// `npm run screenshot:app`) writes docs/screenshots/app-*.png from real traffic.
+// `npm run screenshot:app`) writes docs/screenshots/app-*.png from real traffic:
+//   app-soap-xml.png  a listener tab: one row per SOAP exchange (a keep-alive connection's
+//                     three among them), the search box filtering them, an exchange as XML
+//   app-hex.png       the Sender tab: a SOAP request composed with the SOAP helper and sent,
+//                     its response in the Hex view
+//   app-admin.png     the Admin form being filled in, Rewrite Host header ticked
+// With ImageMagick's /usr/bin/convert, each is reduced to 256 colours (a third of the bytes).
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchApp, tid } from "./lib/app.mjs";
-import { curlOk, soapPost, startPythonServer, startSoapServer, tempDir } from "./lib/servers.mjs";
+import { launchApp, PANEL, tid } from "./lib/app.mjs";
+import {
+  curlOk,
+  soapPost,
+  soapPosts,
+  startPythonServer,
+  startSoapServer,
+  tempDir,
+} from "./lib/servers.mjs";
 
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/screenshots");
 fs.mkdirSync(out, { recursive: true });
+// /usr/local/bin/convert may be a stand-in on these machines: ImageMagick's own, or none.
+const CONVERT = "/usr/bin/convert";
+
+async function shoot(app, name) {
+  const file = path.join(out, name);
+  await app.screenshot(file);
+  if (fs.existsSync(CONVERT)) {
+    const small = `${file}.tmp.png`;
+    execFileSync(CONVERT, [file, "-strip", "-colors", "256", `PNG8:${small}`]);
+    fs.renameSync(small, file);
+  }
+  console.log(`${name}: ${fs.statSync(file).size} bytes`);
+}
 
 const dir = tempDir("shots");
 fs.writeFileSync(path.join(dir, "status.json"), '{"status":"ok","uptime_s":4711,"queue":[3,1,4]}\n');
-const [soap, web] = await Promise.all([startSoapServer(), startPythonServer(dir)]);
+const [soap, web] = await Promise.all([startSoapServer({ keepAlive: true }), startPythonServer(dir)]);
 const app = await launchApp();
 try {
+  await app.browser.setWindowSize(1200, 800);
   const soapPort = await app.addListener({ targetPort: soap.port });
-  for (const name of ["World", "TCPMon", "Apache Axis"]) await soapPost(soapPort, name);
+  await soapPost(soapPort, "World");
+  await soapPosts(soapPort, ["TCPMon", "Apache Axis", "WS-I"]); // on one connection
   await curlOk(["-o", "/dev/null", `http://127.0.0.1:${soapPort}/soap`]); // a GET: 400
   const rows = await app.waitForRows(
-    (rows) => rows.length === 4 && rows.every((r) => r.state === "Done"),
-    "four finished connections",
+    (rows) => rows.length === 5 && rows.every((r) => r.state === "Done" && r.status !== ""),
+    "five finished exchanges",
   );
   // The status line polls the capture size every 2 s: let it catch up with the traffic.
   await app.waitFor(
     async () => /capture [\d.]+ KiB$/.test(await (await app.$(tid("status"))).getText()),
     "the capture size on the status line",
   );
-  await app.clickRow(rows[1].id);
+  await app.search("method:POST");
+  await app.clickRow(rows[2]); // the keep-alive connection's second exchange
   await app.chooseView("request", "xml");
   await app.chooseView("response", "xml");
-  await app.waitForPane("response", (p) => p.text.includes("\n  <soap:Body>\n"), "the XML view");
+  await app.waitForPane("response", (p) => p.text.includes("Hello, Apache Axis"), "the XML view");
   await app.waitForPane("request", (p) => p.text.includes("\n  <soap:Body>\n"), "the XML view");
-  await app.screenshot(path.join(out, "app-soap-xml.png"));
+  await shoot(app, "app-soap-xml.png");
 
+  // The Sender: a GET of http.server's JSON, then a SOAP request composed with the helper.
+  await app.selectTab("Sender");
+  const urlField = `${PANEL} ${tid("sender-url")}`;
+  await app.type(urlField, `http://127.0.0.1:${web.port}/status.json`);
+  await app.clickInPanel("sender-send");
+  await app.waitForRows((rows) => rows.length === 1 && rows[0].status === "200", "the GET, answered");
+  await app.type(urlField, `http://127.0.0.1:${soap.port}/soap`);
+  await app.clickInPanel("sender-soap");
+  await app.browser.execute((panel) => {
+    const body = document.querySelector(`${panel} [data-testid="sender-body"]`);
+    const at = body.value.indexOf("\n  </soapenv:Body>");
+    body.focus();
+    body.setSelectionRange(at, at);
+  }, PANEL);
+  const operation = '<m:hello xmlns:m="urn:tcpmon-e2e"><m:name>Sender</m:name></m:hello>';
+  await (await app.inPanel("sender-body")).addValue(operation);
+  await app.clickInPanel("sender-send");
+  await app.waitForRows((rows) => rows.length === 2 && rows[1].status === "200", "the SOAP POST, answered");
   await app.chooseView("request", "raw");
   await app.chooseView("response", "hex");
   await app.waitForPane("response", (p) => p.text.startsWith("00000000  48 54"), "the hex view");
-  await app.screenshot(path.join(out, "app-hex.png"));
+  await app.waitForPane("request", (p) => p.text.startsWith("POST /soap HTTP/1.1\n"), "the raw request");
+  await shoot(app, "app-hex.png");
 
   // A second listener in front of http.server, then the Admin form as one fills it in.
   const webPort = await app.addListener({ targetPort: web.port });
@@ -47,7 +96,8 @@ try {
   await app.type(tid("bind-address"), "127.0.0.1");
   await app.type(tid("target-host"), "api.example.org");
   await app.type(tid("target-port"), "80");
-  await app.screenshot(path.join(out, "app-admin.png"));
+  if (!(await (await app.$(tid("rewrite-host"))).isSelected())) await app.click(tid("rewrite-host"));
+  await shoot(app, "app-admin.png");
 
   console.log(`screenshots written to ${out}`);
 } finally {

@@ -44,8 +44,8 @@ test("Save with TCPMon text writes Apache TCPMon's format, one entry per row", a
   await curlOk([`http://127.0.0.1:${port}/alpha.txt`]);
   await curlOk([`http://127.0.0.1:${port}/beta.json`]);
   await app.waitForRows(
-    (rows) => rows.length === 2 && rows.every((r) => r.state === "Done"),
-    "two finished connections",
+    (rows) => rows.length === 2 && rows.every((r) => r.state === "Done" && r.status !== ""),
+    "two finished exchanges",
   );
 
   const message = await saveAs("text");
@@ -67,6 +67,14 @@ test("Save with TCPMon text writes Apache TCPMon's format, one entry per row", a
 test("Save as Session, then Open Session shows the same rows read-only in a new tab", async () => {
   const saved = await app.rows();
   assert.equal(saved.length, 2);
+  const cells = (r) => [r.method, r.url, r.status, r.state, r.host, r.target, r.client, r.reqSize, r.respSize];
+  assert.deepEqual(
+    saved.map((r) => [r.method, r.url, r.status]),
+    [
+      ["GET", `http://127.0.0.1:${port}/alpha.txt`, "200"],
+      ["GET", `http://127.0.0.1:${port}/beta.json`, "200"],
+    ],
+  );
   // One selected row is saved alone; none selected saves all. Here: all.
   const message = await saveAs("session");
   assert.equal(message, `Saved 2 connections to ${file}`);
@@ -82,14 +90,14 @@ test("Save as Session, then Open Session shows the same rows read-only in a new 
   assert.equal(tab.title, name);
   const opened = await app.waitForRows((rows) => rows.length === 2, "the saved rows");
   assert.deepEqual(
-    opened.map((r) => [r.request, r.state, r.target, r.client, r.sent, r.received]),
-    saved.map((r) => [r.request, r.state, r.target, r.client, r.sent, r.received]),
+    opened.map(cells),
+    saved.map(cells),
   );
 
-  await app.clickRow(opened[0].id);
+  await app.clickRow(opened[0]);
   await app.waitForPane("request", (p) => p.text.startsWith("GET /alpha.txt HTTP/1.1\n"), "the first request");
   await app.waitForPane("response", (p) => p.text.endsWith(`\n\n${ALPHA}`), "the first response");
-  await app.clickRow(opened[1].id);
+  await app.clickRow(opened[1]);
   await app.chooseView("response", "json");
   await app.waitForPane(
     "response",

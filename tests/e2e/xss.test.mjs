@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { launchApp, PANEL } from "./lib/app.mjs";
-import { curlOk, startPythonServer, tempDir } from "./lib/servers.mjs";
+import { curlOk, rawRequest, startPythonServer, tempDir } from "./lib/servers.mjs";
 
 const SCRIPT = `<script>window.__pwned = "script"; document.title = "pwned by script";</script>`;
 const IMG = `<img src="x" onerror="window.__pwned = 'img'; document.title = 'pwned by img'">`;
@@ -67,4 +67,30 @@ test("a response with <script> and <img onerror> shows as inert text in every vi
     );
   }
   assert.deepEqual(await app.problems(), [], "no script errors and no CSP violations (nothing tried to run)");
+});
+
+test("markup in a request's URL and Host shows as text in the table", async () => {
+  const port = Number((await app.selectedTab()).title.replace(/^Port /, ""));
+  const target = `/<img/src=x/onerror=window.__pwned='url'>`;
+  const host = `<svg/onload=window.__pwned='host'>`;
+  const answer = await rawRequest(port, `GET ${target} HTTP/1.0\r\nHost: ${host}\r\n\r\n`);
+  assert.match(answer, /^HTTP\/1\.0 404 /, "http.server answered");
+  const rows = await app.waitForRows(
+    (rows) => rows.length === 2 && rows[1].status === "404",
+    "the hostile request's row",
+  );
+  assert.deepEqual([rows[1].host, rows[1].url], [host, `http://${host}${target}`]);
+  const table = await app.browser.execute((panel) => {
+    const table = document.querySelector(`${panel} [data-testid="connection-table"]`);
+    return {
+      elements: [...table.querySelectorAll("img, svg, script")].map((e) => e.outerHTML),
+      pwned: window.__pwned ?? null,
+    };
+  }, PANEL);
+  assert.deepEqual(table, { elements: [], pwned: null });
+  await app.clickRow(rows[1]);
+  await app.chooseView("request", "raw");
+  await app.waitForPane("request", (p) => p.text.startsWith(`GET ${target} HTTP/1.0\nHost: ${host}\n`), "the request");
+  assert.deepEqual(await damage(), { elements: [], pwned: null, title: "TCPMon", anyImgInWindow: 0 });
+  assert.deepEqual(await app.problems(), []);
 });

@@ -1,5 +1,5 @@
 /** How records and numbers read on screen. Pure, so the table and tests agree on every string. */
-import type { ConnectionRecord, ConnectionState, Exchange, ListenerInfo, Span } from "./types";
+import type { ConnectionRecord, ConnectionState, Exchange, ListenerInfo, RowRef, SaveFormat, Span } from "./types";
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
@@ -180,4 +180,15 @@ export function spanTip(name: string, span: Span | null): string {
   const body = `${formatCount(span.body_len)} B body`;
   const sofar = span.complete ? "" : " (so far)";
   return `${name}: ${body}, ${formatCount(span.head_len)} B head, ${formatCount(wire)} B on the wire${sofar}`;
+}
+
+/**
+ * What a save's count counts (save_connections): a session holds whole connections, and so
+ * does TCPMon text of whole connections; text of picked rows has one entry per row (an
+ * exchange, or a connection without any), HAR and curl one per request.
+ */
+export function savedUnit(format: SaveFormat, rows: readonly RowRef[] | null): "connection" | "request" | "row" {
+  if (format === "session" || (format === "text" && rows === null)) return "connection";
+  if (format === "text" && rows!.some(([, exchange]) => exchange === null)) return "row";
+  return "request";
 }

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const tabs = new TabBar();
   const openButton = el(
     "button",
-    { type: "button", "data-testid": "open-session", title: "Open a saved session read-only" },
+    { type: "button", "data-testid": "open-session", title: "Open a saved session or a HAR file, read-only" },
     "Open Session…",
   );
   document.body.replaceChildren(
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
       addView(key, opened.name, "session-tab", panel, view, () => void close());
       tabs.select(key);
     } catch (error) {
-      status.error(`Could not open the session: ${errorText(error)}`);
+      status.error(`Could not open the file: ${errorText(error)}`);
     }
   }
   openButton.addEventListener("click", () => void openSession());

@@ -15,6 +15,7 @@ import {
   hostPort,
   listenerPort,
   requestText,
+  savedUnit,
   spanTip,
   stateLook,
   statusClass,
@@ -158,4 +159,16 @@ describe("exchange rows", () => {
     assert.equal(formatClock(local.getTime() * 1000 + 999), "09:07:03.045");
     assert.equal(formatInstant(local.getTime() * 1000), "2026-01-05 09:07:03.045");
   });
+});
+
+test("a save's count names what it counts: connections, requests, or rows of text", () => {
+  assert.equal(savedUnit("session", null), "connection");
+  assert.equal(savedUnit("session", [[1, 0]]), "connection");
+  assert.equal(savedUnit("text", null), "connection");
+  // Text of picked rows: one entry per exchange, not per connection.
+  assert.equal(savedUnit("text", [[1, 0], [1, 1]]), "request");
+  assert.equal(savedUnit("text", [[1, 0], [2, null]]), "row");
+  assert.equal(savedUnit("har", null), "request");
+  assert.equal(savedUnit("har", [[1, 1]]), "request");
+  assert.equal(savedUnit("curl", [[3, 0]]), "request");
 });

@@ -2,6 +2,8 @@
 // Actions go through WebDriver as a user's would (clicks, typing, select boxes); what is on
 // screen is read back in one script call per check, and checks wait with waitUntil.
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { Key, remote } from "webdriverio";
 
 /** The visible tab panel: a user acts on what they see, never on a hidden tab's copy. */
@@ -9,11 +11,18 @@ export const PANEL = ".tab-panel:not([hidden])";
 export const tid = (testid) => `[data-testid="${testid}"]`;
 const TIMEOUT = 10000;
 
-/** Starts the app (with `args` on its command line) and waits for its window to be built. */
-export async function launchApp({ args = [] } = {}) {
+/**
+ * Starts the app (with `args` on its command line) and waits for its window to be built. Its
+ * save and open dialogs answer with `dialogPath` (default: $E2E_DIALOG_PATH, set by run.sh).
+ */
+export async function launchApp({ args = [], dialogPath = null } = {}) {
   const port = Number(process.env.E2E_DRIVER_PORT);
   const application = process.env.E2E_APP;
   if (!port || !application) throw new Error("run the e2e tests with tests/e2e/run.sh");
+  // app.sh reads it as it starts the app, and removes it (see there).
+  const override = path.join(process.env.E2E_TMP, "dialog-path");
+  if (dialogPath !== null) fs.writeFileSync(override, dialogPath);
+  else fs.rmSync(override, { force: true });
   const browser = await remote({
     hostname: "127.0.0.1",
     port,
@@ -128,28 +137,86 @@ export class App {
     await this.waitFor(async () => (await this.selectedTab())?.title === title, `tab "${title}" selected`);
   }
 
-  /** The connection rows of the visible tab, in table order, as their cells read. */
+  /**
+   * The rows of the visible tab, in table order, as their cells read: one per HTTP exchange
+   * (`conn` its connection, `place` its position among that connection's rows, `exchange` its
+   * index), or one for a connection without exchanges (`raw`). `host` is the Host column (the
+   * request's Host header); `target` where the connection went (the column's tooltip).
+   */
   rows() {
     return this.browser.execute((panel) => {
       const rows = [...document.querySelectorAll(`${panel} [data-testid="connection-row"]`)];
       return rows
         .map((row) => {
-          const text = (name) => row.querySelector(`.c-${name}`)?.textContent ?? "";
+          const cell = (name) => row.querySelector(`.c-${name}`);
+          const text = (name) => cell(name)?.textContent ?? "";
+          const status = cell("status");
           return {
             index: Number(row.dataset.index),
             id: Number(row.dataset.id),
+            conn: Number(row.dataset.conn),
+            place: Number(row.dataset.place),
+            exchange: row.dataset.exchange === undefined ? null : Number(row.dataset.exchange),
             state: text("state"),
+            time: text("time"),
             client: text("client"),
-            target: text("target"),
-            request: text("request"),
-            sent: text("sent"),
-            received: text("received"),
+            host: text("host"),
+            target: (cell("host")?.getAttribute("title") ?? "").replace(/^Connection to /, ""),
+            method: text("method"),
+            url: text("url"),
+            status: text("status"),
+            statusClass: [...(status?.classList ?? [])].find((c) => c.startsWith("st-")) ?? null,
+            reqSize: text("req-size"),
+            respSize: text("resp-size"),
+            duration: text("duration"),
             selected: row.classList.contains("selected"),
             shown: row.classList.contains("shown"),
+            cont: row.classList.contains("cont"),
+            raw: row.classList.contains("raw"),
+            noted: row.classList.contains("noted"),
           };
         })
         .sort((a, b) => a.index - b.index);
     }, PANEL);
+  }
+
+  /**
+   * Every row of the visible tab, not only those in view (the table is virtualised): scrolls
+   * the table from top to bottom collecting them, then scrolls back to where it was.
+   */
+  async allRows() {
+    const table = `${PANEL} [data-testid="connection-table"]`;
+    const scroll = (top) =>
+      this.browser.execute(
+        (table, top) => {
+          const scroller = document.querySelector(table);
+          const before = scroller.scrollTop;
+          if (top !== null) scroller.scrollTop = top;
+          return {
+            before,
+            height: scroller.scrollHeight,
+            view: scroller.clientHeight,
+            rows: Number(scroller.getAttribute("aria-rowcount")) - 1, // the header is row 1
+          };
+        },
+        table,
+        top,
+      );
+    const start = await scroll(null);
+    const byIndex = new Map();
+    for (let top = 0; ; top += Math.max(24, start.view - 100)) {
+      await scroll(top);
+      // The table draws on the next animation frame after a scroll.
+      await this.browser.execute(
+        () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+      );
+      for (const row of await this.rows()) byIndex.set(row.index, row);
+      if (top >= start.height) break;
+    }
+    await scroll(start.before);
+    const rows = [...byIndex.values()].sort((a, b) => a.index - b.index);
+    assert.equal(rows.length, start.rows, "every row seen while scrolling");
+    return rows;
   }
 
   /** Waits until the visible tab's rows satisfy `check(rows)`; returns the rows. */
@@ -162,14 +229,21 @@ export class App {
     return rows;
   }
 
-  /** Clicks a row; with `ctrl`, held down during the click (adds the row to the selection). */
-  async clickRow(id, { ctrl = false } = {}) {
-    const row = await this.$(`${PANEL} [data-testid="connection-row"][data-id="${id}"]`);
-    await row.waitForClickable({ timeout: TIMEOUT });
-    if (!ctrl) return row.click();
+  /**
+   * Clicks a row: `row` is a row from rows() (its connection and place), or a connection id
+   * (that connection's first row). With `ctrl`, Ctrl is held down during the click (the row is
+   * added to the selection).
+   */
+  async clickRow(row, { ctrl = false } = {}) {
+    const [conn, place] = typeof row === "number" ? [row, 0] : [row.conn, row.place];
+    const element = await this.$(
+      `${PANEL} [data-testid="connection-row"][data-conn="${conn}"][data-place="${place}"]`,
+    );
+    await element.waitForClickable({ timeout: TIMEOUT });
+    if (!ctrl) return element.click();
     // One action chain, so the key is down while the pointer clicks.
     const key = this.browser.action("key").down(Key.Ctrl).pause(10).pause(10).pause(10).up(Key.Ctrl);
-    const pointer = this.browser.action("pointer").pause(10).move({ origin: row }).down().up();
+    const pointer = this.browser.action("pointer").pause(10).move({ origin: element }).down().up();
     await this.browser.actions([key, pointer]);
   }
 
@@ -222,7 +296,14 @@ export class App {
    * Fills the Admin form and clicks Add. Every field is set, since the form keeps what an
    * earlier test of the same app start typed.
    */
-  async submitListenerForm({ port = "0", bind = "127.0.0.1", proxy = false, host = "127.0.0.1", targetPort = "" }) {
+  async submitListenerForm({
+    port = "0",
+    bind = "127.0.0.1",
+    proxy = false,
+    host = "127.0.0.1",
+    targetPort = "",
+    rewriteHost = false,
+  }) {
     await this.selectTab("Admin");
     await this.click(tid(proxy ? "mode-proxy" : "mode-listener"));
     await this.type(tid("listen-port"), String(port));
@@ -230,6 +311,9 @@ export class App {
     if (!proxy) {
       await this.type(tid("target-host"), host);
       await this.type(tid("target-port"), String(targetPort));
+      const rewrite = await this.$(tid("rewrite-host"));
+      if ((await rewrite.isSelected()) !== rewriteHost) await this.click(tid("rewrite-host"));
+      assert.equal(await rewrite.isSelected(), rewriteHost, "the Rewrite Host header checkbox");
     }
     await this.click(tid("add-listener"));
   }
@@ -247,6 +331,55 @@ export class App {
     const port = Number(tab.title.replace(/^Port /, ""));
     assert.ok(port > 0, `tab title "${tab.title}" names the port`);
     return port;
+  }
+
+  /**
+   * The visible tab's search box: what is typed (`value`), the query its rows reflect
+   * (`query`), its count and its error (`problem`: a result key named "error" would make
+   * webdriverio take the script's answer for a WebDriver error).
+   */
+  searchBox() {
+    return this.browser.execute((panel) => {
+      const box = document.querySelector(`${panel} [data-testid="search-box"]`);
+      if (!box) return null;
+      const part = (testid) => box.querySelector(`[data-testid="${testid}"]`);
+      const shown = (node) => (node && !node.hidden ? node.textContent : null);
+      return {
+        value: part("search").value,
+        query: box.dataset.query ?? "",
+        count: shown(part("search-count")),
+        problem: shown(part("search-error")),
+        invalid: part("search").getAttribute("aria-invalid") === "true",
+      };
+    }, PANEL);
+  }
+
+  /**
+   * Types `query` into the visible tab's search box as a user would (selects what is there and
+   * types over it; an empty query deletes it) and waits for its outcome: the rows filtered by
+   * it, or, with `{ refused: true }`, an error next to the box. Returns the box's state.
+   */
+  async search(query, { refused = false } = {}) {
+    const input = await this.inPanel("search");
+    await input.waitForEnabled({ timeout: TIMEOUT });
+    await input.click();
+    await this.browser.keys([Key.Ctrl, "a"]);
+    // addValue types one key at a time (browser.keys presses all keys, then releases them all,
+    // which loses a doubled letter).
+    if (query === "") await this.browser.keys([Key.Backspace]);
+    else await input.addValue(query);
+    let box = null;
+    await this.waitFor(
+      async () => {
+        box = await this.searchBox();
+        if (box.value !== query) return false;
+        return refused ? box.problem !== null : box.problem === null && box.query === query.trim();
+      },
+      () =>
+        `the search box to ${refused ? "refuse" : "apply"} ${JSON.stringify(query)}; ` +
+        `it shows ${JSON.stringify(box)}`,
+    );
+    return box;
   }
 
   /** Saves a PNG of the window's page into `file`. */

@@ -118,8 +118,9 @@ http {
 /**
  * A SOAP-like service: POST /soap with `<m:name>X</m:name>` in the body answers a SOAP envelope
  * greeting X. Remembers every request it got (head and exact body) for the tests to check.
+ * It closes each connection after its answer, unless `keepAlive`.
  */
-export async function startSoapServer() {
+export async function startSoapServer({ keepAlive = false } = {}) {
   const received = [];
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -143,7 +144,7 @@ export async function startSoapServer() {
       const chunked = url.searchParams.has("chunked");
       res.writeHead(200, {
         "content-type": "text/xml; charset=utf-8",
-        connection: "close",
+        ...(keepAlive ? {} : { connection: "close" }),
         ...(chunked ? {} : { "content-length": Buffer.byteLength(reply) }),
       });
       if (chunked) res.write(reply.slice(0, 100));
@@ -156,6 +157,51 @@ export async function startSoapServer() {
     received,
     stop: () => new Promise((resolve) => server.close(resolve)),
   };
+}
+
+/**
+ * A server that answers every request with the Host header it got, as `text/plain` (on
+ * keep-alive connections too), for the Host rewrite. Remembers each request's method, URL and
+ * Host.
+ */
+export async function startHostEcho() {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      received.push({ method: req.method, url: req.url, host: req.headers.host });
+      const body = `${req.headers.host ?? "(no Host header)"}\n`;
+      res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(body) }).end(body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    received,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * A server that breaks its promise: to each request head it answers a 200 whose Content-Length
+ * says `promised` bytes, sends `body` (fewer), and closes the connection.
+ */
+export async function startCutServer({ body = "only part", promised = 100 } = {}) {
+  const server = net.createServer((socket) => {
+    let head = "";
+    socket.on("data", (chunk) => {
+      head += chunk.toString("latin1");
+      if (!head.includes("\r\n\r\n")) return;
+      socket.end(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${promised}\r\n\r\n${body}`);
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: server.address().port, stop: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 /** A SOAP request body asking to greet `name`. */
@@ -192,9 +238,9 @@ export async function curlOk(args) {
   return result.stdout;
 }
 
-/** POSTs the SOAP request for `name` to `port` through curl. */
-export function soapPost(port, name, urlPath = "/soap") {
-  return curlOk([
+/** curl's arguments for one SOAP POST greeting `name`. */
+function soapArgs(port, name, urlPath) {
+  return [
     "-H",
     "Content-Type: text/xml; charset=utf-8",
     "-H",
@@ -202,7 +248,29 @@ export function soapPost(port, name, urlPath = "/soap") {
     "--data-binary",
     soapRequest(name),
     `http://127.0.0.1:${port}${urlPath}`,
-  ]);
+  ];
+}
+
+/** POSTs the SOAP request for `name` to `port` through curl. */
+export function soapPost(port, name, urlPath = "/soap") {
+  return curlOk(soapArgs(port, name, urlPath));
+}
+
+/** One curl POSTing the SOAP request for each of `names`: one connection if the server keeps it. */
+export function soapPosts(port, names, urlPath = "/soap") {
+  return curlOk(names.flatMap((name, i) => [...(i > 0 ? ["--next"] : []), ...soapArgs(port, name, urlPath)]));
+}
+
+/** Sends `text` as it is on a new connection to `port`; resolves with all that comes back. */
+export function rawRequest(port, text) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(text));
+    const chunks = [];
+    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("end", () => resolve(Buffer.concat(chunks).toString("latin1")));
+    socket.on("error", reject);
+    socket.setTimeout(10000, () => socket.destroy(new Error("no answer in 10 s")));
+  });
 }
 
 export function canConnect(port) {

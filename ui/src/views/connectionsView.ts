@@ -6,7 +6,7 @@
  * where they come from.
  */
 import { el, setText } from "../dom";
-import { formatCount } from "../format";
+import { formatCount, savedUnit } from "../format";
 import { ipc } from "../ipc";
 import type { KeyAction } from "../keyboard";
 import {
@@ -482,12 +482,18 @@ export class ConnectionsView {
     }
     if (ids.length === 0) return;
     const format = this.saveFormat.value as SaveFormat;
+    // The outcome of an earlier save must not stand for this one while its dialog is open or
+    // while a large capture is written.
+    const status = this.options.status;
+    status.message(`Saving ${refs === null ? plural(ids.length, "connection") : plural(refs.length, "row")}…`);
     try {
       const result = await ipc.saveConnections(this.options.session, ids, format, refs);
-      if (result === null) return;
+      if (result === null) {
+        status.message("");
+        return;
+      }
       for (const id of ids) this.saved.add(id);
-      const what = format === "session" || format === "text" ? "connection" : "request";
-      this.options.status.message(`Saved ${plural(result.count, what)} to ${result.path}`);
+      status.message(`Saved ${plural(result.count, savedUnit(format, refs))} to ${result.path}`);
     } catch (error) {
       this.report("Could not save", error);
     }
