@@ -2,6 +2,7 @@
 //! bytes to send, with the `Host` and `Content-Length` a server needs when the user left them
 //! out.
 
+use base64::Engine;
 use thiserror::Error;
 
 /// What the user typed.
@@ -45,9 +46,11 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ComposeError {
     }
 }
 
-/// Splits `http://host[:port][/path]` into host, port and origin-form target.
-fn split_url(url: &str) -> Result<(String, u16, String), ComposeError> {
+/// Splits `http://[user:password@]host[:port][/path]` into host, port, origin-form target
+/// and the user info; a `#fragment` is the browser's, never sent.
+fn split_url(url: &str) -> Result<(String, u16, String, Option<&str>), ComposeError> {
     let url = url.trim();
+    let url = url.split_once('#').map_or(url, |(before, _)| before);
     let rest = match url.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
         Some((scheme, _)) => {
@@ -70,7 +73,10 @@ fn split_url(url: &str) -> Result<(String, u16, String), ComposeError> {
     if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err(invalid("url", "the path has spaces or control characters"));
     }
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let (user, authority) = match authority.rsplit_once('@') {
+        Some((user, host)) => (Some(user), host),
+        None => (None, authority),
+    };
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let (host, after) = v6
             .split_once(']')
@@ -93,7 +99,7 @@ fn split_url(url: &str) -> Result<(String, u16, String), ComposeError> {
             .filter(|&p| p != 0)
             .ok_or_else(|| invalid("url", format!("{p} is not a port")))?,
     };
-    Ok((host.to_string(), port, path))
+    Ok((host.to_string(), port, path, user))
 }
 
 /// Checks what the user typed and builds the request bytes.
@@ -110,7 +116,7 @@ pub fn prepare(request: &Composed) -> Result<Prepared, ComposeError> {
             "the method must be one word, like GET or POST",
         ));
     }
-    let (host, port, path) = split_url(&request.url)?;
+    let (host, port, path, user) = split_url(&request.url)?;
     let mut head = format!("{method} {path} HTTP/1.1\r\n");
     let has = |name: &str| {
         request
@@ -126,6 +132,10 @@ pub fn prepare(request: &Composed) -> Result<Prepared, ComposeError> {
             (false, _) => format!("{host}:{port}"),
         };
         head.push_str(&format!("Host: {authority}\r\n"));
+    }
+    if let Some(user) = user.filter(|_| !has("authorization")) {
+        let credentials = base64::engine::general_purpose::STANDARD.encode(user);
+        head.push_str(&format!("Authorization: Basic {credentials}\r\n"));
     }
     for (name, value) in &request.headers {
         let name = name.trim();
@@ -183,6 +193,14 @@ mod tests {
             "POST /ws?wsdl HTTP/1.1\r\nHost: svc.test:8080\r\nSOAPAction: \"urn:x\"\r\n\
              Content-Length: 4\r\n\r\n<a/>"
         );
+        let p = prepare(&composed("GET", "http://u:p@h.test:81#top", &[], "")).unwrap();
+        assert_eq!(
+            String::from_utf8(p.bytes).unwrap(),
+            "GET / HTTP/1.1\r\nHost: h.test:81\r\nAuthorization: Basic dTpw\r\n\r\n",
+            "no fragment on the wire; user info becomes Basic credentials"
+        );
+        let p = prepare(&composed("GET", "http://h.test/x?q=1#frag", &[], "")).unwrap();
+        assert!(p.bytes.starts_with(b"GET /x?q=1 HTTP/1.1\r\n"));
         let p = prepare(&composed("GET", "http://[::1]", &[("host", "x")], "")).unwrap();
         assert_eq!((p.host.as_str(), p.port), ("::1", 80));
         assert_eq!(p.bytes, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n");

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
+use tcpmon_inspect::http1::request_line;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
@@ -320,6 +321,7 @@ impl Engine {
             listen_port: record.listen_port,
             client: "resend".into(),
             resend_of: Some(original),
+            request_line: request_line(&request).map(str::to_string),
         };
         // A resend belongs to its listener while it runs: stopping it closes the resend too.
         let running = match self.slots().get(&info.id).and_then(|s| s.running.as_ref()) {
@@ -338,6 +340,7 @@ impl Engine {
             listen_port: 0,
             client: "sender".into(),
             resend_of: None,
+            request_line: request_line(&request).map(str::to_string),
         };
         let config = ListenerConfig::forward(0, target);
         self.play(config, origin, self.unowned(), request)

@@ -17,6 +17,9 @@ pub(crate) struct Origin {
     pub listen_port: u16,
     pub client: String,
     pub resend_of: Option<ConnId>,
+    /// The request line, known before any byte flows when the engine itself is the client
+    /// (a resend, the Sender): a connection that fails to connect still says what it sent.
+    pub request_line: Option<String>,
 }
 
 /// Records a connection and runs it in its listener's mode until it ends.
@@ -44,7 +47,7 @@ pub(crate) async fn serve(
         bytes: [0, 0],
         truncated: [false, false],
         resend_of: origin.resend_of,
-        request_line: None,
+        request_line: origin.request_line,
         exchanges: Vec::new(),
     };
     let ctx = ConnCtx::open(core, config, cancel, record);
@@ -83,6 +86,7 @@ pub(crate) async fn accept_loop(
                     listen_port,
                     client: peer.to_string(),
                     resend_of: None,
+                    request_line: None,
                 };
                 tasks.spawn(serve(
                     core.clone(),
