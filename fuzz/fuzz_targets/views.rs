@@ -10,6 +10,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = detect(&decoded.body);
     let _ = head_len(data);
     let _ = xml::pretty(data);
+    let _ = xml::pretty_fragment(data, 3);
+    let _ = xml::depth_after(data);
     let _ = json::pretty(data);
     let _ = raw::render(data);
     let _ = hex::render(data, 0);

@@ -141,6 +141,11 @@ pub fn read_view(
             ))
         }
         ViewKind::Xml | ViewKind::Json => {
+            if kind == ViewKind::Xml && exchange.is_some() {
+                if let Some(big) = big_xml_page(&window, page)? {
+                    return Ok(big);
+                }
+            }
             // One message per page: a keep-alive stream pages from message to message.
             page.offset = offset.max(window.pretty_from);
             let bytes = window.read(page.offset, PRETTY_LIMIT as usize)?;
@@ -180,6 +185,89 @@ pub fn read_view(
             }
         }
         _ => raw_page(&window, page, RAW_PAGE, None),
+    }
+}
+
+/// Pretty XML of one exchange's message too large to indent whole, a page at a time: each
+/// page starts where the last one ended, indented as deep as the elements open there (found
+/// by reading the body up to it). Only for bodies sent as they are (not chunked, compressed or
+/// in another charset); `None` for anything else, or when the XML breaks.
+fn big_xml_page(window: &Window<'_>, page: Pager) -> Result<Option<ViewPage>, CommandError> {
+    let start = window.read(window.pretty_from, 128 << 10)?;
+    let decoded = message::decode(&start);
+    if decoded.head_len == 0 || !decoded.notes.is_empty() {
+        return Ok(None);
+    }
+    let body_start = window.pretty_from + decoded.head_len as u64;
+    if window.len.saturating_sub(body_start) <= PRETTY_LIMIT {
+        return Ok(None);
+    }
+    let first = page.offset <= window.pretty_from;
+    let from = page.offset.max(body_start);
+    let depth = if from == body_start {
+        0
+    } else {
+        let before = std::io::BufReader::with_capacity(
+            1 << 20,
+            WindowReader {
+                window,
+                at: body_start,
+                end: from,
+            },
+        );
+        match xml::depth_after(before) {
+            Ok(depth) => depth,
+            Err(_) => return Ok(None),
+        }
+    };
+    let bytes = window.read(from, RAW_PAGE)?;
+    let Ok(fragment) = xml::pretty_fragment(&bytes, depth) else {
+        return Ok(None);
+    };
+    if fragment.used == 0 {
+        return Ok(None);
+    }
+    let mut text = String::new();
+    if first {
+        text = raw::render(&start[..decoded.head_len]).0;
+    }
+    text.push_str(&fragment.text);
+    let page = Pager {
+        offset: if first { window.pretty_from } else { from },
+        ..page
+    };
+    let end = from + fragment.used as u64;
+    let note = format!(
+        "XML over {} MiB: indented a page at a time",
+        PRETTY_LIMIT >> 20
+    );
+    Ok(Some(page.of(
+        ViewKind::Xml,
+        text,
+        Some(note),
+        (end - page.offset) as usize,
+    )))
+}
+
+/// Reads a window's bytes `at..end` in pieces.
+struct WindowReader<'a> {
+    window: &'a Window<'a>,
+    at: u64,
+    end: u64,
+}
+
+impl std::io::Read for WindowReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let want = buf
+            .len()
+            .min(usize::try_from(self.end - self.at).unwrap_or(usize::MAX));
+        let bytes = self
+            .window
+            .read(self.at, want)
+            .map_err(|e| std::io::Error::other(e.message))?;
+        buf[..bytes.len()].copy_from_slice(&bytes);
+        self.at += bytes.len() as u64;
+        Ok(bytes.len())
     }
 }
 
@@ -351,6 +439,55 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
         );
         let missing = read_view(store, id, S2C, ViewKind::Raw, 0, Some(2)).unwrap_err();
         assert_eq!(missing.kind, "not_found");
+    }
+
+    #[tokio::test]
+    async fn xml_too_big_to_indent_whole_is_indented_a_page_at_a_time() {
+        let mut body = String::from("<?xml version=\"1.0\"?><orders>");
+        let mut i = 0;
+        while body.len() < (PRETTY_LIMIT as usize) + (1 << 20) {
+            body.push_str(&format!("<order id=\"{i}\"><qty>{i}</qty></order>"));
+            i += 1;
+        }
+        body.push_str("</orders>");
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let (engine, id) = captured(b"GET /big HTTP/1.1\r\n\r\n", response.into_bytes()).await;
+        let store = engine.store();
+        let first = read_view(store, id, S2C, ViewKind::Auto, 0, Some(0)).unwrap();
+        assert_eq!(first.view, ViewKind::Xml, "{:?}", first.note);
+        assert!(first.note.unwrap().contains("a page at a time"));
+        assert!(
+            first
+                .text
+                .starts_with("HTTP/1.1 200 OK\nContent-Type: text/xml\n")
+        );
+        assert!(
+            first
+                .text
+                .contains("\n<orders>\n  <order id=\"0\">\n    <qty>0</qty>\n  </order>")
+        );
+        let mut next = first.next_offset;
+        let mut pages = 1;
+        let mut last = first.text;
+        while let Some(offset) = next {
+            let page = read_view(store, id, S2C, ViewKind::Xml, offset, Some(0)).unwrap();
+            assert_eq!(page.view, ViewKind::Xml);
+            assert!(
+                page.text.starts_with("  <"),
+                "page {pages} starts indented inside <orders>: {}",
+                &page.text[..40]
+            );
+            (next, last, pages) = (page.next_offset, page.text, pages + 1);
+        }
+        assert!(pages > 10, "{pages} pages");
+        assert!(
+            last.ends_with("  </order>\n</orders>"),
+            "{}",
+            &last[last.len() - 40..]
+        );
     }
 
     #[tokio::test]

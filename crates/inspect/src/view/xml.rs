@@ -44,6 +44,110 @@ pub fn pretty(bytes: &[u8]) -> Result<String, String> {
     String::from_utf8(writer.into_inner()).map_err(|e| format!("not UTF-8 XML: {e}"))
 }
 
+/// A page of a document too large to indent whole: the page's text, how many input bytes it
+/// used, and the nesting depth after them (where the next page starts).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Fragment {
+    /// Indented text.
+    pub text: String,
+    /// Input bytes used: up to and including the last `>` of the input.
+    pub used: usize,
+    /// Elements open after those bytes.
+    pub depth: usize,
+}
+
+/// Indents a piece of a document that starts at a tag or text boundary, `depth` elements deep,
+/// the way [`pretty`] would (two spaces per level, text-only elements on one line). The piece
+/// ends after its last end tag, empty element, comment or the like (not after a start tag or
+/// text, so that `<a>text</a>` stays on one line across pieces); what follows belongs to the
+/// next piece.
+pub fn pretty_fragment(bytes: &[u8], mut depth: usize) -> Result<Fragment, String> {
+    let used = bytes.iter().rposition(|&b| b == b'>').map_or(0, |i| i + 1);
+    let input = &bytes[..used];
+    let mut reader = Reader::from_reader(input);
+    reader.config_mut().check_end_names = false;
+    reader.config_mut().allow_unmatched_ends = true;
+    let mut text = String::with_capacity(used + used / 2);
+    // 0: after anything else; 1: just after a start tag; 2: after a start tag and its text.
+    let mut inline = 0u8;
+    // Where the piece can end: input used, text length and depth after that event.
+    let mut safe = (0, 0, depth);
+    let line = |text: &mut String, depth: usize, raw: &[u8]| {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.extend(std::iter::repeat_n(' ', depth * 2));
+        text.push_str(&String::from_utf8_lossy(raw));
+    };
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("not well-formed XML at byte {before}: {e}"))?;
+        let after = reader.buffer_position() as usize;
+        let raw = input[before..after].trim_ascii();
+        let ends_cleanly = !matches!(event, Event::Start(_) | Event::Text(_) | Event::Eof);
+        match event {
+            Event::Eof => break,
+            Event::Text(_) if raw.is_empty() => {}
+            Event::Text(_) if inline == 1 => {
+                text.push_str(&String::from_utf8_lossy(raw));
+                inline = 2;
+            }
+            Event::Start(_) => {
+                line(&mut text, depth, raw);
+                depth += 1;
+                inline = 1;
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if inline == 0 {
+                    line(&mut text, depth, raw);
+                } else {
+                    text.push_str(&String::from_utf8_lossy(raw));
+                }
+                inline = 0;
+            }
+            _ => {
+                line(&mut text, depth, raw);
+                inline = 0;
+            }
+        }
+        if ends_cleanly {
+            safe = (after, text.len(), depth);
+        }
+    }
+    if safe.0 == 0 {
+        // Only start tags and text: nothing better to cut at than the last '>'.
+        return Ok(Fragment { text, used, depth });
+    }
+    text.truncate(safe.1);
+    Ok(Fragment {
+        text,
+        used: safe.0,
+        depth: safe.2,
+    })
+}
+
+/// Elements open at the end of `input` (a document's start), read a piece at a time.
+pub fn depth_after(input: impl std::io::BufRead) -> Result<usize, String> {
+    let mut reader = Reader::from_reader(input);
+    reader.config_mut().check_end_names = false;
+    reader.config_mut().allow_unmatched_ends = true;
+    let mut depth = 0usize;
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Eof) => return Ok(depth),
+            Ok(Event::Start(_)) => depth += 1,
+            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(_) => {}
+            Err(e) => return Err(format!("not well-formed XML: {e}")),
+        }
+        buf.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +173,28 @@ mod tests {
         let input = format!("{}x{}", "<a>".repeat(500), "</a>".repeat(500));
         let out = pretty(input.as_bytes()).unwrap();
         assert!(out.lines().count() >= 500);
+    }
+
+    #[test]
+    fn pages_of_a_big_document_indent_as_the_whole_would() {
+        let doc = br#"<?xml version="1.0"?><orders><order id="1"><item>a</item><!-- c --><qty>3</qty></order><order id="2"><empty/><item>b</item></order></orders>"#;
+        let whole = pretty(doc).unwrap();
+        // Split at every '>' and page through, carrying the depth.
+        for cut in (0..doc.len()).filter(|&i| doc[i] == b'>') {
+            let first = pretty_fragment(&doc[..cut + 1], 0).unwrap();
+            assert!(first.used <= cut + 1);
+            let rest = pretty_fragment(&doc[first.used..], first.depth).unwrap();
+            assert_eq!(rest.depth, 0);
+            let joined = [first.text, rest.text].join("\n");
+            assert_eq!(joined.trim(), whole, "cut after byte {cut}");
+            assert_eq!(depth_after(&doc[..first.used]).unwrap(), first.depth);
+        }
+        // A piece that ends inside a tag stops at its last '>'.
+        let piece = pretty_fragment(b"<a><b>x</b><c at", 0).unwrap();
+        assert_eq!(
+            (piece.text.as_str(), piece.used, piece.depth),
+            ("<a>\n  <b>x</b>", 11, 1)
+        );
     }
 
     #[test]
