@@ -342,6 +342,28 @@ async fn engine_figures(rows: usize, xml_mb: usize) -> Result<()> {
             page.note
         );
     }
+    // Page through the whole body in the XML view, as a reader scrolling to its end would.
+    let (mut next, mut pages, mut slowest) = (Some(0), 0, 0f64);
+    let start = Instant::now();
+    while let Some(offset) = next {
+        let page_start = Instant::now();
+        let page = read_view(
+            engine.store(),
+            big_conn,
+            Direction::ServerToClient,
+            ViewKind::Xml,
+            offset,
+            Some(exchanges.len() - 1),
+        )
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+        slowest = slowest.max(page_start.elapsed().as_secs_f64());
+        (next, pages) = (page.next_offset, pages + 1);
+    }
+    println!(
+        "xml all_pages view=xml pages={pages} total_s={:.2} slowest_page_ms={:.1}",
+        start.elapsed().as_secs_f64(),
+        slowest * 1e3
+    );
     engine.shutdown().await;
     Ok(())
 }

@@ -93,6 +93,11 @@ impl<'a> Window<'a> {
         })
     }
 
+    fn depth_key(&self, offset: u64) -> DepthKey {
+        let store = std::ptr::from_ref(self.store) as usize;
+        (store, self.id, self.dir.index(), self.base, offset)
+    }
+
     fn read(&self, offset: u64, max: usize) -> Result<Vec<u8>, CommandError> {
         let left = self.len.saturating_sub(offset);
         let max = max.min(usize::try_from(left).unwrap_or(usize::MAX));
@@ -204,8 +209,12 @@ fn big_xml_page(window: &Window<'_>, page: Pager) -> Result<Option<ViewPage>, Co
     }
     let first = page.offset <= window.pretty_from;
     let from = page.offset.max(body_start);
+    let key = window.depth_key(from);
     let depth = if from == body_start {
         0
+    } else if let Some(depth) = depths().get(&key) {
+        // Paging on from the page before: its end's depth is known.
+        *depth
     } else {
         let before = std::io::BufReader::with_capacity(
             1 << 20,
@@ -237,6 +246,12 @@ fn big_xml_page(window: &Window<'_>, page: Pager) -> Result<Option<ViewPage>, Co
         ..page
     };
     let end = from + fragment.used as u64;
+    let mut known = depths();
+    if known.len() >= DEPTHS_KEPT {
+        known.clear();
+    }
+    known.insert(window.depth_key(end), fragment.depth);
+    drop(known);
     let note = format!(
         "XML over {} MiB: indented a page at a time",
         PRETTY_LIMIT >> 20
@@ -247,6 +262,23 @@ fn big_xml_page(window: &Window<'_>, page: Pager) -> Result<Option<ViewPage>, Co
         Some(note),
         (end - page.offset) as usize,
     )))
+}
+
+/// Where a page of big XML starts (store, connection, direction, window start, offset) and
+/// the elements open there: paging on from a page costs that page only, not a re-read of the
+/// body before it. (A wrong entry, from a store freed and another allocated at its address,
+/// would only misplace indentation.)
+type DepthKey = (usize, ConnId, usize, u64, u64);
+const DEPTHS_KEPT: usize = 4096;
+
+fn depths() -> std::sync::MutexGuard<'static, std::collections::HashMap<DepthKey, usize>> {
+    static DEPTHS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<DepthKey, usize>>,
+    > = std::sync::OnceLock::new();
+    DEPTHS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
 }
 
 /// Reads a window's bytes `at..end` in pieces.
