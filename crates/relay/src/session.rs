@@ -32,12 +32,12 @@ pub fn save(store: &Store, ids: &[ConnId], path: &Path) -> Result<usize> {
             out.write_all(&header.encode()).map_err(failed)?;
             out.write_all(&meta).map_err(failed)?;
             for (dir, chunk) in store.chunks_in_order(id)? {
-                let bytes = store.read_chunk(&chunk)?;
+                let (at, bytes) = store.read_chunk(&chunk)?;
                 let header = RecordHeader {
                     kind: RecordKind::Data(dir),
                     len: chunk.len,
                     conn: id,
-                    at: chunk.at,
+                    at,
                 };
                 out.write_all(&header.encode()).map_err(failed)?;
                 out.write_all(&bytes).map_err(failed)?;
@@ -133,7 +133,6 @@ pub fn open(path: &Path) -> Result<Session> {
                     stream_offset,
                     file_offset: payload_at,
                     len: header.len,
-                    at: header.at,
                 });
                 reader
                     .seek_relative(i64::from(header.len))

@@ -36,7 +36,8 @@ const DROP_WINDOW: u64 = 64 << 20;
 /// Largest payload of one record.
 const MAX_RECORD: usize = 1 << 30;
 
-/// Where one recorded chunk lies.
+/// Where one recorded chunk lies (24 bytes: a busy keep-alive connection has two per
+/// request). When it was captured is in its record header in the file, read when needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ChunkRef {
     /// Position of its first byte in the direction's stream.
@@ -45,8 +46,6 @@ pub(crate) struct ChunkRef {
     pub file_offset: u64,
     /// Payload length.
     pub len: u32,
-    /// When it was captured.
-    pub at: Micros,
 }
 
 impl ChunkRef {
@@ -391,7 +390,6 @@ impl Store {
                     stream_offset: entry.recorded[d],
                     file_offset: header_at + RECORD_HEADER_LEN as u64,
                     len: piece.len() as u32,
-                    at,
                 });
                 entry.recorded[d] += piece.len() as u64;
             }
@@ -485,9 +483,16 @@ impl Store {
         }
     }
 
-    /// The bytes of one chunk.
-    pub(crate) fn read_chunk(&self, chunk: &ChunkRef) -> Result<Vec<u8>> {
-        self.read_pieces(&[(chunk.file_offset, chunk.len as usize)])
+    /// When one chunk was captured, and its bytes (read with its record header).
+    pub(crate) fn read_chunk(&self, chunk: &ChunkRef) -> Result<(Micros, Vec<u8>)> {
+        let header_at = chunk.file_offset - RECORD_HEADER_LEN as u64;
+        let mut bytes = self.read_pieces(&[(header_at, RECORD_HEADER_LEN + chunk.len as usize)])?;
+        let header: [u8; RECORD_HEADER_LEN] = bytes[..RECORD_HEADER_LEN]
+            .try_into()
+            .unwrap_or([0; RECORD_HEADER_LEN]);
+        let at = RecordHeader::decode(&header).map_or(0, |h| h.at);
+        bytes.drain(..RECORD_HEADER_LEN);
+        Ok((at, bytes))
     }
 
     fn read_pieces(&self, pieces: &[(u64, usize)]) -> Result<Vec<u8>> {
@@ -625,6 +630,27 @@ mod tests {
         assert_eq!(
             store.record(ConnId(1)).unwrap().bytes,
             [0, expected.len() as u64]
+        );
+    }
+
+    #[test]
+    fn a_chunks_capture_time_is_read_back_from_its_record_header() {
+        let store = Store::live(None, 1 << 20).unwrap();
+        store.insert(record(1));
+        store.append_at(ConnId(1), Direction::ServerToClient, b"first", 1_000_001);
+        store.append_at(ConnId(1), Direction::ServerToClient, b"second", 2_000_002);
+        let times: Vec<_> = store
+            .chunks_in_order(ConnId(1))
+            .unwrap()
+            .iter()
+            .map(|(_, c)| store.read_chunk(c).unwrap())
+            .collect();
+        assert_eq!(
+            times,
+            [
+                (1_000_001, b"first".to_vec()),
+                (2_000_002, b"second".to_vec())
+            ]
         );
     }
 
