@@ -1,5 +1,5 @@
 //! An HTTP message made readable for the pretty views: the head as sent, and the body with its
-//! chunked framing and content codings (gzip, deflate, br) removed and its charset decoded to
+//! chunked framing and content codings (gzip, deflate, br, zstd) removed and its charset decoded to
 //! UTF-8. Every step that happened, or failed, is said in a note; nothing is replaced silently.
 
 use crate::http1::{BodyDecoder, Framing, Head, parse_request, parse_response};
@@ -118,6 +118,15 @@ fn undo(coding: &str, input: &[u8], notes: &mut Vec<String>) -> Option<Vec<u8>> 
         }
         "deflate" => Box::new(flate2::read::DeflateDecoder::new(input)),
         "br" => Box::new(brotli_decompressor::Decompressor::new(input, 4096)),
+        "zstd" => match ruzstd::decoding::StreamingDecoder::new(input) {
+            Ok(decoder) => Box::new(decoder),
+            Err(e) => {
+                notes.push(format!(
+                    "zstd body could not be decoded ({e}): showing it as sent"
+                ));
+                return None;
+            }
+        },
         other => {
             notes.push(format!("content-encoding {other} is not decoded"));
             return None;
@@ -272,11 +281,17 @@ mod tests {
             "{:?}",
             decoded.notes
         );
-        let zstd = response("Content-Encoding: zstd\r\n", b"\x28\xb5\x2f\xfd");
+        let lzw = response("Content-Encoding: compress\r\n", b"\x1f\x9d");
         assert_eq!(
-            decode(&zstd).notes,
-            ["content-encoding zstd is not decoded"]
+            decode(&lzw).notes,
+            ["content-encoding compress is not decoded"]
         );
+        let zstd = ruzstd::encoding::compress_to_vec(
+            &b"<a>zstd</a>"[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let wire = response("Content-Encoding: zstd\r\n", &zstd);
+        assert_eq!(&*decode(&wire).body, b"<a>zstd</a>");
         assert_eq!(decode(b"raw bytes").body, Cow::Borrowed(&b"raw bytes"[..]));
     }
 
