@@ -12,6 +12,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = xml::pretty(data);
     let _ = xml::pretty_fragment(data, 3);
     let _ = xml::depth_after(data);
+    let _ = json::pretty_fragment(data, 2, false);
+    let _ = json::depth_after(data);
     let _ = json::pretty(data);
     let _ = raw::render(data);
     let _ = hex::render(data, 0);

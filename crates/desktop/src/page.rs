@@ -146,8 +146,8 @@ pub fn read_view(
             ))
         }
         ViewKind::Xml | ViewKind::Json => {
-            if kind == ViewKind::Xml && exchange.is_some() {
-                if let Some(big) = big_xml_page(&window, page)? {
+            if exchange.is_some() {
+                if let Some(big) = big_pretty_page(&window, page, kind)? {
                     return Ok(big);
                 }
             }
@@ -193,11 +193,16 @@ pub fn read_view(
     }
 }
 
-/// Pretty XML of one exchange's message too large to indent whole, a page at a time: each
-/// page starts where the last one ended, indented as deep as the elements open there (found
-/// by reading the body up to it). Only for bodies sent as they are (not chunked, compressed or
-/// in another charset); `None` for anything else, or when the XML breaks.
-fn big_xml_page(window: &Window<'_>, page: Pager) -> Result<Option<ViewPage>, CommandError> {
+/// Pretty XML or JSON of one exchange's message too large to indent whole, a page at a time:
+/// each page starts where the last one ended, indented as deep as the elements or containers
+/// open there (remembered from the page before, or found by reading the body up to it). Only
+/// for bodies sent as they are (not chunked, compressed or in another charset); `None` for
+/// anything else, or when the document breaks.
+fn big_pretty_page(
+    window: &Window<'_>,
+    page: Pager,
+    kind: ViewKind,
+) -> Result<Option<ViewPage>, CommandError> {
     let start = window.read(window.pretty_from, 128 << 10)?;
     let decoded = message::decode(&start);
     if decoded.head_len == 0 || !decoded.notes.is_empty() {
@@ -224,15 +229,29 @@ fn big_xml_page(window: &Window<'_>, page: Pager) -> Result<Option<ViewPage>, Co
                 end: from,
             },
         );
-        match xml::depth_after(before) {
+        let depth = if kind == ViewKind::Xml {
+            xml::depth_after(before)
+        } else {
+            json::depth_after(before)
+        };
+        match depth {
             Ok(depth) => depth,
             Err(_) => return Ok(None),
         }
     };
     let bytes = window.read(from, RAW_PAGE)?;
-    let Ok(fragment) = xml::pretty_fragment(&bytes, depth) else {
+    let last = from + bytes.len() as u64 == window.len;
+    let fragment = if kind == ViewKind::Xml {
+        xml::pretty_fragment(&bytes, depth)
+    } else {
+        json::pretty_fragment(&bytes, depth, last)
+    };
+    let Ok(mut fragment) = fragment else {
         return Ok(None);
     };
+    if last && bytes[fragment.used..].trim_ascii().is_empty() {
+        fragment.used = bytes.len();
+    }
     if fragment.used == 0 {
         return Ok(None);
     }
@@ -252,12 +271,13 @@ fn big_xml_page(window: &Window<'_>, page: Pager) -> Result<Option<ViewPage>, Co
     }
     known.insert(window.depth_key(end), fragment.depth);
     drop(known);
+    let what = if kind == ViewKind::Xml { "XML" } else { "JSON" };
     let note = format!(
-        "XML over {} MiB: indented a page at a time",
+        "{what} over {} MiB: indented a page at a time",
         PRETTY_LIMIT >> 20
     );
     Ok(Some(page.of(
-        ViewKind::Xml,
+        kind,
         text,
         Some(note),
         (end - page.offset) as usize,
@@ -519,6 +539,42 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
             last.ends_with("  </order>\n</orders>"),
             "{}",
             &last[last.len() - 40..]
+        );
+    }
+
+    #[tokio::test]
+    async fn json_too_big_to_indent_whole_pages_into_the_same_text() {
+        let mut body = String::from("{\"orders\":[");
+        let mut i = 0;
+        while body.len() < (PRETTY_LIMIT as usize) + (1 << 20) {
+            body.push_str(&format!(
+                "{{\"id\":{i},\"note\":\"a, b [c]\",\"tags\":[]}},"
+            ));
+            i += 1;
+        }
+        body.push_str("{}]}\n");
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let (engine, id) = captured(b"GET /big HTTP/1.1\r\n\r\n", response.into_bytes()).await;
+        let store = engine.store();
+        let mut pages = Vec::new();
+        let mut next = Some(0);
+        while let Some(offset) = next {
+            let page = read_view(store, id, S2C, ViewKind::Auto, offset, Some(0)).unwrap();
+            assert_eq!(page.view, ViewKind::Json, "{:?}", page.note);
+            next = page.next_offset;
+            pages.push(page.text);
+        }
+        assert!(pages.len() > 10, "{} pages", pages.len());
+        let head = "HTTP/1.1 200 OK\nContent-Type: application/json\n";
+        let joined = pages.join("\n");
+        let (shown_head, shown_body) = joined.split_at(joined.find("\n\n").unwrap() + 2);
+        assert!(shown_head.starts_with(head));
+        assert_eq!(
+            shown_body,
+            json::pretty(body.trim_end().as_bytes()).unwrap()
         );
     }
 

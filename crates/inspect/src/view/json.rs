@@ -1,12 +1,95 @@
 //! Pretty JSON: re-indents the text itself rather than parsing into values, so key order,
 //! duplicate keys and numbers of any size or precision stay exactly as sent.
 
+use super::Fragment;
+
 /// Indented JSON, or why the bytes are not JSON.
 pub fn pretty(bytes: &[u8]) -> Result<String, String> {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| format!("not JSON: {e}"))?;
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     let mut out = String::with_capacity(text.len() * 2);
-    let mut depth = 0usize;
+    reindent(text, 0, &mut out);
+    Ok(out)
+}
+
+/// Indents a piece of a document too large to indent whole, the way [`pretty`] would: the
+/// piece starts at the document's start or right after a `,` outside strings, `depth`
+/// containers deep, and ends after its last such `,` (or at its end when `last`), so that the
+/// pieces' texts joined with newlines are the whole document indented. Not validated: a
+/// document this large is not parsed whole.
+pub fn pretty_fragment(bytes: &[u8], depth: usize, last: bool) -> Result<Fragment, String> {
+    let mut used = 0;
+    let mut end_depth = depth;
+    let mut scan = Scan::default();
+    for (i, &b) in bytes.iter().enumerate() {
+        scan.step(b);
+        if b == b',' && !scan.in_string {
+            used = i + 1;
+            end_depth = (depth + scan.opened).saturating_sub(scan.closed);
+        }
+    }
+    if last {
+        used = bytes.len();
+        end_depth = (depth + scan.opened).saturating_sub(scan.closed);
+    }
+    if used == 0 {
+        return Err("no place to break the page outside a string".into());
+    }
+    let text = match std::str::from_utf8(&bytes[..used]) {
+        Ok(text) => text,
+        Err(e) => return Err(format!("not UTF-8: {e}")),
+    };
+    let mut out = String::with_capacity(used * 2);
+    out.extend(std::iter::repeat_n("  ", depth));
+    reindent(text, depth, &mut out);
+    let text = out.trim_end().to_string();
+    Ok(Fragment {
+        text,
+        used,
+        depth: end_depth,
+    })
+}
+
+/// Containers open at the end of `input` (a document's start), read a piece at a time.
+pub fn depth_after(input: impl std::io::Read) -> Result<usize, String> {
+    let mut scan = Scan::default();
+    for byte in std::io::Read::bytes(std::io::BufReader::new(input)) {
+        scan.step(byte.map_err(|e| e.to_string())?);
+    }
+    Ok(scan.opened.saturating_sub(scan.closed))
+}
+
+/// Brackets opened and closed outside strings.
+#[derive(Default)]
+struct Scan {
+    in_string: bool,
+    escaped: bool,
+    opened: usize,
+    closed: usize,
+}
+
+impl Scan {
+    fn step(&mut self, b: u8) {
+        if self.in_string {
+            match b {
+                _ if self.escaped => self.escaped = false,
+                b'\\' => self.escaped = true,
+                b'"' => self.in_string = false,
+                _ => {}
+            }
+            return;
+        }
+        match b {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => self.opened += 1,
+            b'}' | b']' => self.closed += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Appends `text` indented, starting `depth` containers deep.
+fn reindent(text: &str, mut depth: usize, out: &mut String) {
     let (mut in_string, mut escaped) = (false, false);
     let mut chars = text.chars().peekable();
     let newline = |out: &mut String, depth: usize| {
@@ -39,24 +122,23 @@ pub fn pretty(bytes: &[u8]) -> Result<String, String> {
                     out.push(chars.next().unwrap_or(' '));
                 } else {
                     depth += 1;
-                    newline(&mut out, depth);
+                    newline(out, depth);
                 }
             }
             '}' | ']' => {
                 depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
+                newline(out, depth);
                 out.push(c);
             }
             ',' => {
                 out.push(c);
-                newline(&mut out, depth);
+                newline(out, depth);
             }
             ':' => out.push_str(": "),
             c if c.is_ascii_whitespace() => {}
             c => out.push(c),
         }
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -77,6 +159,25 @@ mod tests {
             pretty(b"{\n    \"a\" :  [ 1 ,2 ]\n}").unwrap(),
             "{\n  \"a\": [\n    1,\n    2\n  ]\n}"
         );
+    }
+
+    #[test]
+    fn pages_of_a_big_document_indent_as_the_whole_would() {
+        let doc = br#"{"items":[{"id":1,"tags":["a,b",[]]},{"id":2,"s":"q\",{"}],"n":{}}"#;
+        let whole = pretty(doc).unwrap();
+        for cut in 1..doc.len() {
+            let Ok(first) = pretty_fragment(&doc[..cut], 0, false) else {
+                continue;
+            };
+            let rest = pretty_fragment(&doc[first.used..], first.depth, true).unwrap();
+            assert_eq!(
+                format!("{}\n{}", first.text, rest.text),
+                whole,
+                "cut at {cut}"
+            );
+            assert_eq!(depth_after(&doc[..first.used]).unwrap(), first.depth);
+        }
+        assert!(pretty_fragment(br#"{"s":"no comma"#, 0, false).is_err());
     }
 
     #[test]

@@ -25,6 +25,18 @@ pub enum ViewKind {
     Hex,
 }
 
+/// A page of a document too large to indent whole: the page's text, how many input bytes it
+/// used, and the nesting depth after them (where the next page starts).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Fragment {
+    /// Indented text.
+    pub text: String,
+    /// Input bytes used: up to and including where the piece may end.
+    pub used: usize,
+    /// Elements (XML) or containers (JSON) open after those bytes.
+    pub depth: usize,
+}
+
 /// Length of the HTTP head at the start of `bytes` (blank line included), or 0 when the bytes
 /// do not start with a complete request or response head.
 pub fn head_len(bytes: &[u8]) -> usize {

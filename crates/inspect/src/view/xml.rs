@@ -2,6 +2,7 @@
 //! line; the declaration, comments, CDATA, processing instructions, doctypes and namespace
 //! prefixes are written back as they came. Unlike Apache TCPMon's byte hack, a real parser.
 
+use super::Fragment;
 use quick_xml::Reader;
 use quick_xml::Writer;
 use quick_xml::events::Event;
@@ -42,18 +43,6 @@ pub fn pretty(bytes: &[u8]) -> Result<String, String> {
         return Err("not XML: no element".into());
     }
     String::from_utf8(writer.into_inner()).map_err(|e| format!("not UTF-8 XML: {e}"))
-}
-
-/// A page of a document too large to indent whole: the page's text, how many input bytes it
-/// used, and the nesting depth after them (where the next page starts).
-#[derive(Debug, PartialEq, Eq)]
-pub struct Fragment {
-    /// Indented text.
-    pub text: String,
-    /// Input bytes used: up to and including the last `>` of the input.
-    pub used: usize,
-    /// Elements open after those bytes.
-    pub depth: usize,
 }
 
 /// Indents a piece of a document that starts at a tag or text boundary, `depth` elements deep,
