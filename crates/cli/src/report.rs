@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use tcpmon_inspect::exchange::Exchange;
 use tcpmon_relay::{
-    ConnId, ConnectionRecord, ConnectionState, Direction, Event, EventKind, Missed, Subscription,
+    ConnId, ConnectionRecord, ConnectionState, Direction, Event, EventKind, ExchangePatch, Missed,
+    Subscription,
 };
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -86,25 +87,50 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
     )
 }
 
-/// What is known of a live connection: its record and how many exchange lines were printed.
+/// What is known of a live connection: its record, holding only the exchanges not printed
+/// yet (a long keep-alive connection would otherwise be kept twice, here and in the engine).
 struct Live {
     record: ConnectionRecord,
+    /// Exchanges printed and dropped from `record.exchanges`.
     printed: usize,
 }
 
 impl Live {
+    /// Takes a newer record, dropping the exchanges already printed.
+    fn replace(&mut self, mut record: ConnectionRecord) {
+        let printed = self.printed.min(record.exchanges.len());
+        record.exchanges.drain(..printed);
+        self.record = record;
+    }
+
+    /// Applies a patch (indexes count from the connection's first exchange).
+    fn patch(&mut self, patch: ExchangePatch) {
+        let skip = self.printed.saturating_sub(patch.exchanges_from);
+        let local = ExchangePatch {
+            exchanges_from: patch.exchanges_from.saturating_sub(self.printed),
+            exchanges: patch.exchanges.into_iter().skip(skip).collect(),
+        };
+        local.apply(&mut self.record.exchanges);
+    }
+
     /// Lines for exchanges not yet printed: those complete, or all of them once `finished`.
     fn lines(&mut self, finished: bool) -> Vec<String> {
-        let mut lines = Vec::new();
-        while let Some(exchange) = self.record.exchanges.get(self.printed) {
-            let done = exchange.tunnel || exchange.response.as_ref().is_some_and(|r| r.complete());
-            if !(done || finished) {
-                break;
-            }
-            lines.push(exchange_line(&self.record, self.printed, exchange));
-            self.printed += 1;
-        }
-        if finished && self.record.exchanges.is_empty() {
+        let ready = self
+            .record
+            .exchanges
+            .iter()
+            .take_while(|e| {
+                finished || e.tunnel || e.response.as_ref().is_some_and(|r| r.complete())
+            })
+            .count();
+        let mut lines: Vec<String> = self.record.exchanges[..ready]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| exchange_line(&self.record, self.printed + i, e))
+            .collect();
+        self.record.exchanges.drain(..ready);
+        self.printed += ready;
+        if finished && self.printed == 0 {
             lines.push(connection_line(&self.record));
         }
         lines
@@ -127,7 +153,7 @@ impl Lines {
                     record: record.clone(),
                     printed: 0,
                 });
-                live.record = record;
+                live.replace(record);
                 let lines = live.lines(finished);
                 if finished {
                     self.live.remove(&id);
@@ -140,7 +166,7 @@ impl Lines {
                 ..
             } => match self.live.get_mut(&id) {
                 Some(live) => {
-                    patch.apply(&mut live.record.exchanges);
+                    live.patch(patch);
                     live.lines(false)
                 }
                 None => Vec::new(),
@@ -208,4 +234,77 @@ fn print(lines: &mut Lines, next: Result<Event, Missed>) {
             )
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tcpmon_inspect::exchange::Tracker;
+    use tcpmon_relay::ListenerId;
+
+    fn record(state: ConnectionState, exchanges: Vec<Exchange>) -> ConnectionRecord {
+        ConnectionRecord {
+            id: ConnId(7),
+            listener: ListenerId(1),
+            listen_port: 8081,
+            client: "127.0.0.1:5000".into(),
+            target: Some(tcpmon_relay::HostPort::new("example.org", 80)),
+            accepted_at: 1,
+            connected_at: Some(1),
+            closed_at: Some(2),
+            state,
+            bytes: [0, 0],
+            truncated: [false, false],
+            resend_of: None,
+            request_line: None,
+            exchanges,
+        }
+    }
+
+    fn event(kind: EventKind) -> Event {
+        Event { seq: 1, kind }
+    }
+
+    #[test]
+    fn each_exchange_is_printed_once_when_its_response_completes() {
+        let mut tracker = Tracker::new();
+        let mut all = Vec::new();
+        let mut lines = Lines::default();
+        let mut printed = lines.on(event(EventKind::ConnectionOpened {
+            record: record(ConnectionState::Active, Vec::new()),
+        }));
+        let steps: [(usize, &[u8]); 4] = [
+            (
+                0,
+                b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n",
+            ),
+            (1, b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx"),
+            (1, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
+            (0, b"GET /c HTTP/1.1\r\nHost: h\r\n\r\n"),
+        ];
+        for (side, bytes) in steps {
+            tracker.feed(side, bytes, 1, &mut all);
+            let from = tracker.take_changed().unwrap();
+            printed.extend(lines.on(event(EventKind::ConnectionProgress {
+                id: ConnId(7),
+                bytes: [0, 0],
+                exchanges: Some(ExchangePatch::of(&all, from)),
+            })));
+        }
+        assert_eq!(printed.len(), 2, "two complete so far: {printed:?}");
+        printed.extend(lines.on(event(EventKind::ConnectionChanged {
+            record: record(ConnectionState::Done, all),
+        })));
+        let heads: Vec<_> = printed
+            .iter()
+            .map(|l| l.split(' ').next().unwrap().to_string() + " " + l.split(' ').nth(5).unwrap())
+            .collect();
+        assert_eq!(heads, ["#7.1 GET", "#7.2 GET", "#7.3 GET"]);
+        assert!(
+            printed[1].contains("http://h/b \"404 Not Found\""),
+            "{}",
+            printed[1]
+        );
+        assert!(printed[2].contains("\"no-response\""), "{}", printed[2]);
+    }
 }
