@@ -1,29 +1,11 @@
 // HTTP-aware inspection against the fake backend: one row per exchange, the panes of one
 // exchange, the search box, export formats. Run with `npm run test:ui:browser`.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { activePanel, listenerInfo, startHarness } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { activePanel, calls, oneListener, useHarness } from "./harness.mjs";
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.close();
-});
+const withApp = useHarness();
 
-async function withApp(config, body) {
-  const app = await harness.open(config);
-  try {
-    await body(app.page);
-    assert.deepEqual(app.problems, [], "page errors or CSP violations");
-  } finally {
-    await app.close();
-  }
-}
-
-const oneListener = { listeners: [listenerInfo(1, 8081)], selected_listener: 1 };
-const calls = (page, cmd) => page.evaluate((c) => window.fake.callsTo(c), cmd);
 const open = (page, overrides = {}, texts = {}) =>
   page.evaluate(([o, t]) => window.fake.open(1, o, t), [overrides, texts]);
 /** The row of exchange `k` of connection `id` (or its only row) in the visible tab. */

@@ -15,11 +15,11 @@ import type {
   ListenerForm,
   ListenerInfo,
   OpenedSession,
+  ReadViewArgs,
   RowRef,
   SaveFormat,
   SendRequest,
   Span,
-  ViewKind,
   ViewPage,
 } from "../ui/src/types";
 
@@ -289,14 +289,7 @@ function hexDump(text: string, offset: number): string {
   return lines.join("\n");
 }
 
-function readView(
-  session: number | null,
-  id: number,
-  direction: Direction,
-  view: ViewKind,
-  offset: number,
-  exchange: number | null,
-): ViewPage {
+function readView({ session, id, direction, view, offset, exchange }: ReadViewArgs): ViewPage {
   const record = session === null ? records.get(id) : sessionRecord(id);
   if (!record) return reject({ kind: "not_found", message: `no connection #${id}` });
   let source = capturedText(id, direction, record);
@@ -503,14 +496,7 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       return null;
     }
     case "read_view":
-      return readView(
-        args.session as number | null,
-        args.id as number,
-        args.direction as Direction,
-        args.view as ViewKind,
-        args.offset as number,
-        args.exchange as number | null,
-      );
+      return readView(args as ReadViewArgs);
     case "resend": {
       const original =
         records.get(args.id as number) ?? reject({ kind: "not_found", message: "no such connection" });

@@ -1,8 +1,10 @@
 // Serves ui/dist under the shell's CSP and opens it in headless Chromium with the fake backend
 // injected before the app, so the UI runs exactly as in the window but against a mocked IPC.
 import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
+import { after, before } from "node:test";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -69,6 +71,33 @@ export async function startHarness() {
   };
 }
 
+/**
+ * For a test file: starts the harness before its tests and closes it after them. Returns
+ * `withApp(config, body)`, which opens the app on a fake backend configured by `config`, runs
+ * `body(page)`, and fails on any page error or CSP violation it caused.
+ */
+export function useHarness() {
+  let harness;
+  before(async () => {
+    harness = await startHarness();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+  return async function withApp(config, body) {
+    const app = await harness.open(config);
+    try {
+      await body(app.page);
+      assert.deepEqual(app.problems, [], "page errors or CSP violations");
+    } finally {
+      await app.close();
+    }
+  };
+}
+
+/** The IPC calls the page made so far to `cmd`, as the fake backend recorded them. */
+export const calls = (page, cmd) => page.evaluate((c) => window.fake.callsTo(c), cmd);
+
 /** The visible tab panel: tests act inside it, as a user looking at the window does. */
 export const activePanel = (page) => page.locator(".tab-panel:not([hidden])");
 
@@ -89,3 +118,6 @@ export function listenerInfo(id, port, target = { host: "example.org", port: 80 
     error: null,
   };
 }
+
+/** A fake backend with one forward listener (id 1, port 8081), its tab selected. */
+export const oneListener = { listeners: [listenerInfo(1, 8081)], selected_listener: 1 };

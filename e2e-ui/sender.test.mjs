@@ -1,27 +1,10 @@
 // The Sender tab and the Admin form's Host rewrite, against the fake backend.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { activePanel, listenerInfo, startHarness } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { activePanel, calls, listenerInfo, useHarness } from "./harness.mjs";
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.close();
-});
+const withApp = useHarness();
 
-async function withApp(config, body) {
-  const app = await harness.open(config);
-  try {
-    await body(app.page);
-    assert.deepEqual(app.problems, [], "page errors or CSP violations");
-  } finally {
-    await app.close();
-  }
-}
-
-const calls = (page, cmd) => page.evaluate((c) => window.fake.callsTo(c), cmd);
 const senderRows = (page) =>
   page.getByTestId("sender-panel").locator("[data-testid=connection-row]");
 

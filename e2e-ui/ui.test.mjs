@@ -1,30 +1,11 @@
 // The window against the fake backend in headless Chromium: what a user does, and what reaches
 // the shell through IPC. Run with `npm run test:ui:browser` (it builds what it needs first).
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { activePanel, listenerInfo, startHarness } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { activePanel, calls, oneListener, useHarness } from "./harness.mjs";
 
-let harness;
-before(async () => {
-  harness = await startHarness();
-});
-after(async () => {
-  await harness?.close();
-});
+const withApp = useHarness();
 
-/** Opens the app, runs `body`, and fails on any page error or CSP violation it caused. */
-async function withApp(config, body) {
-  const app = await harness.open(config);
-  try {
-    await body(app.page);
-    assert.deepEqual(app.problems, [], "page errors or CSP violations");
-  } finally {
-    await app.close();
-  }
-}
-
-const oneListener = { listeners: [listenerInfo(1, 8081)], selected_listener: 1 };
-const calls = (page, cmd) => page.evaluate((c) => window.fake.callsTo(c), cmd);
 const openRows = (page, n, overrides = {}, texts = {}) =>
   page.evaluate(
     ([n, o, t]) => Array.from({ length: n }, () => window.fake.open(1, o, t)),

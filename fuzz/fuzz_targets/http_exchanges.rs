@@ -35,10 +35,10 @@ fuzz_target!(|data: &[u8]| {
     let mut request_end = 0;
     for e in &list {
         assert!(e.request.start >= request_end && e.request.end <= request.len() as u64);
-        assert!(e.request.head_at + e.request.head_len <= e.request.end);
+        assert!(e.request.head_at() + e.request.head_len() <= e.request.end);
         request_end = e.request.end;
         if let Some(r) = &e.response {
-            assert!(r.start <= r.head_at && r.end <= response.len() as u64);
+            assert!(r.start <= r.head_at() && r.end <= response.len() as u64);
         }
         let _ = e.url("fallback:80");
     }

@@ -71,14 +71,7 @@ try {
   await app.waitForRows((rows) => rows.length === 1 && rows[0].status === "200", "the GET, answered");
   await app.type(urlField, `http://127.0.0.1:${soap.port}/soap`);
   await app.clickInPanel("sender-soap");
-  await app.browser.execute((panel) => {
-    const body = document.querySelector(`${panel} [data-testid="sender-body"]`);
-    const at = body.value.indexOf("\n  </soapenv:Body>");
-    body.focus();
-    body.setSelectionRange(at, at);
-  }, PANEL);
-  const operation = '<m:hello xmlns:m="urn:tcpmon-e2e"><m:name>Sender</m:name></m:hello>';
-  await (await app.inPanel("sender-body")).addValue(operation);
+  await app.typeIntoSoapBody('<m:hello xmlns:m="urn:tcpmon-e2e"><m:name>Sender</m:name></m:hello>');
   await app.clickInPanel("sender-send");
   await app.waitForRows((rows) => rows.length === 2 && rows[1].status === "200", "the SOAP POST, answered");
   await app.chooseView("request", "raw");

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { launchApp, PANEL, tid } from "./lib/app.mjs";
-import { freePort, startSoapServer } from "./lib/servers.mjs";
+import { freePort, prettySoapGreeting, startSoapServer } from "./lib/servers.mjs";
 
 const OPERATION = '<m:hello xmlns:m="urn:tcpmon-e2e"><m:name>Sender</m:name></m:hello>';
 
@@ -41,6 +41,13 @@ const shownErrors = () =>
     PANEL,
   );
 
+/** Waits until an error shows next to a field (`testid`, its error's); returns all that show. */
+const waitForError = (testid, what) =>
+  app.waitFor(async () => {
+    const shown = await shownErrors();
+    return shown[testid] && shown;
+  }, what);
+
 async function send() {
   await app.clickInPanel("sender-send");
 }
@@ -60,13 +67,7 @@ test("the SOAP helper composes a SOAP POST, and Send shows the exchange in the S
   assert.match(envelope, /<soapenv:Body>\n {4}\n {2}<\/soapenv:Body>/, "an empty Body to fill in");
 
   // Type the operation into the envelope's empty Body, where the caret would be put.
-  await app.browser.execute((panel) => {
-    const body = document.querySelector(`${panel} [data-testid="sender-body"]`);
-    const at = body.value.indexOf("\n  </soapenv:Body>");
-    body.focus();
-    body.setSelectionRange(at, at);
-  }, PANEL);
-  await (await app.inPanel("sender-body")).addValue(OPERATION);
+  await app.typeIntoSoapBody(OPERATION);
   const composed = await value("sender-body");
   assert.equal(composed, envelope.replace("\n  </soapenv:Body>", `${OPERATION}\n  </soapenv:Body>`));
 
@@ -99,8 +100,7 @@ test("the SOAP helper composes a SOAP POST, and Send shows the exchange in the S
     "response",
     (p) =>
       p.text.includes(
-        '\n<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">\n  <soap:Body>\n' +
-          '    <m:helloResponse xmlns:m="urn:tcpmon-e2e">\n      <m:greeting>Hello, Sender</m:greeting>\n' +
+        prettySoapGreeting("Sender") +
           "      <m:count>1</m:count>\n    </m:helloResponse>\n  </soap:Body>\n</soap:Envelope>",
       ),
     "the SOAP answer, pretty",
@@ -129,10 +129,7 @@ test("a URL that is not http:// is refused next to the URL field, and nothing is
   const rowsBefore = (await app.rows()).length;
   await app.type(`${PANEL} ${tid("sender-url")}`, "ftp://127.0.0.1/file.txt");
   await send();
-  const errors = await app.waitFor(async () => {
-    const shown = await shownErrors();
-    return shown["error-url"] && shown;
-  }, "an error next to the URL");
+  const errors = await waitForError("error-url", "an error next to the URL");
   assert.deepEqual(Object.keys(errors), ["error-url"]);
   assert.match(errors["error-url"], /http:\/\//);
 
@@ -156,10 +153,7 @@ test("Rust's refusals land next to their field too (a URL with a space, a bad me
   // The window's URL parser accepts a space in the path; Rust does not send one.
   await app.type(`${PANEL} ${tid("sender-url")}`, `http://127.0.0.1:${soap.port}/so ap`);
   await send();
-  let errors = await app.waitFor(async () => {
-    const shown = await shownErrors();
-    return shown["error-url"] && shown;
-  }, "Rust's error next to the URL");
+  let errors = await waitForError("error-url", "Rust's error next to the URL");
   assert.deepEqual(Object.keys(errors), ["error-url"]);
   assert.match(errors["error-url"], /space/);
 
@@ -169,10 +163,7 @@ test("Rust's refusals land next to their field too (a URL with a space, a bad me
   await other.waitForDisplayed({ timeout: 10000 });
   await app.type(`${PANEL} ${tid("sender-method-other")}`, "M SEARCH");
   await send();
-  errors = await app.waitFor(async () => {
-    const shown = await shownErrors();
-    return shown["error-method"] && shown;
-  }, "an error next to the method");
+  errors = await waitForError("error-method", "an error next to the method");
   assert.deepEqual(Object.keys(errors), ["error-method"]);
   assert.equal(soap.received.length, 1, "nothing reached the server");
 });

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { launchApp, PANEL, tid } from "./lib/app.mjs";
+import { launchApp, PANEL } from "./lib/app.mjs";
 import { curlOk, startPythonServer, tempDir } from "./lib/servers.mjs";
 
 const file = process.env.E2E_DIALOG_PATH;
@@ -28,17 +28,6 @@ after(async () => {
   await web?.stop();
 });
 
-async function saveAs(format) {
-  const select = await app.inPanel("save-format");
-  await select.selectByAttribute("value", format);
-  fs.rmSync(file, { force: true });
-  await app.clickInPanel("save");
-  return app.waitFor(async () => {
-    const message = await app.statusMessage();
-    return message.startsWith("Saved") && message;
-  }, "the outcome of Save on the status line");
-}
-
 test("Save with TCPMon text writes Apache TCPMon's format, one entry per row", async () => {
   port = await app.addListener({ targetPort: web.port });
   await curlOk([`http://127.0.0.1:${port}/alpha.txt`]);
@@ -48,7 +37,7 @@ test("Save with TCPMon text writes Apache TCPMon's format, one entry per row", a
     "two finished exchanges",
   );
 
-  const message = await saveAs("text");
+  const message = await app.saveAs("text", file);
   assert.equal(message, `Saved 2 connections to ${file}`);
   const text = fs.readFileSync(file, "latin1");
   const entries = text.split("\n==============\n").filter((e) => e.trim() !== "");
@@ -76,17 +65,13 @@ test("Save as Session, then Open Session shows the same rows read-only in a new 
     ],
   );
   // One selected row is saved alone; none selected saves all. Here: all.
-  const message = await saveAs("session");
+  const message = await app.saveAs("session", file);
   assert.equal(message, `Saved 2 connections to ${file}`);
   const bytes = fs.readFileSync(file);
   assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x54, 0x43, 0x50, 0x4d, 0x4f, 0x4e, 0x0a], "the session magic");
 
-  await app.click(tid("open-session"));
+  const tab = await app.openSession();
   const name = path.basename(file);
-  const tab = await app.waitFor(async () => {
-    const selected = await app.selectedTab();
-    return selected?.testid === "session-tab" && selected;
-  }, "the session tab, selected");
   assert.equal(tab.title, name);
   const opened = await app.waitForRows((rows) => rows.length === 2, "the saved rows");
   assert.deepEqual(
@@ -106,14 +91,7 @@ test("Save as Session, then Open Session shows the same rows read-only in a new 
   );
 
   // Read-only: no Remove, Resend or Edit; the session badge names the file.
-  const controls = await app.browser.execute(
-    (panel) =>
-      ["remove-selected", "remove-all", "resend", "edit-request", "start-stop", "save", "close-tab"].filter((t) =>
-        document.querySelector(`${panel} [data-testid="${t}"]`),
-      ),
-    PANEL,
-  );
-  assert.deepEqual(controls, ["save", "close-tab"]);
+  assert.deepEqual(await app.controls(), ["save", "close-tab"]);
   assert.match(await (await app.$(`${PANEL} .session-name`)).getText(), new RegExp(name.replace(".", "\\.")));
 });
 

@@ -7,11 +7,11 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
   CommandError,
-  Direction,
   EventBatch,
   ListenerForm,
   ListenerInfo,
   OpenedSession,
+  ReadViewArgs,
   RowRef,
   SaveFormat,
   SaveResult,
@@ -20,7 +20,6 @@ import type {
   Snapshot,
   Startup,
   Status,
-  ViewKind,
   ViewPage,
 } from "./types";
 
@@ -55,14 +54,7 @@ export const ipc = {
   removeListener: (id: number) => call<null>("remove_listener", { id }),
   removeConnections: (ids: number[]) => call<null>("remove_connections", { ids }),
   /** With `exchange`, the page covers only that exchange's message; offsets count from its start. */
-  readView: (
-    session: number | null,
-    id: number,
-    direction: Direction,
-    view: ViewKind,
-    offset: number,
-    exchange: number | null,
-  ) => call<ViewPage>("read_view", { session, id, direction, view, offset, exchange }),
+  readView: (args: ReadViewArgs) => call<ViewPage>("read_view", args),
   /**
    * `edited` null resends the captured bytes exactly (with `exchange`, only that exchange's
    * request). Resolves to the new connection's id.

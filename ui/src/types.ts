@@ -138,6 +138,20 @@ export type Direction = "client_to_server" | "server_to_client";
 export const VIEW_KINDS = ["raw", "xml", "json", "hex", "auto"] as const;
 export type ViewKind = (typeof VIEW_KINDS)[number];
 
+/**
+ * The arguments of `read_view`: one page of connection `id`'s bytes in `direction` (of a session,
+ * or of the live capture when `session` is null) rendered as `view`, from `offset`. With
+ * `exchange`, only that exchange's message, offsets counting from its start.
+ */
+export type ReadViewArgs = {
+  session: number | null;
+  id: number;
+  direction: Direction;
+  view: ViewKind;
+  offset: number;
+  exchange: number | null;
+};
+
 export type ViewPage = {
   /** The view actually used: auto resolves to one; a failed xml/json falls back to raw. */
   view: ViewKind;

@@ -293,6 +293,56 @@ export class App {
   }
 
   /**
+   * Picks `format` in the visible tab's save box, clicks Save and returns the status line's
+   * outcome. `file` is where the save dialog answers; it is removed first, so what is read back
+   * afterwards is what this save wrote.
+   */
+  async saveAs(format, file) {
+    const select = await this.inPanel("save-format");
+    await select.selectByAttribute("value", format);
+    fs.rmSync(file, { force: true });
+    await this.clickInPanel("save");
+    return this.waitFor(async () => {
+      const message = await this.statusMessage();
+      return message.startsWith("Saved") && message;
+    }, "the outcome of Save on the status line");
+  }
+
+  /** Clicks Open (the dialog answers with a saved file) and waits for its tab; returns the tab. */
+  async openSession() {
+    await this.click(tid("open-session"));
+    return this.waitFor(async () => {
+      const selected = await this.selectedTab();
+      return selected?.testid === "session-tab" && selected;
+    }, "the opened file's tab, selected");
+  }
+
+  /** Which of the controls that change or drive a capture the visible tab has, by data-testid. */
+  controls() {
+    return this.browser.execute(
+      (panel) =>
+        ["remove-selected", "remove-all", "resend", "edit-request", "start-stop", "save", "close-tab"].filter((t) =>
+          document.querySelector(`${panel} [data-testid="${t}"]`),
+        ),
+      PANEL,
+    );
+  }
+
+  /**
+   * Types `text` into the visible Sender's body where the SOAP helper's envelope has its empty
+   * Body (where the helper puts the caret), as a user filling in the operation would.
+   */
+  async typeIntoSoapBody(text) {
+    await this.browser.execute((panel) => {
+      const body = document.querySelector(`${panel} [data-testid="sender-body"]`);
+      const at = body.value.indexOf("\n  </soapenv:Body>");
+      body.focus();
+      body.setSelectionRange(at, at);
+    }, PANEL);
+    await (await this.inPanel("sender-body")).addValue(text);
+  }
+
+  /**
    * Fills the Admin form and clicks Add. Every field is set, since the form keeps what an
    * earlier test of the same app start typed.
    */

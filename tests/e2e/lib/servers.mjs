@@ -214,6 +214,18 @@ export function soapRequest(name) {
   );
 }
 
+/**
+ * The start of the SOAP server's answer greeting `name`, as the XML view indents it (two spaces a
+ * level), down to the greeting.
+ */
+export function prettySoapGreeting(name) {
+  return (
+    '\n<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">\n  <soap:Body>\n' +
+    '    <m:helloResponse xmlns:m="urn:tcpmon-e2e">\n' +
+    `      <m:greeting>Hello, ${name}</m:greeting>\n`
+  );
+}
+
 /** The environment without proxy settings: curl goes where each test says, through -x or not. */
 const CLIENT_ENV = Object.fromEntries(
   Object.entries(process.env).filter(([name]) => !/_proxy$/i.test(name)),

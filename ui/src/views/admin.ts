@@ -6,8 +6,8 @@ import { el, setText } from "../dom";
 import { ipc } from "../ipc";
 import { describeForm, formFromAdmin, isLoopback, type AdminValues } from "../listenerForm";
 import type { SettingsKeeper } from "../settings";
-import type { CommandError, FormField, ListenerForm, ListenerInfo } from "../types";
-import { FieldErrors, errorSlot } from "./fieldErrors";
+import type { CommandError, ListenerForm, ListenerInfo } from "../types";
+import { FieldErrors, errorNote, errorSlots } from "./fieldErrors";
 
 type TextKey = { [K in keyof AdminValues]: AdminValues[K] extends string ? K : never }[keyof AdminValues];
 
@@ -67,20 +67,15 @@ export class AdminView {
       "Not a loopback address: other machines can connect to this listener, use it as a relay, " +
         "and their traffic shows here.",
     );
-    const slots: Partial<Record<FormField, HTMLElement>> = {
-      listen_port: errorSlot("listen_port"),
-      bind_address: errorSlot("bind_address"),
-      target_host: errorSlot("target_host"),
-      target_port: errorSlot("target_port"),
-      upstream_proxy: errorSlot("upstream_proxy"),
-      slow_link: errorSlot("slow_link"),
-    };
-    const formError = el("p", {
-      class: "field-error",
-      "data-testid": "form-error",
-      role: "alert",
-      hidden: true,
-    });
+    const slots = errorSlots(
+      "listen_port",
+      "bind_address",
+      "target_host",
+      "target_port",
+      "upstream_proxy",
+      "slow_link",
+    );
+    const formError = errorNote("p", "form-error");
     this.errors = new FieldErrors(slots, formError);
 
     const t = this.texts;

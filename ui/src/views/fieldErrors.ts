@@ -2,9 +2,15 @@
 import { el, setText } from "../dom";
 import type { CommandError, FormField } from "../types";
 
-/** The slot for a field's error, placed right after the field. */
-export function errorSlot(field: FormField): HTMLElement {
-  return el("span", { class: "field-error", "data-testid": `error-${field}`, role: "alert", hidden: true });
+/** A place for an error in words, hidden until there is one: a `p` of its own or a `span` in a line. */
+export function errorNote(tag: "p" | "span", testid: string): HTMLElement {
+  return el(tag, { class: "field-error", "data-testid": testid, role: "alert", hidden: true });
+}
+
+/** The slots for the errors of `fields`, by field; each is placed right after its field. */
+export function errorSlots<F extends FormField>(...fields: F[]): Record<F, HTMLElement> {
+  const slots = fields.map((field) => [field, errorNote("span", `error-${field}`)]);
+  return Object.fromEntries(slots) as Record<F, HTMLElement>;
 }
 
 export class FieldErrors {

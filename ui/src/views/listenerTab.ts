@@ -10,7 +10,7 @@ import type { SettingsKeeper } from "../settings";
 import { rowsOf, type Store } from "../store";
 import type { CommandError, ListenerForm, ListenerInfo } from "../types";
 import { ConnectionsView } from "./connectionsView";
-import { FieldErrors, errorSlot } from "./fieldErrors";
+import { FieldErrors, errorNote, errorSlots } from "./fieldErrors";
 import type { StatusLine } from "./statusLine";
 
 export type ListenerTabDeps = {
@@ -63,17 +63,8 @@ export class ListenerTab {
     [this.listenPort, this.targetHost, this.targetPort] = [port.input, host.input, tport.input];
     this.startStop = el("button", { type: "button", class: "start-stop", "data-testid": "start-stop" });
     this.startStop.addEventListener("click", () => void this.toggle());
-    const slots = {
-      listen_port: errorSlot("listen_port"),
-      target_host: errorSlot("target_host"),
-      target_port: errorSlot("target_port"),
-    };
-    const general = el("span", {
-      class: "field-error",
-      "data-testid": "listener-action-error",
-      role: "alert",
-      hidden: true,
-    });
+    const slots = errorSlots("listen_port", "target_host", "target_port");
+    const general = errorNote("span", "listener-action-error");
     this.errors = new FieldErrors(slots, general);
     this.targetFields = el(
       "span",
@@ -84,12 +75,7 @@ export class ListenerTab {
       slots.target_port,
     );
     this.badges = el("span", { class: "badges" });
-    this.listenerError = el("span", {
-      class: "field-error",
-      "data-testid": "listener-error",
-      role: "alert",
-      hidden: true,
-    });
+    this.listenerError = errorNote("span", "listener-error");
 
     this.view = new ConnectionsView({
       session: null,

@@ -15,6 +15,7 @@ import {
   type ConnectionRecord,
   type Direction,
   type ViewKind,
+  type ViewPage,
 } from "../types";
 import { resetSplit, splitter } from "./splitter";
 
@@ -204,6 +205,18 @@ export class MessagePane {
     });
   }
 
+  /** One page of the target's message in this pane's direction, rendered as `view`, from `offset`. */
+  private readPage(target: PaneTarget, view: ViewKind, offset: number): Promise<ViewPage> {
+    return ipc.readView({
+      session: target.session,
+      id: target.record.id,
+      direction: this.direction,
+      view,
+      offset,
+      exchange: target.exchange,
+    });
+  }
+
   /**
    * Queues one page read. `plan` runs when the read's turn comes, against the pages loaded by
    * then, and says which page to read and whether it replaces the last one (null: nothing to do).
@@ -215,14 +228,7 @@ export class MessagePane {
       const step = generation === this.generation ? plan() : null;
       if (step === null) return;
       try {
-        const page = await ipc.readView(
-          target.session,
-          target.record.id,
-          this.direction,
-          this.view,
-          step.offset,
-          target.exchange,
-        );
+        const page = await this.readPage(target, this.view, step.offset);
         if (generation !== this.generation) return;
         const last = this.lastPage();
         if (step.replaceLast && last) {
@@ -288,14 +294,7 @@ export class MessagePane {
     let offset: number | null = 0;
     try {
       while (offset !== null && text.length <= EDIT_LIMIT_CHARS) {
-        const page = await ipc.readView(
-          target.session,
-          target.record.id,
-          this.direction,
-          "raw",
-          offset,
-          target.exchange,
-        );
+        const page = await this.readPage(target, "raw", offset);
         text += page.text;
         offset = page.next_offset;
       }

@@ -11,7 +11,7 @@ import type { SettingsKeeper } from "../settings";
 import { rowsOf, type Store } from "../store";
 import type { CommandError } from "../types";
 import { ConnectionsView } from "./connectionsView";
-import { FieldErrors, errorSlot } from "./fieldErrors";
+import { FieldErrors, errorNote, errorSlots } from "./fieldErrors";
 import type { StatusLine } from "./statusLine";
 
 /** The listener id the shell captures the Sender's connections under. */
@@ -123,18 +123,8 @@ export class SenderTab {
       "Send",
     );
 
-    const slots = {
-      method: errorSlot("method"),
-      url: errorSlot("url"),
-      headers: errorSlot("headers"),
-      body: errorSlot("body"),
-    };
-    const formError = el("p", {
-      class: "field-error",
-      "data-testid": "sender-error",
-      role: "alert",
-      hidden: true,
-    });
+    const slots = errorSlots("method", "url", "headers", "body");
+    const formError = errorNote("p", "sender-error");
     this.errors = new FieldErrors(slots, formError);
 
     const box = (label: string, input: HTMLTextAreaElement, slot: HTMLElement) =>
