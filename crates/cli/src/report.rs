@@ -243,21 +243,18 @@ mod tests {
     use tcpmon_relay::ListenerId;
 
     fn record(state: ConnectionState, exchanges: Vec<Exchange>) -> ConnectionRecord {
+        let target = Some(tcpmon_relay::HostPort::new("example.org", 80));
         ConnectionRecord {
-            id: ConnId(7),
-            listener: ListenerId(1),
-            listen_port: 8081,
-            client: "127.0.0.1:5000".into(),
-            target: Some(tcpmon_relay::HostPort::new("example.org", 80)),
-            accepted_at: 1,
-            connected_at: Some(1),
-            closed_at: Some(2),
             state,
-            bytes: [0, 0],
-            truncated: [false, false],
-            resend_of: None,
-            request_line: None,
             exchanges,
+            ..ConnectionRecord::accepted(
+                ConnId(7),
+                ListenerId(1),
+                8081,
+                "127.0.0.1:5000".into(),
+                target,
+                1,
+            )
         }
     }
 

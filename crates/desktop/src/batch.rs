@@ -128,20 +128,8 @@ mod tests {
 
     fn record(id: u64, state: ConnectionState) -> ConnectionRecord {
         ConnectionRecord {
-            id: ConnId(id),
-            listener: ListenerId(1),
-            listen_port: 1,
-            client: "c".into(),
-            target: None,
-            accepted_at: 0,
-            connected_at: None,
-            closed_at: None,
             state,
-            bytes: [0, 0],
-            truncated: [false, false],
-            resend_of: None,
-            request_line: None,
-            exchanges: Vec::new(),
+            ..ConnectionRecord::accepted(ConnId(id), ListenerId(1), 1, "c".into(), None, 0)
         }
     }
 

@@ -60,24 +60,17 @@ fn capture(store: &Store, id: ConnId, entries: &[ImportedEntry]) {
         .map(|e| e.response_at.1.max(e.request_at.1))
         .max()
         .unwrap_or(0);
+    let client = first
+        .server_ip
+        .clone()
+        .map_or("har".into(), |ip| format!("har ({ip})"));
+    let accepted = first.request_at.0;
     store.insert(ConnectionRecord {
-        id,
-        listener: ListenerId(0),
-        listen_port: 0,
-        client: first
-            .server_ip
-            .clone()
-            .map_or("har".into(), |ip| format!("har ({ip})")),
-        target,
-        accepted_at: first.request_at.0,
-        connected_at: Some(first.request_at.0),
+        connected_at: Some(accepted),
         closed_at: Some(closed),
         state: ConnectionState::Active,
-        bytes: [0, 0],
-        truncated: [false, false],
-        resend_of: None,
         request_line: tcpmon_inspect::http1::request_line(&first.request).map(str::to_string),
-        exchanges: Vec::new(),
+        ..ConnectionRecord::accepted(id, ListenerId(0), 0, client, target, accepted)
     });
     for entry in entries {
         for (dir, bytes, (first_at, last_at)) in [

@@ -2,7 +2,7 @@
 
 use crate::config::{ListenerConfig, Mode};
 use crate::conn::{ConnCtx, Core, IntoHalves};
-use crate::record::{ConnId, ConnectionRecord, ConnectionState, ListenerId, now_micros};
+use crate::record::{ConnId, ConnectionRecord, ListenerId, now_micros};
 use crate::{forward, http_proxy};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,24 +31,21 @@ pub(crate) async fn serve(
     origin: Origin,
     client: impl IntoHalves,
 ) {
+    let target = match &config.mode {
+        Mode::Forward { target } => Some(target.clone()),
+        Mode::HttpProxy => None,
+    };
     let record = ConnectionRecord {
-        id,
-        listener: origin.listener,
-        listen_port: origin.listen_port,
-        client: origin.client,
-        target: match &config.mode {
-            Mode::Forward { target } => Some(target.clone()),
-            Mode::HttpProxy => None,
-        },
-        accepted_at: now_micros(),
-        connected_at: None,
-        closed_at: None,
-        state: ConnectionState::Connecting,
-        bytes: [0, 0],
-        truncated: [false, false],
         resend_of: origin.resend_of,
         request_line: origin.request_line,
-        exchanges: Vec::new(),
+        ..ConnectionRecord::accepted(
+            id,
+            origin.listener,
+            origin.listen_port,
+            origin.client,
+            target,
+            now_micros(),
+        )
     };
     let ctx = ConnCtx::open(core, config, cancel, record);
     match &ctx.config.mode {

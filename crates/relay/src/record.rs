@@ -135,6 +135,33 @@ pub struct ConnectionRecord {
 }
 
 impl ConnectionRecord {
+    /// A connection just accepted at `at`: connecting, nothing relayed or known yet.
+    pub fn accepted(
+        id: ConnId,
+        listener: ListenerId,
+        listen_port: u16,
+        client: String,
+        target: Option<HostPort>,
+        at: Micros,
+    ) -> Self {
+        Self {
+            id,
+            listener,
+            listen_port,
+            client,
+            target,
+            accepted_at: at,
+            connected_at: None,
+            closed_at: None,
+            state: ConnectionState::Connecting,
+            bytes: [0, 0],
+            truncated: [false, false],
+            resend_of: None,
+            request_line: None,
+            exchanges: Vec::new(),
+        }
+    }
+
     /// Milliseconds from accept to close, or to now while the connection lives.
     pub fn elapsed_ms(&self) -> u64 {
         self.closed_at

@@ -578,20 +578,15 @@ mod tests {
 
     pub(crate) fn record(id: u64) -> ConnectionRecord {
         ConnectionRecord {
-            id: ConnId(id),
-            listener: ListenerId(1),
-            listen_port: 8080,
-            client: "127.0.0.1:5000".into(),
-            target: None,
-            accepted_at: now_micros(),
-            connected_at: None,
-            closed_at: None,
             state: ConnectionState::Active,
-            bytes: [0, 0],
-            truncated: [false, false],
-            resend_of: None,
-            request_line: None,
-            exchanges: Vec::new(),
+            ..ConnectionRecord::accepted(
+                ConnId(id),
+                ListenerId(1),
+                8080,
+                "127.0.0.1:5000".into(),
+                None,
+                now_micros(),
+            )
         }
     }
 
