@@ -130,7 +130,7 @@ pub async fn resend(
                             format!("connection {id} has no exchange {index}"),
                         )
                     })?;
-                (span.start, (span.end - span.start) as usize)
+                (span.start, span.end.saturating_sub(span.start) as usize)
             }
         };
         let captured = store.read(id, Direction::ClientToServer, from, len)?;

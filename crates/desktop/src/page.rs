@@ -86,16 +86,16 @@ impl<'a> Window<'a> {
             Some(span) => Self {
                 base: span.start,
                 len: span.end.min(whole.len).saturating_sub(span.start),
-                pretty_from: span.head_at() - span.start,
+                pretty_from: span.head_at().saturating_sub(span.start),
                 ..whole
             },
             None => Self { len: 0, ..whole },
         })
     }
 
-    fn depth_key(&self, offset: u64) -> DepthKey {
+    fn depth_key(&self, offset: u64, kind: ViewKind) -> DepthKey {
         let store = std::ptr::from_ref(self.store) as usize;
-        (store, self.id, self.dir.index(), self.base, offset)
+        (store, self.id, self.dir.index(), self.base, offset, kind)
     }
 
     fn read(&self, offset: u64, max: usize) -> Result<Vec<u8>, CommandError> {
@@ -214,7 +214,7 @@ fn big_pretty_page(
     }
     let first = page.offset <= window.pretty_from;
     let from = page.offset.max(body_start);
-    let key = window.depth_key(from);
+    let key = window.depth_key(from, kind);
     let depth = if from == body_start {
         0
     } else if let Some(depth) = depths().get(&key) {
@@ -269,7 +269,7 @@ fn big_pretty_page(
     if known.len() >= DEPTHS_KEPT {
         known.clear();
     }
-    known.insert(window.depth_key(end), fragment.depth);
+    known.insert(window.depth_key(end, kind), fragment.depth);
     drop(known);
     let what = if kind == ViewKind::Xml { "XML" } else { "JSON" };
     let note = format!(
@@ -284,11 +284,11 @@ fn big_pretty_page(
     )))
 }
 
-/// Where a page of big XML starts (store, connection, direction, window start, offset) and
-/// the elements open there: paging on from a page costs that page only, not a re-read of the
+/// Where a page of big XML or JSON starts (store, connection, direction, window start,
+/// offset, view) and the elements or containers open there: paging on from a page costs that page only, not a re-read of the
 /// body before it. (A wrong entry, from a store freed and another allocated at its address,
 /// would only misplace indentation.)
-type DepthKey = (usize, ConnId, usize, u64, u64);
+type DepthKey = (usize, ConnId, usize, u64, u64, ViewKind);
 const DEPTHS_KEPT: usize = 4096;
 
 fn depths() -> std::sync::MutexGuard<'static, std::collections::HashMap<DepthKey, usize>> {

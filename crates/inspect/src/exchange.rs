@@ -48,7 +48,7 @@ const COMPLETE: u32 = 1 << 31;
 impl Span {
     /// Offset of the final head (after interim responses); equals `start` for requests.
     pub fn head_at(&self) -> u64 {
-        self.start + u64::from(self.interim_len)
+        self.start.saturating_add(u64::from(self.interim_len))
     }
 
     /// Length of the final head, blank line included.
@@ -79,7 +79,8 @@ impl Span {
 
     /// Bytes the body takes on the wire (chunk framing included).
     pub fn body_wire_len(&self) -> u64 {
-        self.end - self.head_at() - self.head_len()
+        self.end
+            .saturating_sub(self.head_at().saturating_add(self.head_len()))
     }
 }
 
@@ -298,6 +299,9 @@ struct Side {
     latest_at: u64,
     /// Response side: the exchange whose response comes next.
     next: usize,
+    /// Pending bytes already known to hold no blank line: a head sent a byte at a time is not
+    /// parsed again from its start for every byte.
+    scanned: usize,
 }
 
 impl Side {
@@ -309,7 +313,20 @@ impl Side {
             pending_at: 0,
             latest_at: 0,
             next: 0,
+            scanned: 0,
         }
+    }
+
+    /// Whether parsing the pending head can tell anything new: on its first bytes (which may
+    /// not be HTTP at all), once a blank line may have arrived, or past the size limit.
+    fn worth_parsing(&mut self) -> bool {
+        let from = self.scanned.saturating_sub(3);
+        let first = self.scanned == 0;
+        self.scanned = self.pending.len();
+        first
+            || self.pending.len() > MAX_HEAD
+            || self.pending[from..].windows(2).any(|w| w == b"\n\n")
+            || self.pending[from..].windows(3).any(|w| w == b"\n\r\n")
     }
 
     /// Stream offset of `pending[0]`.
@@ -320,6 +337,7 @@ impl Side {
     /// Drops the first `n` pending bytes, which have been placed.
     fn consume(&mut self, n: usize) {
         self.pending.drain(..n);
+        self.scanned = 0;
         self.pending_at = self.latest_at;
         if self.pending.is_empty() && self.pending.capacity() > 4096 {
             self.pending = Vec::new();
@@ -427,13 +445,17 @@ impl Tracker {
         let s = &mut self.sides[side];
         match s.state.clone() {
             State::AwaitSwitch { index } => {
-                let Some(response) = &exchanges[index].response else {
-                    return false;
-                };
+                let answer = exchanges[index].response.as_ref();
                 if exchanges[index].tunnel {
                     s.state = State::Raw { index: Some(index) };
-                } else if response.complete() {
+                } else if answer.is_some_and(Span::complete) {
                     s.state = State::Head;
+                } else if s.pending.len() > MAX_HEAD {
+                    // The server has not decided and the client goes on: nothing is held
+                    // without bound.
+                    let note = "request side: over 64 KiB sent before the server answered the \
+                        switch of protocol; the rest is shown raw";
+                    self.go_raw(side, Some(index), note.into(), exchanges);
                 } else {
                     return false;
                 }
@@ -493,6 +515,9 @@ impl Tracker {
     fn request_head(&mut self, exchanges: &mut Vec<Exchange>) -> bool {
         let s = &mut self.sides[REQUEST_SIDE];
         let last = exchanges.len().checked_sub(1);
+        if !s.worth_parsing() {
+            return false;
+        }
         let head = match parse_request(&s.pending) {
             Ok(Some(head)) => head,
             Ok(None) if s.pending.len() <= MAX_HEAD => return false,
@@ -567,6 +592,9 @@ impl Tracker {
                 }
                 _ => false,
             };
+        }
+        if !s.worth_parsing() {
+            return false;
         }
         let head = match parse_response(&s.pending) {
             Ok(Some(head)) => head,
@@ -877,6 +905,19 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         let response = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
         let list = track_split_everywhere(request, response);
         assert_eq!(summary(&list)[1], ("GET /2".into(), Some(404), 0, 0, true));
+    }
+
+    #[test]
+    fn a_client_that_sends_on_while_a_switch_is_undecided_is_not_held_in_memory() {
+        let mut tracker = Tracker::new();
+        let mut list = Vec::new();
+        tracker.feed(0, b"GET / HTTP/1.1\r\nUpgrade: x\r\n\r\n", 1, &mut list);
+        for _ in 0..20 {
+            tracker.feed(0, &[b'z'; 8192], 2, &mut list);
+        }
+        assert!(tracker.sides[0].pending.is_empty());
+        assert!(list[0].note().unwrap().contains("switch of protocol"));
+        assert_eq!(list[0].request.end, 30 + 20 * 8192);
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl Query {
             let test = if text.len() >= 2 && text.starts_with('/') && text.ends_with('/') {
                 Test::Pattern(pattern(&text[1..text.len() - 1])?)
             } else {
-                match text.split_once(':') {
+                match text.split_once(':').filter(|_| !text.starts_with('"')) {
                     Some((key, value)) if !value.is_empty() => {
                         let value = unquote(value);
                         match key.to_ascii_lowercase().as_str() {
@@ -132,7 +132,7 @@ impl Query {
                             "header" => match value.split_once('=') {
                                 Some((name, v)) => Test::Header {
                                     name: name.to_string(),
-                                    value: Some(literal(v)?),
+                                    value: Some(literal(&unquote(v))?),
                                 },
                                 None => Test::Header {
                                     name: value,
@@ -363,6 +363,12 @@ DELETE /x HTTP/1.1\r\n\r\n";
         assert_eq!(matching("path:find", &rows), [1]);
         assert_eq!(matching("header:soapaction", &rows), [0]);
         assert_eq!(matching("header:SOAPAction=urn:get", &rows), [0]);
+        assert_eq!(
+            matching("header:soapaction=\"\\\"urn:Get\\\"\"", &rows),
+            Vec::<usize>::new()
+        );
+        assert_eq!(matching("header:Host=\"api.test\"", &rows), [0]);
+        assert_eq!(matching("\"http://www.test/find\"", &rows), [1]);
         assert_eq!(matching("header:content-encoding=gzip", &rows), [1]);
         assert_eq!(
             matching("body:needle", &rows),

@@ -405,15 +405,19 @@ async fn report_progress(core: Weak<Core>, stop: CancellationToken) {
             _ = tick.tick() => {}
         }
         let Some(core) = core.upgrade() else { return };
-        for (id, bytes, exchanges) in core.store.take_progress() {
-            core.bus.emit(|| {
-                Some(EventKind::ConnectionProgress {
+        // Taken and numbered under one lock: a connection's change (its close, with its last
+        // exchanges) cannot come between a patch being taken and being sent.
+        core.bus.emit(|| {
+            core.store
+                .take_progress()
+                .into_iter()
+                .map(|(id, bytes, exchanges)| EventKind::ConnectionProgress {
                     id,
                     bytes,
                     exchanges,
                 })
-            });
-        }
+                .collect::<Vec<_>>()
+        });
     }
 }
 

@@ -133,9 +133,10 @@ impl EventBus {
     /// Runs `change` (a state change that returns the event describing it, if any) under the
     /// bus lock and sends the event, so that a snapshot taken with [`EventBus::at_seq`] holds
     /// exactly the changes of the events up to its sequence number.
-    pub(crate) fn emit(&self, change: impl FnOnce() -> Option<EventKind>) {
+    /// A change may be described by no event, one, or several.
+    pub(crate) fn emit<E: IntoIterator<Item = EventKind>>(&self, change: impl FnOnce() -> E) {
         let mut seq = self.seq.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(kind) = change() {
+        for kind in change() {
             *seq += 1;
             // An error only means there is no subscriber right now.
             let _ = self.sender.send(Event { seq: *seq, kind });

@@ -8,8 +8,10 @@ use crate::record::{ConnId, ConnectionRecord, Direction};
 use crate::session;
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
+use std::rc::Rc;
 use tcpmon_inspect::export::curl::{CurlRequest, write_curl_script};
 use tcpmon_inspect::export::har::{HarConnection, HarEntry, write_har};
 use tcpmon_inspect::export::tcpmon_text::{TextEntry, write_entry};
@@ -58,14 +60,16 @@ pub enum Pick<'a> {
 
 impl Pick<'_> {
     /// The rows picked: a connection's exchanges (or the connection itself when it has none)
-    /// for `Connections`, in order; rows of connections removed meanwhile are left out.
-    fn rows(&self, store: &Store) -> Vec<(ConnectionRecord, Option<usize>)> {
+    /// for `Connections`, in order; rows of connections removed meanwhile are left out. Rows
+    /// of one connection share its record.
+    fn rows(&self, store: &Store) -> Vec<(Rc<ConnectionRecord>, Option<usize>)> {
         match self {
             Pick::Connections(ids) => ids
                 .iter()
                 .filter_map(|&id| store.record(id))
                 .flat_map(|record| {
                     let n = record.exchanges.len();
+                    let record = Rc::new(record);
                     let rows: Vec<Option<usize>> = if n == 0 {
                         vec![None]
                     } else {
@@ -74,21 +78,32 @@ impl Pick<'_> {
                     rows.into_iter().map(move |row| (record.clone(), row))
                 })
                 .collect(),
-            Pick::Rows(rows) => rows
-                .iter()
-                .filter_map(|&(id, row)| Some((store.record(id)?, row)))
-                .filter(|(record, row)| row.is_none_or(|i| i < record.exchanges.len()))
-                .collect(),
+            Pick::Rows(rows) => {
+                let mut records: HashMap<ConnId, Option<Rc<ConnectionRecord>>> = HashMap::new();
+                rows.iter()
+                    .filter_map(|&(id, row)| {
+                        let record = records
+                            .entry(id)
+                            .or_insert_with(|| store.record(id).map(Rc::new))
+                            .clone()?;
+                        row.is_none_or(|i| i < record.exchanges.len())
+                            .then_some((record, row))
+                    })
+                    .collect()
+            }
         }
     }
 
+    /// The connections picked, each once, in the order first named.
     fn connections(&self) -> Vec<ConnId> {
         match self {
             Pick::Connections(ids) => ids.to_vec(),
             Pick::Rows(rows) => {
-                let mut ids: Vec<ConnId> = rows.iter().map(|r| r.0).collect();
-                ids.dedup();
-                ids
+                let mut seen = HashSet::new();
+                rows.iter()
+                    .map(|r| r.0)
+                    .filter(|id| seen.insert(*id))
+                    .collect()
             }
         }
     }
@@ -120,7 +135,12 @@ fn bytes_of(
         },
     };
     match span {
-        Some(s) => store.read(record.id, dir, s.start, (s.end - s.start) as usize),
+        Some(s) => store.read(
+            record.id,
+            dir,
+            s.start,
+            s.end.saturating_sub(s.start) as usize,
+        ),
         None => Ok(Vec::new()),
     }
 }
@@ -138,7 +158,7 @@ fn save_text(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
     let rows = match pick {
         Pick::Connections(ids) => ids
             .iter()
-            .filter_map(|&id| Some((store.record(id)?, None)))
+            .filter_map(|&id| Some((Rc::new(store.record(id)?), None)))
             .collect(),
         Pick::Rows(_) => pick.rows(store),
     };
@@ -170,7 +190,7 @@ fn save_text(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
 
 /// The picked exchanges with both sides' bytes (raw rows have no place in HAR or curl).
 struct Loaded {
-    record: ConnectionRecord,
+    record: Rc<ConnectionRecord>,
     index: usize,
     server: String,
     request: Vec<u8>,

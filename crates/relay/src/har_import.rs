@@ -12,7 +12,7 @@ use crate::session::Session;
 use crate::store::Store;
 use std::path::Path;
 use tcpmon_inspect::export::har::{ImportedEntry, read_har};
-use tcpmon_inspect::http1::parse_request;
+use tcpmon_inspect::http1::{parse_request, parse_response};
 use tcpmon_inspect::view::head_len;
 
 /// Opens `path` as a HAR file.
@@ -24,10 +24,14 @@ pub fn open(path: &Path) -> Result<Session> {
     let mut next = 1;
     let mut i = 0;
     while i < entries.len() {
-        // Entries of one connection come in a row.
+        // Entries of one connection come in a row; an entry without a response (or one that
+        // switched protocols) ends its connection, or the next response would answer it.
         let same =
             |e: &ImportedEntry| e.connection.is_some() && e.connection == entries[i].connection;
-        let end = i + 1 + entries[i + 1..].iter().take_while(|e| same(e)).count();
+        let mut end = i + 1;
+        while end < entries.len() && same(&entries[end]) && !ends_connection(&entries[end - 1]) {
+            end += 1;
+        }
         capture(&store, ConnId(next), &entries[i..end]);
         next += 1;
         i = end;
@@ -37,6 +41,19 @@ pub fn open(path: &Path) -> Result<Session> {
         store,
         note: Some(format!("imported from HAR: {count} entries, read-only")),
     })
+}
+
+/// Whether nothing HTTP can follow `entry` on its connection: it has no response, or its
+/// response switched protocols (`101`, or a successful `CONNECT`).
+fn ends_connection(entry: &ImportedEntry) -> bool {
+    let Ok(Some(response)) = parse_response(&entry.response) else {
+        return true;
+    };
+    let connect = parse_request(&entry.request)
+        .ok()
+        .flatten()
+        .is_some_and(|r| r.method.eq_ignore_ascii_case("CONNECT"));
+    response.status == 101 || (connect && (200..300).contains(&response.status))
 }
 
 /// Records one connection's entries in `store`.
@@ -98,4 +115,52 @@ fn capture(store: &Store, id: ConnId, entries: &[ImportedEntry]) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(url: &str, status: u16, text: &str) -> String {
+        format!(
+            r#"{{"startedDateTime":"2026-11-27T08:00:00.000Z","time":2,"connection":"80",
+            "request":{{"method":"GET","url":"{url}","httpVersion":"HTTP/1.1","headers":[{{"name":"Host","value":"a.test"}}],
+              "queryString":[],"cookies":[],"headersSize":-1,"bodySize":0}},
+            "response":{{"status":{status},"statusText":"","httpVersion":"HTTP/1.1","headers":[],"cookies":[],
+              "content":{{"size":{len},"mimeType":"text/plain","text":"{text}"}},"redirectURL":"","headersSize":-1,"bodySize":{len}}},
+            "cache":{{}},"timings":{{"send":1,"wait":1,"receive":0}}}}"#,
+            len = text.len()
+        )
+    }
+
+    #[test]
+    fn an_entry_without_a_response_ends_its_connection() {
+        let har = format!(
+            r#"{{"log":{{"version":"1.2","creator":{{"name":"x","version":"1"}},"entries":[{},{},{}]}}}}"#,
+            entry("http://a.test/1", 200, "one"),
+            entry("http://a.test/2", 0, ""),
+            entry("http://a.test/3", 200, "three"),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.har");
+        std::fs::write(&path, har).unwrap();
+        let records = open(&path).unwrap().store.records();
+        let shape: Vec<Vec<(String, Option<u16>)>> = records
+            .iter()
+            .map(|r| {
+                r.exchanges
+                    .iter()
+                    .map(|e| (e.target.to_string(), e.status))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                vec![("/1".to_string(), Some(200)), ("/2".to_string(), None)],
+                vec![("/3".to_string(), Some(200))],
+            ],
+            "the third entry's response answers the third request"
+        );
+    }
 }

@@ -370,8 +370,12 @@ impl Store {
             entry.record.truncated[d] = true;
         }
         if entry.record.truncated[d] {
-            // Exchanges are found in what is recorded, which has stopped.
-            entry.tracker = None;
+            // Exchanges are found in what is recorded, which has stopped: say so where it did.
+            if entry.tracker.take().is_some() {
+                if let Some(last) = entry.record.exchanges.last_mut() {
+                    last.add_note("recording stopped at the capture cap".into());
+                }
+            }
         } else {
             entry.track(dir, keep, at);
         }

@@ -242,11 +242,13 @@ fn quote(bytes: &[u8]) -> String {
     format!("\"$(printf '{}')\"", printf_format(bytes))
 }
 
-/// A `printf` format (to go in single quotes) that prints exactly `bytes`.
+/// A `printf` format (to go in single quotes) that prints exactly `bytes`. A leading `-` is
+/// written as an escape: printf would take it for an option (a multipart body starts `--`).
 fn printf_format(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
+    for (i, &b) in bytes.iter().enumerate() {
         match b {
+            b'-' if i == 0 => out.push_str(r"\055"),
             b'%' => out.push_str("%%"),
             b'\\' => out.push_str(r"\\"),
             b'\'' => out.push_str(r"'\''"),
@@ -262,6 +264,12 @@ fn printf_format(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::exchange::{REQUEST_SIDE, Tracker};
+
+    #[test]
+    fn a_body_that_starts_with_dashes_is_not_an_option_to_printf() {
+        assert!(printf_format(b"--b\r\n").starts_with(r"\055-b"));
+        assert_eq!(printf_format(b"a-b"), "a-b");
+    }
 
     fn command(request: &[u8], server: &str) -> String {
         let mut tracker = Tracker::new();

@@ -10,7 +10,7 @@ pub mod xml;
 use serde::{Deserialize, Serialize};
 
 /// Which rendering to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ViewKind {
     /// Pick one from the content.
