@@ -389,12 +389,21 @@ impl Tracker {
             return;
         }
         let s = &mut self.sides[side];
-        if s.pending.is_empty() {
-            s.pending_at = at;
-        }
+        let offset = s.offset;
         s.latest_at = at;
         s.offset += data.len() as u64;
-        if !matches!(s.state, State::Raw { index: None }) {
+        let mut data = data;
+        if s.pending.is_empty() && matches!(s.state, State::Raw { .. } | State::Body { .. }) {
+            // The common case on a live connection: body or tunnel bytes, counted where they
+            // are, without a copy.
+            let used = self.place(side, data, offset, at, exchanges);
+            data = &data[used..];
+        }
+        let s = &mut self.sides[side];
+        if !data.is_empty() && !matches!(s.state, State::Raw { index: None }) {
+            if s.pending.is_empty() {
+                s.pending_at = at;
+            }
             s.pending.extend_from_slice(data);
         }
         // Each step may unblock the other side (a request head lets its response be parsed,
@@ -462,16 +471,39 @@ impl Tracker {
                 true
             }
             _ if s.pending.is_empty() => false,
-            State::Raw { index } => {
-                let n = s.pending.len();
+            State::Raw { .. } | State::Body { .. } => {
                 let (offset, at) = (s.pending_offset(), s.latest_at);
-                s.consume(n);
+                let pending = std::mem::take(&mut s.pending);
+                let used = self.place(side, &pending, offset, at, exchanges);
+                let s = &mut self.sides[side];
+                s.pending = pending;
+                s.consume(used);
+                true
+            }
+            State::Head if side == REQUEST_SIDE => self.request_head(exchanges),
+            State::Head => self.response_head(exchanges),
+        }
+    }
+
+    /// Places body or tunnel bytes (`input`, starting at stream `offset`, captured at `at`) in
+    /// the exchange they belong to; returns how many belong there (the rest follows the body).
+    /// A body whose framing breaks turns the side raw and places nothing.
+    fn place(
+        &mut self,
+        side: usize,
+        input: &[u8],
+        offset: u64,
+        at: u64,
+        exchanges: &mut [Exchange],
+    ) -> usize {
+        match self.sides[side].state.clone() {
+            State::Raw { index } => {
                 if let Some(i) = index {
                     let span = span_at(&mut exchanges[i], side, offset, at);
-                    extend(span, n as u64, 0, at);
+                    extend(span, input.len() as u64, 0, at);
                     self.touch(i);
                 }
-                true
+                input.len()
             }
             State::Body {
                 index,
@@ -480,17 +512,15 @@ impl Tracker {
                 switches,
             } => {
                 let mut content = 0u64;
-                match decoder.feed(&s.pending, &mut |b| content += b.len() as u64) {
+                match decoder.feed(input, &mut |b| content += b.len() as u64) {
                     Ok(used) => {
-                        let at = s.latest_at;
-                        s.consume(used);
                         let span = span_mut(&mut exchanges[index], side);
                         extend(span, used as u64, content, at);
                         if decoder.is_done() {
                             span.set_complete();
                             self.message_done(side, index, switches);
                         } else {
-                            s.state = State::Body {
+                            self.sides[side].state = State::Body {
                                 index,
                                 decoder,
                                 until_close,
@@ -498,16 +528,16 @@ impl Tracker {
                             };
                         }
                         self.touch(index);
+                        used
                     }
                     Err(e) => {
                         let note = format!("{}: {e}; the rest is shown raw", side_name(side));
                         self.go_raw(side, Some(index), note, exchanges);
+                        0
                     }
                 }
-                true
             }
-            State::Head if side == REQUEST_SIDE => self.request_head(exchanges),
-            State::Head => self.response_head(exchanges),
+            State::Head | State::AwaitSwitch { .. } => 0,
         }
     }
 
