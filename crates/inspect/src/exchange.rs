@@ -462,9 +462,8 @@ impl Tracker {
                 } else if s.pending.len() > MAX_HEAD {
                     // The server has not decided and the client goes on: nothing is held
                     // without bound.
-                    let note = "request side: over 64 KiB sent before the server answered the \
-                        switch of protocol; the rest is shown raw";
-                    self.go_raw(side, Some(index), note.into(), exchanges);
+                    let why = "over 64 KiB sent before the server answered the switch of protocol";
+                    self.broken(side, Some(index), why, exchanges);
                 } else {
                     return false;
                 }
@@ -531,8 +530,7 @@ impl Tracker {
                         used
                     }
                     Err(e) => {
-                        let note = format!("{}: {e}; the rest is shown raw", side_name(side));
-                        self.go_raw(side, Some(index), note, exchanges);
+                        self.broken(side, Some(index), e, exchanges);
                         0
                     }
                 }
@@ -548,17 +546,11 @@ impl Tracker {
         if !s.worth_parsing() {
             return false;
         }
-        let head = match parse_request(&s.pending) {
+        let head = match head_or_why(parse_request(&s.pending), s.pending.len()) {
             Ok(Some(head)) => head,
-            Ok(None) if s.pending.len() <= MAX_HEAD => return false,
-            Ok(None) => {
-                let note = "request side: head longer than 64 KiB; the rest is shown raw";
-                self.go_raw(REQUEST_SIDE, last, note.into(), exchanges);
-                return true;
-            }
-            Err(e) => {
-                let note = format!("request side: {e}; the rest is shown raw");
-                self.go_raw(REQUEST_SIDE, last, note, exchanges);
+            Ok(None) => return false,
+            Err(why) => {
+                self.broken(REQUEST_SIDE, last, why, exchanges);
                 return true;
             }
         };
@@ -579,10 +571,7 @@ impl Tracker {
         self.touch(index);
         match framing {
             Ok(framing) => self.start_body(REQUEST_SIDE, index, framing, switches, exchanges),
-            Err(e) => {
-                let note = format!("request side: {e}; the rest is shown raw");
-                self.go_raw(REQUEST_SIDE, Some(index), note, exchanges);
-            }
+            Err(e) => self.broken(REQUEST_SIDE, Some(index), e, exchanges),
         }
         true
     }
@@ -594,49 +583,40 @@ impl Tracker {
         let index = s.next;
         if index >= exchanges.len() {
             // No request to answer yet: wait for one, unless none will come.
-            return match request_state {
+            let unanswerable = match request_state {
                 State::Raw { index: None } => {
                     s.state = State::Raw { index: None };
-                    true
+                    return true;
                 }
-                State::Raw { index: last } => {
-                    let note = "response side: bytes that answer no request; shown raw";
-                    self.go_raw(RESPONSE_SIDE, last, note.into(), exchanges);
-                    true
-                }
+                // A server that talks first and long is not answering HTTP.
                 _ if s.pending.len() > MAX_HEAD && exchanges.is_empty() => {
-                    // A server that talks first and long is not answering HTTP.
                     s.state = State::Raw { index: None };
                     self.sides[REQUEST_SIDE].state = State::Raw { index: None };
-                    true
+                    return true;
                 }
-                _ if s.pending.len() > MAX_HEAD => {
-                    let note = "response side: bytes that answer no request; shown raw";
-                    self.go_raw(
-                        RESPONSE_SIDE,
-                        exchanges.len().checked_sub(1),
-                        note.into(),
-                        exchanges,
-                    );
-                    true
-                }
-                _ => false,
+                // The request side has stopped being HTTP, or the server sends on and on.
+                State::Raw { .. } => true,
+                _ => s.pending.len() > MAX_HEAD,
             };
+            if unanswerable {
+                let last = exchanges.len().checked_sub(1);
+                self.broken(
+                    RESPONSE_SIDE,
+                    last,
+                    "bytes that answer no request",
+                    exchanges,
+                );
+            }
+            return unanswerable;
         }
         if !s.worth_parsing() {
             return false;
         }
-        let head = match parse_response(&s.pending) {
+        let head = match head_or_why(parse_response(&s.pending), s.pending.len()) {
             Ok(Some(head)) => head,
-            Ok(None) if s.pending.len() <= MAX_HEAD => return false,
-            Ok(None) => {
-                let note = "response side: head longer than 64 KiB; the rest is shown raw";
-                self.go_raw(RESPONSE_SIDE, Some(index), note.into(), exchanges);
-                return true;
-            }
-            Err(e) => {
-                let note = format!("response side: {e}; the rest is shown raw");
-                self.go_raw(RESPONSE_SIDE, Some(index), note, exchanges);
+            Ok(None) => return false,
+            Err(why) => {
+                self.broken(RESPONSE_SIDE, Some(index), why, exchanges);
                 return true;
             }
         };
@@ -648,8 +628,8 @@ impl Tracker {
         span.last_at = at;
         self.touch(index);
         if !span.set_head(head_at, head.head.len) {
-            let note = "response side: over 4 GiB of interim responses; the rest is shown raw";
-            self.go_raw(RESPONSE_SIDE, Some(index), note.into(), exchanges);
+            let why = "over 4 GiB of interim responses";
+            self.broken(RESPONSE_SIDE, Some(index), why, exchanges);
             return true;
         }
         if (100..200).contains(&head.status) && head.status != 101 {
@@ -669,10 +649,7 @@ impl Tracker {
                 self.sides[RESPONSE_SIDE].state = State::Raw { index: Some(index) };
             }
             Ok(framing) => self.start_body(RESPONSE_SIDE, index, framing, false, exchanges),
-            Err(e) => {
-                let note = format!("response side: {e}; the rest is shown raw");
-                self.go_raw(RESPONSE_SIDE, Some(index), note, exchanges);
-            }
+            Err(e) => self.broken(RESPONSE_SIDE, Some(index), e, exchanges),
         }
         true
     }
@@ -712,6 +689,19 @@ impl Tracker {
         };
     }
 
+    /// `side` stops being HTTP, for the reason `why`: from here on its bytes belong to exchange
+    /// `index` as raw bytes, and its note says so.
+    fn broken(
+        &mut self,
+        side: usize,
+        index: Option<usize>,
+        why: impl std::fmt::Display,
+        exchanges: &mut [Exchange],
+    ) {
+        let note = format!("{}: {why}; the rest is shown raw", side_name(side));
+        self.go_raw(side, index, note, exchanges);
+    }
+
     /// From here on, `side`'s bytes belong to exchange `index` as raw bytes, with `note`.
     fn go_raw(
         &mut self,
@@ -725,6 +715,19 @@ impl Tracker {
             self.touch(i);
         }
         self.sides[side].state = State::Raw { index };
+    }
+}
+
+/// A head parsed from `pending_len` bytes, `None` while more may complete it, or why the
+/// bytes cannot be one (malformed, or no end within [`MAX_HEAD`]).
+fn head_or_why<T>(
+    parsed: Result<Option<T>, crate::http1::HeadError>,
+    pending_len: usize,
+) -> Result<Option<T>, String> {
+    match parsed {
+        Ok(None) if pending_len > MAX_HEAD => Err("head longer than 64 KiB".into()),
+        Ok(head) => Ok(head),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -90,36 +90,32 @@ impl Scan {
 
 /// Appends `text` indented, starting `depth` containers deep.
 fn reindent(text: &str, mut depth: usize, out: &mut String) {
-    let (mut in_string, mut escaped) = (false, false);
-    let mut chars = text.chars().peekable();
     let newline = |out: &mut String, depth: usize| {
         out.push('\n');
         out.extend(std::iter::repeat_n("  ", depth));
     };
+    let mut scan = Scan::default();
+    let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if in_string {
+        // Structural characters are ASCII (any other character only ends an escape); a
+        // string goes out as it is, quotes included.
+        let in_string = scan.in_string;
+        scan.step(if c.is_ascii() { c as u8 } else { b'a' });
+        if in_string || scan.in_string {
             out.push(c);
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
             continue;
         }
         match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
             '{' | '[' => {
                 out.push(c);
                 // Keep empty containers on one line: `{}` and `[]`.
                 while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
                     chars.next();
                 }
-                if matches!(chars.peek(), Some('}' | ']')) {
-                    out.push(chars.next().unwrap_or(' '));
+                if let Some(close @ ('}' | ']')) = chars.peek().copied() {
+                    scan.step(close as u8);
+                    out.push(close);
+                    chars.next();
                 } else {
                     depth += 1;
                     newline(out, depth);
