@@ -58,6 +58,8 @@ async fn run(args: Args) -> Result<()> {
         let count = export::save(engine.store(), Pick::Connections(&ids), path, format)?;
         eprintln!("saved {} to {}", what(count, format), path.display());
     }
+    // A clean end: the capture log is not needed for recovery.
+    engine.store().discard_log()?;
     Ok(())
 }
 
