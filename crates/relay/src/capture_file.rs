@@ -79,40 +79,40 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Space on disk for the log, reserved ahead of its end.
+#[derive(Default)]
 pub(crate) struct Reserve {
     /// File bytes before this offset have space allocated.
     end: u64,
-    /// Recording stops while the disk has less than this free.
-    keep_free: u64,
 }
 
 impl Reserve {
-    pub(crate) fn new(keep_free: u64) -> Self {
-        Self { end: 0, keep_free }
-    }
-
-    /// Makes sure the file has space up to `end` (keeping the free space asked for, when
-    /// `keep_free`); the error says why recording must stop. Called with the store's lock
-    /// held, about once per step.
-    pub(crate) fn ensure(&mut self, file: &File, end: u64, keep_free: bool) -> Result<(), String> {
+    /// Makes sure the file has space up to `end`, leaving at least `keep_free` bytes free on
+    /// the disk when asked to; the error says why recording must stop. Called with the
+    /// store's lock held, about once per step.
+    pub(crate) fn ensure(
+        &mut self,
+        file: &File,
+        end: u64,
+        keep_free: Option<u64>,
+    ) -> Result<(), String> {
         if end <= self.end {
             return Ok(());
         }
         let need = end - self.end;
-        if keep_free && self.keep_free > 0 {
+        if let Some(keep_free) = keep_free {
             let free = rustix::fs::fstatvfs(file)
                 .map(|s| s.f_bavail.saturating_mul(s.f_frsize))
                 .unwrap_or(u64::MAX);
-            if free < self.keep_free.saturating_add(need) {
+            if free < keep_free.saturating_add(need) {
                 return Err(format!(
                     "less than {} free on the capture's disk",
-                    bytesize::ByteSize(self.keep_free).display().iec()
+                    bytesize::ByteSize(keep_free).display().iec()
                 ));
             }
         }
         // A whole step when the disk has it and the caller counts free space, else just what
         // is needed now.
-        let step = if keep_free {
+        let step = if keep_free.is_some() {
             need.max(RESERVE_STEP)
         } else {
             need

@@ -412,15 +412,22 @@ impl Engine {
 
 /// Sends the byte counts of connections that moved, a few times a second: live rows and
 /// panes stay current, even for bytes that came just before a connection went quiet, and the
-/// pumps never spend time on events.
+/// pumps never spend time on events. Says when recording stops or resumes.
 async fn report_progress(core: Weak<Core>, stop: CancellationToken) {
     let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    let mut stopped = None;
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
         let Some(core) = core.upgrade() else { return };
+        let now = core.store.recording_stopped();
+        if now != stopped {
+            stopped.clone_from(&now);
+            core.bus
+                .emit(|| Some(EventKind::RecordingChanged { stopped: now }));
+        }
         // Taken and numbered under one lock: a connection's change (its close, with its last
         // exchanges) cannot come between a patch being taken and being sent.
         core.bus.emit(|| {

@@ -221,7 +221,9 @@ fn complete(
     chunks: [Vec<ChunkRef>; 2],
 ) -> (ConnectionRecord, [Vec<ChunkRef>; 2]) {
     for (bytes, chunks) in record.bytes.iter_mut().zip(&chunks) {
-        let recorded = chunks.last().map_or(0, |c| c.stream_offset + u64::from(c.len));
+        let recorded = chunks
+            .last()
+            .map_or(0, |c| c.stream_offset + u64::from(c.len));
         *bytes = (*bytes).max(recorded);
     }
     if !record.state.is_finished() {

@@ -218,10 +218,11 @@ struct State {
     kept: u64,
     /// Why recording is stopped, while it is.
     stopped: Option<String>,
+    limits: Limits,
 }
 
 impl State {
-    fn new(entries: Entries, end: u64, keep_free: u64) -> Self {
+    fn new(entries: Entries, end: u64, limits: Limits) -> Self {
         Self {
             entries,
             dirty: Vec::new(),
@@ -230,9 +231,10 @@ impl State {
             pending_base: end,
             closing: false,
             write_error: None,
-            reserve: Reserve::new(keep_free),
+            reserve: Reserve::default(),
             kept: end,
             stopped: None,
+            limits,
         }
     }
 
@@ -241,9 +243,9 @@ impl State {
     }
 
     /// Whether `len` more bytes may go to the log; when not, recording stops with the reason.
-    fn admit(&mut self, file: &File, limits: &Limits, len: u64) -> bool {
+    fn admit(&mut self, file: &File, len: u64) -> bool {
         if self.stopped.is_none() {
-            self.stopped = match limits.total {
+            self.stopped = match self.limits.total {
                 Some(total) if self.kept + len > total => Some(format!(
                     "the capture limit of {} was reached",
                     bytesize::ByteSize(total).display().iec()
@@ -253,7 +255,8 @@ impl State {
         }
         if self.stopped.is_none() {
             let end = self.end() + len;
-            self.stopped = self.reserve.ensure(file, end, true).err();
+            let keep_free = Some(self.limits.keep_free).filter(|&k| k > 0);
+            self.stopped = self.reserve.ensure(file, end, keep_free).err();
         }
         self.stopped.is_none()
     }
@@ -261,7 +264,7 @@ impl State {
     /// Whether a small record that keeps the log truthful (a record's change, a removal) can
     /// go to the log: past the limits too, as long as the disk takes it.
     fn admit_essential(&mut self, file: &File, len: u64) -> bool {
-        self.write_error.is_none() && self.reserve.ensure(file, self.end() + len, false).is_ok()
+        self.write_error.is_none() && self.reserve.ensure(file, self.end() + len, None).is_ok()
     }
 
     /// Appends a record to the pending buffer (already admitted).
@@ -284,7 +287,6 @@ struct Shared {
     file: File,
     /// The log's path when it is a named file.
     path: Option<PathBuf>,
-    limits: Limits,
     state: Mutex<State>,
     wake: Condvar,
     /// Held while a pending buffer is on its way to the file.
@@ -387,15 +389,10 @@ impl Store {
         };
         file.write_all_at(&log_format::file_header(), 0)
             .map_err(Error::Capture)?;
-        let state = State::new(
-            Entries::default(),
-            log_format::FILE_HEADER_LEN,
-            limits.keep_free,
-        );
+        let state = State::new(Entries::default(), log_format::FILE_HEADER_LEN, limits);
         let shared = Arc::new(Shared {
             file,
             path,
-            limits,
             state: Mutex::new(state),
             wake: Condvar::new(),
             flushing: Mutex::new(()),
@@ -431,12 +428,11 @@ impl Store {
                 tracker: None,
             });
         }
-        let mut state = State::new(sorted, end, 0);
+        let mut state = State::new(sorted, end, Limits::unlimited());
         state.closing = true;
         let shared = Arc::new(Shared {
             file,
             path: None,
-            limits: Limits::unlimited(),
             state: Mutex::new(state),
             wake: Condvar::new(),
             flushing: Mutex::new(()),
@@ -459,6 +455,17 @@ impl Store {
         match &self.shared.path {
             Some(path) => std::fs::remove_file(path).map_err(Error::Capture),
             None => Ok(()),
+        }
+    }
+
+    /// Changes the capture limit and the free space kept on the disk; recording resumes at
+    /// once when they allow it.
+    pub fn set_limits(&self, total: Option<u64>, keep_free: u64) {
+        let mut st = self.shared.state();
+        st.limits.total = total;
+        st.limits.keep_free = keep_free;
+        if st.write_error.is_none() {
+            st.stopped = None;
         }
     }
 
@@ -556,15 +563,12 @@ impl Store {
         if entry.record.truncated[d] {
             return;
         }
-        let room = self
-            .shared
-            .limits
-            .per_stream
-            .saturating_sub(entry.recorded[d]);
+        let per_stream = st.limits.per_stream;
+        let room = per_stream.saturating_sub(entry.recorded[d]);
         let keep = &data[..data.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
         let len = (keep.len() + keep.len().div_ceil(MAX_RECORD) * RECORD_HEADER_LEN) as u64;
         let mut stop = None;
-        if st.admit(&self.shared.file, &self.shared.limits, len) {
+        if st.admit(&self.shared.file, len) {
             self.keep_bytes(st, id, dir, keep, at);
         } else {
             stop = st.stopped.clone();
@@ -572,9 +576,7 @@ impl Store {
         if keep.len() < data.len() {
             stop = Some(format!(
                 "recording stopped at the per-connection cap of {}",
-                bytesize::ByteSize(self.shared.limits.per_stream)
-                    .display()
-                    .iec()
+                bytesize::ByteSize(per_stream).display().iec()
             ));
         }
         if let (Some(reason), Some(entry)) = (stop, st.entries.get_mut(&id)) {
