@@ -11,7 +11,6 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Serves a folder over keep-alive HTTP/1.1; POST answers 201 with JSON echoing the body.
@@ -62,32 +61,30 @@ struct Captures {
     har: Capture,
 }
 
-/// The same traffic captured twice, as a session and as HAR, once for all tests.
-fn captures() -> &'static Captures {
-    static CAPTURES: OnceLock<Captures> = OnceLock::new();
-    CAPTURES.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("doc.xml"), XML).unwrap();
-        std::fs::write(dir.path().join("doc.json"), JSON).unwrap();
-        std::fs::write(dir.path().join("big.txt"), big()).unwrap();
-        let server = free_port();
-        let _server = common::Guard(
-            Command::new("python3")
-                .args(["-c", SERVER, &server.to_string()])
-                .arg(dir.path())
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("python3"),
-        );
-        wait_for_port(server);
-        let session = capture(server, &dir.path().join("capture.tcpmon"));
-        let har = capture(server, &dir.path().join("capture.har"));
-        Captures {
-            _dir: dir,
-            session,
-            har,
-        }
-    })
+/// The same traffic captured twice, as a session and as HAR, in a folder removed when the
+/// test ends (a fixture shared in a static would never be removed).
+fn captures() -> Captures {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("doc.xml"), XML).unwrap();
+    std::fs::write(dir.path().join("doc.json"), JSON).unwrap();
+    std::fs::write(dir.path().join("big.txt"), big()).unwrap();
+    let server = free_port();
+    let _server = common::Guard(
+        Command::new("python3")
+            .args(["-c", SERVER, &server.to_string()])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3"),
+    );
+    wait_for_port(server);
+    let session = capture(server, &dir.path().join("capture.tcpmon"));
+    let har = capture(server, &dir.path().join("capture.har"));
+    Captures {
+        _dir: dir,
+        session,
+        har,
+    }
 }
 
 /// Runs the listener with `--save path` while a client makes: #1.1 GET XML and #1.2 GET JSON
@@ -148,7 +145,7 @@ fn rows(lines: &[impl AsRef<str>]) -> Vec<String> {
 
 #[test]
 fn the_list_is_the_lines_the_listener_printed_live() {
-    let Captures { session, har, .. } = captures();
+    let Captures { session, har, .. } = &captures();
     let (list, _) = show(&["show", path(session)]);
     assert_eq!(list.lines().collect::<Vec<_>>(), session.live);
     assert!(
@@ -166,7 +163,7 @@ fn the_list_is_the_lines_the_listener_printed_live() {
 
 #[test]
 fn a_selector_with_or_without_hash_shows_request_and_response() {
-    let Captures { session, har, .. } = captures();
+    let Captures { session, har, .. } = &captures();
     for capture in [session, har] {
         let (bare, _) = show(&["show", path(capture), "1.2"]);
         let (hashed, _) = show(&["show", path(capture), "#1.2"]);
@@ -186,7 +183,7 @@ fn a_selector_with_or_without_hash_shows_request_and_response() {
 
 #[test]
 fn every_view_renders_as_the_panes_do() {
-    let Captures { session, har, .. } = captures();
+    let Captures { session, har, .. } = &captures();
     for capture in [session, har] {
         let file = path(capture);
         let (auto, _) = show(&["show", file, "1.1"]);
@@ -249,7 +246,7 @@ fn every_view_renders_as_the_panes_do() {
 
 #[test]
 fn search_filters_the_list_in_the_apps_language() {
-    let Captures { session, har, .. } = captures();
+    let Captures { session, har, .. } = &captures();
     for capture in [session, har] {
         let file = path(capture);
         let cases: [(&[&str], &[usize]); 5] = [
@@ -273,7 +270,8 @@ fn search_filters_the_list_in_the_apps_language() {
 
 #[test]
 fn a_raw_connection_shows_its_two_streams() {
-    let session = &captures().session;
+    let captures = captures();
+    let session = &captures.session;
     let (hex, _) = show(&["show", path(session), "4", "--view", "hex"]);
     let expected = format!(
         "{}\n--- #4 client to server: hex ---\n00000000  00 01 68 65 6c 6c 6f 20  72 61 77 0d 0a 0d 0a     ..hello raw....\n--- #4 server to client: hex ---\n",
@@ -291,7 +289,7 @@ fn a_raw_connection_shows_its_two_streams() {
 
 #[test]
 fn export_writes_every_format_from_a_session_and_from_a_har() {
-    let Captures { session, har, .. } = captures();
+    let Captures { session, har, .. } = &captures();
     let out = tempfile::tempdir().unwrap();
     for (capture, name) in [(session, "session"), (har, "har")] {
         let file = path(capture);
@@ -356,7 +354,8 @@ fn export_writes_every_format_from_a_session_and_from_a_har() {
 
 #[test]
 fn errors_are_one_line_and_exit_code_2() {
-    let session = path(&captures().session);
+    let captures = captures();
+    let session = path(&captures.session);
     let missing = "/no/such/capture.tcpmon";
     let cases: [(&[&str], &str); 10] = [
         (&["show", missing], "/no/such/capture.tcpmon: No such file"),
@@ -398,7 +397,7 @@ fn errors_are_one_line_and_exit_code_2() {
 
 #[test]
 fn a_message_of_many_pages_is_shown_whole() {
-    let Captures { session, har, .. } = captures();
+    let Captures { session, har, .. } = &captures();
     let body = big();
     for capture in [session, har] {
         let (raw, _) = show(&["show", path(capture), "3.1", "--view", "raw"]);
