@@ -2,6 +2,7 @@
 //! one line per connection that carried no HTTP (a raw stream), when it finishes.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::Write;
 use tcpmon_inspect::exchange::Exchange;
 use tcpmon_relay::{
@@ -87,49 +88,62 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
     )
 }
 
-/// What is known of a live connection: its record, holding only the exchanges not printed
-/// yet (a long keep-alive connection would otherwise be kept twice, here and in the engine).
+/// What is known of a live connection: its record (without exchanges) and the exchanges not
+/// printed yet (a long keep-alive connection would otherwise be kept twice, here and in the
+/// engine).
 struct Live {
     record: ConnectionRecord,
-    /// Exchanges printed and dropped from `record.exchanges`.
+    /// Exchanges from number `printed` on.
+    pending: Vec<Exchange>,
+    /// Exchanges printed and dropped.
     printed: usize,
 }
 
 impl Live {
-    /// Takes a newer record, dropping the exchanges already printed.
+    fn new(mut record: ConnectionRecord) -> Self {
+        let exchanges = std::mem::take(&mut record.exchanges);
+        Self {
+            record,
+            pending: exchanges.to_vec(),
+            printed: 0,
+        }
+    }
+
+    /// Takes a newer record, keeping only the exchanges not printed yet.
     fn replace(&mut self, mut record: ConnectionRecord) {
-        let printed = self.printed.min(record.exchanges.len());
-        record.exchanges.drain(..printed);
+        let exchanges = std::mem::take(&mut record.exchanges);
+        self.pending = exchanges.tail(self.printed.min(exchanges.len()));
         self.record = record;
     }
 
     /// Applies a patch (indexes count from the connection's first exchange).
     fn patch(&mut self, patch: ExchangePatch) {
         let skip = self.printed.saturating_sub(patch.exchanges_from);
-        let local = ExchangePatch {
-            exchanges_from: patch.exchanges_from.saturating_sub(self.printed),
-            exchanges: patch.exchanges.into_iter().skip(skip).collect(),
-        };
-        local.apply(&mut self.record.exchanges);
+        self.pending
+            .truncate(patch.exchanges_from.saturating_sub(self.printed));
+        self.pending.extend(patch.exchanges.iter().skip(skip));
     }
 
     /// Lines for exchanges not yet printed: those complete, or all of them once `finished`.
     fn lines(&mut self, finished: bool) -> Vec<String> {
         let ready = self
-            .record
-            .exchanges
+            .pending
             .iter()
             .take_while(|e| {
                 finished || e.tunnel || e.response.as_ref().is_some_and(|r| r.complete())
             })
             .count();
-        let mut lines: Vec<String> = self.record.exchanges[..ready]
-            .iter()
+        let mut lines: Vec<String> = self
+            .pending
+            .drain(..ready)
             .enumerate()
-            .map(|(i, e)| exchange_line(&self.record, self.printed + i, e))
+            .map(|(i, e)| exchange_line(&self.record, self.printed + i, &e))
             .collect();
-        self.record.exchanges.drain(..ready);
         self.printed += ready;
+        // A burst of pipelined requests may have grown it far beyond what stays pending.
+        if self.pending.capacity() > 64 && self.pending.capacity() > 4 * self.pending.len() {
+            self.pending.shrink_to(2 * self.pending.len());
+        }
         if finished && self.printed == 0 {
             lines.push(connection_line(&self.record));
         }
@@ -149,11 +163,14 @@ impl Lines {
             EventKind::ConnectionOpened { record } | EventKind::ConnectionChanged { record } => {
                 let finished = record.state.is_finished();
                 let id = record.id;
-                let live = self.live.entry(id).or_insert(Live {
-                    record: record.clone(),
-                    printed: 0,
-                });
-                live.replace(record);
+                let live = match self.live.entry(id) {
+                    Entry::Occupied(live) => {
+                        let live = live.into_mut();
+                        live.replace(record);
+                        live
+                    }
+                    Entry::Vacant(slot) => slot.insert(Live::new(record)),
+                };
                 let lines = live.lines(finished);
                 if finished {
                     self.live.remove(&id);
@@ -266,7 +283,7 @@ mod tests {
         let target = Some(tcpmon_relay::HostPort::new("example.org", 80));
         ConnectionRecord {
             state,
-            exchanges,
+            exchanges: exchanges.into(),
             ..ConnectionRecord::accepted(
                 ConnId(7),
                 ListenerId(1),
@@ -305,7 +322,7 @@ mod tests {
             printed.extend(lines.on(event(EventKind::ConnectionProgress {
                 id: ConnId(7),
                 bytes: [0, 0],
-                exchanges: Some(ExchangePatch::of(&all, from)),
+                exchanges: Some(ExchangePatch::of(&all.clone().into(), from)),
             })));
         }
         assert_eq!(printed.len(), 2, "two complete so far: {printed:?}");

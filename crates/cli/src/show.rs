@@ -155,7 +155,10 @@ fn target(store: &Store, file: &Path, selector: Option<Selector>) -> Result<Targ
 /// The live CLI's line for an exchange, or for a connection without exchanges.
 fn line(record: &ConnectionRecord, exchange: Option<usize>) -> String {
     match exchange {
-        Some(i) => report::exchange_line(record, i, &record.exchanges[i]),
+        Some(i) => match record.exchanges.get(i) {
+            Some(exchange) => report::exchange_line(record, i, &exchange),
+            None => report::connection_line(record),
+        },
         None => report::connection_line(record),
     }
 }

@@ -48,7 +48,7 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
                 };
                 span.map_or(Vec::new(), |s| read(store, id, side, s.head_at(), s.end))
             };
-            if query.matches(&mut Row::new(Some(exchange), &host, &mut load)) {
+            if query.matches(&mut Row::new(Some(&exchange), &host, &mut load)) {
                 rows.push((id, Some(index)));
             }
         }

@@ -8,6 +8,10 @@
 //! first bytes are not an HTTP request yields no exchanges (a raw stream); after `CONNECT` or
 //! an `Upgrade` the rest of both streams belongs to that exchange, as raw bytes.
 
+mod list;
+
+pub use list::ExchangeList;
+
 use crate::http1::{BodyDecoder, Framing, RequestHead, parse_request, parse_response};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -371,6 +375,38 @@ impl Tracker {
     /// Whether the connection has turned out not to be HTTP: nothing more will be found.
     pub fn is_raw(&self) -> bool {
         matches!(self.sides[REQUEST_SIDE].state, State::Raw { index: None })
+    }
+
+    /// How many exchanges at the start of `exchanges` (the list this tracker feeds) it will
+    /// never change again: everything before the messages it is still reading and before the
+    /// last exchange (which a malformed head may still get a note on). Those can be packed
+    /// away, and the tracker [rebased](Tracker::rebase).
+    pub fn settled(&self, exchanges: &[Exchange]) -> usize {
+        let mut low = exchanges.len().saturating_sub(1);
+        for side in &self.sides {
+            if let State::Body { index, .. }
+            | State::AwaitSwitch { index }
+            | State::Raw { index: Some(index) } = side.state
+            {
+                low = low.min(index);
+            }
+        }
+        low.min(self.sides[RESPONSE_SIDE].next)
+    }
+
+    /// The first `n` exchanges were taken out of the list this tracker feeds (they were
+    /// [settled](Tracker::settled)): its indexes now count from there.
+    pub fn rebase(&mut self, n: usize) {
+        for side in &mut self.sides {
+            side.next = side.next.saturating_sub(n);
+            if let State::Body { index, .. }
+            | State::AwaitSwitch { index }
+            | State::Raw { index: Some(index) } = &mut side.state
+            {
+                *index = index.saturating_sub(n);
+            }
+        }
+        self.changed_from = self.changed_from.map(|c| c.saturating_sub(n));
     }
 
     /// The lowest index of the exchanges changed since the last call, if any.

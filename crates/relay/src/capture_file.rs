@@ -33,20 +33,50 @@ pub(crate) fn create_named(capture_dir: &Path) -> std::io::Result<(File, PathBuf
         .mode(0o700)
         .create(&folder)?;
     let stamp = humane_stamp(SystemTime::now());
-    let path = folder.join(format!("{stamp}-{}.{EXTENSION}", std::process::id()));
-    Ok((create_at(&path)?, path))
+    let pid = std::process::id();
+    // A process may start several engines within a second (the app's tests do): never share.
+    for n in 0u32.. {
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        let path = folder.join(format!("{stamp}-{pid}{suffix}.{EXTENSION}"));
+        let opened = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path);
+        match opened {
+            Ok(file) => {
+                rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive)?;
+                return Ok((file, path));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("no free capture log name"))
 }
 
-/// A new, locked log at `path` (a session file the user named), replacing what was there.
+/// A new, locked log at `path` (a session file the user named), replacing what was there,
+/// unless another TCPMon is writing it.
 pub(crate) fn create_at(path: &Path) -> std::io::Result<File> {
     let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
-        .truncate(true)
+        .truncate(false)
         .mode(0o600)
         .open(path)?;
-    rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive)?;
+    rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive).map_err(|_| {
+        std::io::Error::other(format!(
+            "{} is being written by another TCPMon",
+            path.display()
+        ))
+    })?;
+    file.set_len(0)?;
     Ok(file)
 }
 
@@ -242,9 +272,13 @@ mod tests {
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(path.parent().unwrap()), 0o700);
         assert_eq!(left_logs(dir.path()).unwrap(), [], "held by this process");
+        let (second, other) = create_named(dir.path()).unwrap();
+        assert_ne!(path, other, "two logs in one second never share a name");
         drop(file);
         let left = left_logs(dir.path()).unwrap();
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].path, path);
+        assert!(create_at(&other).is_err(), "held by its writer");
+        drop(second);
     }
 }

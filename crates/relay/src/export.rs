@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 use std::rc::Rc;
+use tcpmon_inspect::exchange::Exchange;
 use tcpmon_inspect::export::curl::{CurlRequest, write_curl_script};
 use tcpmon_inspect::export::har::{HarConnection, HarEntry, write_har};
 use tcpmon_inspect::export::tcpmon_text::{TextEntry, write_entry};
@@ -129,10 +130,10 @@ fn bytes_of(
 ) -> Result<Vec<u8>> {
     let span = match row {
         None => return store.read(record.id, dir, 0, usize::MAX),
-        Some(i) => match dir {
-            Direction::ClientToServer => Some(&record.exchanges[i].request),
-            Direction::ServerToClient => record.exchanges[i].response.as_ref(),
-        },
+        Some(i) => record.exchanges.get(i).and_then(|e| match dir {
+            Direction::ClientToServer => Some(e.request),
+            Direction::ServerToClient => e.response,
+        }),
     };
     match span {
         Some(s) => store.read(
@@ -192,6 +193,7 @@ fn save_text(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
 struct Loaded {
     record: Rc<ConnectionRecord>,
     index: usize,
+    exchange: Exchange,
     server: String,
     request: Vec<u8>,
     response: Vec<u8>,
@@ -200,9 +202,14 @@ struct Loaded {
 fn load_exchanges(store: &Store, pick: Pick<'_>) -> Result<Vec<Loaded>> {
     pick.rows(store)
         .into_iter()
-        .filter_map(|(record, row)| Some((record, row?)))
-        .map(|(record, index)| {
+        .filter_map(|(record, row)| {
+            let index = row?;
+            let exchange = record.exchanges.get(index)?;
+            Some((record, index, exchange))
+        })
+        .map(|(record, index, exchange)| {
             Ok(Loaded {
+                exchange,
                 request: bytes_of(store, &record, Some(index), Direction::ClientToServer)?,
                 response: bytes_of(store, &record, Some(index), Direction::ServerToClient)?,
                 server: server(&record),
@@ -230,7 +237,7 @@ fn save_har(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
         .zip(&connections)
         .map(|(l, conn)| HarEntry {
             conn,
-            exchange: &l.record.exchanges[l.index],
+            exchange: &l.exchange,
             first_of_connection: l.index == 0,
             request: &l.request,
             response: &l.response,
@@ -247,7 +254,7 @@ fn save_curl(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
     let requests: Vec<CurlRequest<'_>> = loaded
         .iter()
         .map(|l| CurlRequest {
-            exchange: &l.record.exchanges[l.index],
+            exchange: &l.exchange,
             request: &l.request,
             server: &l.server,
         })

@@ -109,7 +109,7 @@ fn capture(store: &Store, id: ConnId, entries: &[ImportedEntry]) {
         r.state = ConnectionState::Done;
     });
     store.update(id, |r| {
-        for (exchange, entry) in r.exchanges.iter_mut().zip(entries) {
+        for (exchange, entry) in r.exchanges.make_live(0).iter_mut().zip(entries) {
             if let Some(note) = &entry.note {
                 exchange.add_note(note.clone());
             }

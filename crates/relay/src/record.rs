@@ -4,7 +4,7 @@ use crate::config::HostPort;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
-use tcpmon_inspect::exchange::Exchange;
+use tcpmon_inspect::exchange::ExchangeList;
 
 /// A connection's id: unique within an engine, increasing in accept order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -134,7 +134,7 @@ pub struct ConnectionRecord {
     /// Its HTTP exchanges, in order; empty for a raw stream (or before the first request head
     /// is complete).
     #[serde(default)]
-    pub exchanges: Vec<Exchange>,
+    pub exchanges: ExchangeList,
 }
 
 impl ConnectionRecord {
@@ -162,7 +162,7 @@ impl ConnectionRecord {
             truncation: None,
             resend_of: None,
             request_line: None,
-            exchanges: Vec::new(),
+            exchanges: ExchangeList::new(),
         }
     }
 
@@ -182,22 +182,22 @@ pub struct ExchangePatch {
     /// Index of the first exchange that changed.
     pub exchanges_from: usize,
     /// The exchanges from that index on.
-    pub exchanges: Vec<Exchange>,
+    pub exchanges: ExchangeList,
 }
 
 impl ExchangePatch {
     /// The patch of `exchanges` from index `from` on.
-    pub fn of(exchanges: &[Exchange], from: usize) -> Self {
+    pub fn of(exchanges: &ExchangeList, from: usize) -> Self {
         Self {
             exchanges_from: from,
-            exchanges: exchanges.get(from..).unwrap_or_default().to_vec(),
+            exchanges: exchanges.split_from(from),
         }
     }
 
     /// Applies the patch to a connection's exchanges.
-    pub fn apply(self, exchanges: &mut Vec<Exchange>) {
+    pub fn apply(self, exchanges: &mut ExchangeList) {
         exchanges.truncate(self.exchanges_from);
-        exchanges.extend(self.exchanges);
+        exchanges.extend(self.exchanges.iter());
     }
 
     /// One patch with the effect of `self` followed by `later`.

@@ -96,7 +96,7 @@ pub fn open(path: &Path) -> Result<Session> {
     let store = Store::read_only(file, read.end, entries);
     for id in find {
         let exchanges = find_exchanges_in(&store, id);
-        store.update(id, |r| r.exchanges = exchanges);
+        store.update(id, |r| r.exchanges = exchanges.into());
     }
     Ok(Session {
         store,

@@ -44,6 +44,9 @@ const FLUSH_EVERY: Duration = Duration::from_millis(20);
 const DROP_WINDOW: u64 = 64 << 20;
 /// Largest payload of one record.
 const MAX_RECORD: usize = 1 << 30;
+/// Settled exchanges are packed once this many have gathered: packing costs a little per
+/// call, and a short connection's few exchanges are packed when it ends.
+const SETTLE_BATCH: usize = 16;
 /// Default free space kept on the capture's disk: recording stops below it.
 pub const DEFAULT_KEEP_FREE: u64 = 1 << 30;
 
@@ -119,6 +122,8 @@ struct Entry {
     /// Finds the HTTP exchanges in the recorded bytes while the connection lives and may
     /// still turn out to be HTTP.
     tracker: Option<Box<Tracker>>,
+    /// The lowest exchange index changed since progress was last taken.
+    changed: Option<usize>,
 }
 
 impl Entry {
@@ -129,17 +134,44 @@ impl Entry {
             recorded: [0, 0],
             dirty: false,
             tracker: Some(Box::default()),
+            changed: None,
         }
     }
 
-    /// Looks for exchanges in recorded bytes.
+    /// Looks for exchanges in recorded bytes, and packs away those the tracker is done with.
     fn track(&mut self, dir: Direction, data: &[u8], at: Micros) {
-        if let Some(tracker) = &mut self.tracker {
-            tracker.feed(dir.index(), data, at, &mut self.record.exchanges);
-            if tracker.is_raw() {
-                self.tracker = None;
+        let Some(tracker) = &mut self.tracker else {
+            return;
+        };
+        let list = &mut self.record.exchanges;
+        tracker.feed(dir.index(), data, at, list.live_mut());
+        let settled = tracker.settled(list.live_mut());
+        let packed = list.packed_len();
+        if let Some(from) = tracker.take_changed() {
+            self.changed = Some(self.changed.map_or(packed + from, |c| c.min(packed + from)));
+        }
+        if settled >= SETTLE_BATCH {
+            list.settle(settled);
+            tracker.rebase(settled);
+        }
+        if tracker.is_raw() {
+            self.tracker = None;
+        }
+    }
+
+    /// The connection ended: the tracker finishes its last messages, and every exchange is
+    /// packed.
+    fn finish_tracking(&mut self) {
+        let list = &mut self.record.exchanges;
+        if let Some(mut tracker) = self.tracker.take() {
+            tracker.finish(list.live_mut());
+            if let Some(from) = tracker.take_changed() {
+                let from = list.packed_len() + from;
+                self.changed = Some(self.changed.map_or(from, |c| c.min(from)));
             }
         }
+        let live = list.live_mut().len();
+        list.settle(live);
     }
 
     /// Stops recording `d` for good (the tracker cannot follow a gap), saying why.
@@ -155,7 +187,7 @@ impl Entry {
 
     /// The exchanges that changed since the last call.
     fn take_patch(&mut self) -> Option<ExchangePatch> {
-        let from = self.tracker.as_mut()?.take_changed()?;
+        let from = self.changed.take()?;
         Some(ExchangePatch::of(&self.record.exchanges, from))
     }
 }
@@ -426,6 +458,7 @@ impl Store {
                 recorded,
                 dirty: false,
                 tracker: None,
+                changed: None,
             });
         }
         let mut state = State::new(sorted, end, Limits::unlimited());
@@ -527,9 +560,7 @@ impl Store {
         let entry = st.entries.get_mut(&id)?;
         change(&mut entry.record);
         if entry.record.state.is_finished() {
-            if let Some(mut tracker) = entry.tracker.take() {
-                tracker.finish(&mut entry.record.exchanges);
-            }
+            entry.finish_tracking();
             // A finished connection's index no longer grows: give back the spare capacity,
             // which for 100,000 short connections is most of their index memory.
             entry.chunks.iter_mut().for_each(Vec::shrink_to_fit);

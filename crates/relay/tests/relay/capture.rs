@@ -92,7 +92,7 @@ async fn the_live_log_opens_as_a_session_with_exchanges_found_in_its_bytes() {
     assert_eq!(records[0].exchanges.len(), 3);
     assert_eq!(records[0].state, live.state);
     assert_eq!(records[1].exchanges.len(), 1);
-    assert_eq!(records[1].exchanges[0].target, "/open");
+    assert_eq!(records[1].exchanges.get(0).unwrap().target, "/open");
     assert!(
         matches!(&records[1].state, tcpmon_relay::ConnectionState::Failed { reason } if reason.contains("capture ended")),
         "{:?}",

@@ -22,7 +22,7 @@ async fn keep_alive_requests_from_curl_are_separate_exchanges_with_timings() {
     .await;
     assert!(ok);
     let record = finished(&engine, ConnId(1)).await;
-    let list = &record.exchanges;
+    let list = &record.exchanges.to_vec();
     let lines: Vec<_> = list
         .iter()
         .map(|e| (e.method.as_str(), e.target.as_str(), e.status))
@@ -51,7 +51,7 @@ async fn keep_alive_requests_from_curl_are_separate_exchanges_with_timings() {
         record.bytes[1],
         "the responses tile the stream"
     );
-    for e in list {
+    for e in list.iter() {
         let res = e.response.as_ref().unwrap();
         assert!(e.request.first_at <= e.request.last_at);
         assert!(e.request.last_at <= res.first_at && res.first_at <= res.last_at);
@@ -59,7 +59,7 @@ async fn keep_alive_requests_from_curl_are_separate_exchanges_with_timings() {
     }
 
     // Live progress carried the same exchanges, as patches.
-    let mut seen = Vec::new();
+    let mut seen = tcpmon_inspect::exchange::ExchangeList::new();
     while let Some(Ok(event)) = events.try_recv() {
         match event.kind {
             EventKind::ConnectionProgress {
@@ -70,7 +70,7 @@ async fn keep_alive_requests_from_curl_are_separate_exchanges_with_timings() {
             _ => {}
         }
     }
-    assert_eq!(&seen, list);
+    assert_eq!(&seen.to_vec(), list);
 }
 
 #[tokio::test]

@@ -74,7 +74,7 @@ async fn the_sender_sends_a_composed_request_and_captures_the_answer() {
     assert_eq!(record.listener, tcpmon_relay::SENDER);
     assert_eq!(record.client, "sender");
     assert_eq!(record.exchanges.len(), 1);
-    assert_eq!(record.exchanges[0].status, Some(200));
+    assert_eq!(record.exchanges.get(0).unwrap().status, Some(200));
     let response = engine
         .store()
         .read(id, Direction::ServerToClient, 0, 10_000)

@@ -123,7 +123,7 @@ async fn exchanges_export_to_har_curl_and_text_and_a_har_opens_as_a_session() {
     let reopened = session::open_any(&har).unwrap();
     let records = reopened.store.records();
     assert_eq!(records.len(), 1, "one connection, as captured");
-    let list = &records[0].exchanges;
+    let list = &records[0].exchanges.to_vec();
     assert_eq!(
         list.iter()
             .map(|e| (e.target.as_str(), e.status))
