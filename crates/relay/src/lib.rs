@@ -23,8 +23,10 @@ mod error;
 mod event;
 pub mod export;
 mod forward;
+mod guard;
 pub mod har_import;
 mod http_proxy;
+mod idle;
 mod listener;
 mod log_format;
 mod pump;
@@ -33,7 +35,9 @@ pub mod session;
 mod store;
 mod throttle;
 
-pub use config::{HostPort, ListenerConfig, Mode, SlowLink};
+pub use config::{
+    BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, check_bind, is_loopback_ip,
+};
 pub use engine::{Engine, EngineOptions, SENDER, Snapshot, default_capture_dir};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};

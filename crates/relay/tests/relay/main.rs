@@ -6,6 +6,7 @@
 
 mod events;
 mod exchanges;
+mod exposed;
 mod forward;
 mod proxy;
 mod resend;
