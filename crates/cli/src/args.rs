@@ -47,6 +47,8 @@ pub struct Args {
     /// Print only the "listening on" line.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub exposure: crate::exposure::Exposure,
 }
 
 /// What else the CLI does.

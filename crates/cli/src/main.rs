@@ -2,6 +2,7 @@
 //! finished connection and can save everything it captured when it ends.
 
 mod args;
+mod exposure;
 mod report;
 
 use anyhow::{Context, Result};
@@ -30,14 +31,19 @@ async fn run(args: Args) -> Result<()> {
     if let Some(Command::Export { input, output }) = &args.command {
         return convert(input, output);
     }
-    let config = args.listener_config()?;
+    let mut config = args.listener_config()?;
+    args.exposure.apply(&mut config)?;
     if let Some(path) = &args.save {
         export::check_writable(path)?;
     }
     let engine =
         Engine::new(EngineOptions::default()).context("cannot create the capture store")?;
     let events = engine.subscribe();
+    let warnings = exposure::warnings(&config);
     let info = engine.add_listener(config).await?;
+    for warning in warnings {
+        eprintln!("tcpmon-cli: warning: {warning}");
+    }
     let local = info.local_addr.context("the listener has no address")?;
     let mut stdout = std::io::stdout();
     writeln!(

@@ -240,7 +240,7 @@ fn bad_input_is_one_clear_line_and_a_failing_exit() {
             "does not exist",
         ),
         (
-            &["0", "127.0.0.1", "80", "--bind", "localhost"],
+            &["0", "127.0.0.1", "80", "--bind", "my.host"],
             "bind address must be an IP address",
         ),
     ];
