@@ -29,23 +29,25 @@ fn http_server(dir: &Path) -> (u16, Guard) {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new("python3")
-        .args([
-            "-m",
-            "http.server",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-        ])
-        .arg("--directory")
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3");
+    let guard = Guard(
+        Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .arg("--directory")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3"),
+    );
     for _ in 0..500 {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (port, Guard(child));
+            return (port, guard);
         }
         std::thread::sleep(Duration::from_millis(10));
     }
