@@ -14,9 +14,19 @@ pub(crate) enum Verdict {
     Resolved(Vec<SocketAddr>),
 }
 
+/// Whether `host` is an IPv4 address in one of the forms resolvers also accept (`127.1`,
+/// `0x7f.1`, `2130706433`): resolving it asks no DNS server.
+fn numeric_ipv4(host: &str) -> bool {
+    host.starts_with(|c: char| c.is_ascii_digit())
+        && host
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | 'x' | 'X'))
+}
+
 /// Checks `target` against the listener's rules. `direct`: the relay connects to it itself
 /// (its resolved addresses are checked); otherwise an upstream proxy does, which resolves it
-/// there, and only names and literals that mean loopback wherever they are resolved are refused.
+/// there, and only what means loopback wherever it is resolved is refused: `localhost` names
+/// and address literals (numeric forms included).
 /// `Err` is the reason for a `403` (or a `502` when the name does not resolve).
 pub(crate) async fn check(
     config: &ListenerConfig,
@@ -47,7 +57,7 @@ pub(crate) async fn check(
             Ok(Verdict::Open)
         };
     }
-    if !direct {
+    if !direct && !numeric_ipv4(&target.host) {
         return Ok(Verdict::Open);
     }
     let failed = |reason: String| {
@@ -67,8 +77,65 @@ pub(crate) async fn check(
     if let Some(own) = addrs.iter().find(|a| reaches_own_loopback(a.ip())) {
         return Err(forbidden(format!("{target} resolves to {}", own.ip())));
     }
+    if !direct {
+        return Ok(Verdict::Open);
+    }
     if addrs.is_empty() {
         return Err(failed("no addresses".into()));
     }
     Ok(Verdict::Resolved(addrs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exposed() -> ListenerConfig {
+        ListenerConfig {
+            bind: "0.0.0.0".parse().expect("ip"),
+            ..ListenerConfig::http_proxy(0)
+        }
+    }
+
+    #[tokio::test]
+    async fn loopback_in_any_spelling_is_refused_directly_and_through_an_upstream() {
+        for host in [
+            "127.0.0.1",
+            "127.1",
+            "2130706433",
+            "0x7f.1",
+            "0",
+            "localhost",
+            "[::1]",
+        ] {
+            for direct in [true, false] {
+                let target = HostPort::new(host, 80);
+                let verdict = check(&exposed(), &target, direct).await;
+                assert!(
+                    matches!(verdict, Err(("403 Forbidden", _))),
+                    "{host} direct={direct}"
+                );
+            }
+        }
+        let far = HostPort::new("192.0.2.1", 80);
+        assert!(matches!(
+            check(&exposed(), &far, true).await,
+            Ok(Verdict::Resolved(a)) if a == [SocketAddr::from(([192, 0, 2, 1], 80))]
+        ));
+        assert!(matches!(
+            check(&exposed(), &far, false).await,
+            Ok(Verdict::Open)
+        ));
+        let name = HostPort::new("dead.beef.invalid", 80);
+        assert!(
+            matches!(check(&exposed(), &name, false).await, Ok(Verdict::Open)),
+            "names are the upstream's to resolve"
+        );
+        let loopback_only = ListenerConfig::http_proxy(0);
+        let local = HostPort::new("127.0.0.1", 80);
+        assert!(matches!(
+            check(&loopback_only, &local, true).await,
+            Ok(Verdict::Open)
+        ));
+    }
 }
