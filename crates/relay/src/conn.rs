@@ -53,7 +53,9 @@ pub(crate) struct ConnCtx {
     pub core: Arc<Core>,
     pub config: Arc<ListenerConfig>,
     pub cancel: CancellationToken,
-    /// The idle clock, when the listener has an idle timeout.
+    /// The idle clock, when the listener has an idle timeout. Whatever holds a message of this
+    /// connection for the user (a breakpoint) keeps `activity.pause()` alive meanwhile, and
+    /// the connection is never closed as idle while it does.
     pub activity: Option<Arc<Activity>>,
 }
 
