@@ -1,104 +1,195 @@
-//! Command-line arguments, shaped like Apache TCPMon's: `LISTEN_PORT TARGET_HOST TARGET_PORT`,
-//! or `--proxy LISTEN_PORT`.
+//! The command line has two shapes: Apache TCPMon's listener (`LISTEN_PORT TARGET_HOST
+//! TARGET_PORT`, or `--proxy LISTEN_PORT`) and subcommands (`show`, `export`, `recover`). The first
+//! argument decides which parser reads the rest, so no subcommand ever meets the listener's
+//! positional arguments (and a target host may be called `show`). A new subcommand is a module
+//! with `Args` and `run`, and a variant of [`Command`].
 
-use anyhow::{Result, bail};
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
-use tcpmon_relay::{HostPort, ListenerConfig, SlowLink};
+use crate::{export, listen, recover, show};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::ffi::OsString;
 
-/// Relays TCP connections and shows what passes: one line per HTTP exchange, and one per
-/// connection that is not HTTP.
-#[derive(Debug, Parser)]
-#[command(
-    name = "tcpmon-cli",
-    version,
-    about,
-    args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true
-)]
-pub struct Args {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    /// Port to listen on (0: any free port; the first line of output names it).
-    pub listen_port: u16,
-    /// Host to relay to (not with --proxy).
-    pub target_host: Option<String>,
-    /// Port to relay to (not with --proxy).
-    pub target_port: Option<u16>,
-    /// Act as an HTTP proxy instead of relaying to one target.
-    #[arg(long)]
-    pub proxy: bool,
-    /// Address to listen on. Anything but loopback lets other machines use the relay.
-    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
-    pub bind: String,
-    /// Reach targets through this HTTP proxy.
-    #[arg(long, value_name = "HOST:PORT")]
-    pub upstream_proxy: Option<HostPort>,
-    /// Set each request's Host header to the target (forward mode; off: bytes pass untouched).
-    #[arg(long)]
-    pub rewrite_host: bool,
-    /// Simulate a slow link: at most BYTES every MS milliseconds, each direction.
-    #[arg(long, value_name = "BYTES:MS")]
-    pub slow: Option<SlowLink>,
-    /// On Ctrl-C or SIGTERM, save all connections: FILE.txt as Apache TCPMon text, FILE.har
-    /// as HAR 1.2, FILE.curl (or .sh) as curl commands, any other name as a TCPMon session.
-    #[arg(long, value_name = "FILE")]
-    pub save: Option<PathBuf>,
-    /// Print only the "listening on" line.
-    #[arg(long)]
-    pub quiet: bool,
-    #[command(flatten)]
-    pub exposure: crate::exposure::Exposure,
+/// What to do.
+#[derive(Debug)]
+pub enum Invocation {
+    /// Relay and capture.
+    Listen(listen::Args),
+    /// A subcommand.
+    Command(Command),
 }
 
-/// What else the CLI does.
+/// The subcommands: everything that is not a listener.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Converts a saved session (or a HAR file) to OUT, in the format its extension names:
-    /// .har (HAR 1.2), .txt (Apache TCPMon text), .curl or .sh (curl commands), else a session.
-    Export {
-        /// A TCPMon session file or a HAR file.
-        input: PathBuf,
-        /// Where to write.
-        output: PathBuf,
-    },
+    /// Shows the exchanges of a session or HAR file, or one exchange's request and response.
+    Show(show::Args),
+    /// Converts a session or HAR file to another format.
+    ///
+    /// OUT's extension picks the format: .har (HAR 1.2), .txt (Apache TCPMon text), .curl or
+    /// .sh (curl commands), anything else a TCPMon session.
+    Export(export::Args),
+    /// Lists the captures a crash left behind, or exports one (LOG OUT) and removes it.
+    Recover(recover::Args),
 }
 
-impl Args {
-    /// The listener these arguments describe.
-    pub fn listener_config(&self) -> Result<ListenerConfig> {
-        let mut config = match (self.proxy, &self.target_host, self.target_port) {
-            (true, None, None) => ListenerConfig::http_proxy(self.listen_port),
-            (true, _, _) => {
-                bail!("--proxy takes only LISTEN_PORT: the requests name their targets")
-            }
-            (false, Some(host), Some(port)) => {
-                ListenerConfig::forward(self.listen_port, HostPort::new(host.as_str(), port))
-            }
-            (false, _, _) => {
-                bail!("give LISTEN_PORT TARGET_HOST TARGET_PORT, or --proxy LISTEN_PORT")
-            }
-        };
-        config.bind = ListenerConfig::parse_bind(&self.bind)?;
-        config.upstream_proxy = self.upstream_proxy.clone();
-        config.slow_link = self.slow;
-        if self.rewrite_host && self.proxy {
-            bail!("--rewrite-host works in forward mode: in proxy mode requests name their host");
+/// The parser for subcommands only.
+#[derive(Debug, Parser)]
+#[command(name = "tcpmon-cli", version, disable_help_subcommand = true)]
+struct Commands {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The listener's usage, with the subcommands' shape (their list follows the options).
+const USAGE: &str = "tcpmon-cli [OPTIONS] LISTEN_PORT TARGET_HOST TARGET_PORT
+       tcpmon-cli [OPTIONS] --proxy LISTEN_PORT
+       tcpmon-cli COMMAND ARGS...";
+
+/// Parses the process's arguments; on an error or `--help`, prints and exits (errors: one
+/// line, exit code 2).
+pub fn parse() -> Invocation {
+    parse_from(std::env::args_os()).unwrap_or_else(|e| exit(&e))
+}
+
+/// Parses `args` (the program name first).
+pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, clap::Error> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let named = args
+        .get(1)
+        .is_some_and(|first| Commands::command().find_subcommand(first).is_some());
+    if named {
+        return Ok(Invocation::Command(Commands::try_parse_from(args)?.command));
+    }
+    let mut listener = listen::Args::command()
+        .override_usage(USAGE)
+        .after_help(commands_help());
+    let matches = listener.try_get_matches_from_mut(args)?;
+    listen::Args::from_arg_matches(&matches)
+        .map(Invocation::Listen)
+        .map_err(|e| e.format(&mut listener))
+}
+
+/// The subcommands' list for the listener's `--help`, from their own definitions.
+fn commands_help() -> String {
+    let commands = Commands::command();
+    let lines = commands.get_subcommands().map(|command| {
+        let about = command.get_about().map(ToString::to_string);
+        format!("  {:<8}{}", command.get_name(), about.unwrap_or_default())
+    });
+    let lines: Vec<String> = lines.collect();
+    format!(
+        "Commands (tcpmon-cli COMMAND --help for theirs):\n{}",
+        lines.join("\n")
+    )
+}
+
+/// Prints help or the version (exit 0), the help when arguments are missing, or an error on
+/// one line (exit 2).
+fn exit(error: &clap::Error) -> ! {
+    match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
+        _ => {
+            eprintln!("tcpmon-cli: {}", clap_line(error));
+            std::process::exit(2)
         }
-        config.rewrite_host = self.rewrite_host;
-        Ok(config)
+    }
+}
+
+/// Clap's message without its usage and "try --help" lines, on one line.
+fn clap_line(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let message: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+        .collect();
+    one_line(&message.join("\n"))
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
+/// `text`'s lines, trimmed and joined: every error is one line on stderr.
+pub fn one_line(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Result<Invocation, clap::Error> {
+        parse_from(
+            std::iter::once("tcpmon-cli")
+                .chain(line.split(' '))
+                .map(Into::into),
+        )
     }
 
-    /// What the first output line says after the arrow.
-    pub fn target_description(&self) -> String {
-        let via = self
-            .upstream_proxy
-            .as_ref()
-            .map(|p| format!(" via proxy {p}"))
-            .unwrap_or_default();
-        match (&self.target_host, self.target_port) {
-            (Some(host), Some(port)) => format!("{}{via}", HostPort::new(host.as_str(), port)),
-            _ => format!("http proxy{via}"),
+    fn listener(line: &str) -> listen::Args {
+        match parse(line) {
+            Ok(Invocation::Listen(args)) => args,
+            other => panic!("{line}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_listener_forms_parse_as_before_even_with_a_host_named_like_a_command() {
+        let relay = listener("8081 example.org 80 --save x.har");
+        assert_eq!(relay.target_description(), "example.org:80");
+        let proxy = listener("--proxy 8080");
+        assert!(proxy.proxy && proxy.listen_port == 8080);
+        assert_eq!(
+            listener("8081 show 80").target_description(),
+            "show:80",
+            "a host may be called show"
+        );
+        let err = parse("--quiet show x").unwrap_err();
+        assert!(clap_line(&err).contains("invalid value 'show'"), "{err}");
+    }
+
+    #[test]
+    fn subcommands_parse_whole_with_selectors_with_or_without_hash() {
+        for line in [
+            "show cap.har 3.2 --view xml",
+            "show cap.har #3.2 --view=xml",
+        ] {
+            let Ok(Invocation::Command(Command::Show(args))) = parse(line) else {
+                panic!("{line}");
+            };
+            assert_eq!(
+                args.selector.map(|s| (s.connection.0, s.exchange)),
+                Some((3, Some(2)))
+            );
+        }
+        assert!(matches!(
+            parse("export in.tcpmon out.har"),
+            Ok(Invocation::Command(Command::Export(_)))
+        ));
+    }
+
+    #[test]
+    fn errors_are_one_line_and_help_lists_both_forms() {
+        let err = parse("show cap.har 3.x").unwrap_err();
+        assert_eq!(
+            clap_line(&err),
+            "invalid value '3.x' for '[SELECTOR]': give #CONNECTION or #CONNECTION.EXCHANGE, like #3.2"
+        );
+        let view = clap_line(&parse("show f 1 --view pdf").unwrap_err());
+        assert!(
+            view.contains("possible values: auto, raw, xml, json, hex"),
+            "{view}"
+        );
+        let help = parse("--help").unwrap_err().render().to_string();
+        assert!(
+            help.contains("--proxy LISTEN_PORT") && help.contains("\n  show "),
+            "{help}"
+        );
+        assert!(help.contains("\n  export "), "{help}");
     }
 }

@@ -1,5 +1,5 @@
 //! Options for a relay other machines can reach (`--bind` beyond loopback), and the warnings
-//! it earns on stderr. Flattened into [`crate::args::Args`].
+//! it earns on stderr. Flattened into [`crate::listen::Args`].
 
 use anyhow::{Result, bail};
 use tcpmon_relay::{Error, ListenerConfig, Mode, ProxyAuth};

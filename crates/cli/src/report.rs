@@ -206,7 +206,14 @@ impl Printer {
                 let Some(next) = next.or_else(|| events.try_recv()) else {
                     return;
                 };
-                if !quiet {
+                let note = matches!(
+                    &next,
+                    Ok(Event {
+                        kind: EventKind::RecordingChanged { .. },
+                        ..
+                    })
+                );
+                if !quiet || note {
                     print(&mut lines, next);
                 }
             }
@@ -225,6 +232,19 @@ fn print(lines: &mut Lines, next: Result<Event, Missed>) {
     let mut out = std::io::stdout().lock();
     // A closed stdout (a pipe whose reader left) must not stop the relay.
     let _ = match next {
+        // Not a line of the listing: a note for the person running it.
+        Ok(Event {
+            kind: EventKind::RecordingChanged { stopped },
+            ..
+        }) => {
+            match stopped {
+                Some(reason) => {
+                    eprintln!("tcpmon-cli: recording stopped: {reason} (relaying goes on)")
+                }
+                None => eprintln!("tcpmon-cli: recording resumed"),
+            }
+            Ok(())
+        }
         Ok(event) => lines
             .on(event)
             .iter()

@@ -4,55 +4,13 @@
 // Tests stop at the first surprise, with its message: unwrap is the point here.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{Guard, cli, fails, http_server};
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
-
-const CLI: &str = env!("CARGO_BIN_EXE_tcpmon-cli");
-
-/// A process killed when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Python's http.server serving `dir` on a free loopback port.
-fn http_server(dir: &Path) -> (u16, Guard) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let guard = Guard(
-        Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .arg("--directory")
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3"),
-    );
-    for _ in 0..500 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (port, guard);
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("http.server did not start");
-}
 
 /// A server that accepts and never says a word; connections stay open until the client goes.
 fn silent_server() -> u16 {
@@ -72,7 +30,7 @@ fn silent_server() -> u16 {
 
 /// Starts the CLI; returns it, its stdout, and the first line's address (`0.0.0.0:41234`).
 fn start(args: &[&str]) -> (Guard, BufReader<ChildStdout>, String) {
-    let mut child = Command::new(CLI)
+    let mut child = cli()
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -106,20 +64,11 @@ fn curl(args: &[&str]) -> (String, String) {
     (code.to_string(), body.to_string())
 }
 
-/// Sends SIGTERM and returns (rest of stdout, stderr).
-fn terminate(mut cli: Guard, mut out: BufReader<ChildStdout>) -> (String, String) {
-    std::thread::sleep(Duration::from_millis(300)); // the last lines are printed
-    let status = Command::new("kill")
-        .args(["-TERM", &cli.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut rest = String::new();
-    out.read_to_string(&mut rest).unwrap();
-    let mut err = String::new();
-    let mut stderr = cli.0.stderr.take().unwrap();
-    stderr.read_to_string(&mut err).unwrap();
-    assert!(cli.0.wait().unwrap().success(), "{err}");
+/// Sends SIGTERM once the last lines are out; returns (rest of stdout, stderr).
+fn terminate(cli: Guard, out: BufReader<ChildStdout>) -> (String, String) {
+    std::thread::sleep(Duration::from_millis(300));
+    let (ok, rest, err) = common::terminate(cli, out);
+    assert!(ok, "{err}");
     (rest, err)
 }
 
@@ -248,31 +197,24 @@ fn max_connections_turns_the_next_one_away_at_once() {
 
 #[test]
 fn the_new_options_are_checked_before_anything_starts() {
-    for (args, expected) in [
-        (
-            &["0", "h", "1", "--proxy-auth", "u:p"][..],
-            "--proxy-auth works in proxy mode",
-        ),
-        (
-            &["0", "h", "1", "--allow-loopback-targets"][..],
-            "--allow-loopback-targets works in proxy mode",
-        ),
-        (
-            &["--proxy", "0", "--proxy-auth", "nocolon"][..],
-            "expected USER:PASS",
-        ),
-        (
-            &["--proxy", "0", "--max-connections", "0"][..],
-            "--max-connections",
-        ),
-        (
-            &["--proxy", "0", "--idle-timeout", "soon"][..],
-            "--idle-timeout",
-        ),
-    ] {
-        let out = Command::new(CLI).args(args).output().unwrap();
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert!(!out.status.success(), "{args:?}");
-        assert!(err.contains(expected), "{args:?}: {err}");
-    }
+    fails(
+        &["0", "h", "1", "--proxy-auth", "u:p"],
+        "--proxy-auth works in proxy mode",
+    );
+    fails(
+        &["0", "h", "1", "--allow-loopback-targets"],
+        "--allow-loopback-targets works in proxy mode",
+    );
+    fails(
+        &["--proxy", "0", "--proxy-auth", "nocolon"],
+        "expected USER:PASS",
+    );
+    fails(
+        &["--proxy", "0", "--max-connections", "0"],
+        "--max-connections",
+    );
+    fails(
+        &["--proxy", "0", "--idle-timeout", "soon"],
+        "--idle-timeout",
+    );
 }

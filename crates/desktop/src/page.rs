@@ -4,7 +4,7 @@
 
 use crate::error::CommandError;
 use serde::Serialize;
-use tcpmon_inspect::view::{self, ViewKind, hex, json, message, raw, xml};
+use tcpmon_inspect::view::{self, PrettyError, ViewKind, hex, json, message, raw, xml};
 use tcpmon_relay::{ConnId, Direction, Store};
 
 /// Source bytes per raw page: small enough that a page renders at once, even one long line.
@@ -131,7 +131,7 @@ pub fn read_view(
     let kind = match kind {
         ViewKind::Auto => {
             let start = window.read(window.pretty_from, AUTO_SAMPLE)?;
-            view::detect(&message::decode(&start).body)
+            view::detect(&message::decode_start(&start, view::DETECT_SAMPLE as u64).body)
         }
         kind => kind,
     };
@@ -153,43 +153,53 @@ pub fn read_view(
             }
             // One message per page: a keep-alive stream pages from message to message.
             page.offset = offset.max(window.pretty_from);
-            let bytes = window.read(page.offset, PRETTY_LIMIT as usize)?;
-            let decoded = message::decode(&bytes);
-            let whole =
-                decoded.wire_len < bytes.len() || page.offset + bytes.len() as u64 == window.len;
-            let too_large = (!whole || decoded.body.len() as u64 > PRETTY_LIMIT).then(|| {
-                format!(
-                    "a message over {} MiB is not pretty-printed",
-                    PRETTY_LIMIT >> 20
-                )
-            });
-            if let Some(reason) = too_large {
-                return raw_page(&window, page, RAW_PAGE, Some(reason));
-            }
-            let body = &decoded.body;
-            let pretty = if body.trim_ascii().is_empty() {
-                Ok(String::new())
-            } else if kind == ViewKind::Xml {
-                xml::pretty(body)
-            } else {
-                json::pretty(body)
-            };
-            match pretty {
-                Ok(pretty) => {
-                    let (mut text, head_note) = raw::render(&bytes[..decoded.head_len]);
-                    text.push_str(&pretty);
-                    let notes: Vec<String> = head_note.into_iter().chain(decoded.notes).collect();
-                    let note = (!notes.is_empty()).then(|| notes.join("; "));
-                    Ok(page.of(kind, text, note, decoded.wire_len))
-                }
-                // A guess that did not fit is no news; a view the user picked says why it failed.
-                Err(reason) => {
-                    let reason = (asked != ViewKind::Auto).then_some(reason);
-                    raw_page(&window, page, decoded.wire_len, reason)
-                }
-            }
+            pretty_page(&window, page, kind, asked == ViewKind::Auto)
         }
         _ => raw_page(&window, page, RAW_PAGE, None),
+    }
+}
+
+/// The message at `page.offset` as pretty XML or JSON, or raw with the reason (none for a
+/// `guess` that did not fit: that is no news).
+fn pretty_page(
+    window: &Window<'_>,
+    page: Pager,
+    kind: ViewKind,
+    guess: bool,
+) -> Result<ViewPage, CommandError> {
+    let bytes = window.read(page.offset, PRETTY_LIMIT as usize)?;
+    let decoded = message::decode(&bytes);
+    let whole = decoded.wire_len < bytes.len() || page.offset + bytes.len() as u64 == window.len;
+    if !whole || decoded.body.len() as u64 > PRETTY_LIMIT {
+        let reason = format!(
+            "a message over {} MiB is not pretty-printed",
+            PRETTY_LIMIT >> 20
+        );
+        return raw_page(window, page, RAW_PAGE, Some(reason));
+    }
+    let body = &decoded.body;
+    let pretty = if body.trim_ascii().is_empty() {
+        Ok(None)
+    } else if kind == ViewKind::Xml {
+        xml::pretty(body).map(Some)
+    } else {
+        json::pretty(body).map(Some)
+    };
+    match pretty {
+        Ok(pretty) => {
+            let (mut text, head_note) = raw::render(&bytes[..decoded.head_len]);
+            let flat = pretty.as_ref().is_some_and(|p| p.flat);
+            text.push_str(pretty.map(|p| p.text).as_deref().unwrap_or_default());
+            let notes: Vec<String> = head_note
+                .into_iter()
+                .chain(decoded.notes)
+                .chain(flat.then(|| view::FLAT_NOTE.to_string()))
+                .collect();
+            let note = (!notes.is_empty()).then(|| notes.join("; "));
+            Ok(page.of(kind, text, note, decoded.wire_len))
+        }
+        Err(PrettyError::NotFormat(_)) if guess => raw_page(window, page, decoded.wire_len, None),
+        Err(e) => raw_page(window, page, decoded.wire_len, Some(e.to_string())),
     }
 }
 
@@ -246,8 +256,16 @@ fn big_pretty_page(
     } else {
         json::pretty_fragment(&bytes, depth, last)
     };
-    let Ok(mut fragment) = fragment else {
-        return Ok(None);
+    let mut fragment = match fragment {
+        Ok(fragment) => fragment,
+        Err(PrettyError::OverBudget(reason)) => {
+            let page = Pager {
+                offset: from,
+                ..page
+            };
+            return raw_page(window, page, RAW_PAGE, Some(reason)).map(Some);
+        }
+        Err(PrettyError::NotFormat(_)) => return Ok(None),
     };
     if last && bytes[fragment.used..].trim_ascii().is_empty() {
         fragment.used = bytes.len();
@@ -272,10 +290,13 @@ fn big_pretty_page(
     known.insert(window.depth_key(end, kind), fragment.depth);
     drop(known);
     let what = if kind == ViewKind::Xml { "XML" } else { "JSON" };
-    let note = format!(
+    let mut note = format!(
         "{what} over {} MiB: indented a page at a time",
         PRETTY_LIMIT >> 20
     );
+    if fragment.flat {
+        note = format!("{note}; {}", view::FLAT_NOTE);
+    }
     Ok(Some(page.of(
         kind,
         text,
@@ -373,6 +394,76 @@ mod tests {
     use crate::test_support::captured;
 
     const S2C: Direction = Direction::ServerToClient;
+
+    /// Every view of a hostile body, whole and as an exchange: each page's text stays within
+    /// a few times the page's source, and the body's own view (and Auto) says why it showed
+    /// raw bytes.
+    async fn views_stay_bounded(body: Vec<u8>, headers: &str, format: ViewKind) {
+        let mut response = format!(
+            "HTTP/1.1 200 OK\r\n{headers}Content-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        response.extend_from_slice(&body);
+        let (engine, id) = captured(b"GET / HTTP/1.1\r\n\r\n", response).await;
+        for exchange in [None, Some(0)] {
+            for kind in [
+                ViewKind::Auto,
+                ViewKind::Xml,
+                ViewKind::Json,
+                ViewKind::Raw,
+                ViewKind::Hex,
+            ] {
+                let page = read_view(engine.store(), id, S2C, kind, 0, exchange).unwrap();
+                assert!(
+                    page.text.len() <= 6 * RAW_PAGE,
+                    "{kind:?} of {exchange:?}: {} bytes of text",
+                    page.text.len()
+                );
+                if kind == format || kind == ViewKind::Auto {
+                    assert_eq!(page.view, ViewKind::Raw);
+                    let note = page.note.unwrap_or_default();
+                    assert!(note.contains("8 times its size"), "{kind:?}: {note}");
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn nesting_100000_deep_is_shown_raw_with_the_reason() {
+        let xml = format!("{}x{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        views_stay_bounded(
+            xml.into_bytes(),
+            "Content-Type: text/xml\r\n",
+            ViewKind::Xml,
+        )
+        .await;
+        let json = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        views_stay_bounded(json.into_bytes(), "", ViewKind::Json).await;
+    }
+
+    #[tokio::test]
+    async fn a_4_kb_gzip_body_of_4_mib_nesting_is_bounded() {
+        use std::io::Write;
+        let levels = (4 << 20) / 7;
+        let xml = format!("{}{}", "<a>".repeat(levels), "</a>".repeat(levels));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(xml.as_bytes()).unwrap();
+        let body = gz.finish().unwrap();
+        assert!(body.len() < 16 << 10, "{}", body.len());
+        views_stay_bounded(body, "Content-Encoding: gzip\r\n", ViewKind::Xml).await;
+    }
+
+    #[tokio::test]
+    async fn nesting_past_the_indent_cap_is_shown_flat_with_a_note() {
+        let xml = format!("{}x{}", "<a>".repeat(40), "</a>".repeat(40));
+        let response = format!("HTTP/1.1 200 OK\r\n\r\n{xml}");
+        let (engine, id) = captured(b"GET / HTTP/1.1\r\n\r\n", response.into_bytes()).await;
+        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0, Some(0)).unwrap();
+        assert_eq!(page.view, ViewKind::Xml);
+        assert_eq!(page.note.as_deref(), Some(view::FLAT_NOTE));
+        assert_eq!(page.text.lines().count(), 2 + 79);
+    }
 
     #[tokio::test]
     async fn auto_pretty_prints_a_soap_response_after_its_head() {
@@ -574,7 +665,7 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
         assert!(shown_head.starts_with(head));
         assert_eq!(
             shown_body,
-            json::pretty(body.trim_end().as_bytes()).unwrap()
+            json::pretty(body.trim_end().as_bytes()).unwrap().text
         );
     }
 

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::event::{EventBus, EventKind, ListenerInfo, Subscription};
 use crate::listener::{Origin, accept_loop, serve};
 use crate::record::{ConnId, ConnectionRecord, ListenerId};
-use crate::store::{DEFAULT_CAPTURE_CAP, Store};
+use crate::store::{Limits, LogPlace, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -39,17 +39,33 @@ const RESEND_PIPE: usize = 64 * 1024;
 /// Engine-wide settings.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// Folder for the capture log; `None` means the system temp dir.
+    /// Capture folder: the log is a named file in its `captures/`, which a crash leaves for
+    /// recovery (whoever ends the capture cleanly removes it); `None`: an anonymous temp
+    /// file (tests, throwaway engines).
     pub capture_dir: Option<PathBuf>,
-    /// Most bytes recorded per connection and direction.
-    pub capture_cap: u64,
+    /// The log at exactly this path instead: a session file written as the bytes come.
+    pub capture_file: Option<PathBuf>,
+    /// How much is recorded.
+    pub limits: Limits,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
         Self {
             capture_dir: default_capture_dir(),
-            capture_cap: DEFAULT_CAPTURE_CAP,
+            capture_file: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl EngineOptions {
+    /// Where the store keeps its log.
+    fn log_place(&self) -> LogPlace {
+        match (&self.capture_file, &self.capture_dir) {
+            (Some(path), _) => LogPlace::At(path.clone()),
+            (None, Some(dir)) => LogPlace::Named(dir.clone()),
+            (None, None) => LogPlace::Anonymous(None),
         }
     }
 }
@@ -110,7 +126,7 @@ impl Engine {
     /// # Panics
     /// Outside a tokio runtime: the engine reports progress from a task of its own.
     pub fn new(options: EngineOptions) -> Result<Self> {
-        let store = Store::live(options.capture_dir.as_deref(), options.capture_cap)?;
+        let store = Store::live(options.log_place(), options.limits)?;
         let core = Arc::new(Core {
             store,
             bus: EventBus::new(),
@@ -397,15 +413,22 @@ impl Engine {
 
 /// Sends the byte counts of connections that moved, a few times a second: live rows and
 /// panes stay current, even for bytes that came just before a connection went quiet, and the
-/// pumps never spend time on events.
+/// pumps never spend time on events. Says when recording stops or resumes.
 async fn report_progress(core: Weak<Core>, stop: CancellationToken) {
     let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    let mut stopped = None;
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
         let Some(core) = core.upgrade() else { return };
+        let now = core.store.recording_stopped();
+        if now != stopped {
+            stopped.clone_from(&now);
+            core.bus
+                .emit(|| Some(EventKind::RecordingChanged { stopped: now }));
+        }
         // Taken and numbered under one lock: a connection's change (its close, with its last
         // exchanges) cannot come between a patch being taken and being sent.
         core.bus.emit(|| {

@@ -68,6 +68,11 @@ pub enum EventKind {
         /// Their ids.
         ids: Vec<ConnId>,
     },
+    /// Recording stopped (the capture limit, low disk) or resumed; relaying never stops.
+    RecordingChanged {
+        /// Why recording is stopped; `None` once it records again.
+        stopped: Option<String>,
+    },
 }
 
 /// An event and its sequence number (1, 2, 3, ... in the order they were sent).

@@ -9,7 +9,7 @@ use crate::config::HostPort;
 use crate::error::Result;
 use crate::record::{ConnId, ConnectionRecord, ConnectionState, Direction, ListenerId};
 use crate::session::Session;
-use crate::store::Store;
+use crate::store::{Limits, LogPlace, Store};
 use std::path::Path;
 use tcpmon_inspect::export::har::{ImportedEntry, read_har};
 use tcpmon_inspect::http1::{parse_request, parse_response};
@@ -20,7 +20,7 @@ pub fn open(path: &Path) -> Result<Session> {
     let bytes = std::fs::read(path).map_err(|e| file_error(path, e))?;
     let entries = read_har(&bytes).map_err(|e| file_error(path, e))?;
     drop(bytes);
-    let store = Store::live(None, u64::MAX)?;
+    let store = Store::live(LogPlace::Anonymous(None), Limits::unlimited())?;
     let mut next = 1;
     let mut i = 0;
     while i < entries.len() {

@@ -15,6 +15,7 @@
 //! `engine` (the registry), `session` (files).
 
 mod atomic_file;
+mod capture_file;
 mod config;
 mod conn;
 mod dial;
@@ -35,6 +36,7 @@ pub mod session;
 mod store;
 mod throttle;
 
+pub use capture_file::{LeftLog, left_logs, logs_folder};
 pub use config::{
     BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, check_bind, is_loopback_ip,
 };
@@ -45,4 +47,4 @@ pub use record::{
     ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch, ListenerId, Micros,
     now_micros,
 };
-pub use store::{DEFAULT_CAPTURE_CAP, Store, StreamReader};
+pub use store::{DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader};

@@ -23,6 +23,12 @@ pub enum RecordKind {
     Data(Direction),
     /// A connection record as JSON; a later one for the same connection replaces it.
     Meta,
+    /// The connection was removed: readers leave it out (no payload).
+    Removed,
+    /// Nothing: bytes given back to the disk (removed connections' records), to skip.
+    Skip,
+    /// A kind this version does not know: skipped, with a note.
+    Unknown(u8),
 }
 
 /// A decoded record header.
@@ -66,6 +72,9 @@ impl RecordHeader {
         let (kind, dir) = match self.kind {
             RecordKind::Data(d) => (1u8, d.index() as u8),
             RecordKind::Meta => (2u8, 0),
+            RecordKind::Removed => (3u8, 0),
+            RecordKind::Skip => (4u8, 0),
+            RecordKind::Unknown(kind) => (kind, 0),
         };
         let mut out = [0; RECORD_HEADER_LEN];
         out[0] = kind;
@@ -76,13 +85,16 @@ impl RecordHeader {
         out
     }
 
-    /// Decodes a header; `None` for a kind this version does not know.
+    /// Decodes a header; `None` for data of no known direction (a damaged file).
     pub fn decode(b: &[u8; RECORD_HEADER_LEN]) -> Option<Self> {
         let kind = match (b[0], b[1]) {
             (1, 0) => RecordKind::Data(Direction::ClientToServer),
             (1, 1) => RecordKind::Data(Direction::ServerToClient),
+            (1, _) => return None,
             (2, _) => RecordKind::Meta,
-            _ => return None,
+            (3, _) => RecordKind::Removed,
+            (4, _) => RecordKind::Skip,
+            (kind, _) => RecordKind::Unknown(kind),
         };
         let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
         Some(Self {
@@ -109,7 +121,13 @@ mod tests {
         assert_eq!(RecordHeader::decode(&h.encode()), Some(h));
         let mut unknown = h.encode();
         unknown[0] = 9;
-        assert_eq!(RecordHeader::decode(&unknown), None);
+        assert_eq!(
+            RecordHeader::decode(&unknown).map(|h| (h.kind, h.len)),
+            Some((RecordKind::Unknown(9), 70000))
+        );
+        unknown[0] = 1;
+        unknown[1] = 7;
+        assert_eq!(RecordHeader::decode(&unknown), None, "data in no direction");
     }
 
     #[test]

@@ -121,8 +121,11 @@ pub struct ConnectionRecord {
     pub state: ConnectionState,
     /// Bytes relayed, indexed by [`Direction::index`].
     pub bytes: [u64; 2],
-    /// Whether recording stopped at the capture cap in that direction (relaying did not).
+    /// Whether recording stopped in that direction (relaying did not).
     pub truncated: [bool; 2],
+    /// Why recording stopped (the per-connection cap, the capture limit, a full disk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncation: Option<String>,
     /// The connection whose request this one resent.
     pub resend_of: Option<ConnId>,
     /// The first request line when the client spoke HTTP (`GET / HTTP/1.1`); `None` for a raw
@@ -156,6 +159,7 @@ impl ConnectionRecord {
             state: ConnectionState::Connecting,
             bytes: [0, 0],
             truncated: [false, false],
+            truncation: None,
             resend_of: None,
             request_line: None,
             exchanges: Vec::new(),

@@ -8,12 +8,13 @@
 use crate::atomic_file::{file_error, write_atomically};
 use crate::error::{Error, Result};
 use crate::log_format::{self, FILE_HEADER_LEN, RECORD_HEADER_LEN, RecordHeader, RecordKind};
-use crate::record::{ConnId, ConnectionRecord, now_micros};
+use crate::record::{ConnId, ConnectionRecord, ConnectionState, now_micros};
 use crate::store::{ChunkRef, Store};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
+use tcpmon_inspect::exchange::{Exchange, Tracker};
 
 /// Writes `ids` (in that order) from `store` to `path`; returns how many were written.
 pub fn save(store: &Store, ids: &[ConnId], path: &Path) -> Result<usize> {
@@ -68,7 +69,7 @@ pub fn open_any(path: &Path) -> Result<Session> {
     }
 }
 
-/// Opens a session file for viewing.
+/// Opens a session file, or a capture log (also one left by a crash), for viewing.
 pub fn open(path: &Path) -> Result<Session> {
     let failed = |e: std::io::Error| file_error(path, e);
     let file = File::open(path).map_err(failed)?;
@@ -79,53 +80,97 @@ pub fn open(path: &Path) -> Result<Session> {
         .read_exact(&mut header)
         .map_err(|_| file_error(path, "not a TCPMon session file"))?;
     log_format::check_file_header(&header).map_err(|reason| file_error(path, reason))?;
+    let read = read_records(&mut reader, len).map_err(failed)?;
+    let mut find = Vec::new();
+    let entries = read
+        .entries
+        .into_iter()
+        .filter_map(|(id, loaded)| {
+            let record = loaded.record?;
+            if loaded.find_exchanges {
+                find.push(id);
+            }
+            Some(complete(record, loaded.chunks))
+        })
+        .collect();
+    let store = Store::read_only(file, read.end, entries);
+    for id in find {
+        let exchanges = find_exchanges_in(&store, id);
+        store.update(id, |r| r.exchanges = exchanges);
+    }
+    Ok(Session {
+        store,
+        note: read.note,
+    })
+}
 
-    let mut entries: BTreeMap<ConnId, (Option<ConnectionRecord>, [Vec<ChunkRef>; 2])> =
-        BTreeMap::new();
+/// What a file holds of one connection.
+#[derive(Default)]
+struct Loaded {
+    record: Option<ConnectionRecord>,
+    chunks: [Vec<ChunkRef>; 2],
+    /// Its record came from a capture log, which leaves exchanges to the bytes.
+    find_exchanges: bool,
+}
+
+/// The records of a file, read in one pass.
+struct Records {
+    entries: BTreeMap<ConnId, Loaded>,
+    /// Where the last complete record ends.
+    end: u64,
+    note: Option<String>,
+}
+
+/// Reads records from just after the file header to `len`; stops at the first incomplete or
+/// damaged one, keeping everything before it. Linear in the file: data is indexed, not read.
+fn read_records(reader: &mut BufReader<File>, len: u64) -> std::io::Result<Records> {
+    let mut entries: BTreeMap<ConnId, Loaded> = BTreeMap::new();
     let mut pos = FILE_HEADER_LEN;
     let mut complete = 0usize;
-    let note = loop {
+    let mut unknown = 0usize;
+    let stopped = loop {
         if pos == len {
             break None;
         }
-        let cut = || {
+        let cut = format!(
+            "the file ends inside record {}: showing the {complete} complete records before it",
+            complete + 1
+        );
+        if len - pos < RECORD_HEADER_LEN as u64 {
+            break Some(cut);
+        }
+        let mut raw = [0; RECORD_HEADER_LEN];
+        reader.read_exact(&mut raw)?;
+        let damaged = |why: &str| {
             Some(format!(
-                "the file ends inside record {}: showing the {complete} complete records before it",
+                "record {} is damaged ({why}): showing the records before it",
                 complete + 1
             ))
         };
-        if len - pos < RECORD_HEADER_LEN as u64 {
-            break cut();
-        }
-        let mut raw = [0; RECORD_HEADER_LEN];
-        reader.read_exact(&mut raw).map_err(failed)?;
         let Some(header) = RecordHeader::decode(&raw) else {
-            break Some(format!(
-                "record {} is of a kind this TCPMon does not know: showing the records before it",
-                complete + 1
-            ));
+            break damaged("data of no direction");
         };
         let payload_at = pos + RECORD_HEADER_LEN as u64;
         if len - payload_at < u64::from(header.len) {
-            break cut();
+            break Some(cut);
         }
-        let entry = entries.entry(header.conn).or_default();
+        let mut skip = i64::from(header.len);
         match header.kind {
             RecordKind::Meta => {
                 let mut meta = vec![0; header.len as usize];
-                reader.read_exact(&mut meta).map_err(failed)?;
-                match serde_json::from_slice(&meta) {
-                    Ok(record) => entry.0 = Some(record),
-                    Err(e) => {
-                        break Some(format!(
-                            "record {} is damaged ({e}): showing the records before it",
-                            complete + 1
-                        ));
+                reader.read_exact(&mut meta)?;
+                skip = 0;
+                match parse_meta(&meta) {
+                    Ok((record, find_exchanges)) => {
+                        let entry = entries.entry(header.conn).or_default();
+                        entry.record = Some(record);
+                        entry.find_exchanges = find_exchanges;
                     }
+                    Err(e) => break damaged(&e.to_string()),
                 }
             }
             RecordKind::Data(dir) => {
-                let chunks = &mut entry.1[dir.index()];
+                let chunks = &mut entries.entry(header.conn).or_default().chunks[dir.index()];
                 let stream_offset = chunks
                     .last()
                     .map_or(0, |c| c.stream_offset + u64::from(c.len));
@@ -134,20 +179,75 @@ pub fn open(path: &Path) -> Result<Session> {
                     file_offset: payload_at,
                     len: header.len,
                 });
-                reader
-                    .seek_relative(i64::from(header.len))
-                    .map_err(failed)?;
             }
+            RecordKind::Removed => {
+                entries.remove(&header.conn);
+            }
+            RecordKind::Skip => {}
+            RecordKind::Unknown(_) => unknown += 1,
         }
+        reader.seek_relative(skip)?;
         pos = payload_at + u64::from(header.len);
         complete += 1;
     };
-    let entries = entries
-        .into_values()
-        .filter_map(|(record, chunks)| Some((record?, chunks)))
-        .collect();
-    Ok(Session {
-        store: Store::read_only(file, pos, entries),
+    let skipped = (unknown > 0)
+        .then(|| format!("{unknown} records of a kind this TCPMon does not know were skipped"));
+    let note = match (stopped, skipped) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
+    Ok(Records {
+        entries,
+        end: pos,
         note,
     })
+}
+
+/// A metadata record, and whether its exchanges are to be found in the bytes (a capture
+/// log's records have no `exchanges` field).
+fn parse_meta(meta: &[u8]) -> serde_json::Result<(ConnectionRecord, bool)> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        exchanges: Option<serde::de::IgnoredAny>,
+    }
+    let probe: Probe = serde_json::from_slice(meta)?;
+    Ok((serde_json::from_slice(meta)?, probe.exchanges.is_none()))
+}
+
+/// A connection as a capture log may have left it: its byte counts at least what was
+/// recorded and, when the log ended before it did, marked so.
+fn complete(
+    mut record: ConnectionRecord,
+    chunks: [Vec<ChunkRef>; 2],
+) -> (ConnectionRecord, [Vec<ChunkRef>; 2]) {
+    for (bytes, chunks) in record.bytes.iter_mut().zip(&chunks) {
+        let recorded = chunks
+            .last()
+            .map_or(0, |c| c.stream_offset + u64::from(c.len));
+        *bytes = (*bytes).max(recorded);
+    }
+    if !record.state.is_finished() {
+        record.state = ConnectionState::Failed {
+            reason: "the capture ended before the connection did (TCPMon was stopped)".into(),
+        };
+    }
+    (record, chunks)
+}
+
+/// Runs the exchange tracker over a connection's chunks in capture order, reading only until
+/// it knows the connection is not HTTP.
+fn find_exchanges_in(store: &Store, id: ConnId) -> Vec<Exchange> {
+    let mut tracker = Tracker::default();
+    let mut exchanges = Vec::new();
+    for (dir, chunk) in store.chunks_in_order(id).unwrap_or_default() {
+        let Ok((at, bytes)) = store.read_chunk(&chunk) else {
+            break;
+        };
+        tracker.feed(dir.index(), &bytes, at, &mut exchanges);
+        if tracker.is_raw() {
+            break;
+        }
+    }
+    tracker.finish(&mut exchanges);
+    exchanges
 }

@@ -5,7 +5,16 @@
 //! pending buffer to the file every few milliseconds, so the relay never waits for the disk
 //! unless the disk falls far behind. Readers get byte ranges per connection and direction at
 //! any time, also while the connection is live. The store knows nothing of sockets or events.
+//!
+//! The log is a session file as it grows: a metadata record when a connection is accepted and
+//! whenever its record changes (connect, close), a removal record when it is removed, its bytes
+//! within [`FLUSH_EVERY`]. A process killed at any moment leaves a file that opens as a session
+//! with everything captured until shortly before ([`crate::session::open`] finds the exchanges
+//! again in the bytes). Space is reserved ahead ([`capture_file::Reserve`]), so a full disk or
+//! the capture limit stops recording before bytes are accepted, visibly: the connections that
+//! lose bytes are marked truncated with the reason, and relaying goes on.
 
+use crate::capture_file::{self, Reserve};
 use crate::error::{Error, Result};
 use crate::log_format::{self, RECORD_HEADER_LEN, RecordHeader, RecordKind};
 use crate::record::{ConnId, ConnectionRecord, Direction, ExchangePatch, Micros, now_micros};
@@ -14,7 +23,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::num::NonZeroU64;
 use std::os::unix::fs::FileExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -35,6 +44,53 @@ const FLUSH_EVERY: Duration = Duration::from_millis(20);
 const DROP_WINDOW: u64 = 64 << 20;
 /// Largest payload of one record.
 const MAX_RECORD: usize = 1 << 30;
+/// Default free space kept on the capture's disk: recording stops below it.
+pub const DEFAULT_KEEP_FREE: u64 = 1 << 30;
+
+/// Where a live store keeps its log.
+#[derive(Debug, Clone)]
+pub enum LogPlace {
+    /// An unnamed temp file in this folder (or the system's temp folder), gone with the
+    /// process: for imports and tests, which need no recovery.
+    Anonymous(Option<PathBuf>),
+    /// A named, locked log in this capture folder (see [`capture_file`]), left behind by a
+    /// crash for recovery; whoever ends the capture cleanly removes it.
+    Named(PathBuf),
+    /// A named, locked log at exactly this path: a session file written once, as it happens.
+    At(PathBuf),
+}
+
+/// How much a store records.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most bytes recorded per connection and direction.
+    pub per_stream: u64,
+    /// Most bytes the log may hold (removed connections' bytes not counted); `None`: no limit.
+    pub total: Option<u64>,
+    /// Recording stops while the disk has less than this free (0: until it is full).
+    pub keep_free: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            per_stream: DEFAULT_CAPTURE_CAP,
+            total: None,
+            keep_free: DEFAULT_KEEP_FREE,
+        }
+    }
+}
+
+impl Limits {
+    /// Records everything, as long as the disk takes it (imports, tests).
+    pub fn unlimited() -> Self {
+        Self {
+            per_stream: u64::MAX,
+            total: None,
+            keep_free: 0,
+        }
+    }
+}
 
 /// Where one recorded chunk lies (24 bytes: a busy keep-alive connection has two per
 /// request). When it was captured is in its record header in the file, read when needed.
@@ -86,6 +142,17 @@ impl Entry {
         }
     }
 
+    /// Stops recording `d` for good (the tracker cannot follow a gap), saying why.
+    fn truncate(&mut self, d: usize, reason: String) {
+        self.record.truncated[d] = true;
+        if self.tracker.take().is_some() {
+            if let Some(last) = self.record.exchanges.last_mut() {
+                last.add_note(format!("recording stopped: {reason}"));
+            }
+        }
+        self.record.truncation.get_or_insert(reason);
+    }
+
     /// The exchanges that changed since the last call.
     fn take_patch(&mut self) -> Option<ExchangePatch> {
         let from = self.tracker.as_mut()?.take_changed()?;
@@ -119,17 +186,13 @@ impl Entries {
         }
     }
 
-    /// Removes the entries of `ids` in one pass; returns the ids that were there.
-    fn remove(&mut self, ids: &[ConnId]) -> Vec<ConnId> {
+    /// Removes the entries of `ids` in one pass; returns those that were there.
+    fn remove(&mut self, ids: &[ConnId]) -> Vec<Entry> {
         let wanted: HashSet<ConnId> = ids.iter().copied().collect();
-        let mut removed = Vec::new();
-        self.0.retain(|e| {
-            let keep = !wanted.contains(&e.record.id);
-            if !keep {
-                removed.push(e.record.id);
-            }
-            keep
-        });
+        let (removed, kept) = std::mem::take(&mut self.0)
+            .into_iter()
+            .partition(|e| wanted.contains(&e.record.id));
+        self.0 = kept;
         removed
     }
 
@@ -149,17 +212,87 @@ struct State {
     pending_base: u64,
     closing: bool,
     write_error: Option<String>,
+    /// Space reserved for the log on disk.
+    reserve: Reserve,
+    /// Bytes of the log that belong to connections still in the store.
+    kept: u64,
+    /// Why recording is stopped, while it is.
+    stopped: Option<String>,
+    limits: Limits,
+}
+
+impl State {
+    fn new(entries: Entries, end: u64, limits: Limits) -> Self {
+        Self {
+            entries,
+            dirty: Vec::new(),
+            pending: Vec::new(),
+            spare: Vec::new(),
+            pending_base: end,
+            closing: false,
+            write_error: None,
+            reserve: Reserve::default(),
+            kept: end,
+            stopped: None,
+            limits,
+        }
+    }
+
+    fn end(&self) -> u64 {
+        self.pending_base + self.pending.len() as u64
+    }
+
+    /// Whether `len` more bytes may go to the log; when not, recording stops with the reason.
+    fn admit(&mut self, file: &File, len: u64) -> bool {
+        if self.stopped.is_none() {
+            self.stopped = match self.limits.total {
+                Some(total) if self.kept + len > total => Some(format!(
+                    "the capture limit of {} was reached",
+                    bytesize::ByteSize(total).display().iec()
+                )),
+                _ => self.write_error.clone(),
+            };
+        }
+        if self.stopped.is_none() {
+            let end = self.end() + len;
+            let keep_free = Some(self.limits.keep_free).filter(|&k| k > 0);
+            self.stopped = self.reserve.ensure(file, end, keep_free).err();
+        }
+        self.stopped.is_none()
+    }
+
+    /// Whether a small record that keeps the log truthful (a record's change, a removal) can
+    /// go to the log: past the limits too, as long as the disk takes it.
+    fn admit_essential(&mut self, file: &File, len: u64) -> bool {
+        self.write_error.is_none() && self.reserve.ensure(file, self.end() + len, None).is_ok()
+    }
+
+    /// Appends a record to the pending buffer (already admitted).
+    fn push_record(&mut self, kind: RecordKind, conn: ConnId, at: Micros, payload: &[u8]) -> u64 {
+        let header_at = self.end();
+        let header = RecordHeader {
+            kind,
+            len: payload.len() as u32,
+            conn,
+            at,
+        };
+        self.pending.extend_from_slice(&header.encode());
+        self.pending.extend_from_slice(payload);
+        self.kept += (RECORD_HEADER_LEN + payload.len()) as u64;
+        header_at + RECORD_HEADER_LEN as u64
+    }
 }
 
 struct Shared {
     file: File,
+    /// The log's path when it is a named file.
+    path: Option<PathBuf>,
     state: Mutex<State>,
     wake: Condvar,
     /// Held while a pending buffer is on its way to the file.
     flushing: Mutex<()>,
     /// File bytes before this offset can be read back with `pread`.
     durable: AtomicU64,
-    cap: u64,
 }
 
 impl Shared {
@@ -237,34 +370,33 @@ pub struct Store {
 }
 
 impl Store {
-    /// A live store whose log is an anonymous file in `dir` (the user's cache dir, or the temp
-    /// dir when `None`), removed by the system when the store is dropped, even after a crash.
-    pub fn live(dir: Option<&Path>, cap: u64) -> Result<Self> {
-        let file = match dir {
-            Some(dir) => {
-                std::fs::create_dir_all(dir).map_err(Error::Capture)?;
-                tempfile::tempfile_in(dir)
+    /// A live store whose log is at `place`, recording within `limits`.
+    pub fn live(place: LogPlace, limits: Limits) -> Result<Self> {
+        let (file, path) = match place {
+            LogPlace::Anonymous(Some(dir)) => {
+                std::fs::create_dir_all(&dir).map_err(Error::Capture)?;
+                (tempfile::tempfile_in(dir).map_err(Error::Capture)?, None)
             }
-            None => tempfile::tempfile(),
-        }
-        .map_err(Error::Capture)?;
+            LogPlace::Anonymous(None) => (tempfile::tempfile().map_err(Error::Capture)?, None),
+            LogPlace::Named(dir) => {
+                let (file, path) = capture_file::create_named(&dir).map_err(Error::Capture)?;
+                (file, Some(path))
+            }
+            LogPlace::At(path) => (
+                capture_file::create_at(&path).map_err(Error::Capture)?,
+                Some(path),
+            ),
+        };
         file.write_all_at(&log_format::file_header(), 0)
             .map_err(Error::Capture)?;
+        let state = State::new(Entries::default(), log_format::FILE_HEADER_LEN, limits);
         let shared = Arc::new(Shared {
             file,
-            state: Mutex::new(State {
-                entries: Entries::default(),
-                dirty: Vec::new(),
-                pending: Vec::new(),
-                spare: Vec::new(),
-                pending_base: log_format::FILE_HEADER_LEN,
-                closing: false,
-                write_error: None,
-            }),
+            path,
+            state: Mutex::new(state),
             wake: Condvar::new(),
             flushing: Mutex::new(()),
             durable: AtomicU64::new(log_format::FILE_HEADER_LEN),
-            cap,
         });
         let writer = {
             let shared = Arc::clone(&shared);
@@ -296,21 +428,15 @@ impl Store {
                 tracker: None,
             });
         }
+        let mut state = State::new(sorted, end, Limits::unlimited());
+        state.closing = true;
         let shared = Arc::new(Shared {
             file,
-            state: Mutex::new(State {
-                entries: sorted,
-                dirty: Vec::new(),
-                pending: Vec::new(),
-                spare: Vec::new(),
-                pending_base: end,
-                closing: true,
-                write_error: None,
-            }),
+            path: None,
+            state: Mutex::new(state),
             wake: Condvar::new(),
             flushing: Mutex::new(()),
             durable: AtomicU64::new(end),
-            cap: 0,
         });
         Self {
             shared,
@@ -318,9 +444,76 @@ impl Store {
         }
     }
 
-    /// Adds a connection record.
+    /// The log's path, when it is a named file (a crash leaves it for recovery).
+    pub fn log_path(&self) -> Option<&Path> {
+        self.shared.path.as_deref()
+    }
+
+    /// Removes a named log's file at a clean end, when nothing is to keep it: a crash skips
+    /// this and leaves the log for recovery. The store stays readable (the file is open).
+    pub fn discard_log(&self) -> Result<()> {
+        match &self.shared.path {
+            Some(path) => std::fs::remove_file(path).map_err(Error::Capture),
+            None => Ok(()),
+        }
+    }
+
+    /// Changes the capture limit and the free space kept on the disk; recording resumes at
+    /// once when they allow it.
+    pub fn set_limits(&self, total: Option<u64>, keep_free: u64) {
+        let mut st = self.shared.state();
+        st.limits.total = total;
+        st.limits.keep_free = keep_free;
+        if st.write_error.is_none() {
+            st.stopped = None;
+        }
+    }
+
+    /// Why recording is stopped (the capture limit, a full disk), while it is.
+    pub fn recording_stopped(&self) -> Option<String> {
+        self.shared.state().stopped.clone()
+    }
+
+    /// Writes everything pending to the log and asks the disk to keep it.
+    pub fn sync(&self) -> Result<()> {
+        self.shared.flush()?;
+        self.shared.file.sync_data().map_err(Error::Capture)
+    }
+
+    /// Adds a connection record. Recording that stopped resumes for it when there is room
+    /// again (the limit freed by removals, the disk by someone else).
     pub(crate) fn insert(&self, record: ConnectionRecord) {
-        self.shared.state().entries.insert(Entry::new(record));
+        let mut guard = self.shared.state();
+        let st = &mut *guard;
+        if st.stopped.is_some() && st.write_error.is_none() {
+            st.stopped = None;
+        }
+        let id = record.id;
+        st.entries.insert(Entry::new(record));
+        self.log_meta(st, id);
+    }
+
+    /// Appends the connection's record (without its exchanges, which the bytes hold) to the
+    /// log, when there is room.
+    fn log_meta(&self, st: &mut State, id: ConnId) {
+        let Some(entry) = st.entries.get_mut(&id).filter(|_| self.writer.is_some()) else {
+            return;
+        };
+        let exchanges = std::mem::take(&mut entry.record.exchanges);
+        let meta = serde_json::to_value(&entry.record);
+        entry.record.exchanges = exchanges;
+        // No `exchanges` key: the reader finds them in the bytes (see `session::open`).
+        let Ok(serde_json::Value::Object(mut meta)) = meta else {
+            return;
+        };
+        meta.remove("exchanges");
+        let Ok(meta) = serde_json::to_vec(&meta) else {
+            return;
+        };
+        let len = (RECORD_HEADER_LEN + meta.len()) as u64;
+        if st.admit_essential(&self.shared.file, len) {
+            st.push_record(RecordKind::Meta, id, now_micros(), &meta);
+        }
     }
 
     /// Changes a record and returns the new version (`None` if it was removed meanwhile).
@@ -329,7 +522,8 @@ impl Store {
         id: ConnId,
         change: impl FnOnce(&mut ConnectionRecord),
     ) -> Option<ConnectionRecord> {
-        let mut st = self.shared.state();
+        let mut guard = self.shared.state();
+        let st = &mut *guard;
         let entry = st.entries.get_mut(&id)?;
         change(&mut entry.record);
         if entry.record.state.is_finished() {
@@ -340,7 +534,9 @@ impl Store {
             // which for 100,000 short connections is most of their index memory.
             entry.chunks.iter_mut().for_each(Vec::shrink_to_fit);
         }
-        Some(entry.record.clone())
+        let record = entry.record.clone();
+        self.log_meta(st, id);
+        Some(record)
     }
 
     /// Counts `data` as relayed in `dir` and records it (up to the cap).
@@ -364,39 +560,27 @@ impl Store {
             entry.dirty = true;
             st.dirty.push(id);
         }
-        let room = self.shared.cap.saturating_sub(entry.recorded[d]);
-        let keep = &data[..data.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
-        if keep.len() < data.len() || st.write_error.is_some() {
-            entry.record.truncated[d] = true;
-        }
         if entry.record.truncated[d] {
-            // Exchanges are found in what is recorded, which has stopped: say so where it did.
-            if entry.tracker.take().is_some() {
-                if let Some(last) = entry.record.exchanges.last_mut() {
-                    last.add_note("recording stopped at the capture cap".into());
-                }
-            }
-        } else {
-            entry.track(dir, keep, at);
+            return;
         }
-        if st.write_error.is_none() {
-            for piece in keep.chunks(MAX_RECORD) {
-                let header_at = st.pending_base + st.pending.len() as u64;
-                let header = RecordHeader {
-                    kind: RecordKind::Data(dir),
-                    len: piece.len() as u32,
-                    conn: id,
-                    at,
-                };
-                st.pending.extend_from_slice(&header.encode());
-                st.pending.extend_from_slice(piece);
-                entry.chunks[d].push(ChunkRef {
-                    stream_offset: entry.recorded[d],
-                    file_offset: header_at + RECORD_HEADER_LEN as u64,
-                    len: piece.len() as u32,
-                });
-                entry.recorded[d] += piece.len() as u64;
-            }
+        let per_stream = st.limits.per_stream;
+        let room = per_stream.saturating_sub(entry.recorded[d]);
+        let keep = &data[..data.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+        let len = (keep.len() + keep.len().div_ceil(MAX_RECORD) * RECORD_HEADER_LEN) as u64;
+        let mut stop = None;
+        if st.admit(&self.shared.file, len) {
+            self.keep_bytes(st, id, dir, keep, at);
+        } else {
+            stop = st.stopped.clone();
+        }
+        if keep.len() < data.len() {
+            stop = Some(format!(
+                "recording stopped at the per-connection cap of {}",
+                bytesize::ByteSize(per_stream).display().iec()
+            ));
+        }
+        if let (Some(reason), Some(entry)) = (stop, st.entries.get_mut(&id)) {
+            entry.truncate(d, reason);
         }
         let pending = st.pending.len();
         drop(guard);
@@ -405,6 +589,26 @@ impl Store {
             let _ = self.shared.flush();
         } else if pending >= WAKE_AT {
             self.shared.wake.notify_one();
+        }
+    }
+
+    /// Records admitted bytes: the tracker looks for exchanges in them, the log gets them.
+    fn keep_bytes(&self, st: &mut State, id: ConnId, dir: Direction, data: &[u8], at: Micros) {
+        let d = dir.index();
+        if let Some(entry) = st.entries.get_mut(&id) {
+            entry.track(dir, data, at);
+        }
+        for piece in data.chunks(MAX_RECORD) {
+            let file_offset = st.push_record(RecordKind::Data(dir), id, at, piece);
+            let Some(entry) = st.entries.get_mut(&id) else {
+                return;
+            };
+            entry.chunks[d].push(ChunkRef {
+                stream_offset: entry.recorded[d],
+                file_offset,
+                len: piece.len() as u32,
+            });
+            entry.recorded[d] += piece.len() as u64;
         }
     }
 
@@ -443,8 +647,34 @@ impl Store {
     }
 
     /// Removes connections; returns those that were there.
+    ///
+    /// The log says so (a recovery leaves them out too) and gives the disk the space of their
+    /// larger runs of records back.
     pub(crate) fn remove(&self, ids: &[ConnId]) -> Vec<ConnId> {
-        self.shared.state().entries.remove(ids)
+        // Their bytes must be in the file before its space can be given back.
+        let _ = self.shared.flush();
+        let mut guard = self.shared.state();
+        let st = &mut *guard;
+        let removed = st.entries.remove(ids);
+        let durable = self.shared.durable.load(Ordering::Acquire);
+        let mut records = Vec::new();
+        for entry in &removed {
+            for chunk in entry.chunks.iter().flatten() {
+                let at = chunk.file_offset - RECORD_HEADER_LEN as u64;
+                let len = RECORD_HEADER_LEN as u64 + u64::from(chunk.len);
+                st.kept = st.kept.saturating_sub(len);
+                if at + len <= durable {
+                    records.push((at, len));
+                }
+            }
+            let id = entry.record.id;
+            if st.admit_essential(&self.shared.file, RECORD_HEADER_LEN as u64) {
+                st.push_record(RecordKind::Removed, id, now_micros(), &[]);
+            }
+        }
+        drop(guard);
+        capture_file::skip_and_punch(&self.shared.file, records);
+        removed.iter().map(|e| e.record.id).collect()
     }
 
     /// Bytes recorded in `dir` (less than relayed when truncated).
@@ -538,10 +768,10 @@ impl Store {
         Ok(all)
     }
 
-    /// Size of the log on disk (and in the pending buffer) in bytes.
+    /// Bytes of the log that hold connections still in the store (what the capture limit
+    /// counts; removed connections' larger runs are given back to the disk).
     pub fn disk_bytes(&self) -> u64 {
-        let st = self.shared.state();
-        st.pending_base + st.pending.len() as u64
+        self.shared.state().kept
     }
 }
 
@@ -596,7 +826,7 @@ mod tests {
 
     #[test]
     fn reads_any_range_back_while_and_after_writing() {
-        let store = Store::live(None, DEFAULT_CAPTURE_CAP).unwrap();
+        let store = Store::live(LogPlace::Anonymous(None), Limits::unlimited()).unwrap();
         store.insert(record(1));
         store.insert(record(2));
         let mut expected = Vec::new();
@@ -634,7 +864,7 @@ mod tests {
 
     #[test]
     fn a_chunks_capture_time_is_read_back_from_its_record_header() {
-        let store = Store::live(None, 1 << 20).unwrap();
+        let store = Store::live(LogPlace::Anonymous(None), Limits::unlimited()).unwrap();
         store.insert(record(1));
         store.append_at(ConnId(1), Direction::ServerToClient, b"first", 1_000_001);
         store.append_at(ConnId(1), Direction::ServerToClient, b"second", 2_000_002);
@@ -655,7 +885,14 @@ mod tests {
 
     #[test]
     fn cap_stops_recording_but_counts_every_byte() {
-        let store = Store::live(None, 10).unwrap();
+        let store = Store::live(
+            LogPlace::Anonymous(None),
+            Limits {
+                per_stream: 10,
+                ..Limits::unlimited()
+            },
+        )
+        .unwrap();
         store.insert(record(1));
         store.append(ConnId(1), Direction::ClientToServer, b"0123456");
         store.append(ConnId(1), Direction::ClientToServer, b"789abc");
@@ -672,7 +909,7 @@ mod tests {
 
     #[test]
     fn removed_connections_are_gone() {
-        let store = Store::live(None, DEFAULT_CAPTURE_CAP).unwrap();
+        let store = Store::live(LogPlace::Anonymous(None), Limits::unlimited()).unwrap();
         store.insert(record(1));
         assert_eq!(store.remove(&[ConnId(1), ConnId(9)]), vec![ConnId(1)]);
         assert!(matches!(

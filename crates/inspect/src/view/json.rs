@@ -1,15 +1,22 @@
 //! Pretty JSON: re-indents the text itself rather than parsing into values, so key order,
-//! duplicate keys and numbers of any size or precision stay exactly as sent.
+//! duplicate keys and numbers of any size or precision stay exactly as sent. Work and output
+//! are linear in the input: indentation stops at [`super::MAX_INDENT`] levels and the text at
+//! [`super::output_budget`].
 
-use super::Fragment;
+use super::{Fragment, Indented, PrettyError};
 
-/// Indented JSON, or why the bytes are not JSON.
-pub fn pretty(bytes: &[u8]) -> Result<String, String> {
+/// Indented JSON, or why the bytes are not JSON (or too costly to indent).
+pub fn pretty(bytes: &[u8]) -> Result<Fragment, PrettyError> {
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| format!("not JSON: {e}"))?;
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
-    let mut out = String::with_capacity(text.len() * 2);
-    reindent(text, 0, &mut out);
-    Ok(out)
+    let mut out = Indented::new(text.len());
+    reindent(text, 0, &mut out)?;
+    Ok(Fragment {
+        text: out.text,
+        used: bytes.len(),
+        depth: 0,
+        flat: out.flat,
+    })
 }
 
 /// Indents a piece of a document too large to indent whole, the way [`pretty`] would: the
@@ -17,7 +24,7 @@ pub fn pretty(bytes: &[u8]) -> Result<String, String> {
 /// containers deep, and ends after its last such `,` (or at its end when `last`), so that the
 /// pieces' texts joined with newlines are the whole document indented. Not validated: a
 /// document this large is not parsed whole.
-pub fn pretty_fragment(bytes: &[u8], depth: usize, last: bool) -> Result<Fragment, String> {
+pub fn pretty_fragment(bytes: &[u8], depth: usize, last: bool) -> Result<Fragment, PrettyError> {
     let mut used = 0;
     let mut end_depth = depth;
     let mut scan = Scan::default();
@@ -33,20 +40,25 @@ pub fn pretty_fragment(bytes: &[u8], depth: usize, last: bool) -> Result<Fragmen
         end_depth = (depth + scan.opened).saturating_sub(scan.closed);
     }
     if used == 0 {
-        return Err("no place to break the page outside a string".into());
+        return Err(PrettyError::NotFormat(
+            "no place to break the page outside a string".into(),
+        ));
     }
     let text = match std::str::from_utf8(&bytes[..used]) {
         Ok(text) => text,
-        Err(e) => return Err(format!("not UTF-8: {e}")),
+        Err(e) => return Err(format!("not UTF-8: {e}").into()),
     };
-    let mut out = String::with_capacity(used * 2);
-    out.extend(std::iter::repeat_n("  ", depth));
-    reindent(text, depth, &mut out);
-    let text = out.trim_end().to_string();
+    let mut out = Indented::new(used);
+    out.line(depth)?;
+    reindent(text, depth, &mut out)?;
+    let flat = out.flat;
+    let mut text = out.text;
+    text.truncate(text.trim_end().len());
     Ok(Fragment {
         text,
         used,
         depth: end_depth,
+        flat,
     })
 }
 
@@ -89,10 +101,10 @@ impl Scan {
 }
 
 /// Appends `text` indented, starting `depth` containers deep.
-fn reindent(text: &str, mut depth: usize, out: &mut String) {
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.extend(std::iter::repeat_n("  ", depth));
+fn reindent(text: &str, mut depth: usize, indented: &mut Indented) -> Result<(), PrettyError> {
+    let newline = |out: &mut Indented, depth: usize| {
+        out.text.push('\n');
+        out.line(depth)
     };
     let mut scan = Scan::default();
     let mut chars = text.chars().peekable();
@@ -102,39 +114,40 @@ fn reindent(text: &str, mut depth: usize, out: &mut String) {
         let in_string = scan.in_string;
         scan.step(if c.is_ascii() { c as u8 } else { b'a' });
         if in_string || scan.in_string {
-            out.push(c);
+            indented.text.push(c);
             continue;
         }
         match c {
             '{' | '[' => {
-                out.push(c);
+                indented.text.push(c);
                 // Keep empty containers on one line: `{}` and `[]`.
                 while chars.peek().is_some_and(|c| c.is_ascii_whitespace()) {
                     chars.next();
                 }
                 if let Some(close @ ('}' | ']')) = chars.peek().copied() {
                     scan.step(close as u8);
-                    out.push(close);
+                    indented.text.push(close);
                     chars.next();
                 } else {
                     depth += 1;
-                    newline(out, depth);
+                    newline(indented, depth)?;
                 }
             }
             '}' | ']' => {
                 depth = depth.saturating_sub(1);
-                newline(out, depth);
-                out.push(c);
+                newline(indented, depth)?;
+                indented.text.push(c);
             }
             ',' => {
-                out.push(c);
-                newline(out, depth);
+                indented.text.push(c);
+                newline(indented, depth)?;
             }
-            ':' => out.push_str(": "),
+            ':' => indented.text.push_str(": "),
             c if c.is_ascii_whitespace() => {}
-            c => out.push(c),
+            c => indented.text.push(c),
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -146,13 +159,13 @@ mod tests {
         let input =
             br#"{"z":1,"a":[12345678901234567890123,1.50e+3,{}],"s":"x, {y}: \"q\"","e":[]}"#;
         let expected = "{\n  \"z\": 1,\n  \"a\": [\n    12345678901234567890123,\n    1.50e+3,\n    {}\n  ],\n  \"s\": \"x, {y}: \\\"q\\\"\",\n  \"e\": []\n}";
-        assert_eq!(pretty(input).unwrap(), expected);
+        assert_eq!(pretty(input).unwrap().text, expected);
     }
 
     #[test]
     fn already_pretty_input_is_normalised() {
         assert_eq!(
-            pretty(b"{\n    \"a\" :  [ 1 ,2 ]\n}").unwrap(),
+            pretty(b"{\n    \"a\" :  [ 1 ,2 ]\n}").unwrap().text,
             "{\n  \"a\": [\n    1,\n    2\n  ]\n}"
         );
     }
@@ -160,7 +173,7 @@ mod tests {
     #[test]
     fn pages_of_a_big_document_indent_as_the_whole_would() {
         let doc = br#"{"items":[{"id":1,"tags":["a,b",[]]},{"id":2,"s":"q\",{"}],"n":{}}"#;
-        let whole = pretty(doc).unwrap();
+        let whole = pretty(doc).unwrap().text;
         for cut in 1..doc.len() {
             let Ok(first) = pretty_fragment(&doc[..cut], 0, false) else {
                 continue;
@@ -177,8 +190,33 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_indented_to_a_cap_and_bounded() {
+        // Valid, but indented it would be gigabytes: refused within the budget.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = pretty(deep.as_bytes()).unwrap_err();
+        assert!(matches!(err, PrettyError::OverBudget(_)), "{err}");
+        // Pages are not validated: their indentation stops at the cap...
+        let page = format!("{}1{}", "[".repeat(50), "]".repeat(50));
+        let fragment = pretty_fragment(page.as_bytes(), 0, true).unwrap();
+        assert!(fragment.flat);
+        let widest = fragment
+            .text
+            .lines()
+            .map(|l| l.len() - l.trim_start().len())
+            .max();
+        assert_eq!(widest, Some(2 * crate::view::MAX_INDENT));
+        assert!(!pretty(b"[[1]]").unwrap().flat);
+        // ...and their text at the budget.
+        let hostile = format!("{}1,", "[".repeat(200_000));
+        let err = pretty_fragment(hostile.as_bytes(), 0, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("8 times its size"), "{err}");
+    }
+
+    #[test]
     fn invalid_json_says_where() {
-        let err = pretty(b"{\"a\": tru}").unwrap_err();
+        let err = pretty(b"{\"a\": tru}").unwrap_err().to_string();
         assert!(
             err.starts_with("not JSON:") && err.contains("column"),
             "{err}"

@@ -25,7 +25,13 @@ pub struct Decoded<'a> {
 /// Decodes the HTTP message at the start of `bytes`; bytes after it (a pipelined message) are
 /// left out. Bytes that are not an HTTP message come back whole as the body.
 pub fn decode(bytes: &[u8]) -> Decoded<'_> {
-    decode_with(bytes, "GET", true)
+    decode_with(bytes, "GET", true, MAX_DECODED)
+}
+
+/// Like [`decode`], but content codings are undone only as far as the first `max` body bytes:
+/// enough to judge what a body is without inflating a bomb.
+pub fn decode_start(bytes: &[u8], max: u64) -> Decoded<'_> {
+    decode_with(bytes, "GET", true, max.min(MAX_DECODED))
 }
 
 /// Like [`decode`], but only framing and content codings are undone: the body keeps its
@@ -33,10 +39,10 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
 /// response's framing follows `request_method`, the method of the request it answers (a
 /// response to `HEAD` has no body).
 pub fn decode_payload<'a>(bytes: &'a [u8], request_method: &str) -> Decoded<'a> {
-    decode_with(bytes, request_method, false)
+    decode_with(bytes, request_method, false, MAX_DECODED)
 }
 
-fn decode_with<'a>(bytes: &'a [u8], request_method: &str, charset: bool) -> Decoded<'a> {
+fn decode_with<'a>(bytes: &'a [u8], request_method: &str, charset: bool, max: u64) -> Decoded<'a> {
     let (head, framing) = if let Ok(Some(req)) = parse_request(bytes) {
         let framing = Framing::for_request(&req).ok();
         (req.head, framing)
@@ -73,7 +79,7 @@ fn decode_with<'a>(bytes: &'a [u8], request_method: &str, charset: bool) -> Deco
         }
         _ => (Cow::Borrowed(wire), wire.len()),
     };
-    body = decode_content(&head, body, &mut notes);
+    body = decode_content(&head, body, max, &mut notes);
     if charset {
         body = decode_charset(&head, body, &mut notes);
     }
@@ -89,6 +95,7 @@ fn decode_with<'a>(bytes: &'a [u8], request_method: &str, charset: bool) -> Deco
 fn decode_content<'a>(
     head: &Head,
     mut body: Cow<'a, [u8]>,
+    max: u64,
     notes: &mut Vec<String>,
 ) -> Cow<'a, [u8]> {
     let codings: Vec<String> = head
@@ -100,7 +107,7 @@ fn decode_content<'a>(
         .filter(|t| !t.is_empty() && t != "identity")
         .collect();
     for coding in codings.iter().rev() {
-        match undo(coding, &body, notes) {
+        match undo(coding, &body, max, notes) {
             Some(plain) => body = Cow::Owned(plain),
             None => break,
         }
@@ -108,8 +115,8 @@ fn decode_content<'a>(
     body
 }
 
-/// One content coding undone; `None` (with a note) when it cannot be.
-fn undo(coding: &str, input: &[u8], notes: &mut Vec<String>) -> Option<Vec<u8>> {
+/// One content coding undone, up to `max` bytes; `None` (with a note) when it cannot be.
+fn undo(coding: &str, input: &[u8], max: u64, notes: &mut Vec<String>) -> Option<Vec<u8>> {
     let reader: Box<dyn Read + '_> = match coding {
         "gzip" | "x-gzip" => Box::new(flate2::read::MultiGzDecoder::new(input)),
         // "deflate" is meant to be zlib-wrapped, but servers also send it raw.
@@ -133,12 +140,12 @@ fn undo(coding: &str, input: &[u8], notes: &mut Vec<String>) -> Option<Vec<u8>> 
         }
     };
     let mut out = Vec::new();
-    match reader.take(MAX_DECODED + 1).read_to_end(&mut out) {
-        Ok(_) if out.len() as u64 > MAX_DECODED => {
-            out.truncate(MAX_DECODED as usize);
+    match reader.take(max + 1).read_to_end(&mut out) {
+        Ok(_) if out.len() as u64 > max => {
+            out.truncate(max as usize);
             notes.push(format!(
-                "{coding} decoded, cut at {} MiB",
-                MAX_DECODED >> 20
+                "{coding} decoded, cut at {} (decoding stops there: a small body can expand without bound)",
+                size(max)
             ));
         }
         Ok(_) => notes.push(format!(
@@ -157,6 +164,15 @@ fn undo(coding: &str, input: &[u8], notes: &mut Vec<String>) -> Option<Vec<u8>> 
         }
     }
     Some(out)
+}
+
+/// `64 MiB`, `4 KiB` or `100 bytes`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
 }
 
 /// Converts a body in the `charset` of its `Content-Type` to UTF-8; a body that is not valid
@@ -293,6 +309,21 @@ mod tests {
         let wire = response("Content-Encoding: zstd\r\n", &zstd);
         assert_eq!(&*decode(&wire).body, b"<a>zstd</a>");
         assert_eq!(decode(b"raw bytes").body, Cow::Borrowed(&b"raw bytes"[..]));
+    }
+
+    #[test]
+    fn a_compression_bomb_is_cut_where_the_caller_asks() {
+        let bomb = gzip(&vec![b'<'; 8 << 20]);
+        assert!(bomb.len() < 64 << 10, "{}", bomb.len());
+        let wire = response("Content-Encoding: gzip\r\n", &bomb);
+        let start = decode_start(&wire, 4096);
+        assert_eq!(start.body.len(), 4096);
+        assert!(start.notes[0].contains("cut at 4 KiB"), "{:?}", start.notes);
+        assert_eq!(
+            decode(&wire).body.len(),
+            8 << 20,
+            "under the view's cap: whole"
+        );
     }
 
     #[test]

@@ -25,7 +25,20 @@ pub enum ViewKind {
     Hex,
 }
 
-/// A page of a document too large to indent whole: the page's text, how many input bytes it
+/// Nesting deeper than this is indented no further: indentation grows with depth, so a body
+/// nested 100,000 deep (hostile or broken) would otherwise be indented into gigabytes.
+pub const MAX_INDENT: usize = 32;
+
+/// What the pane says when some levels were shown flat.
+pub const FLAT_NOTE: &str = "nesting deeper than 32 levels is shown without further indentation";
+
+/// Most text a pretty view makes of `input` bytes: indentation within [`MAX_INDENT`] can
+/// still multiply a tiny-element document many times over, and the window must not get that.
+pub fn output_budget(input: usize) -> usize {
+    input.saturating_mul(8).saturating_add(64 << 10)
+}
+
+/// Indented text of a whole document or of a page of one: the text, how many input bytes it
 /// used, and the nesting depth after them (where the next page starts).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Fragment {
@@ -35,6 +48,68 @@ pub struct Fragment {
     pub used: usize,
     /// Elements (XML) or containers (JSON) open after those bytes.
     pub depth: usize,
+    /// Some lines were deeper than [`MAX_INDENT`] and are indented as if at it.
+    pub flat: bool,
+}
+
+/// Why a pretty view does not show a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrettyError {
+    /// The bytes are not in the view's format: for a guessed view, no news.
+    NotFormat(String),
+    /// They are, but indenting them would make more text than [`output_budget`] allows: worth
+    /// saying even for a guess.
+    OverBudget(String),
+}
+
+impl std::fmt::Display for PrettyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrettyError::NotFormat(reason) | PrettyError::OverBudget(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl From<String> for PrettyError {
+    fn from(reason: String) -> Self {
+        PrettyError::NotFormat(reason)
+    }
+}
+
+/// Indented text under construction, bounded in indentation and size.
+pub(crate) struct Indented {
+    pub(crate) text: String,
+    budget: usize,
+    pub(crate) flat: bool,
+}
+
+impl Indented {
+    /// Room for indenting `input` bytes.
+    pub(crate) fn new(input: usize) -> Self {
+        Self {
+            text: String::with_capacity(input.saturating_add(input / 2).min(64 << 20)),
+            budget: output_budget(input),
+            flat: false,
+        }
+    }
+
+    /// Indents a new line `depth` levels deep (capped at [`MAX_INDENT`]). Between two lines the
+    /// text grows by at most a few times the input those lines hold, so checking the budget
+    /// here bounds the whole.
+    pub(crate) fn line(&mut self, depth: usize) -> Result<(), PrettyError> {
+        if self.text.len() > self.budget {
+            return Err(PrettyError::OverBudget(format!(
+                "indenting it would take over {} KiB of text, 8 times its size",
+                self.budget >> 10
+            )));
+        }
+        if depth > MAX_INDENT {
+            self.flat = true;
+        }
+        self.text
+            .extend(std::iter::repeat_n("  ", depth.min(MAX_INDENT)));
+        Ok(())
+    }
 }
 
 /// Length of the HTTP head at the start of `bytes` (blank line included), or 0 when the bytes
@@ -53,9 +128,12 @@ pub fn head_len(bytes: &[u8]) -> usize {
     request.or_else(response).unwrap_or(0)
 }
 
+/// Body bytes [`detect`] looks at.
+pub const DETECT_SAMPLE: usize = 4096;
+
 /// The view `Auto` stands for, judged from the start of a message body.
 pub fn detect(body: &[u8]) -> ViewKind {
-    let sample = &body[..body.len().min(4096)];
+    let sample = &body[..body.len().min(DETECT_SAMPLE)];
     let start = sample
         .iter()
         .position(|b| !b.is_ascii_whitespace())

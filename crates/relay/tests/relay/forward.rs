@@ -309,7 +309,11 @@ async fn slow_link_paces_both_directions_without_bursts() {
 async fn the_capture_cap_stops_recording_but_never_relaying() {
     let engine = tcpmon_relay::Engine::new(tcpmon_relay::EngineOptions {
         capture_dir: None,
-        capture_cap: 1000,
+        limits: tcpmon_relay::Limits {
+            per_stream: 1000,
+            ..tcpmon_relay::Limits::default()
+        },
+        ..Default::default()
     })
     .unwrap();
     let relay = forward(&engine, echo_server().await).await;

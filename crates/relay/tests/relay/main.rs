@@ -4,6 +4,7 @@
 // Tests stop at the first surprise, with its message: unwrap is the point here.
 #![allow(clippy::unwrap_used)]
 
+mod capture;
 mod events;
 mod exchanges;
 mod exposed;

@@ -1,0 +1,178 @@
+//! The listener: relays and captures like Apache TCPMon's `LISTEN_PORT TARGET_HOST
+//! TARGET_PORT`, or acts as an HTTP proxy with `--proxy LISTEN_PORT`; prints a line per
+//! exchange as it completes, and saves everything when told to stop.
+
+use crate::{export, report};
+use anyhow::{Context, Result, bail};
+use bytesize::ByteSize;
+use clap::Parser;
+use std::io::Write;
+use std::path::PathBuf;
+use tcpmon_relay::export::Format;
+use tcpmon_relay::{Engine, EngineOptions, HostPort, Limits, ListenerConfig, SlowLink};
+use tokio::signal::unix::{SignalKind, signal};
+
+/// Relays TCP connections and shows what passes: one line per HTTP exchange, and one per
+/// connection that is not HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "tcpmon-cli", version, about, arg_required_else_help = true)]
+pub struct Args {
+    /// Port to listen on (0: any free port; the first line of output names it).
+    pub listen_port: u16,
+    /// Host to relay to (not with --proxy).
+    pub target_host: Option<String>,
+    /// Port to relay to (not with --proxy).
+    pub target_port: Option<u16>,
+    /// Act as an HTTP proxy instead of relaying to one target.
+    #[arg(long)]
+    pub proxy: bool,
+    /// Address to listen on. Anything but loopback lets other machines use the relay.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub bind: String,
+    /// Reach targets through this HTTP proxy.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub upstream_proxy: Option<HostPort>,
+    /// Set each request's Host header to the target (forward mode; off: bytes pass untouched).
+    #[arg(long)]
+    pub rewrite_host: bool,
+    /// Simulate a slow link: at most BYTES every MS milliseconds, each direction.
+    #[arg(long, value_name = "BYTES:MS")]
+    pub slow: Option<SlowLink>,
+    /// Save all connections: FILE.txt as Apache TCPMon text, FILE.har as HAR 1.2, FILE.curl
+    /// (or .sh) as curl commands when TCPMon ends (Ctrl-C or SIGTERM); any other name is a
+    /// TCPMon session written as the bytes come (a crash leaves everything up to it there).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Stop recording (never relaying) once the capture holds SIZE (e.g. 500MiB, 2GB); the
+    /// connections that lose bytes are marked truncated, with the reason.
+    #[arg(long, value_name = "SIZE")]
+    pub capture_limit: Option<ByteSize>,
+    /// Stop recording while the capture's disk has less than SIZE free (0: until it is full).
+    #[arg(long, value_name = "SIZE", default_value = "1GiB")]
+    pub keep_free: ByteSize,
+    /// Print only the "listening on" line.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub exposure: crate::exposure::Exposure,
+}
+
+impl Args {
+    /// The listener these arguments describe.
+    pub fn listener_config(&self) -> Result<ListenerConfig> {
+        let mut config = match (self.proxy, &self.target_host, self.target_port) {
+            (true, None, None) => ListenerConfig::http_proxy(self.listen_port),
+            (true, _, _) => {
+                bail!("--proxy takes only LISTEN_PORT: the requests name their targets")
+            }
+            (false, Some(host), Some(port)) => {
+                ListenerConfig::forward(self.listen_port, HostPort::new(host.as_str(), port))
+            }
+            (false, _, _) => {
+                bail!("give LISTEN_PORT TARGET_HOST TARGET_PORT, or --proxy LISTEN_PORT")
+            }
+        };
+        config.bind = ListenerConfig::parse_bind(&self.bind)?;
+        config.upstream_proxy = self.upstream_proxy.clone();
+        config.slow_link = self.slow;
+        if self.rewrite_host && self.proxy {
+            bail!("--rewrite-host works in forward mode: in proxy mode requests name their host");
+        }
+        config.rewrite_host = self.rewrite_host;
+        Ok(config)
+    }
+
+    /// Where the engine keeps its capture: a session `--save` file is the capture log itself
+    /// (bytes written once); anything else goes to the cache folder until a clean exit.
+    fn engine_options(&self) -> EngineOptions {
+        let session = self
+            .save
+            .as_ref()
+            .filter(|path| Format::from_path(path) == Format::Session);
+        EngineOptions {
+            capture_file: session.cloned(),
+            limits: Limits {
+                total: self.capture_limit.map(|s| s.as_u64()),
+                keep_free: self.keep_free.as_u64(),
+                ..Limits::default()
+            },
+            ..EngineOptions::default()
+        }
+    }
+
+    /// What the first output line says after the arrow.
+    pub fn target_description(&self) -> String {
+        let via = self
+            .upstream_proxy
+            .as_ref()
+            .map(|p| format!(" via proxy {p}"))
+            .unwrap_or_default();
+        match (&self.target_host, self.target_port) {
+            (Some(host), Some(port)) => format!("{}{via}", HostPort::new(host.as_str(), port)),
+            _ => format!("http proxy{via}"),
+        }
+    }
+}
+
+/// Listens until Ctrl-C or SIGTERM, printing lines as exchanges complete, then saves.
+pub async fn run(args: Args) -> Result<()> {
+    let mut config = args.listener_config()?;
+    args.exposure.apply(&mut config)?;
+    if let Some(path) = &args.save {
+        tcpmon_relay::export::check_writable(path)?;
+    }
+    let stop = stop_signal()?;
+    let engine = Engine::new(args.engine_options()).context("cannot create the capture store")?;
+    let events = engine.subscribe();
+    let warnings = crate::exposure::warnings(&config);
+    let info = engine.add_listener(config).await?;
+    for warning in warnings {
+        eprintln!("tcpmon-cli: warning: {warning}");
+    }
+    let local = info.local_addr.context("the listener has no address")?;
+    let mut stdout = std::io::stdout();
+    writeln!(
+        stdout,
+        "listening on {local} -> {}",
+        args.target_description()
+    )?;
+    stdout.flush()?;
+
+    let printer = report::Printer::spawn(events, args.quiet);
+    stop.await;
+    engine.shutdown().await;
+    printer.finish().await;
+
+    let store = engine.store();
+    match &args.save {
+        Some(path) if store.log_path() == Some(path.as_path()) => {
+            store.sync()?;
+            eprintln!(
+                "saved {} connections to {}",
+                store.records().len(),
+                path.display()
+            );
+        }
+        Some(path) => {
+            let saved = export::save_all(store, path)?;
+            eprintln!("saved {saved} to {}", path.display());
+            store.discard_log()?;
+        }
+        // A clean end: the capture log is not needed for recovery.
+        None => store.discard_log()?,
+    }
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM, listened for from now on: a script may send either as soon as it has
+/// read the first line, and the default action would end the process without saving.
+fn stop_signal() -> Result<impl Future<Output = ()>> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}

@@ -1,0 +1,247 @@
+//! `tcpmon-cli show FILE [SELECTOR]`: reads a capture as the app does. Lists are the live
+//! CLI's lines, filtered by the app's search; an exchange (or a raw connection's two streams)
+//! is rendered by the app's panes code, page by page, so both show the same thing.
+
+use crate::{capture, report};
+use anyhow::{Result, anyhow, bail};
+use clap::ValueEnum;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use tcpmon_desktop::{page, search};
+use tcpmon_inspect::view::ViewKind;
+use tcpmon_relay::{ConnId, ConnectionRecord, Direction, Store};
+
+/// `show FILE [SELECTOR] [--view VIEW] [--search QUERY]`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A TCPMon session file or a HAR file.
+    pub file: PathBuf,
+    /// `3.2` (or `#3.2`, quoted): exchange 2 of connection 3, its request and response.
+    /// `3`: connection 3's exchanges, or a raw connection's two streams.
+    pub selector: Option<Selector>,
+    /// How messages are shown, as in the app's panes [default: auto].
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
+    /// List only the rows that match, in the app's search language: method:POST,
+    /// status:4xx, host:TEXT, path:TEXT, header:NAME[=TEXT], body:TEXT, /REGEX/, words, -TERM.
+    #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub search: Option<String>,
+}
+
+/// A connection, or one of its exchanges (counted from 1, as the lines print them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selector {
+    /// The connection, `#3`.
+    pub connection: ConnId,
+    /// Its exchange, `.2`.
+    pub exchange: Option<usize>,
+}
+
+impl FromStr for Selector {
+    type Err = String;
+
+    /// The `#` is optional: unquoted, a shell takes it for a comment.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || "give #CONNECTION or #CONNECTION.EXCHANGE, like #3.2".to_string();
+        let text = text.strip_prefix('#').unwrap_or(text);
+        let (connection, exchange) = match text.split_once('.') {
+            Some((c, e)) => (c, Some(e)),
+            None => (text, None),
+        };
+        let exchange = exchange
+            .map(|e| e.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(bad))
+            .transpose()?;
+        Ok(Self {
+            connection: ConnId(connection.parse().map_err(|_| bad())?),
+            exchange,
+        })
+    }
+}
+
+/// The panes' views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum View {
+    /// By content.
+    Auto,
+    /// The wire bytes as text.
+    Raw,
+    /// Indented XML.
+    Xml,
+    /// Indented JSON.
+    Json,
+    /// Offsets, hex bytes and ASCII.
+    Hex,
+}
+
+impl From<View> for ViewKind {
+    fn from(view: View) -> Self {
+        match view {
+            View::Auto => ViewKind::Auto,
+            View::Raw => ViewKind::Raw,
+            View::Xml => ViewKind::Xml,
+            View::Json => ViewKind::Json,
+            View::Hex => ViewKind::Hex,
+        }
+    }
+}
+
+/// What a selector shows.
+enum Target {
+    /// Rows: of every connection, or of one.
+    List(Option<ConnId>),
+    /// Both directions of an exchange (by index), or of a raw connection.
+    Messages(Box<ConnectionRecord>, Option<usize>),
+}
+
+/// Prints the list or the messages the arguments ask for.
+pub fn run(args: &Args) -> Result<()> {
+    let opened = capture::open(&args.file)?;
+    let store = &opened.store;
+    let target = target(store, &args.file, args.selector)?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let shown = match (target, &args.search, args.view) {
+        (Target::List(only), search, None) => {
+            list(&mut out, store, search.as_deref().unwrap_or(""), only)
+        }
+        (Target::Messages(record, exchange), None, view) => {
+            let kind = view.unwrap_or(View::Auto).into();
+            messages(&mut out, store, &record, exchange, kind)
+        }
+        (Target::List(_), _, Some(_)) => {
+            bail!("--view shows messages: select an exchange (#3.2) or a raw connection")
+        }
+        (Target::Messages(..), Some(_), _) => {
+            bail!("--search picks rows of a list: select a connection (#3) or nothing")
+        }
+    };
+    let flushed = shown.and_then(|()| Ok(out.flush()?));
+    // A reader that left early (`| head`) has seen what it wanted.
+    match flushed {
+        Err(e)
+            if e.downcast_ref::<io::Error>().map(io::Error::kind)
+                == Some(io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Checks that the selected connection and exchange exist.
+fn target(store: &Store, file: &Path, selector: Option<Selector>) -> Result<Target> {
+    let Some(Selector {
+        connection,
+        exchange,
+    }) = selector
+    else {
+        return Ok(Target::List(None));
+    };
+    let Some(record) = store.record(connection) else {
+        bail!("{}: no connection #{connection}", file.display());
+    };
+    let count = record.exchanges.len();
+    match exchange {
+        Some(n) if n > count => {
+            let s = if count == 1 { "" } else { "s" };
+            bail!("connection #{connection} has {count} exchange{s}: there is no #{connection}.{n}")
+        }
+        Some(n) => Ok(Target::Messages(Box::new(record), Some(n - 1))),
+        None if count == 0 => Ok(Target::Messages(Box::new(record), None)),
+        None => Ok(Target::List(Some(connection))),
+    }
+}
+
+/// The live CLI's line for an exchange, or for a connection without exchanges.
+fn line(record: &ConnectionRecord, exchange: Option<usize>) -> String {
+    match exchange {
+        Some(i) => report::exchange_line(record, i, &record.exchanges[i]),
+        None => report::connection_line(record),
+    }
+}
+
+/// A line per row that `query` matches (every row for an empty query), in table order; only
+/// `only`'s rows when set.
+fn list(out: &mut impl Write, store: &Store, query: &str, only: Option<ConnId>) -> Result<()> {
+    let found = search::search(store, query).map_err(|e| anyhow!("--search: {}", e.message))?;
+    let wanted = |id: ConnId| only.is_none_or(|o| o == id);
+    let mut rows = found.rows.into_iter().filter(|r| wanted(r.0)).peekable();
+    for record in store.records().into_iter().filter(|r| wanted(r.id)) {
+        while let Some((_, exchange)) = rows.next_if(|r| r.0 == record.id) {
+            writeln!(out, "{}", line(&record, exchange))?;
+        }
+    }
+    Ok(())
+}
+
+/// The row's line, then its request and response (or a raw connection's two streams).
+fn messages(
+    out: &mut impl Write,
+    store: &Store,
+    record: &ConnectionRecord,
+    exchange: Option<usize>,
+    kind: ViewKind,
+) -> Result<()> {
+    writeln!(out, "{}", line(record, exchange))?;
+    let row = match exchange {
+        Some(i) => format!("#{}.{}", record.id, i + 1),
+        None => format!("#{}", record.id),
+    };
+    for dir in Direction::BOTH {
+        let side = match (exchange, dir) {
+            (Some(_), Direction::ClientToServer) => "request",
+            (Some(_), Direction::ServerToClient) => "response",
+            (None, Direction::ClientToServer) => "client to server",
+            (None, Direction::ServerToClient) => "server to client",
+        };
+        let label = format!("{row} {side}");
+        pages(out, store, record.id, dir, exchange, kind, &label)?;
+    }
+    Ok(())
+}
+
+/// Every page of one direction, under a `--- LABEL: VIEW ---` line naming the view used. The
+/// pages' notes (why a view fell back to raw, what was decoded) go to stderr, each once.
+fn pages(
+    out: &mut impl Write,
+    store: &Store,
+    id: ConnId,
+    dir: Direction,
+    exchange: Option<usize>,
+    kind: ViewKind,
+    label: &str,
+) -> Result<()> {
+    let mut offset = 0;
+    let mut notes: Vec<String> = Vec::new();
+    let mut ends_line = true;
+    loop {
+        let page = page::read_view(store, id, dir, kind, offset, exchange)
+            .map_err(|e| anyhow!("{label}: {}", e.message))?;
+        if offset == 0 {
+            let view = format!("{:?}", page.view).to_lowercase();
+            writeln!(out, "--- {label}: {view} ---")?;
+        }
+        out.write_all(page.text.as_bytes())?;
+        if !page.text.is_empty() {
+            ends_line = page.text.ends_with('\n');
+        }
+        let truncated = page
+            .truncated
+            .then(|| "truncated: recording stopped at the capture cap".to_string());
+        for note in page.note.into_iter().chain(truncated) {
+            if !notes.contains(&note) {
+                out.flush()?;
+                eprintln!("{label}: {note}");
+                notes.push(note);
+            }
+        }
+        match page.next_offset {
+            Some(next) if next > offset => offset = next,
+            _ => break,
+        }
+    }
+    if !ends_line {
+        writeln!(out)?;
+    }
+    Ok(())
+}
