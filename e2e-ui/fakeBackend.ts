@@ -6,7 +6,9 @@
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
+import bindCases from "../crates/relay/tests/bind_cases.json";
 import type {
+  BindCheck,
   CommandError,
   ConnectionRecord,
   Direction,
@@ -104,6 +106,22 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
     running: true,
     error: null,
   };
+}
+
+/**
+ * check_bind as the engine answers it: for the cases Rust's own unit test checks the rule
+ * against (crates/relay/tests/bind_cases.json), that answer; empty text is 127.0.0.1, as in the
+ * form; anything else the fake does not pretend to know, and says so as an error.
+ */
+function checkBind(addr: string): BindCheck {
+  if (addr.trim() === "") return { loopback: true };
+  const known = (bindCases as Array<{ addr: string; loopback: boolean; error?: boolean }>).find(
+    (c) => c.addr === addr,
+  );
+  if (known === undefined) return { loopback: false, error: `the fake backend has no answer for "${addr}"` };
+  return known.error
+    ? { loopback: false, error: `invalid address "${addr}": bind address must be an IP address such as 127.0.0.1 or ::1, or localhost` }
+    : { loopback: known.loopback };
 }
 
 function setListener(info: ListenerInfo): ListenerInfo {
@@ -478,6 +496,8 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       return snapshot();
     case "add_listener":
       return setListener(configure(args.form as ListenerForm, nextListener++));
+    case "check_bind":
+      return checkBind(args.addr as string);
     case "update_listener":
       knownListener(args.id as number);
       return setListener(configure(args.form as ListenerForm, args.id as number));

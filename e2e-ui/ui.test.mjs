@@ -2,7 +2,7 @@
 // the shell through IPC. Run with `npm run test:ui:browser` (it builds what it needs first).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { activePanel, calls, oneListener, useHarness } from "./harness.mjs";
+import { activePanel, calls, listenerInfo, oneListener, useHarness } from "./harness.mjs";
 
 const withApp = useHarness();
 
@@ -45,14 +45,45 @@ describe("Admin tab", () => {
     });
   });
 
-  test("a bind address other than loopback shows a warning", async () => {
+  test("a bind address other than loopback shows a warning, as Rust's check_bind says", async () => {
     await withApp({}, async (page) => {
       const warning = page.getByTestId("bind-warning");
       assert.equal(await warning.isVisible(), false);
-      await page.getByTestId("bind-address").fill("0.0.0.0");
-      await warning.waitFor();
-      await page.getByTestId("bind-address").fill("::1");
-      await warning.waitFor({ state: "hidden" });
+      for (const [addr, shown] of [
+        ["0.0.0.0", true],
+        ["::1", false],
+        ["::", true],
+        ["localhost", false],
+        ["[::]", true],
+        ["::ffff:127.0.0.1", false],
+        ["2001:db8::7", true],
+        ["garbage", false], // not an address: the error comes with Add
+      ]) {
+        await page.getByTestId("bind-address").fill(addr);
+        await warning.waitFor({ state: shown ? "visible" : "hidden" });
+        // The answer is the one for this text (asked once typing paused), not an earlier one.
+        await page.waitForFunction((a) => window.fake.callsTo("check_bind").some((c) => c.addr === a), addr);
+        assert.equal(await warning.isVisible(), shown, addr);
+      }
+    });
+  });
+
+  test("a listener tab says it is open beyond loopback as Rust's check_bind says", async () => {
+    const bound = (id, port, bind) => {
+      const info = listenerInfo(id, port);
+      return { ...info, config: { ...info.config, bind }, local_addr: `${bind}:${port}` };
+    };
+    const listeners = [bound(1, 8081, "0.0.0.0"), bound(2, 8082, "::ffff:127.0.0.1")];
+    await withApp({ listeners, selected_listener: 1 }, async (page) => {
+      await activePanel(page).getByTestId("open-badge").waitFor();
+      assert.equal(await activePanel(page).getByTestId("open-badge").textContent(), "open on 0.0.0.0");
+      await page.getByTestId("listener-tab").nth(1).click();
+      await page.waitForFunction(() =>
+        window.fake.callsTo("check_bind").some((c) => c.addr === "::ffff:127.0.0.1"),
+      );
+      await activePanel(page).locator(".badge", { hasText: "Listener" }).waitFor();
+      await page.waitForTimeout(200); // the answer has been applied
+      assert.equal(await activePanel(page).getByTestId("open-badge").count(), 0, "IPv4-mapped loopback");
     });
   });
 

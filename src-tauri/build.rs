@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "startup",
     "snapshot",
     "add_listener",
+    "check_bind",
     "update_listener",
     "start_listener",
     "stop_listener",

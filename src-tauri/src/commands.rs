@@ -6,14 +6,16 @@ use crate::state::AppState;
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 use tcpmon_desktop::error::CommandError;
-use tcpmon_desktop::form::ListenerForm;
+use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
 use tcpmon_desktop::{search, settings};
 use tcpmon_inspect::compose::{Composed, prepare};
 use tcpmon_inspect::edit::edited_request;
 use tcpmon_inspect::view::ViewKind;
 use tcpmon_relay::export::{self, Format, Pick, RowRef};
-use tcpmon_relay::{ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, Snapshot};
+use tcpmon_relay::{
+    BindCheck, ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, Snapshot,
+};
 
 type Result<T> = std::result::Result<T, CommandError>;
 
@@ -57,6 +59,13 @@ pub async fn snapshot(state: State<'_, AppState>) -> Result<Snapshot> {
 #[tauri::command]
 pub async fn add_listener(state: State<'_, AppState>, form: ListenerForm) -> Result<ListenerInfo> {
     Ok(state.engine.add_listener(form.parse()?).await?)
+}
+
+/// Whether a bind address typed in the Admin tab is loopback, or why it is not an address: the
+/// engine's own rule, so the window's warning never disagrees with the listener.
+#[tauri::command]
+pub fn check_bind(addr: String) -> BindCheck {
+    check_bind_text(&addr)
 }
 
 #[tauri::command]

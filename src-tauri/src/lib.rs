@@ -23,6 +23,7 @@ pub fn configure<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri:
             commands::startup,
             commands::snapshot,
             commands::add_listener,
+            commands::check_bind,
             commands::update_listener,
             commands::start_listener,
             commands::stop_listener,
@@ -185,6 +186,25 @@ mod tests {
         }
         assert!(seen.contains("\"kind\":\"connection_opened\""), "{seen}");
         assert!(seen.contains("\"lagged\":false"), "{seen}");
+    }
+
+    #[test]
+    fn check_bind_answers_with_the_engines_rule() {
+        let (_app, window) = app();
+        let check = |addr: &str| invoke(&window, "check_bind", json!({ "addr": addr }));
+        assert_eq!(check("localhost").unwrap(), json!({ "loopback": true }));
+        assert_eq!(
+            check("::ffff:127.0.0.1").unwrap(),
+            json!({ "loopback": true })
+        );
+        assert_eq!(check("").unwrap(), json!({ "loopback": true }));
+        assert_eq!(check("::").unwrap(), json!({ "loopback": false }));
+        let bad = check("garbage").unwrap();
+        assert_eq!(bad["loopback"], false);
+        assert!(
+            bad["error"].as_str().unwrap().contains("bind address"),
+            "{bad}"
+        );
     }
 
     #[test]

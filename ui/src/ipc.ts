@@ -6,6 +6,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
+  BindCheck,
   CommandError,
   EventBatch,
   ListenerForm,
@@ -48,6 +49,8 @@ export const ipc = {
   startup: () => call<Startup>("startup"),
   snapshot: () => call<Snapshot>("snapshot"),
   addListener: (form: ListenerForm) => call<ListenerInfo>("add_listener", { form }),
+  /** Whether a bind address as typed (empty: 127.0.0.1) is loopback, by the engine's own rule. */
+  checkBind: (addr: string) => call<BindCheck>("check_bind", { addr }),
   updateListener: (id: number, form: ListenerForm) => call<ListenerInfo>("update_listener", { id, form }),
   startListener: (id: number) => call<ListenerInfo>("start_listener", { id }),
   stopListener: (id: number) => call<ListenerInfo>("stop_listener", { id }),

@@ -75,25 +75,8 @@ export function formFromListener(info: ListenerInfo): ListenerForm {
 /** One line naming a listener form: "Port 8081 → example.org:80", "Port 3128 (HTTP proxy)". */
 export function describeForm(form: ListenerForm): string {
   const where = form.proxy ? "(HTTP proxy)" : `→ ${hostPort(form.target_host, form.target_port)}`;
-  const bind = isLoopback(form.bind) ? "" : ` on ${form.bind}`;
+  // The default bind address goes unsaid; whether another one is loopback is Rust's to say.
+  const bind = ["", DEFAULT_ADMIN.bind].includes(form.bind.trim()) ? "" : ` on ${form.bind.trim()}`;
   const rewrite = !form.proxy && form.rewrite_host ? " (Host rewritten)" : "";
   return `Port ${form.port || "any"}${bind} ${where}${rewrite}`;
-}
-
-/**
- * Whether only this machine can reach a listener bound to `bind`. Anything else relays (and
- * shows) traffic for the whole network, which the Admin tab warns about.
- */
-export function isLoopback(bind: string): boolean {
-  const host = bind
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, "$1");
-  return (
-    host === "" ||
-    host === "localhost" ||
-    host === "::1" ||
-    /^(0{1,4}:){7}0{0,3}1$/.test(host) ||
-    /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-  );
 }

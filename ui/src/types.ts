@@ -16,6 +16,14 @@ export type ListenerConfig = {
   connect_timeout: number;
   /** Forward mode: the Host header of each request is rewritten to the target (off = bytes untouched). */
   rewrite_host: boolean;
+  /** Proxy mode bound beyond loopback: also relay to this machine's loopback addresses. Absent from older shells. */
+  allow_loopback_targets?: boolean;
+  /** Proxy mode: the credentials clients must give (HTTP Basic). */
+  proxy_auth?: { user: string; password: string } | null;
+  /** ms without a byte either way before a connection is closed; null = never. */
+  idle_timeout?: number | null;
+  /** Most connections open at once; null = no limit. */
+  max_connections?: number | null;
 };
 
 export type ListenerInfo = {
@@ -224,3 +232,6 @@ export type OpenedSession = {
 };
 
 export type Status = { capture_bytes: number };
+
+/** check_bind: whether a bind address is loopback (the engine's rule), or why it is not an address. */
+export type BindCheck = { loopback: boolean; error?: string };

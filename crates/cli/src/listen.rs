@@ -53,6 +53,8 @@ pub struct Args {
     /// Print only the "listening on" line.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub exposure: crate::exposure::Exposure,
 }
 
 impl Args {
@@ -114,14 +116,19 @@ impl Args {
 
 /// Listens until Ctrl-C or SIGTERM, printing lines as exchanges complete, then saves.
 pub async fn run(args: Args) -> Result<()> {
-    let config = args.listener_config()?;
+    let mut config = args.listener_config()?;
+    args.exposure.apply(&mut config)?;
     if let Some(path) = &args.save {
         tcpmon_relay::export::check_writable(path)?;
     }
     let stop = stop_signal()?;
     let engine = Engine::new(args.engine_options()).context("cannot create the capture store")?;
     let events = engine.subscribe();
+    let warnings = crate::exposure::warnings(&config);
     let info = engine.add_listener(config).await?;
+    for warning in warnings {
+        eprintln!("tcpmon-cli: warning: {warning}");
+    }
     let local = info.local_addr.context("the listener has no address")?;
     let mut stdout = std::io::stdout();
     writeln!(

@@ -4,6 +4,7 @@
 mod args;
 mod capture;
 mod export;
+mod exposure;
 mod listen;
 mod recover;
 mod report;

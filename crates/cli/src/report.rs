@@ -1,5 +1,5 @@
 //! What the CLI prints: one line per HTTP exchange as soon as its response is complete, and
-//! one line per connection that carried no HTTP (a raw stream), when it finishes.
+//! one line per connection that carried no HTTP (a raw stream) or failed, when it finishes.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -144,7 +144,10 @@ impl Live {
         if self.pending.capacity() > 64 && self.pending.capacity() > 4 * self.pending.len() {
             self.pending.shrink_to(2 * self.pending.len());
         }
-        if finished && self.printed == 0 {
+        // A connection without exchanges is one line; one with exchanges gets a line of its
+        // own too when it failed (refused, idle too long, reset), saying why.
+        let failed = matches!(self.record.state, ConnectionState::Failed { .. });
+        if finished && (self.printed == 0 || failed) {
             lines.push(connection_line(&self.record));
         }
         lines
@@ -340,5 +343,36 @@ mod tests {
             printed[1]
         );
         assert!(printed[2].contains("\"no-response\""), "{}", printed[2]);
+    }
+
+    #[test]
+    fn a_failed_connection_with_exchanges_also_says_why_it_ended() {
+        let mut tracker = Tracker::new();
+        let mut all = Vec::new();
+        tracker.feed(0, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n", 1, &mut all);
+        tracker.feed(
+            1,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+            2,
+            &mut all,
+        );
+        let mut lines = Lines::default();
+        let failed = ConnectionState::Failed {
+            reason: "idle for 30 s".into(),
+        };
+        let printed = lines.on(event(EventKind::ConnectionChanged {
+            record: record(failed, all.clone()),
+        }));
+        assert_eq!(printed.len(), 2, "{printed:?}");
+        assert!(printed[0].starts_with("#7.1 "), "{}", printed[0]);
+        assert!(printed[1].starts_with("#7 ") && printed[1].ends_with("failed: idle for 30 s"));
+        let done = lines.on(event(EventKind::ConnectionChanged {
+            record: record(ConnectionState::Done, all),
+        }));
+        assert_eq!(
+            done.len(),
+            1,
+            "a connection that ended well: its exchanges only"
+        );
     }
 }

@@ -133,7 +133,7 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
             "does not exist",
         ),
         (
-            &["0", "127.0.0.1", "80", "--bind", "localhost"],
+            &["0", "127.0.0.1", "80", "--bind", "my.host"],
             "bind address must be an IP address",
         ),
         (&["99999", "h", "1"], "99999 is not in 0..=65535"),

@@ -3,7 +3,7 @@
 
 use crate::error::CommandError;
 use serde::{Deserialize, Serialize};
-use tcpmon_relay::{HostPort, ListenerConfig, SlowLink};
+use tcpmon_relay::{BindCheck, HostPort, ListenerConfig, SlowLink};
 
 /// The form's fields, as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +63,19 @@ fn positive(text: &str) -> Result<u64, CommandError> {
             "bytes per pause and delay must both be numbers above 0",
         )),
     }
+}
+
+/// The bind address field as [`ListenerForm::parse`] reads it (empty means 127.0.0.1): whether
+/// only this machine can reach it, or why it is not an address. The engine's own rule, which
+/// the Admin tab asks for as the user types.
+pub fn check_bind(text: &str) -> BindCheck {
+    if text.trim().is_empty() {
+        return BindCheck {
+            loopback: true,
+            error: None,
+        };
+    }
+    tcpmon_relay::check_bind(text)
 }
 
 impl ListenerForm {
@@ -199,7 +212,7 @@ mod tests {
             ),
             (
                 ListenerForm {
-                    bind: "localhost".into(),
+                    bind: "my.host".into(),
                     ..form()
                 },
                 "bind_address",
@@ -224,6 +237,28 @@ mod tests {
             assert_eq!(err.field, Some(field), "{f:?}: {err:?}");
             assert!(!err.message.is_empty());
         }
+    }
+
+    #[test]
+    fn the_bind_check_reads_the_field_as_the_form_does() {
+        for (text, loopback) in [
+            ("", true),
+            (" ", true),
+            ("localhost", true),
+            ("0.0.0.0", false),
+        ] {
+            let check = check_bind(text);
+            assert_eq!((check.loopback, check.error), (loopback, None), "{text:?}");
+            let parsed = ListenerForm {
+                bind: text.into(),
+                ..form()
+            }
+            .parse()
+            .unwrap();
+            assert_eq!(parsed.binds_beyond_loopback(), !loopback, "{text:?}");
+        }
+        let bad = check_bind("my.host");
+        assert!(!bad.loopback && bad.error.is_some());
     }
 
     #[test]

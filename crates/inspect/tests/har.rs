@@ -846,3 +846,22 @@ fn too_many_entries_are_refused_without_reading_them_all() {
         "{err}"
     );
 }
+
+#[test]
+fn proxy_credentials_are_redacted() {
+    let capture = Capture::new(&[
+        (
+            REQUEST_SIDE,
+            b"GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\nProxy-Authorization: Basic dXNlcjpzZWNyZXQ=\r\nProxy-Connection: keep-alive\r\n\r\n",
+            0,
+        ),
+        (RESPONSE_SIDE, b"HTTP/1.1 204 No Content\r\n\r\n", 3_000),
+    ]);
+    let har = capture.har(&conn(None, Some(1_000)));
+    let text = String::from_utf8(har.clone()).unwrap();
+    assert!(!text.contains("dXNlcjpzZWNyZXQ="), "{text}");
+    let har = check(&har);
+    let headers = &har["log"]["entries"][0]["request"]["headers"];
+    assert_eq!(find(headers, "Proxy-Authorization")["value"], "[redacted]");
+    assert_eq!(find(headers, "Proxy-Connection")["value"], "keep-alive");
+}

@@ -7,6 +7,131 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Whether `ip` is one of this machine's loopback addresses: `127.0.0.0/8`, `::1`, or
+/// `127.0.0.0/8` written as IPv4-mapped IPv6 (`::ffff:127.0.0.1`). The one rule behind
+/// [`ListenerConfig::binds_beyond_loopback`], [`check_bind`] (which the app's form asks) and
+/// the refusal of loopback targets by an exposed proxy.
+pub fn is_loopback_ip(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+/// Whether a connection to `ip` ends on this machine without leaving it: a loopback address,
+/// or the unspecified address (`0.0.0.0`, `::`), which Linux connects to this machine too.
+pub fn reaches_own_loopback(ip: IpAddr) -> bool {
+    let ip = ip.to_canonical();
+    ip.is_loopback() || ip.is_unspecified()
+}
+
+/// Whether `host` is a name for this machine's loopback (`localhost`, `*.localhost`, RFC 6761),
+/// however the resolver at hand would answer.
+pub fn is_localhost_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    host == "localhost" || host.ends_with(".localhost")
+}
+
+/// What a bind address typed in a form means: whether only this machine can reach it, or why it
+/// is not an address. The app's Admin tab asks for this as the user types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindCheck {
+    /// The address is one of this machine's loopback addresses. False when it is not an address.
+    pub loopback: bool,
+    /// Why the text is not a bind address; absent when it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Checks a bind address as [`ListenerConfig::parse_bind`] reads it.
+pub fn check_bind(text: &str) -> BindCheck {
+    match ListenerConfig::parse_bind(text) {
+        Ok(ip) => BindCheck {
+            loopback: is_loopback_ip(ip),
+            error: None,
+        },
+        Err(e) => BindCheck {
+            loopback: false,
+            error: Some(e.to_string()),
+        },
+    }
+}
+
+/// The user name and password an HTTP proxy listener asks its clients for (HTTP Basic, RFC
+/// 7617), for a proxy shared on a LAN.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProxyAuth {
+    /// User name (no `:`).
+    pub user: String,
+    /// Password.
+    pub password: String,
+}
+
+impl fmt::Debug for ProxyAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProxyAuth")
+            .field("user", &self.user)
+            .field("password", &"***")
+            .finish()
+    }
+}
+
+impl FromStr for ProxyAuth {
+    type Err = Error;
+    /// Parses `USER:PASS` (the password may contain `:`, the user name may not).
+    fn from_str(s: &str) -> Result<Self> {
+        let invalid = |reason| Error::InvalidAddress {
+            text: "USER:PASS".to_string(),
+            reason,
+        };
+        let (user, password) = s.split_once(':').ok_or(invalid("expected USER:PASS"))?;
+        if user.is_empty() {
+            return Err(invalid("the user name is empty"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(invalid(
+                "user name and password cannot hold control characters",
+            ));
+        }
+        Ok(Self {
+            user: user.to_string(),
+            password: password.to_string(),
+        })
+    }
+}
+
+impl ProxyAuth {
+    /// Whether a request's `Proxy-Authorization` value carries these credentials.
+    pub fn accepts(&self, header: Option<&[u8]>) -> bool {
+        use base64::Engine;
+        let Some(value) = header else { return false };
+        let value = value.trim_ascii();
+        let Some((scheme, token)) = value.split_at_checked(6) else {
+            return false;
+        };
+        if !scheme.eq_ignore_ascii_case(b"basic ") {
+            return false;
+        }
+        let engine = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            base64::engine::GeneralPurposeConfig::new()
+                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+        );
+        let Ok(given) = engine.decode(token.trim_ascii()) else {
+            return false;
+        };
+        let expected = format!("{}:{}", self.user, self.password);
+        constant_time_eq(&given, expected.as_bytes())
+    }
+}
+
+/// Compares without stopping at the first difference, so timing does not tell how much of a
+/// guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, &x) in a.iter().enumerate() {
+        diff |= usize::from(x ^ b.get(i).copied().unwrap_or(!x));
+    }
+    diff == 0
+}
+
 /// A host name or IP literal with a port. IPv6 literals display in brackets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct HostPort {
@@ -163,6 +288,24 @@ pub struct ListenerConfig {
     /// stay untouched). The capture shows the requests as sent to the target.
     #[serde(default)]
     pub rewrite_host: bool,
+    /// Proxy mode bound beyond loopback: also relay to this machine's own loopback addresses
+    /// (off by default: a proxy reachable from the LAN must not open the services that listen
+    /// only on 127.0.0.1 to the whole LAN).
+    #[serde(default)]
+    pub allow_loopback_targets: bool,
+    /// Proxy mode: answer `407` to requests (`CONNECT` included) without these credentials.
+    #[serde(default)]
+    pub proxy_auth: Option<ProxyAuth>,
+    /// Close a connection after this long without a byte either way ("idle for N s"). Never
+    /// while a message of it is paused.
+    #[serde(default, with = "opt_millis")]
+    pub idle_timeout: Option<Duration>,
+    /// Most connections open at once. A connection over it is accepted and closed at once, its
+    /// row saying why, rather than left waiting in the kernel's accept queue: a monitor should
+    /// show that clients were turned away, and the client learns it at once instead of hanging
+    /// until its own timeout on a connection that looks open.
+    #[serde(default)]
+    pub max_connections: Option<u32>,
 }
 
 impl ListenerConfig {
@@ -185,6 +328,10 @@ impl ListenerConfig {
             slow_link: None,
             connect_timeout: Duration::from_secs(10),
             rewrite_host: false,
+            allow_loopback_targets: false,
+            proxy_auth: None,
+            idle_timeout: None,
+            max_connections: None,
         }
     }
 
@@ -205,16 +352,46 @@ impl ListenerConfig {
 
     /// Whether the bind address reaches beyond this machine (worth a warning in a UI).
     pub fn binds_beyond_loopback(&self) -> bool {
-        !self.bind.is_loopback()
+        !is_loopback_ip(self.bind)
     }
 
-    /// Bind address given as text (`127.0.0.1`, `::1`, `[::1]`, `0.0.0.0`).
+    /// Proxy mode reachable from other machines without `allow_loopback_targets`: requests to
+    /// this machine's loopback addresses are refused.
+    pub fn refuses_loopback_targets(&self) -> bool {
+        self.mode == Mode::HttpProxy && self.binds_beyond_loopback() && !self.allow_loopback_targets
+    }
+
+    /// Bind address given as text (`127.0.0.1`, `::1`, `[::1]`, `0.0.0.0`, `localhost` meaning
+    /// `127.0.0.1`).
     pub fn parse_bind(text: &str) -> Result<IpAddr> {
-        let bare = text.trim().trim_start_matches('[').trim_end_matches(']');
+        let trimmed = text.trim();
+        let bare = trimmed
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .unwrap_or(trimmed);
+        if bare.eq_ignore_ascii_case("localhost") {
+            return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        }
         bare.parse().map_err(|_| Error::InvalidAddress {
             text: text.to_string(),
-            reason: "bind address must be an IP address such as 127.0.0.1 or ::1",
+            reason: "bind address must be an IP address such as 127.0.0.1 or ::1, or localhost",
         })
+    }
+}
+
+mod opt_millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&(d.as_millis() as u64)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Option::<u64>::deserialize(d).map(|ms| ms.map(Duration::from_millis))
     }
 }
 
@@ -283,6 +460,121 @@ mod tests {
             ListenerConfig::parse_bind("[::1]").unwrap(),
             "::1".parse::<IpAddr>().unwrap()
         );
-        assert!(ListenerConfig::parse_bind("localhost").is_err());
+    }
+
+    /// The cases the app's form and the engine must agree on. The form asks `check_bind`; the
+    /// UI tests' fake backend answers from the same table.
+    #[test]
+    fn one_address_rule_for_the_form_and_the_engine() {
+        #[derive(Deserialize)]
+        struct Case {
+            addr: String,
+            loopback: bool,
+            #[serde(default)]
+            error: bool,
+        }
+        let cases: Vec<Case> =
+            serde_json::from_str(include_str!("../tests/bind_cases.json")).unwrap();
+        assert!(cases.len() > 20);
+        for case in cases {
+            let text = case.addr.as_str();
+            let check = check_bind(text);
+            assert_eq!(check.loopback, case.loopback, "{text}");
+            match ListenerConfig::parse_bind(text) {
+                Ok(ip) => {
+                    assert!(!case.error && check.error.is_none(), "{text}");
+                    let config = ListenerConfig {
+                        bind: ip,
+                        ..ListenerConfig::http_proxy(0)
+                    };
+                    assert_eq!(config.binds_beyond_loopback(), !case.loopback, "{text}");
+                }
+                Err(_) => assert!(
+                    case.error
+                        && check
+                            .error
+                            .as_deref()
+                            .is_some_and(|e| e.contains("bind address")),
+                    "{text}: {check:?}"
+                ),
+            }
+        }
+        assert_eq!(
+            ListenerConfig::parse_bind("localhost").unwrap(),
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        );
+    }
+
+    #[test]
+    fn loopback_targets_include_the_unspecified_address_and_localhost_names() {
+        for ip in [
+            "127.0.0.1",
+            "127.200.0.1",
+            "::1",
+            "::ffff:127.0.0.1",
+            "0.0.0.0",
+            "::",
+        ] {
+            assert!(reaches_own_loopback(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["10.0.0.1", "::ffff:10.0.0.1", "2001:db8::1"] {
+            assert!(!reaches_own_loopback(ip.parse().unwrap()), "{ip}");
+        }
+        for name in ["localhost", "LOCALHOST.", "api.localhost"] {
+            assert!(is_localhost_name(name), "{name}");
+        }
+        for name in ["localhost.example.org", "mylocalhost", "example.org"] {
+            assert!(!is_localhost_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn exposed_proxies_refuse_loopback_targets_unless_allowed() {
+        let mut config = ListenerConfig::http_proxy(0);
+        assert!(!config.refuses_loopback_targets(), "loopback-only proxy");
+        config.bind = "0.0.0.0".parse().unwrap();
+        assert!(config.refuses_loopback_targets());
+        config.allow_loopback_targets = true;
+        assert!(!config.refuses_loopback_targets());
+        let mut forward = ListenerConfig::forward(0, HostPort::new("127.0.0.1", 80));
+        forward.bind = "0.0.0.0".parse().unwrap();
+        assert!(
+            !forward.refuses_loopback_targets(),
+            "forward targets are the user's choice"
+        );
+    }
+
+    #[test]
+    fn proxy_credentials_are_checked_as_basic_auth() {
+        let auth: ProxyAuth = "alice:s3:cret".parse().unwrap();
+        assert_eq!(auth.password, "s3:cret");
+        // base64("alice:s3:cret")
+        assert!(auth.accepts(Some(b"Basic YWxpY2U6czM6Y3JldA==")));
+        assert!(auth.accepts(Some(b"  basic   YWxpY2U6czM6Y3JldA ")));
+        assert!(!auth.accepts(None));
+        assert!(
+            !auth.accepts(Some(b"Basic YWxpY2U6d3Jvbmc=")),
+            "alice:wrong"
+        );
+        assert!(!auth.accepts(Some(b"Bearer YWxpY2U6czM6Y3JldA==")));
+        assert!(!auth.accepts(Some(b"Basic !!!")));
+        assert!(!auth.accepts(Some(b"Basic")));
+        assert!(":pw".parse::<ProxyAuth>().is_err());
+        assert!("nocolon".parse::<ProxyAuth>().is_err());
+        assert!(!format!("{auth:?}").contains("s3:cret"));
+    }
+
+    #[test]
+    fn settings_from_before_the_exposure_options_still_load() {
+        let old = r#"{"bind":"127.0.0.1","port":8080,"mode":{"kind":"http_proxy"},
+            "upstream_proxy":null,"slow_link":null,"connect_timeout":10000}"#;
+        let config: ListenerConfig = serde_json::from_str(old).unwrap();
+        assert_eq!(config, ListenerConfig::http_proxy(8080));
+        let mut new = ListenerConfig::http_proxy(1);
+        new.idle_timeout = Some(Duration::from_millis(1500));
+        new.max_connections = Some(3);
+        new.proxy_auth = Some("u:p".parse().unwrap());
+        let json = serde_json::to_string(&new).unwrap();
+        assert_eq!(serde_json::from_str::<ListenerConfig>(&json).unwrap(), new);
     }
 }

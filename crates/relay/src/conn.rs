@@ -3,6 +3,7 @@
 
 use crate::config::{HostPort, ListenerConfig};
 use crate::event::{EventBus, EventKind};
+use crate::idle::Activity;
 use crate::record::{ConnId, ConnectionRecord, ConnectionState, Direction, now_micros};
 use crate::store::Store;
 use crate::throttle::Throttle;
@@ -52,6 +53,10 @@ pub(crate) struct ConnCtx {
     pub core: Arc<Core>,
     pub config: Arc<ListenerConfig>,
     pub cancel: CancellationToken,
+    /// The idle clock, when the listener has an idle timeout. Whatever holds a message of this
+    /// connection for the user (a breakpoint) keeps `activity.pause()` alive meanwhile, and
+    /// the connection is never closed as idle while it does.
+    pub activity: Option<Arc<Activity>>,
 }
 
 impl ConnCtx {
@@ -67,11 +72,20 @@ impl ConnCtx {
             core.store.insert(record.clone());
             Some(EventKind::ConnectionOpened { record })
         });
+        let activity = config.idle_timeout.map(|_| Activity::new());
         Self {
             id,
             core,
             config,
             cancel,
+            activity,
+        }
+    }
+
+    /// Bytes moved without being recorded (yet): the idle clock starts again.
+    pub(crate) fn touch(&self) {
+        if let Some(activity) = &self.activity {
+            activity.touch();
         }
     }
 
@@ -102,12 +116,19 @@ impl ConnCtx {
         });
     }
 
-    /// Runs the connection's work until it ends or the listener stops, then records the single
-    /// terminal state.
+    /// Runs the connection's work until it ends, the listener stops or the connection has been
+    /// idle too long, then records the single terminal state.
     pub(crate) async fn run(&self, work: impl Future<Output = Result<(), String>>) {
+        let idle = async {
+            match (&self.activity, self.config.idle_timeout) {
+                (Some(activity), Some(limit)) => activity.idle(limit).await,
+                _ => std::future::pending().await,
+            }
+        };
         let outcome = tokio::select! {
             r = work => r,
             () = self.cancel.cancelled() => Err("closed: the listener was stopped".to_string()),
+            reason = idle => Err(reason),
         };
         self.change(|r| {
             r.closed_at = Some(now_micros());
@@ -132,6 +153,7 @@ impl ConnCtx {
         Outbound {
             w,
             throttle: self.config.slow_link.as_ref().and_then(Throttle::new),
+            activity: self.activity.clone(),
         }
     }
 }
@@ -146,7 +168,14 @@ pub(crate) struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
+    /// Bytes came from this side that are not recorded yet (held back, or still a partial
+    /// head): the idle clock starts again all the same.
+    pub(crate) fn touch(&self) {
+        self.ctx.touch();
+    }
+
     pub(crate) fn record(&mut self, data: &[u8]) {
+        self.ctx.touch();
         self.ctx.core.store.append(self.ctx.id, self.dir, data);
         if let Some(start) = &mut self.first_line {
             start.extend_from_slice(&data[..data.len().min(FIRST_LINE_MAX - start.len())]);
@@ -162,20 +191,43 @@ impl Recorder<'_> {
     }
 }
 
+/// `write_all`, telling the idle clock about every partial write: a slow reader draining a
+/// big write is a busy connection, not an idle one.
+async fn write_all(
+    w: &mut Writer,
+    data: &[u8],
+    activity: Option<&Activity>,
+) -> std::io::Result<()> {
+    let Some(activity) = activity else {
+        return w.write_all(data).await;
+    };
+    let mut at = 0;
+    while at < data.len() {
+        match w.write(&data[at..]).await? {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            n => at += n,
+        }
+        activity.touch();
+    }
+    Ok(())
+}
+
 /// The writing end towards one side.
 pub(crate) struct Outbound {
     w: Writer,
     throttle: Option<Throttle>,
+    /// Written bytes count as activity: a slow link or a slow reader keeps a connection busy.
+    activity: Option<Arc<Activity>>,
 }
 
 impl Outbound {
     pub(crate) async fn send(&mut self, data: &[u8]) -> std::io::Result<()> {
         let Some(throttle) = &mut self.throttle else {
-            return self.w.write_all(data).await;
+            return write_all(&mut self.w, data, self.activity.as_deref()).await;
         };
         for slice in data.chunks(throttle.slice_len()) {
             throttle.pace(slice.len()).await;
-            self.w.write_all(slice).await?;
+            write_all(&mut self.w, slice, self.activity.as_deref()).await?;
         }
         Ok(())
     }

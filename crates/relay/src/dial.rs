@@ -2,6 +2,7 @@
 
 use crate::config::HostPort;
 use crate::error::{Error, Result};
+use std::net::SocketAddr;
 use std::time::Duration;
 use tcpmon_inspect::http1::parse_response;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,11 +20,27 @@ pub(crate) struct Dialed {
 
 /// Opens a TCP connection to `to` within `timeout`.
 pub(crate) async fn connect(to: &HostPort, timeout: Duration) -> Result<TcpStream> {
+    connect_to(to, None, timeout).await
+}
+
+/// Opens a TCP connection to `to` within `timeout`, at `resolved` when its addresses are known
+/// already (checked ones: resolving again could give others).
+pub(crate) async fn connect_to(
+    to: &HostPort,
+    resolved: Option<&[SocketAddr]>,
+    timeout: Duration,
+) -> Result<TcpStream> {
     let failed = |reason: String| Error::Connect {
         target: to.to_string(),
         reason,
     };
-    let stream = tokio::time::timeout(timeout, TcpStream::connect((to.host.as_str(), to.port)))
+    let connect = async {
+        match resolved {
+            Some(addrs) => TcpStream::connect(addrs).await,
+            None => TcpStream::connect((to.host.as_str(), to.port)).await,
+        }
+    };
+    let stream = tokio::time::timeout(timeout, connect)
         .await
         .map_err(|_| failed(format!("no answer within {} ms", timeout.as_millis())))?
         .map_err(|e| failed(e.to_string()))?;

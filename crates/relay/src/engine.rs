@@ -391,6 +391,7 @@ impl Engine {
             id,
             origin,
             relay_end,
+            (),
         );
         tasks.spawn(async move {
             tokio::join!(conn, play_client(client, request));

@@ -2,19 +2,32 @@
 //! origin form (or unchanged to the upstream proxy); CONNECT opens a raw tunnel. A keep-alive
 //! client connection may name a different origin in each request: body framing tells where one
 //! request and its response end. The capture holds what the client sent and received.
+//!
+//! `Proxy-Authorization` and `Proxy-Connection` are for this proxy: they never reach an origin
+//! (an upstream proxy gets `Proxy-Authorization` only when this listener does not ask for
+//! credentials itself, so a client can still log in to the upstream). With `proxy_auth`, every
+//! request (`CONNECT` too) must carry the credentials or gets `407`. Bound beyond loopback,
+//! requests to this machine's loopback addresses get `403` (see `guard`).
 
 use crate::config::HostPort;
 use crate::conn::{ConnCtx, IntoHalves, Outbound, Reader, Recorder};
-use crate::dial::{Dialed, dial};
+use crate::dial::{Dialed, connect_to, dial};
+use crate::guard::{self, Verdict};
 use crate::pump::relay_both;
 use crate::record::Direction;
-use tcpmon_inspect::http1::{BodyDecoder, Framing, RequestHead, parse_request, parse_response};
+use tcpmon_inspect::http1::{
+    BodyDecoder, Framing, RequestHead, edit_headers, parse_request, parse_response,
+};
 use tokio::io::AsyncReadExt;
 
 /// Largest request or response head accepted.
 const MAX_HEAD: usize = 64 * 1024;
 /// Bytes asked for per read.
 const READ_SIZE: usize = 64 * 1024;
+/// Headers meant for this proxy, never forwarded to an origin.
+const HOP_TO_PROXY: [&str; 2] = ["Proxy-Authorization", "Proxy-Connection"];
+/// What a client without the right credentials is told.
+const ASK_FOR_CREDENTIALS: &str = "Proxy-Authenticate: Basic realm=\"TCPMon\"\r\n";
 
 /// Bytes from the client, recorded as they arrive, kept until they are forwarded.
 struct ClientIn<'a> {
@@ -55,9 +68,14 @@ impl ClientOut<'_> {
 
     /// Answers with an error page made by TCPMon, then closes; returns the reason to record.
     async fn refuse(&mut self, status: &str, reason: String) -> String {
+        self.refuse_with(status, "", reason).await
+    }
+
+    /// [`ClientOut::refuse`] with extra header lines (each ending in CRLF).
+    async fn refuse_with(&mut self, status: &str, headers: &str, reason: String) -> String {
         let body = format!("TCPMon: {reason}\n");
         let response = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status}\r\n{headers}Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         // The reason is what matters; a client that is gone cannot read it anyway.
@@ -130,6 +148,23 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
             client_out.out.finish().await;
             return Ok(());
         };
+        if let Some(auth) = &ctx.config.proxy_auth {
+            let given = head.head.header("proxy-authorization");
+            if !auth.accepts(given) {
+                let reason = if given.is_some() {
+                    "proxy authentication failed: wrong user name or password"
+                } else {
+                    "proxy authentication required: the request has no Proxy-Authorization"
+                };
+                return Err(client_out
+                    .refuse_with(
+                        "407 Proxy Authentication Required",
+                        ASK_FOR_CREDENTIALS,
+                        reason.into(),
+                    )
+                    .await);
+            }
+        }
         if head.method.eq_ignore_ascii_case("CONNECT") {
             return tunnel(ctx, client_in, client_out, &head).await;
         }
@@ -148,9 +183,24 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
         }
         let via_proxy = ctx.config.upstream_proxy.as_ref();
         let dial_to = via_proxy.unwrap_or(&origin);
+        // Through an upstream proxy every request is checked (one connection serves every
+        // origin); directly, when a connection to the origin is opened (a kept-alive one was
+        // checked when it was).
+        let mut checked = false;
+        let mut resolved = None;
+        if via_proxy.is_some() {
+            if let Err((status, reason)) = guard::check(&ctx.config, &origin, false).await {
+                return Err(client_out.refuse(status, reason).await);
+            }
+            checked = true;
+        }
         let head_bytes: Vec<u8> = client_in.buf.drain(..head.head.len).collect();
         let wire_head = if via_proxy.is_some() {
-            head_bytes
+            if ctx.config.proxy_auth.is_some() {
+                edit_headers(&head_bytes, &HOP_TO_PROXY[..1], None).into_owned()
+            } else {
+                head_bytes
+            }
         } else {
             let line_end = head_bytes
                 .iter()
@@ -159,30 +209,43 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
             let line = format!("{} {} HTTP/1.{}\r\n", head.method, path, head.head.version);
             let mut rewritten = line.into_bytes();
             rewritten.extend_from_slice(&head_bytes[line_end..]);
-            rewritten
+            edit_headers(&rewritten, &HOP_TO_PROXY, None).into_owned()
         };
         let response = loop {
             let (up, reused) = match upstream.take() {
                 Some(up) if &up.dialled == dial_to => (up, true),
-                _ => match dial(dial_to, None, ctx.config.connect_timeout).await {
-                    Ok(Dialed { stream, early }) => {
-                        ctx.connected();
-                        let (r, w) = stream.into_halves();
-                        let out = ctx.outbound(w);
-                        (
-                            Upstream {
-                                dialled: dial_to.clone(),
-                                r,
-                                out,
-                                buf: early,
-                            },
-                            false,
-                        )
+                _ => {
+                    if !checked {
+                        match guard::check(&ctx.config, &origin, true).await {
+                            Ok(Verdict::Open) => {}
+                            Ok(Verdict::Resolved(addrs)) => resolved = Some(addrs),
+                            Err((status, reason)) => {
+                                return Err(client_out.refuse(status, reason).await);
+                            }
+                        }
+                        checked = true;
                     }
-                    Err(e) => {
-                        return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await);
+                    let timeout = ctx.config.connect_timeout;
+                    match connect_to(dial_to, resolved.as_deref(), timeout).await {
+                        Ok(stream) => {
+                            ctx.connected();
+                            let (r, w) = stream.into_halves();
+                            let out = ctx.outbound(w);
+                            (
+                                Upstream {
+                                    dialled: dial_to.clone(),
+                                    r,
+                                    out,
+                                    buf: Vec::new(),
+                                },
+                                false,
+                            )
+                        }
+                        Err(e) => {
+                            return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await);
+                        }
                     }
-                },
+                }
             };
             let up = upstream.insert(up);
             // A server that closed a kept-alive connection may not notice this write at once.
@@ -269,13 +332,20 @@ async fn tunnel(
         Err(e) => return Err(client_out.refuse("400 Bad Request", e.to_string()).await),
     };
     ctx.set_target(&target);
-    let dialed = match dial(
-        &target,
-        ctx.config.upstream_proxy.as_ref(),
-        ctx.config.connect_timeout,
-    )
-    .await
-    {
+    let via = ctx.config.upstream_proxy.as_ref();
+    let dialed = match guard::check(&ctx.config, &target, via.is_none()).await {
+        Ok(Verdict::Open) => dial(&target, via, ctx.config.connect_timeout).await,
+        Ok(Verdict::Resolved(addrs)) => {
+            connect_to(&target, Some(&addrs), ctx.config.connect_timeout)
+                .await
+                .map(|stream| Dialed {
+                    stream,
+                    early: Vec::new(),
+                })
+        }
+        Err((status, reason)) => return Err(client_out.refuse(status, reason).await),
+    };
+    let dialed = match dialed {
         Ok(dialed) => dialed,
         Err(e) => return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await),
     };
@@ -331,9 +401,13 @@ async fn relay_response(
     client_out: &mut ClientOut<'_>,
     method: &str,
 ) -> Result<ResponseEnd, String> {
-    async fn fill(r: &mut Reader, buf: &mut Vec<u8>) -> Result<usize, String> {
+    /// Bytes from the server are recorded when they go on to the client: until then, the
+    /// idle clock hears of them here.
+    async fn fill(r: &mut Reader, buf: &mut Vec<u8>, rec: &Recorder<'_>) -> Result<usize, String> {
         buf.reserve(READ_SIZE);
-        r.read_buf(buf).await.map_err(|e| format!("server: {e}"))
+        let n = r.read_buf(buf).await.map_err(|e| format!("server: {e}"));
+        rec.touch();
+        n
     }
     let mut answered = !buf.is_empty();
     loop {
@@ -348,7 +422,7 @@ async fn relay_response(
                 Ok(None) => {}
                 Err(e) => return Err(format!("server: {e}")),
             }
-            match fill(r, buf).await {
+            match fill(r, buf, &client_out.rec).await {
                 Ok(0) | Err(_) if !answered => return Ok(ResponseEnd::Unanswered),
                 Ok(0) => {
                     return Err(
@@ -386,7 +460,7 @@ async fn relay_response(
                     ResponseEnd::KeepAlive
                 });
             }
-            if fill(r, buf).await? == 0 {
+            if fill(r, buf, &client_out.rec).await? == 0 {
                 return if framing == Framing::UntilClose {
                     Ok(ResponseEnd::Close)
                 } else {

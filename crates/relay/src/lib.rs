@@ -24,8 +24,10 @@ mod error;
 mod event;
 pub mod export;
 mod forward;
+mod guard;
 pub mod har_import;
 mod http_proxy;
+mod idle;
 mod listener;
 mod log_format;
 mod pump;
@@ -35,7 +37,9 @@ mod store;
 mod throttle;
 
 pub use capture_file::{LeftLog, left_logs, logs_folder};
-pub use config::{HostPort, ListenerConfig, Mode, SlowLink};
+pub use config::{
+    BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, check_bind, is_loopback_ip,
+};
 pub use engine::{Engine, EngineOptions, SENDER, Snapshot, default_capture_dir};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};

@@ -2,10 +2,10 @@
 
 use crate::config::{ListenerConfig, Mode};
 use crate::conn::{ConnCtx, Core, IntoHalves};
-use crate::record::{ConnId, ConnectionRecord, ListenerId, now_micros};
+use crate::record::{ConnId, ConnectionRecord, ConnectionState, ListenerId, now_micros};
 use crate::{forward, http_proxy};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -30,6 +30,7 @@ pub(crate) async fn serve(
     id: ConnId,
     origin: Origin,
     client: impl IntoHalves,
+    counted: impl Send,
 ) {
     let target = match &config.mode {
         Mode::Forward { target } => Some(target.clone()),
@@ -52,10 +53,55 @@ pub(crate) async fn serve(
         Mode::Forward { target } => ctx.run(forward::run(&ctx, client, target)).await,
         Mode::HttpProxy => ctx.run(http_proxy::run(&ctx, client)).await,
     }
+    // The connection stops counting towards the listener's cap once it has ended.
+    drop(counted);
+}
+
+/// Counts a listener's open connections while it lives.
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Records a connection turned away at once (the listener's connection cap), and closes it.
+fn turn_away(core: Arc<Core>, config: Arc<ListenerConfig>, id: ConnId, origin: Origin, max: u32) {
+    let target = match &config.mode {
+        Mode::Forward { target } => Some(target.clone()),
+        Mode::HttpProxy => None,
+    };
+    let record = ConnectionRecord::accepted(
+        id,
+        origin.listener,
+        origin.listen_port,
+        origin.client,
+        target,
+        now_micros(),
+    );
+    let ctx = ConnCtx::open(core, config, CancellationToken::new(), record);
+    let reason = format!(
+        "refused: this listener already has {max} connection{} open, its limit (--max-connections)",
+        if max == 1 { "" } else { "s" }
+    );
+    ctx.change(|r| {
+        r.closed_at = Some(now_micros());
+        r.state = ConnectionState::Failed { reason };
+    });
 }
 
 /// Accepts until cancelled. A failed accept (out of file descriptors, say) backs off and
-/// retries: it never ends the listener.
+/// retries: it never ends the listener. Past the listener's connection cap, connections are
+/// accepted and closed at once, each recorded with the reason (see
+/// [`ListenerConfig::max_connections`]).
 pub(crate) async fn accept_loop(
     core: Arc<Core>,
     next_conn: Arc<AtomicU64>,
@@ -66,6 +112,7 @@ pub(crate) async fn accept_loop(
     tasks: TaskTracker,
 ) {
     let listen_port = listener.local_addr().map_or(config.port, |a| a.port());
+    let open = Arc::new(AtomicUsize::new(0));
     let mut backoff = Duration::from_millis(5);
     loop {
         let accepted = tokio::select! {
@@ -85,6 +132,14 @@ pub(crate) async fn accept_loop(
                     resend_of: None,
                     request_line: None,
                 };
+                if let Some(max) = config.max_connections {
+                    if open.load(Ordering::Acquire) >= max as usize {
+                        drop(socket);
+                        turn_away(core.clone(), config.clone(), conn, origin, max);
+                        continue;
+                    }
+                }
+                let counted = Open::new(&open);
                 tasks.spawn(serve(
                     core.clone(),
                     config.clone(),
@@ -92,6 +147,7 @@ pub(crate) async fn accept_loop(
                     conn,
                     origin,
                     socket,
+                    counted,
                 ));
             }
             Err(_) => {

@@ -54,7 +54,9 @@ async fn pump(
             }
             None => &buf[..n],
         };
-        if !data.is_empty() {
+        if data.is_empty() {
+            rec.touch();
+        } else {
             rec.record(data);
             out.send(data).await.map_err(write_failed)?;
         }

@@ -4,7 +4,8 @@
  */
 import { el, setText } from "../dom";
 import { ipc } from "../ipc";
-import { describeForm, formFromAdmin, isLoopback, type AdminValues } from "../listenerForm";
+import { bindChecks, exposed, watchTyping } from "../bindCheck";
+import { describeForm, formFromAdmin, type AdminValues } from "../listenerForm";
 import type { SettingsKeeper } from "../settings";
 import type { CommandError, ListenerForm, ListenerInfo } from "../types";
 import { FieldErrors, errorNote, errorSlots } from "./fieldErrors";
@@ -33,6 +34,8 @@ export class AdminView {
   private readonly slow: HTMLInputElement;
   private readonly rewriteHost: HTMLInputElement;
   private readonly bindWarning: HTMLElement;
+  /** Asks Rust whether the bind address typed is loopback, once typing pauses. */
+  private readonly watchBind: (addr: string) => void;
   private readonly errors: FieldErrors;
   private readonly reopenList: HTMLElement;
   private readonly reopenSection: HTMLElement;
@@ -67,6 +70,9 @@ export class AdminView {
       "Not a loopback address: other machines can connect to this listener, use it as a relay, " +
         "and their traffic shows here.",
     );
+    this.watchBind = watchTyping(bindChecks.check, (result) => {
+      this.bindWarning.hidden = !exposed(result);
+    });
     const slots = errorSlots(
       "listen_port",
       "bind_address",
@@ -234,7 +240,7 @@ export class AdminView {
     enable(!this.proxy.checked, t.target_host, t.target_port, this.rewriteHost);
     enable(this.upstream.checked, t.upstream_host, t.upstream_port);
     enable(this.slow.checked, t.slow_bytes, t.slow_delay_ms);
-    this.bindWarning.hidden = isLoopback(t.bind.value);
+    this.watchBind(t.bind.value);
   }
 
   private changed(): void {

@@ -5,7 +5,8 @@
 import { el, setText } from "../dom";
 import { hostPort, listenerPort } from "../format";
 import { ipc } from "../ipc";
-import { formFromListener, isLoopback } from "../listenerForm";
+import { bindChecks, exposed } from "../bindCheck";
+import { formFromListener } from "../listenerForm";
 import type { SettingsKeeper } from "../settings";
 import { rowsOf, type Store } from "../store";
 import type { CommandError, ListenerForm, ListenerInfo } from "../types";
@@ -146,9 +147,17 @@ export class ListenerTab {
     if (config.slow_link)
       badges.push(`slow: ${config.slow_link.bytes_per_pause} B / ${config.slow_link.delay_ms} ms`);
     if (config.mode.kind === "forward" && config.rewrite_host) badges.push("Host rewritten");
+    // Whether the bind address is loopback is Rust's answer; asked once per address.
+    const check = bindChecks.known(config.bind);
+    if (check === undefined) {
+      void bindChecks.check(config.bind).then(() => {
+        if (this.current.config.bind === config.bind) this.drawBadges();
+      });
+    }
+    const open = check !== undefined && exposed(check);
     this.badges.replaceChildren(
       ...badges.map((text) => el("span", { class: "badge" }, text)),
-      ...(isLoopback(config.bind) ? [] : [el("span", { class: "badge warn" }, `open on ${config.bind}`)]),
+      ...(open ? [el("span", { class: "badge warn", "data-testid": "open-badge" }, `open on ${config.bind}`)] : []),
     );
   }
 

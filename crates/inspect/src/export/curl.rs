@@ -10,7 +10,8 @@
 //!   contacted. A target curl would change on the way (a fragment `#`, bytes that are not
 //!   printable ASCII), or that is not a path (proxy requests' absolute form, `*`, `CONNECT`'s
 //!   authority), is sent verbatim with `--request-target`. `{}[]` turn on `--globoff`.
-//! - Every header goes as `-H`, except `Content-Length` (curl computes it from the body).
+//! - Every header goes as `-H`, except `Content-Length` (curl computes it from the body);
+//!   `Proxy-Authorization`'s value is written as `[redacted]`.
 //!   Headers curl adds by itself are replaced by the captured ones, or removed (`-H 'Name:'`)
 //!   when the request had none: `Host` (kept when it is what curl would send), `User-Agent`,
 //!   `Accept`, and with a body `Content-Type` (and `Expect` past 1 KiB). An empty value is sent as
@@ -54,6 +55,7 @@ const MAX_INLINE_BODY: usize = 4096;
 /// A curl command, on one line, that sends `request` (the bytes of `exchange`'s request) to
 /// `server` (`host:port`) again; see the module docs.
 pub fn curl_command(exchange: &Exchange, request: &[u8], server: &str) -> String {
+    let request = &*super::redact_request(request);
     let head = parse_request(request).ok().flatten();
     let (headers, version, body, chunked, length_given) = match &head {
         Some(head) => {
@@ -276,6 +278,19 @@ mod tests {
         let mut list = Vec::new();
         tracker.feed(REQUEST_SIDE, request, 1, &mut list);
         curl_command(&list[0], request, server)
+    }
+
+    #[test]
+    fn proxy_credentials_are_redacted() {
+        let cmd = command(
+            b"GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\nProxy-Authorization: Basic dTpw\r\n\r\n",
+            "a.test:80",
+        );
+        assert!(
+            cmd.contains("-H 'Proxy-Authorization: [redacted]'"),
+            "{cmd}"
+        );
+        assert!(!cmd.contains("dTpw"), "{cmd}");
     }
 
     #[test]

@@ -351,18 +351,19 @@ fn build_request(entry: &HarEntry<'_>, comments: &mut Vec<String>) -> RequestOut
         headers_size: -1,
         body_size: -1,
     };
-    let Ok(Some(head)) = parse_request(entry.request) else {
+    let request = super::redact_request(entry.request);
+    let Ok(Some(head)) = parse_request(&request) else {
         comments.push("request head not captured whole".into());
         return out;
     };
     out.headers = headers(&head.head);
     out.cookies = request_cookies(&head.head);
     out.headers_size = head.head.len as i64;
-    let decoded = decode_payload(entry.request, &ex.method);
+    let decoded = decode_payload(&request, &ex.method);
     let wire = decoded.wire_len.saturating_sub(decoded.head_len);
     out.body_size = wire as i64;
     if ex.tunnel {
-        let after = entry.request.len().saturating_sub(decoded.wire_len);
+        let after = request.len().saturating_sub(decoded.wire_len);
         if after > 0 {
             comments.push(format!(
                 "{after} bytes sent through the tunnel are not in this file"

@@ -1,5 +1,6 @@
 //! Request and response heads, parsed with `httparse`.
 
+use std::borrow::Cow;
 use thiserror::Error;
 
 /// Most headers a head may carry; more is treated as malformed rather than growing without bound.
@@ -129,9 +130,103 @@ pub fn request_line(bytes: &[u8]) -> Option<&str> {
     is_request.then_some(line)
 }
 
+/// `bytes` (a head from its first line, and maybe what follows it, kept as it is) with every
+/// header named in `names` (case-insensitive) removed, continuation lines included, or with
+/// `replacement` its value replaced (line end kept). Works on the wire bytes, so everything
+/// else stays byte for byte; borrowed when no header matched. A head cut short is edited as
+/// far as it goes.
+pub fn edit_headers<'a>(
+    bytes: &'a [u8],
+    names: &[&str],
+    replacement: Option<&[u8]>,
+) -> Cow<'a, [u8]> {
+    let matches = |line: &[u8]| {
+        let name = line.split(|&b| b == b':').next().unwrap_or_default();
+        let name = name.trim_ascii_end();
+        line.contains(&b':')
+            && names
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+    };
+    let mut lines = bytes.split_inclusive(|&b| b == b'\n');
+    let mut at = lines.next().map_or(0, <[u8]>::len);
+    let mut out: Option<Vec<u8>> = None;
+    let mut dropping = false;
+    for line in lines {
+        let is_blank = line == b"\r\n" || line == b"\n";
+        let continues = !is_blank && dropping && matches!(line.first(), Some(b' ' | b'\t'));
+        if continues {
+            // Part of the value just removed or replaced.
+        } else if !is_blank && matches(line) {
+            let out = out.get_or_insert_with(|| bytes[..at].to_vec());
+            if let Some(value) = replacement {
+                let name_len = line.iter().position(|&b| b == b':').unwrap_or(0);
+                out.extend_from_slice(&line[..=name_len]);
+                out.push(b' ');
+                out.extend_from_slice(value);
+                let ending: &[u8] = if line.ends_with(b"\r\n") {
+                    b"\r\n"
+                } else if line.ends_with(b"\n") {
+                    b"\n"
+                } else {
+                    b""
+                };
+                out.extend_from_slice(ending);
+            }
+            dropping = true;
+        } else {
+            dropping = false;
+            if let Some(out) = &mut out {
+                out.extend_from_slice(line);
+            }
+        }
+        at += line.len();
+        if is_blank {
+            break;
+        }
+    }
+    match out {
+        Some(mut out) => {
+            out.extend_from_slice(&bytes[at..]);
+            Cow::Owned(out)
+        }
+        None => Cow::Borrowed(bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_are_removed_or_replaced_in_the_head_only() {
+        let raw: &[u8] = b"GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\nproxy-authorization: Basic dTpw\r\n\tcontinued\r\nProxy-Connection: keep-alive\r\nAccept: */*\r\n\r\nProxy-Connection: body\r\n";
+        let names = ["Proxy-Authorization", "Proxy-Connection"];
+        assert_eq!(
+            &*edit_headers(raw, &names, None),
+            b"GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\nAccept: */*\r\n\r\nProxy-Connection: body\r\n"
+        );
+        assert_eq!(
+            &*edit_headers(raw, &names[..1], Some(b"[redacted]")),
+            &b"GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\nproxy-authorization: [redacted]\r\nProxy-Connection: keep-alive\r\nAccept: */*\r\n\r\nProxy-Connection: body\r\n"[..]
+        );
+        let bare_lf: &[u8] = b"GET / HTTP/1.0\nProxy-Authorization: x\nA: b\n\n";
+        assert_eq!(
+            &*edit_headers(bare_lf, &names, None),
+            b"GET / HTTP/1.0\nA: b\n\n"
+        );
+        let cut: &[u8] = b"GET / HTTP/1.1\r\nProxy-Authorization: Basic dTpw";
+        assert_eq!(
+            &*edit_headers(cut, &names, Some(b"x")),
+            b"GET / HTTP/1.1\r\nProxy-Authorization: x"
+        );
+        let untouched: &[u8] = b"GET / HTTP/1.1\r\nX-Proxy-Authorization-Note: 1\r\n\r\n";
+        assert!(matches!(
+            edit_headers(untouched, &names, None),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(edit_headers(b"", &names, None), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn request_line_is_found_before_the_head_ends() {

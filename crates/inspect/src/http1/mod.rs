@@ -8,5 +8,6 @@ pub mod head;
 
 pub use framing::{BodyDecoder, Framing, FramingError};
 pub use head::{
-    Head, HeadError, RequestHead, ResponseHead, parse_request, parse_response, request_line,
+    Head, HeadError, RequestHead, ResponseHead, edit_headers, parse_request, parse_response,
+    request_line,
 };

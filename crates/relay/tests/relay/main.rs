@@ -7,6 +7,7 @@
 mod capture;
 mod events;
 mod exchanges;
+mod exposed;
 mod forward;
 mod proxy;
 mod resend;
