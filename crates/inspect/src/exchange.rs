@@ -12,7 +12,7 @@ mod list;
 
 pub use list::ExchangeList;
 
-use crate::http1::{BodyDecoder, Framing, RequestHead, parse_request, parse_response};
+use crate::http1::{BodyDecoder, Framing, HeadBuffer, RequestHead, parse_request, parse_response};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
@@ -296,16 +296,13 @@ struct Side {
     /// Stream offset of the next byte this side will be given.
     offset: u64,
     /// Bytes not yet placed: an unfinished head, or bytes waiting for a switch decision.
-    pending: Vec<u8>,
+    pending: HeadBuffer,
     /// Capture time of the first pending byte.
     pending_at: u64,
     /// Capture time of the latest byte fed.
     latest_at: u64,
     /// Response side: the exchange whose response comes next.
     next: usize,
-    /// Pending bytes already known to hold no blank line: a head sent a byte at a time is not
-    /// parsed again from its start for every byte.
-    scanned: usize,
 }
 
 impl Side {
@@ -313,24 +310,16 @@ impl Side {
         Self {
             state: State::Head,
             offset: 0,
-            pending: Vec::new(),
+            pending: HeadBuffer::default(),
             pending_at: 0,
             latest_at: 0,
             next: 0,
-            scanned: 0,
         }
     }
 
-    /// Whether parsing the pending head can tell anything new: on its first bytes (which may
-    /// not be HTTP at all), once a blank line may have arrived, or past the size limit.
+    /// Whether parsing the pending head can tell anything new (see [`HeadBuffer`]).
     fn worth_parsing(&mut self) -> bool {
-        let from = self.scanned.saturating_sub(3);
-        let first = self.scanned == 0;
-        self.scanned = self.pending.len();
-        first
-            || self.pending.len() > MAX_HEAD
-            || self.pending[from..].windows(2).any(|w| w == b"\n\n")
-            || self.pending[from..].windows(3).any(|w| w == b"\n\r\n")
+        self.pending.worth_parsing(MAX_HEAD)
     }
 
     /// Stream offset of `pending[0]`.
@@ -340,12 +329,8 @@ impl Side {
 
     /// Drops the first `n` pending bytes, which have been placed.
     fn consume(&mut self, n: usize) {
-        self.pending.drain(..n);
-        self.scanned = 0;
+        self.pending.consume(n);
         self.pending_at = self.latest_at;
-        if self.pending.is_empty() && self.pending.capacity() > 4096 {
-            self.pending = Vec::new();
-        }
     }
 }
 
@@ -440,7 +425,7 @@ impl Tracker {
             if s.pending.is_empty() {
                 s.pending_at = at;
             }
-            s.pending.extend_from_slice(data);
+            s.pending.extend(data);
         }
         // Each step may unblock the other side (a request head lets its response be parsed,
         // a response decides whether the request side switches to raw).

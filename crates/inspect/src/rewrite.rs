@@ -6,8 +6,7 @@
 //! and after `CONNECT`, an `Upgrade` request, or bytes that are not HTTP, everything passes
 //! untouched.
 
-use crate::http1::{BodyDecoder, Framing, RequestHead, parse_request};
-use std::borrow::Cow;
+use crate::http1::{BodyDecoder, Framing, HeadBuffer, RequestHead, parse_request};
 
 /// Longest head waited for before the stream is passed on untouched.
 const MAX_HEAD: usize = 64 << 10;
@@ -22,7 +21,8 @@ enum State {
 pub struct HostRewriter {
     host: Vec<u8>,
     state: State,
-    pending: Vec<u8>,
+    /// An unfinished head, held back.
+    pending: HeadBuffer,
 }
 
 impl HostRewriter {
@@ -31,25 +31,39 @@ impl HostRewriter {
         Self {
             host: host.as_bytes().to_vec(),
             state: State::Head,
-            pending: Vec::new(),
+            pending: HeadBuffer::default(),
         }
     }
 
     /// Takes the next bytes of the client's stream and appends what to send on to `out`.
-    /// Bytes of an unfinished head are held back until the head is complete.
+    /// Bytes of an unfinished head are held back until the head is complete; a head sent a
+    /// byte at a time is parsed again only when its blank line may have come.
     pub fn push(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        let mut buf = Cow::Borrowed(input);
+        let mut joined = HeadBuffer::default();
         if !self.pending.is_empty() {
-            let mut joined = std::mem::take(&mut self.pending);
-            joined.extend_from_slice(input);
-            buf = Cow::Owned(joined);
+            self.pending.extend(input);
+            if !self.pending.worth_parsing(MAX_HEAD) {
+                return;
+            }
+            joined = std::mem::take(&mut self.pending);
         }
-        let mut rest = &buf[..];
+        let source: &[u8] = if joined.is_empty() { input } else { &joined };
+        match self.run(source, out) {
+            // Still the same unfinished head: keep it, with what is known of it.
+            Some(0) if !joined.is_empty() => self.pending = joined,
+            Some(at) => self.pending = HeadBuffer::from_slice(&source[at..]),
+            None => {}
+        }
+    }
+
+    /// Rewrites what it can of `input`; where an unfinished head starts, if one does.
+    fn run(&mut self, input: &[u8], out: &mut Vec<u8>) -> Option<usize> {
+        let mut rest = input;
         while !rest.is_empty() {
             match &mut self.state {
                 State::Passthrough => {
                     out.extend_from_slice(rest);
-                    return;
+                    return None;
                 }
                 State::Body(decoder) => match decoder.feed(rest, &mut |_| {}) {
                     Ok(used) => {
@@ -67,21 +81,19 @@ impl HostRewriter {
                         out.extend_from_slice(&rewrite_host(&rest[..head.head.len], &self.host));
                         rest = &rest[head.head.len..];
                     }
-                    Ok(None) if rest.len() <= MAX_HEAD => {
-                        self.pending = rest.to_vec();
-                        return;
-                    }
+                    Ok(None) if rest.len() <= MAX_HEAD => return Some(input.len() - rest.len()),
                     _ => self.state = State::Passthrough,
                 },
             }
         }
+        None
     }
 }
 
 impl HostRewriter {
     /// The client's stream has ended: the bytes of an unfinished head, to send as they are.
     pub fn finish(self) -> Vec<u8> {
-        self.pending
+        self.pending.into_vec()
     }
 }
 

@@ -16,7 +16,7 @@ use crate::guard::{self, Verdict};
 use crate::pump::relay_both;
 use crate::record::Direction;
 use tcpmon_inspect::http1::{
-    BodyDecoder, Framing, RequestHead, edit_headers, parse_request, parse_response,
+    BodyDecoder, Framing, HeadBuffer, RequestHead, edit_headers, parse_request, parse_response,
 };
 use tokio::io::AsyncReadExt;
 
@@ -32,21 +32,23 @@ const ASK_FOR_CREDENTIALS: &str = "Proxy-Authenticate: Basic realm=\"TCPMon\"\r\
 /// Bytes from the client, recorded as they arrive, kept until they are forwarded.
 struct ClientIn<'a> {
     r: Reader,
-    buf: Vec<u8>,
+    /// Read and not yet forwarded: pipelined requests are taken from its front in linear time.
+    buf: HeadBuffer,
     rec: Recorder<'a>,
 }
 
 impl ClientIn<'_> {
     /// Reads more; 0 at end of stream.
     async fn fill(&mut self) -> Result<usize, String> {
-        let start = self.buf.len();
-        self.buf.reserve(READ_SIZE);
+        let buf = self.buf.vec();
+        let start = buf.len();
+        buf.reserve(READ_SIZE);
         let n = self
             .r
-            .read_buf(&mut self.buf)
+            .read_buf(buf)
             .await
             .map_err(|e| format!("client: {e}"))?;
-        self.rec.record(&self.buf[start..]);
+        self.rec.record(&buf[start..]);
         Ok(n)
     }
 }
@@ -134,7 +136,7 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
     let (r, w) = client.into_halves();
     let mut client_in = ClientIn {
         r,
-        buf: Vec::new(),
+        buf: HeadBuffer::default(),
         rec: ctx.recorder(Direction::ClientToServer),
     };
     let mut client_out = ClientOut {
@@ -194,7 +196,8 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
             }
             checked = true;
         }
-        let head_bytes: Vec<u8> = client_in.buf.drain(..head.head.len).collect();
+        let head_bytes = client_in.buf[..head.head.len].to_vec();
+        client_in.buf.consume(head.head.len);
         let wire_head = if via_proxy.is_some() {
             if ctx.config.proxy_auth.is_some() {
                 edit_headers(&head_bytes, &HOP_TO_PROXY[..1], None).into_owned()
@@ -287,7 +290,7 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
                 }
                 let client = (client_in.r, client_out.out.into_writer());
                 let server = (up.r, up.out.into_writer());
-                return relay_both(ctx, client, server, client_in.buf, up.buf).await;
+                return relay_both(ctx, client, server, client_in.buf.into_vec(), up.buf).await;
             }
         }
     }
@@ -299,16 +302,19 @@ async fn read_head(
     client_out: &mut ClientOut<'_>,
 ) -> Result<Option<RequestHead>, String> {
     loop {
-        match parse_request(&client_in.buf) {
-            Ok(Some(head)) => return Ok(Some(head)),
-            Ok(None) if client_in.buf.len() > MAX_HEAD => {
-                let reason = format!("request head larger than {MAX_HEAD} bytes");
-                return Err(client_out
-                    .refuse("431 Request Header Fields Too Large", reason)
-                    .await);
+        // A head sent a byte at a time is parsed again only when its blank line may have come.
+        if client_in.buf.worth_parsing(MAX_HEAD) {
+            match parse_request(&client_in.buf) {
+                Ok(Some(head)) => return Ok(Some(head)),
+                Ok(None) if client_in.buf.len() > MAX_HEAD => {
+                    let reason = format!("request head larger than {MAX_HEAD} bytes");
+                    return Err(client_out
+                        .refuse("431 Request Header Fields Too Large", reason)
+                        .await);
+                }
+                Ok(None) => {}
+                Err(e) => return Err(client_out.refuse("400 Bad Request", e.to_string()).await),
             }
-            Ok(None) => {}
-            Err(e) => return Err(client_out.refuse("400 Bad Request", e.to_string()).await),
         }
         if client_in.fill().await? == 0 {
             return if client_in.buf.is_empty() {
@@ -356,13 +362,13 @@ async fn tunnel(
     if !dialed.early.is_empty() {
         client_out.rec.record(&dialed.early);
     }
-    client_in.buf.drain(..head.head.len);
+    client_in.buf.consume(head.head.len);
     let client = (client_in.r, client_out.out.into_writer());
     relay_both(
         ctx,
         client,
         dialed.stream.into_halves(),
-        client_in.buf,
+        client_in.buf.into_vec(),
         dialed.early,
     )
     .await
@@ -383,7 +389,7 @@ async fn forward_body(
             out.send(&client_in.buf[..used])
                 .await
                 .map_err(|e| format!("server: {e}"))?;
-            client_in.buf.drain(..used);
+            client_in.buf.consume(used);
         }
         if body.is_done() {
             return Ok(());

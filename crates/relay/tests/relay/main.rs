@@ -9,6 +9,7 @@ mod events;
 mod exchanges;
 mod exposed;
 mod forward;
+mod linear;
 mod proxy;
 mod resend;
 mod session;

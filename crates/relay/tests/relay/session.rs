@@ -184,3 +184,61 @@ async fn exchanges_export_to_har_curl_and_text_and_a_har_opens_as_a_session() {
     let err = session::open_any(&garbage).err().unwrap().to_string();
     assert!(err.contains("not a HAR file"), "{err}");
 }
+
+/// A session file written by another tool, in the worst order: metadata in reversed id
+/// order after all the data, and data of connections that have no metadata at all. It opens
+/// in one pass (linear time and memory), keeps what has a record and leaves the orphans out.
+#[tokio::test]
+async fn reversed_and_orphan_records_open_in_one_pass() {
+    let header = |kind: u8, dir: u8, len: usize, conn: u64| {
+        let mut h = vec![kind, dir, 0, 0];
+        h.extend_from_slice(&(len as u32).to_le_bytes());
+        h.extend_from_slice(&conn.to_le_bytes());
+        h.extend_from_slice(&1_700_000_000_000_000u64.to_le_bytes());
+        h
+    };
+    let mut file = b"\x89TCPMON\n\x01\0\0\0\0\0\0\0".to_vec();
+    let n = 50_000u64;
+    for id in 1..=2 * n {
+        let data = format!("bytes of {id}");
+        file.extend(header(1, (id % 2) as u8, data.len(), id));
+        file.extend(data.as_bytes());
+    }
+    // Records only for the first half, newest first; the second half are orphans.
+    for id in (1..=n).rev() {
+        let meta = serde_json::to_vec(&tcpmon_relay::ConnectionRecord {
+            state: tcpmon_relay::ConnectionState::Done,
+            ..tcpmon_relay::ConnectionRecord::accepted(
+                ConnId(id),
+                tcpmon_relay::ListenerId(1),
+                8080,
+                "127.0.0.1:1".into(),
+                None,
+                1_700_000_000_000_000,
+            )
+        })
+        .unwrap();
+        file.extend(header(2, 0, meta.len(), id));
+        file.extend(meta);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.tcpmon");
+    std::fs::write(&path, file).unwrap();
+    let started = std::time::Instant::now();
+    let opened = session::open(&path).unwrap();
+    println!("{} records opened in {:?}", 3 * n, started.elapsed());
+    assert_eq!(opened.note, None);
+    let records = opened.store.records();
+    assert_eq!(records.len(), n as usize);
+    assert!(records.windows(2).all(|w| w[0].id < w[1].id), "in id order");
+    let last = ConnId(n);
+    let dir_of_last = if n % 2 == 0 {
+        Direction::ClientToServer
+    } else {
+        Direction::ServerToClient
+    };
+    assert_eq!(
+        opened.store.read(last, dir_of_last, 0, 100).unwrap(),
+        format!("bytes of {n}").into_bytes()
+    );
+}
