@@ -1,8 +1,10 @@
 //! A connection's exchanges, kept small: a keep-alive connection can carry a million of them,
 //! and a relay keeps every one. Exchanges the tracker will never change again are *settled*:
 //! packed as bytes (postcard's varints; times relative to the list's first packed exchange),
-//! about 60-90 bytes each instead of ~220, in fixed-size blocks so storage never doubles. The
-//! rest, the live tail, are full values the tracker updates in place.
+//! about 60-90 bytes each instead of ~220, in blocks of 16 KiB so storage never doubles. Full
+//! blocks are sealed and shared: cloning a list (every event that carries a record does)
+//! costs a pointer per block, not a copy of every exchange. The rest, the live tail, are full
+//! values the tracker updates in place.
 //!
 //! Reading is by value ([`ExchangeList::get`], [`ExchangeList::iter`]): a packed exchange is
 //! decoded when asked for. The list's JSON is the array of its exchanges, as before.
@@ -10,18 +12,62 @@
 use super::{Exchange, Extra, Span};
 use compact_str::CompactString;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::sync::Arc;
 
 /// Bytes per storage block: large enough that the per-block cost vanishes, small enough that a
 /// short connection's half-empty block costs little.
 const BLOCK: usize = 16 << 10;
 
+/// Packed exchanges, one after another.
+#[derive(Clone, Default)]
+struct Block {
+    bytes: Vec<u8>,
+    /// Where each exchange starts in `bytes`.
+    starts: Vec<u32>,
+}
+
+impl Block {
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    fn get(&self, k: usize) -> Option<&[u8]> {
+        let at = *self.starts.get(k)? as usize;
+        self.bytes.get(at..)
+    }
+
+    /// Keeps the first `k` exchanges.
+    fn truncate(&mut self, k: usize) {
+        if let Some(&at) = self.starts.get(k) {
+            self.bytes.truncate(at as usize);
+            self.starts.truncate(k);
+        }
+    }
+
+    /// A block of its exchanges from `k` on.
+    fn from(&self, k: usize) -> Block {
+        let at = self.starts.get(k).map_or(self.bytes.len(), |&a| a as usize);
+        Block {
+            bytes: self.bytes[at..].to_vec(),
+            starts: self.starts[k.min(self.len())..]
+                .iter()
+                .map(|s| s - at as u32)
+                .collect(),
+        }
+    }
+}
+
 /// The exchanges of one connection, in order.
 #[derive(Clone, Default)]
 pub struct ExchangeList {
-    /// Packed settled exchanges, each wholly inside one block.
-    blocks: Vec<Vec<u8>>,
-    /// Where each packed exchange starts: block number in the high 32 bits, offset in the low.
-    starts: Vec<u64>,
+    /// Full blocks of packed exchanges, shared between clones.
+    sealed: Vec<Arc<Block>>,
+    /// How many exchanges come before each sealed block.
+    before: Vec<usize>,
+    /// Exchanges in the sealed blocks.
+    sealed_len: usize,
+    /// The block being filled.
+    open: Block,
     /// Time every packed time is relative to (µs since the Unix epoch).
     base: u64,
     /// The exchanges after the packed ones.
@@ -136,7 +182,7 @@ impl ExchangeList {
 
     /// How many exchanges there are.
     pub fn len(&self) -> usize {
-        self.starts.len() + self.live.len()
+        self.packed_len() + self.live.len()
     }
 
     /// Whether there are none.
@@ -146,12 +192,12 @@ impl ExchangeList {
 
     /// How many are packed (settled).
     pub fn packed_len(&self) -> usize {
-        self.starts.len()
+        self.sealed_len + self.open.len()
     }
 
     /// Exchange `i`.
     pub fn get(&self, i: usize) -> Option<Exchange> {
-        match i.checked_sub(self.starts.len()) {
+        match i.checked_sub(self.packed_len()) {
             Some(live) => self.live.get(live).cloned(),
             None => self.unpack(i),
         }
@@ -180,21 +226,35 @@ impl ExchangeList {
     /// The exchanges from `from` on, as a list of their own: packed ones are copied as bytes,
     /// not decoded (a progress event carries this, taken under the store's lock).
     pub fn split_from(&self, from: usize) -> ExchangeList {
-        let Some(&first) = self.starts.get(from) else {
-            let live_from = (from - self.starts.len()).min(self.live.len());
-            return Self {
-                live: self.live[live_from..].to_vec(),
-                ..Self::default()
-            };
-        };
-        let (block, _) = split(first);
-        let rebased = (block as u64) << 32;
-        Self {
-            blocks: self.blocks[block..].to_vec(),
-            starts: self.starts[from..].iter().map(|s| s - rebased).collect(),
+        let mut split = Self {
             base: self.base,
             live: self.live.clone(),
+            ..Self::default()
+        };
+        if from >= self.packed_len() {
+            let live_from = (from - self.packed_len()).min(self.live.len());
+            split.live.drain(..live_from);
+        } else if from >= self.sealed_len {
+            split.open = self.open.from(from - self.sealed_len);
+        } else {
+            let b = self.block_of(from);
+            let first = self.sealed[b].from(from - self.before[b]);
+            split.before.push(0);
+            split.sealed_len = first.len();
+            split.sealed.push(Arc::new(first));
+            for block in &self.sealed[b + 1..] {
+                split.before.push(split.sealed_len);
+                split.sealed_len += block.len();
+                split.sealed.push(Arc::clone(block));
+            }
+            split.open = self.open.clone();
         }
+        split
+    }
+
+    /// The sealed block that holds exchange `i` (`i` < `sealed_len`).
+    fn block_of(&self, i: usize) -> usize {
+        self.before.partition_point(|&b| b <= i).saturating_sub(1)
     }
 
     /// Adds an exchange at the end.
@@ -204,16 +264,28 @@ impl ExchangeList {
 
     /// Keeps the first `n` exchanges.
     pub fn truncate(&mut self, n: usize) {
-        match n.checked_sub(self.starts.len()) {
+        match n.checked_sub(self.packed_len()) {
             Some(live) => self.live.truncate(live),
             None => {
                 self.live.clear();
-                let (block, offset) = split(self.starts[n]);
-                self.blocks.truncate(block + 1);
-                self.blocks[block].truncate(offset);
-                self.starts.truncate(n);
+                self.truncate_packed(n);
             }
         }
+    }
+
+    /// Keeps the first `n` packed exchanges (`n` at most `packed_len`).
+    fn truncate_packed(&mut self, n: usize) {
+        if n >= self.sealed_len {
+            self.open.truncate(n - self.sealed_len);
+            return;
+        }
+        let b = self.block_of(n);
+        let mut open = (*self.sealed[b]).clone();
+        open.truncate(n - self.before[b]);
+        self.sealed_len = self.before[b];
+        self.sealed.truncate(b);
+        self.before.truncate(b);
+        self.open = open;
     }
 
     /// The live tail, for the tracker, which changes only exchanges it has not settled.
@@ -224,18 +296,15 @@ impl ExchangeList {
     /// The exchanges from `from` on, as values that can be changed (packed ones are unpacked
     /// first: for rare changes, such as a note on the last exchange).
     pub fn make_live(&mut self, from: usize) -> &mut [Exchange] {
-        if from < self.starts.len() {
-            let mut unpacked: Vec<Exchange> = (from..self.starts.len())
+        if from < self.packed_len() {
+            let mut unpacked: Vec<Exchange> = (from..self.packed_len())
                 .filter_map(|i| self.unpack(i))
                 .collect();
             unpacked.append(&mut self.live);
             self.live = unpacked;
-            let (block, offset) = split(self.starts[from]);
-            self.blocks.truncate(block + 1);
-            self.blocks[block].truncate(offset);
-            self.starts.truncate(from);
+            self.truncate_packed(from);
         }
-        let live_from = (from - self.starts.len()).min(self.live.len());
+        let live_from = (from - self.packed_len()).min(self.live.len());
         &mut self.live[live_from..]
     }
 
@@ -251,7 +320,7 @@ impl ExchangeList {
         if n == 0 {
             return;
         }
-        if self.starts.is_empty() {
+        if self.packed_len() == 0 {
             self.base = self.live[0].request.first_at;
         }
         let settled: Vec<Exchange> = self.live.drain(..n).collect();
@@ -267,30 +336,30 @@ impl ExchangeList {
     fn pack(&mut self, exchange: &Exchange) -> postcard::Result<()> {
         let packed = Packed::of(exchange, self.base);
         let bytes = postcard::to_allocvec(&packed)?;
-        let fits = self
-            .blocks
-            .last()
-            .is_some_and(|b| b.len() + bytes.len() <= b.capacity());
-        if !fits {
-            self.blocks.push(Vec::with_capacity(BLOCK.max(bytes.len())));
+        if self.open.bytes.len() + bytes.len() > BLOCK && self.open.len() > 0 {
+            let full = std::mem::take(&mut self.open);
+            self.before.push(self.sealed_len);
+            self.sealed_len += full.len();
+            self.sealed.push(Arc::new(full));
         }
-        let block = self.blocks.len() - 1;
-        let at = &mut self.blocks[block];
-        self.starts.push(((block as u64) << 32) | at.len() as u64);
-        at.extend_from_slice(&bytes);
+        if self.open.bytes.capacity() == 0 {
+            self.open.bytes.reserve_exact(BLOCK.max(bytes.len()));
+        }
+        self.open.starts.push(self.open.bytes.len() as u32);
+        self.open.bytes.extend_from_slice(&bytes);
         Ok(())
     }
 
     fn unpack(&self, i: usize) -> Option<Exchange> {
-        let (block, offset) = split(*self.starts.get(i)?);
-        let bytes = self.blocks.get(block)?.get(offset..)?;
+        let bytes = if i < self.sealed_len {
+            let b = self.block_of(i);
+            self.sealed[b].get(i - self.before[b])?
+        } else {
+            self.open.get(i - self.sealed_len)?
+        };
         let (packed, _) = postcard::take_from_bytes::<Packed<'_>>(bytes).ok()?;
         Some(packed.exchange(self.base))
     }
-}
-
-fn split(start: u64) -> (usize, usize) {
-    ((start >> 32) as usize, (start & 0xffff_ffff) as usize)
 }
 
 impl From<Vec<Exchange>> for ExchangeList {
@@ -393,14 +462,45 @@ mod tests {
     #[test]
     fn packing_takes_well_under_half_the_memory() {
         let mut list = ExchangeList::from(exchanges(10_000));
-        let packed: usize =
-            list.blocks.iter().map(Vec::capacity).sum::<usize>() + list.starts.capacity() * 8;
+        let blocks = list.sealed.iter().map(|b| &**b).chain([&list.open]);
+        let packed: usize = blocks
+            .map(|b| b.bytes.capacity() + b.starts.capacity() * 4)
+            .sum();
         let whole = 10_000 * std::mem::size_of::<Exchange>();
         println!("10,000 exchanges: {packed} bytes packed, {whole} whole");
-        // About 87 bytes each (74 packed, 13 of index with its spare capacity) against 216.
+        // About 80 bytes each (74 packed, 4 of index, some spare capacity) against 216.
         assert!(packed * 2 < whole, "{packed} vs {whole}");
         list.truncate(5000);
         assert_eq!(list.len(), 5000);
+    }
+
+    #[test]
+    fn splits_and_clones_share_sealed_blocks() {
+        let all = exchanges(3000);
+        let list = ExchangeList::from(all.clone());
+        assert!(list.sealed.len() > 5, "{} blocks", list.sealed.len());
+        for from in [0, 1, 150, 1500, 2999, 3000, 3100] {
+            let split = list.split_from(from);
+            assert_eq!(
+                split.to_vec(),
+                all[from.min(3000)..].to_vec(),
+                "from {from}"
+            );
+        }
+        let clone = list.clone();
+        assert_eq!(Arc::strong_count(&list.sealed[0]), 2, "shared, not copied");
+        drop(clone);
+        let mut cut = list.clone();
+        cut.truncate(1234);
+        assert_eq!(cut.to_vec(), all[..1234].to_vec());
+        cut.extend(all[1234..].iter().cloned());
+        cut.settle(3000 - 1234);
+        assert_eq!(cut, list);
+        assert_eq!(
+            list.get(1234),
+            Some(all[1234].clone()),
+            "the original is untouched"
+        );
     }
 
     #[test]
