@@ -3,14 +3,15 @@
 #
 # Rows: bulk MB/s over one connection each way (checksummed), HTTP req/s and p99 with wrk
 # against nginx (keep-alive), connections/s with `Connection: close`, relay CPU time per
-# request, per connection and per GB, peak RSS; then tcpmon-cli's two memory checks (many
-# short connections; one big transfer each way). It prints figures and judges nothing.
+# request, per connection and per GB, peak RSS; then tcpmon-cli's three memory checks (many
+# short connections; many requests pipelined on one keep-alive connection; one big transfer
+# each way). It prints figures and judges nothing.
 #
-#   bash bench/relay.sh              # full run: 1 GiB bulk, 10 s wrk, 100,000 connections
-#   QUICK=1 bash bench/relay.sh      # smoke run: 64 MiB, 3 s, 5,000 connections
+#   bash bench/relay.sh              # full run: 1 GiB bulk, 10 s wrk, 100,000 connections, 1,000,000 pipelined requests
+#   QUICK=1 bash bench/relay.sh      # smoke run: 64 MiB, 3 s, 5,000 connections, 100,000 requests
 #
 # Knobs (environment): QUICK, BULK_SIZE (bytes, or with K/M/G), DURATION (wrk seconds),
-# CONNS, CONNS_SIZE, CONNS_CONCURRENCY, WRK_THREADS, WRK_CONNECTIONS, BODY_SIZE, NGINX,
+# CONNS, CONNS_SIZE, CONNS_CONCURRENCY, PIPELINE, WRK_THREADS, WRK_CONNECTIONS, BODY_SIZE, NGINX,
 # TCPMON_LOG=1 (run tcpmon-cli without --quiet and summarise its per-connection lines; costs
 # relay CPU, so only for diagnosis), KEEP_WORK=1 (keep the temp dir with every log).
 # Needs: wrk, socat, nginx (Debian: apt-get install wrk socat nginx-light), cargo, Linux /proc.
@@ -21,9 +22,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 QUICK=${QUICK:-0}
 if [[ $QUICK == 1 ]]; then
-    : "${BULK_SIZE:=64M}" "${DURATION:=3}" "${CONNS:=5000}"
+    : "${BULK_SIZE:=64M}" "${DURATION:=3}" "${CONNS:=5000}" "${PIPELINE:=100000}"
 else
-    : "${BULK_SIZE:=1G}" "${DURATION:=10}" "${CONNS:=100000}"
+    : "${BULK_SIZE:=1G}" "${DURATION:=10}" "${CONNS:=100000}" "${PIPELINE:=1000000}"
 fi
 : "${CONNS_SIZE:=1024}" "${CONNS_CONCURRENCY:=32}"
 : "${WRK_THREADS:=2}" "${WRK_CONNECTIONS:=64}" "${BODY_SIZE:=1024}"
@@ -251,9 +252,10 @@ EOF
 start_bench_server() {
     start serve "$BENCH" serve --reply-size "$CONNS_SIZE"
     SERVE_PID=$LAST_PID
-    wait_line "$WORK/serve.out" '^reply ' "$SERVE_PID" serve
+    wait_line "$WORK/serve.out" '^http ' "$SERVE_PID" serve
     BULK_PORT=$(awk '$1 == "bulk" { sub(/.*:/, "", $2); print $2 }' "$WORK/serve.out")
     REPLY_PORT=$(awk '$1 == "reply" { sub(/.*:/, "", $2); print $2 }' "$WORK/serve.out")
+    HTTP_PORT=$(awk '$1 == "http" { sub(/.*:/, "", $2); print $2 }' "$WORK/serve.out")
 }
 
 # --- relays --------------------------------------------------------------------------------
@@ -421,6 +423,23 @@ measure_churn() { # tcpmon only: the memory check with many short connections
     R[churn.cpu_conn]=$(calc "$RELAY_CPU_S * 1e6 / $CONNS")
 }
 
+measure_pipeline() { # tcpmon only: the memory check with one long keep-alive connection
+    local out=$WORK/pipeline
+    start_relay tcpmon "$HTTP_PORT" tcpmon-pipeline
+    say "tcpmon: $PIPELINE requests on one keep-alive connection, 100 per write"
+    if "$BENCH" pipeline --to "127.0.0.1:$RELAY_PORT" --count "$PIPELINE" --batch 100 \
+        >"$out.out" 2>"$out.err"; then
+        :
+    else
+        FAILURES+=("tcpmon pipeline: $(tail -n 6 "$out.err" | tr '\n' ' ')")
+    fi
+    R[pipeline.line]=$(cat "$out.out")
+    end_relay
+    R[pipeline.peak_kb]=$RELAY_PEAK_KB
+    R[pipeline.rss_kb]=$RELAY_RSS_KB
+    R[pipeline.cpu_req]=$(calc "$RELAY_CPU_S * 1e6 / $PIPELINE")
+}
+
 # --- run -----------------------------------------------------------------------------------
 read -r LOAD_BEFORE _ </proc/loadavg
 if [[ $QUICK != 1 ]] && awk -v l="$LOAD_BEFORE" 'BEGIN { exit !(l > 0.5) }'; then
@@ -439,6 +458,7 @@ for kind in direct socat tcpmon; do
     sleep 1
 done
 measure_churn
+measure_pipeline
 read -r LOAD_AFTER _ </proc/loadavg
 
 # --- report --------------------------------------------------------------------------------
@@ -467,6 +487,9 @@ printf '| %s connections, %s B each way, %s at a time | %s | %s | %s; relay CPU 
     "$CONNS" "$CONNS_SIZE" "$CONNS_CONCURRENCY" \
     "$(fmt "$(mb "${R[churn.peak_kb]:-}")" 1)" "$(fmt "$(mb "${R[churn.rss_kb]:-}")" 1)" \
     "${R[churn.line]:-FAILED}" "$(fmt "${R[churn.cpu_conn]:-}" 1)"
+printf '| %s pipelined requests on one keep-alive connection (every exchange kept) | %s | %s | %s; relay CPU %s µs/req |\n' \
+    "$PIPELINE" "$(fmt "$(mb "${R[pipeline.peak_kb]:-}")" 1)" "$(fmt "$(mb "${R[pipeline.rss_kb]:-}")" 1)" \
+    "${R[pipeline.line]:-FAILED}" "$(fmt "${R[pipeline.cpu_req]:-}" 2)"
 printf '| one %s transfer each way (up, then down) | %s | %s | %s MB/s up, %s MB/s down |\n' \
     "$bulk_label" "$(fmt "$(mb "${R[tcpmon.bulk_peak_kb]:-}")" 1)" \
     "$(fmt "$(mb "${R[tcpmon.bulk_rss_kb]:-}")" 1)" \

@@ -9,6 +9,7 @@ mod checksum;
 mod conns;
 mod data;
 mod inspect;
+mod pipeline;
 mod serve;
 
 use anyhow::{Result, bail};
@@ -27,8 +28,8 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serves a bulk sink/source and an echo responder on 127.0.0.1 until killed; prints
-    /// `bulk ADDR` and `reply ADDR` first.
+    /// Serves a bulk sink/source, an echo responder and a pipelined HTTP responder on
+    /// 127.0.0.1 until killed; prints `bulk ADDR`, `reply ADDR` and `http ADDR` first.
     Serve {
         /// Bytes the echo responder reads, then sends back.
         #[arg(long, default_value = "1024", value_parser = parse_size)]
@@ -61,6 +62,17 @@ enum Command {
         size: u64,
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+    },
+    /// Sends COUNT requests on one keep-alive connection to `serve`'s HTTP responder, BATCH
+    /// per write (pipelined), checking every answer; prints requests/s.
+    Pipeline {
+        /// The http port of `serve`, or a relay in front of it.
+        #[arg(long)]
+        to: SocketAddr,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 100)]
+        batch: u64,
     },
     /// Measures HTTP inspection: parse + decode MB/s, building the exchange list, search
     /// over ROWS rows of a real engine, and the first page of a big XML body.
@@ -108,6 +120,7 @@ fn run(command: Command) -> Result<()> {
             size,
             concurrency,
         } => conns::run(to, count, usize::try_from(size)?, concurrency),
+        Command::Pipeline { to, count, batch } => pipeline::run(to, count, batch),
         Command::Inspect { rows, xml_mb } => inspect::run(rows, xml_mb),
         Command::FreePort => {
             println!("{}", TcpListener::bind("127.0.0.1:0")?.local_addr()?.port());

@@ -1,5 +1,6 @@
-//! The server side: a bulk sink/source and a fixed-size echo responder, each on its own port
-//! of 127.0.0.1, so a relay can be put in front of either.
+//! The server side: a bulk sink/source, a fixed-size echo responder and a pipelined HTTP
+//! responder ([`crate::pipeline`]), each on its own port of 127.0.0.1, so a relay can be put
+//! in front of any.
 //!
 //! Bulk protocol, one transfer per connection. The client sends a 16-byte header: an 8-byte
 //! operation name and the size as a little-endian `u64`.
@@ -41,12 +42,23 @@ pub fn header(op: &[u8; 8], size: u64) -> [u8; HEADER_LEN] {
 pub fn run(reply_size: usize, reply_workers: usize) -> Result<()> {
     let bulk = TcpListener::bind("127.0.0.1:0").context("binding the bulk port")?;
     let reply = TcpListener::bind("127.0.0.1:0").context("binding the reply port")?;
+    let http = TcpListener::bind("127.0.0.1:0").context("binding the http port")?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "bulk {}", bulk.local_addr()?)?;
         writeln!(out, "reply {}", reply.local_addr()?)?;
+        writeln!(out, "http {}", http.local_addr()?)?;
         out.flush()?;
     }
+    std::thread::spawn(move || {
+        for socket in http.incoming().flatten() {
+            std::thread::spawn(move || {
+                if let Err(e) = crate::pipeline::answer(socket) {
+                    eprintln!("tcpmon-bench serve: http connection failed: {e:#}");
+                }
+            });
+        }
+    });
 
     // The echo responder: a pool of threads that each accept and serve one short connection
     // at a time, so a connection costs no thread start.
