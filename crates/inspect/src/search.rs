@@ -8,7 +8,7 @@
 
 use crate::exchange::Exchange;
 use crate::http1::{Head, parse_request, parse_response};
-use crate::view::message::decode;
+use crate::view::message::decode_start;
 use regex::bytes::{Regex, RegexBuilder};
 use thiserror::Error;
 
@@ -179,6 +179,10 @@ fn status(value: &str) -> Result<Test, QueryError> {
     })
 }
 
+/// Most decoded bytes of one body a `body:` term looks through: a compressed bomb costs a
+/// row this much inflating, not the view's 64 MiB.
+const BODY_DECODED: u64 = 16 << 20;
+
 /// One table row being searched: an exchange, or a raw connection (no exchange). The bytes
 /// are fetched through `load` (side 0: request, 1: response) only when a term needs them:
 /// for an exchange, its message from the final head on; for a raw row, the stream's start.
@@ -218,7 +222,7 @@ impl<'a> Row<'a> {
     fn body(&mut self, side: usize) -> &[u8] {
         if self.decoded[side].is_none() {
             let decoded = match self.exchange {
-                Some(_) => decode(self.message(side)).body.into_owned(),
+                Some(_) => decode_start(self.message(side), BODY_DECODED).body.into_owned(),
                 None => self.message(side).to_vec(),
             };
             self.decoded[side] = Some(decoded);
