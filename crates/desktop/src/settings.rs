@@ -33,10 +33,7 @@ pub fn save(dir: &Path, settings: &serde_json::Value) -> Result<(), CommandError
         )
     };
     std::fs::create_dir_all(dir).map_err(io)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    temp.write_all(&text).map_err(io)?;
-    temp.persist(dir.join(FILE)).map_err(|e| io(e.error))?;
-    Ok(())
+    tcpmon_relay::write_file(&dir.join(FILE), io, |out| out.write_all(&text).map_err(io))
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub mod session;
 mod store;
 mod throttle;
 
+pub use atomic_file::write_file;
 pub use capture_file::{LeftLog, left_logs, logs_folder};
 pub use config::{
     BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, check_bind, is_loopback_ip,
