@@ -54,7 +54,10 @@ pub fn run(to: SocketAddr, count: u64, batch: u64) -> Result<()> {
         let answers = &mut got[..n * RESPONSE.len()];
         socket.read_exact(answers).context("reading the answers")?;
         if answers != &expected[..answers.len()] {
-            bail!("the answers to requests {sent}..{} were changed", sent + n as u64);
+            bail!(
+                "the answers to requests {sent}..{} were changed",
+                sent + n as u64
+            );
         }
         sent += n as u64;
     }

@@ -7,9 +7,9 @@
 mod common;
 
 use common::{Guard, cli, fails, http_server};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::net::{TcpListener, TcpStream};
-use std::process::{ChildStdout, Command, Stdio};
+use std::process::{ChildStdout, Command};
 use std::time::{Duration, Instant};
 
 /// A server that accepts and never says a word; connections stay open until the client goes.
@@ -30,21 +30,13 @@ fn silent_server() -> u16 {
 
 /// Starts the CLI; returns it, its stdout, and the first line's address (`0.0.0.0:41234`).
 fn start(args: &[&str]) -> (Guard, BufReader<ChildStdout>, String) {
-    let mut child = cli()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
+    let (child, out, first) = common::spawn(cli().args(args));
     let addr = first
         .strip_prefix("listening on ")
         .and_then(|rest| rest.split(' ').next())
         .unwrap_or_else(|| panic!("{first:?}"))
         .to_string();
-    (Guard(child), out, addr)
+    (child, out, addr)
 }
 
 /// The port of `addr`, for dialling it at 127.0.0.1.

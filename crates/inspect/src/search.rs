@@ -222,7 +222,9 @@ impl<'a> Row<'a> {
     fn body(&mut self, side: usize) -> &[u8] {
         if self.decoded[side].is_none() {
             let decoded = match self.exchange {
-                Some(_) => decode_start(self.message(side), BODY_DECODED).body.into_owned(),
+                Some(_) => decode_start(self.message(side), BODY_DECODED)
+                    .body
+                    .into_owned(),
                 None => self.message(side).to_vec(),
             };
             self.decoded[side] = Some(decoded);

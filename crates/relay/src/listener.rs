@@ -22,6 +22,29 @@ pub(crate) struct Origin {
     pub request_line: Option<String>,
 }
 
+impl Origin {
+    /// The record of connection `id`, just accepted: the forward target is known already,
+    /// a proxy's comes with each request.
+    fn record(self, id: ConnId, config: &ListenerConfig) -> ConnectionRecord {
+        let target = match &config.mode {
+            Mode::Forward { target } => Some(target.clone()),
+            Mode::HttpProxy => None,
+        };
+        ConnectionRecord {
+            resend_of: self.resend_of,
+            request_line: self.request_line,
+            ..ConnectionRecord::accepted(
+                id,
+                self.listener,
+                self.listen_port,
+                self.client,
+                target,
+                now_micros(),
+            )
+        }
+    }
+}
+
 /// Records a connection and runs it in its listener's mode until it ends.
 pub(crate) async fn serve(
     core: Arc<Core>,
@@ -32,22 +55,7 @@ pub(crate) async fn serve(
     client: impl IntoHalves,
     counted: impl Send,
 ) {
-    let target = match &config.mode {
-        Mode::Forward { target } => Some(target.clone()),
-        Mode::HttpProxy => None,
-    };
-    let record = ConnectionRecord {
-        resend_of: origin.resend_of,
-        request_line: origin.request_line,
-        ..ConnectionRecord::accepted(
-            id,
-            origin.listener,
-            origin.listen_port,
-            origin.client,
-            target,
-            now_micros(),
-        )
-    };
+    let record = origin.record(id, &config);
     let ctx = ConnCtx::open(core, config, cancel, record);
     match &ctx.config.mode {
         Mode::Forward { target } => ctx.run(forward::run(&ctx, client, target)).await,
@@ -75,18 +83,7 @@ impl Drop for Open {
 
 /// Records a connection turned away at once (the listener's connection cap), and closes it.
 fn turn_away(core: Arc<Core>, config: Arc<ListenerConfig>, id: ConnId, origin: Origin, max: u32) {
-    let target = match &config.mode {
-        Mode::Forward { target } => Some(target.clone()),
-        Mode::HttpProxy => None,
-    };
-    let record = ConnectionRecord::accepted(
-        id,
-        origin.listener,
-        origin.listen_port,
-        origin.client,
-        target,
-        now_micros(),
-    );
+    let record = origin.record(id, &config);
     let ctx = ConnCtx::open(core, config, CancellationToken::new(), record);
     let reason = format!(
         "refused: this listener already has {max} connection{} open, its limit (--max-connections)",

@@ -59,6 +59,16 @@ pub fn start(args: &[&str]) -> (Guard, BufReader<ChildStdout>, u16, String) {
 
 /// Starts a prepared CLI command, as [`start`] does.
 pub fn start_command(command: &mut Command) -> (Guard, BufReader<ChildStdout>, u16, String) {
+    let (child, out, first) = spawn(command);
+    let rest = first
+        .strip_prefix("listening on 127.0.0.1:")
+        .unwrap_or_else(|| panic!("{first:?}"));
+    let (port, target) = rest.trim_end().split_once(" -> ").unwrap();
+    (child, out, port.parse().unwrap(), target.to_string())
+}
+
+/// Starts a prepared CLI command; returns it, its stdout and its first line.
+pub fn spawn(command: &mut Command) -> (Guard, BufReader<ChildStdout>, String) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -67,11 +77,7 @@ pub fn start_command(command: &mut Command) -> (Guard, BufReader<ChildStdout>, u
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
-    let rest = first
-        .strip_prefix("listening on 127.0.0.1:")
-        .unwrap_or_else(|| panic!("{first:?}"));
-    let (port, target) = rest.trim_end().split_once(" -> ").unwrap();
-    (Guard(child), out, port.parse().unwrap(), target.to_string())
+    (Guard(child), out, first)
 }
 
 pub fn curl(args: &[&str]) -> Vec<u8> {
