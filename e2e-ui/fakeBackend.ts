@@ -14,6 +14,7 @@ import type {
   Direction,
   EngineEvent,
   Exchange,
+  LeftCapture,
   ListenerForm,
   ListenerInfo,
   OpenedSession,
@@ -42,6 +43,10 @@ export type FakeConfig = {
   cancelSave?: boolean;
   /** send_request rejects with this (as Rust would for a refused request). */
   sendError?: CommandError;
+  /** Captures a crash left, listed by startup. */
+  left_captures?: LeftCapture[];
+  /** What open_left_capture opens (any listed path), as open_session does with `session`. */
+  leftSession?: OpenedSession;
 };
 
 const config: FakeConfig = (window as unknown as { fakeConfig?: FakeConfig }).fakeConfig ?? {};
@@ -57,6 +62,35 @@ let nextListener = Math.max(0, ...listeners.keys()) + 1;
 let nextConnection = Math.max(0, ...records.keys()) + 1;
 let nextFreePort = 41000;
 let settings: unknown = config.settings ?? null;
+let leftCaptures: LeftCapture[] = [...(config.left_captures ?? [])];
+let captureLimit: number | null = null;
+let recordingStopped: string | null = null;
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1 << 20, gb: 1e9, gib: 1 << 30 };
+
+/** Sizes as Rust's bytesize reads them, the common forms: "500MiB", "2 GB", "1000". */
+function parseLimit(text: string): number | null {
+  const trimmed = text.trim();
+  if (trimmed === "") return null;
+  const match = trimmed.match(/^(\d+(?:\.\d+)?)\s*([a-z]*)$/i);
+  const unit = SIZE_UNITS[(match?.[2] || "b").toLowerCase()];
+  const bytes = match && unit ? Math.round(Number(match[1]) * unit) : 0;
+  if (bytes === 0) {
+    reject({
+      kind: "invalid_input",
+      message: `"${trimmed}" is not a size: try 500MiB or 2GB (empty: no limit)`,
+      field: "capture_limit",
+    });
+  }
+  return bytes;
+}
+
+function leftCapture(path: string): LeftCapture {
+  return (
+    leftCaptures.find((c) => c.path === path) ??
+    reject({ kind: "not_found", message: `${path} is not a capture left by a crash` })
+  );
+}
 
 const reject = (error: CommandError): never => {
   throw error;
@@ -293,7 +327,7 @@ function messagesOf(record: ConnectionRecord): { requests: Message[]; responses:
 }
 
 function sessionRecord(id: number): ConnectionRecord | undefined {
-  return config.session?.connections.find((c) => c.id === id);
+  return (config.session ?? config.leftSession)?.connections.find((c) => c.id === id);
 }
 
 function hexDump(text: string, offset: number): string {
@@ -491,7 +525,13 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
   const snapshot = () => ({ seq, listeners: [...listeners.values()], connections: [...records.values()] });
   switch (cmd) {
     case "startup":
-      return { snapshot: snapshot(), selected_listener: config.selected_listener ?? null, settings };
+      return {
+        snapshot: snapshot(),
+        selected_listener: config.selected_listener ?? null,
+        settings,
+        launch_error: null,
+        left_captures: leftCaptures,
+      };
     case "snapshot":
       return snapshot();
     case "add_listener":
@@ -562,11 +602,24 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       return config.session ?? null;
     case "close_session":
       return null;
+    case "open_left_capture": {
+      const capture = leftCapture(args.path as string);
+      const opened = config.leftSession ?? reject({ kind: "session", message: "not a TCPMon session file" });
+      return { ...opened, name: capture.path.split("/").pop()! };
+    }
+    case "discard_left_capture": {
+      const capture = leftCapture(args.path as string);
+      leftCaptures = leftCaptures.filter((c) => c !== capture);
+      return null;
+    }
+    case "set_capture_limit":
+      captureLimit = parseLimit(args.limit as string);
+      return captureLimit;
     case "save_settings":
       settings = args.settings;
       return null;
     case "status":
-      return { capture_bytes: 48_213_504 };
+      return { capture_bytes: 48_213_504, capture_limit: captureLimit, recording_stopped: recordingStopped };
     default:
       return reject({ kind: "unknown_command", message: `the fake backend has no ${cmd}` });
   }
@@ -656,5 +709,12 @@ const fake = {
   },
   send,
   settings: () => settings,
+  /** Recording stops (with why) or resumes (null): the status command says so, and an event. */
+  recording(stopped: string | null): Promise<void> {
+    recordingStopped = stopped;
+    return send([{ kind: "recording_changed", stopped }]);
+  },
+  /** The captures a crash left that are still there. */
+  leftCaptures: () => leftCaptures,
 };
 (window as unknown as { fake: typeof fake }).fake = fake;

@@ -4,7 +4,9 @@
 use crate::dialog;
 use crate::state::AppState;
 use serde::Serialize;
+use std::path::PathBuf;
 use tauri::{AppHandle, Runtime, State};
+use tcpmon_desktop::capture::{self, LeftCapture};
 use tcpmon_desktop::error::CommandError;
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
@@ -26,6 +28,8 @@ pub struct Startup {
     selected_listener: Option<ListenerId>,
     settings: Option<serde_json::Value>,
     launch_error: Option<CommandError>,
+    /// Captures crashes left behind, offered to open or discard.
+    left_captures: Vec<LeftCapture>,
 }
 
 /// Runs file and rendering work on a blocking thread: not on the main thread (the window
@@ -41,12 +45,22 @@ async fn blocking<T: Send + 'static>(
 #[tauri::command]
 pub async fn startup(state: State<'_, AppState>) -> Result<Startup> {
     let engine = state.engine.clone();
-    let snapshot = blocking(move || Ok(engine.snapshot())).await?;
+    let dir = state.capture_dir().map(ToOwned::to_owned);
+    let (snapshot, left_captures) = blocking(move || {
+        // Not being able to look is said once, here; the capture goes on.
+        let left = capture::left_captures(dir.as_deref()).unwrap_or_else(|e| {
+            eprintln!("tcpmon: {}", e.message);
+            Vec::new()
+        });
+        Ok((engine.snapshot(), left))
+    })
+    .await?;
     Ok(Startup {
         snapshot,
         selected_listener: state.launched,
         settings: state.config_dir().ok().and_then(|dir| settings::load(dir)),
         launch_error: state.launch_error.clone(),
+        left_captures,
     })
 }
 
@@ -231,6 +245,11 @@ pub async fn open_session<R: Runtime>(
     let Some(path) = dialog::open_path(&app, filter).await else {
         return Ok(None);
     };
+    Ok(Some(open_file(&state, path).await?))
+}
+
+/// Opens a session (or HAR) file read-only, as a new session.
+async fn open_file(state: &AppState, path: PathBuf) -> Result<OpenedSession> {
     let sessions = state.sessions.clone();
     let file = path.clone();
     let (session, opened) = blocking(move || sessions.open(&file)).await?;
@@ -238,12 +257,12 @@ pub async fn open_session<R: Runtime>(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    Ok(Some(OpenedSession {
+    Ok(OpenedSession {
         session,
         name,
         note: opened.note.clone(),
         connections: opened.store.records(),
-    }))
+    })
 }
 
 #[tauri::command]
@@ -251,20 +270,49 @@ pub fn close_session(state: State<'_, AppState>, session: u64) {
     state.sessions.close(session);
 }
 
+/// Opens a capture a crash left (one `startup` listed) read-only, like a session file.
+#[tauri::command]
+pub async fn open_left_capture(state: State<'_, AppState>, path: String) -> Result<OpenedSession> {
+    let found = capture::find_left(state.capture_dir(), &path)?;
+    open_file(&state, found).await
+}
+
+/// Removes a capture a crash left (one `startup` listed).
+#[tauri::command]
+pub fn discard_left_capture(state: State<'_, AppState>, path: String) -> Result<()> {
+    capture::discard_left(state.capture_dir(), &path)
+}
+
 #[tauri::command]
 pub fn save_settings(state: State<'_, AppState>, settings: serde_json::Value) -> Result<()> {
     settings::save(state.config_dir()?, &settings)
 }
 
-/// Figures for the status line that events do not carry.
+/// Applies the capture limit typed in the settings (`500MiB`; empty: none) to the live
+/// capture; returns it in bytes.
+#[tauri::command]
+pub fn set_capture_limit(state: State<'_, AppState>, limit: String) -> Result<Option<u64>> {
+    let limit = capture::parse_limit(&limit)?;
+    state.set_capture_limit(limit);
+    Ok(limit)
+}
+
+/// Figures for the status line that events do not carry (or that a late window missed).
 #[derive(Serialize)]
 pub struct Status {
     capture_bytes: u64,
+    /// The capture limit in force, in bytes.
+    capture_limit: Option<u64>,
+    /// Why recording is stopped (relaying goes on), while it is.
+    recording_stopped: Option<String>,
 }
 
 #[tauri::command]
 pub fn status(state: State<'_, AppState>) -> Status {
+    let store = state.engine.store();
     Status {
-        capture_bytes: state.engine.store().disk_bytes(),
+        capture_bytes: store.disk_bytes(),
+        capture_limit: state.capture_limit(),
+        recording_stopped: store.recording_stopped(),
     }
 }

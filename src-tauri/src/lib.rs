@@ -8,7 +8,7 @@ mod state;
 use state::AppState;
 use std::time::Duration;
 use tauri::{Emitter, Manager, Runtime};
-use tcpmon_relay::ListenerConfig;
+use tcpmon_relay::{EngineOptions, ListenerConfig};
 
 /// The window's event with batched engine events.
 pub const EVENTS: &str = "engine-events";
@@ -34,14 +34,21 @@ pub fn configure<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri:
             commands::save_connections,
             commands::open_session,
             commands::close_session,
+            commands::open_left_capture,
+            commands::discard_left_capture,
             commands::save_settings,
+            commands::set_capture_limit,
             commands::status,
             commands::search,
             commands::send_request,
         ])
         .setup(|app| {
             let state = app.state::<AppState>();
-            state.set_config_dir(app.path().app_config_dir()?);
+            let config_dir = app.path().app_config_dir()?;
+            // The saved capture limit holds from the start, before the window has loaded.
+            let saved = tcpmon_desktop::settings::load(&config_dir);
+            state.set_capture_limit(saved.and_then(|s| tcpmon_desktop::capture::saved_limit(&s)));
+            state.set_config_dir(config_dir);
             let handle = app.handle().clone();
             let events = state.engine.subscribe();
             tauri::async_runtime::spawn(tcpmon_desktop::batch::forward(
@@ -58,15 +65,23 @@ pub fn configure<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri:
 
 /// Runs the app; `launch` is the listener asked for on the command line.
 pub fn run(launch: Option<ListenerConfig>) {
-    let state = tauri::async_runtime::block_on(AppState::new(launch)).unwrap_or_else(|e| {
-        eprintln!("tcpmon: {e}");
-        std::process::exit(1);
-    });
+    let state = tauri::async_runtime::block_on(AppState::new(launch, EngineOptions::default()))
+        .unwrap_or_else(|e| {
+            eprintln!("tcpmon: {e}");
+            std::process::exit(1);
+        });
     configure(tauri::Builder::<tauri::Wry>::new(), state)
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .run(tauri::generate_context!())
-        .expect("the window system could not start");
+        .build(tauri::generate_context!())
+        .expect("the window system could not start")
+        .run(|app, event| {
+            // A clean exit (the window closed): the capture log goes. A crash or a kill never
+            // gets here and leaves it, for the next start to offer.
+            if let tauri::RunEvent::Exit = event {
+                app.state::<AppState>().end_cleanly();
+            }
+        });
 }
 
 #[cfg(test)]
@@ -83,15 +98,30 @@ mod tests {
     use tauri::webview::InvokeRequest;
     use tauri::{Listener, WebviewWindow};
 
-    fn app() -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
-        let state = tauri::async_runtime::block_on(AppState::new(None)).expect("state");
+    /// Each test's app captures into a folder of its own, removed when the test ends.
+    struct TestApp {
+        app: tauri::App<MockRuntime>,
+        window: WebviewWindow<MockRuntime>,
+        cache: tempfile::TempDir,
+    }
+
+    fn app() -> TestApp {
+        app_in(tempfile::tempdir().expect("temp dir"))
+    }
+
+    fn app_in(cache: tempfile::TempDir) -> TestApp {
+        let options = EngineOptions {
+            capture_dir: Some(cache.path().to_path_buf()),
+            ..EngineOptions::default()
+        };
+        let state = tauri::async_runtime::block_on(AppState::new(None, options)).expect("state");
         let app = configure(mock_builder(), state)
             .build(mock_context(noop_assets()))
             .expect("mock app");
         let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .expect("window");
-        (app, window)
+        TestApp { app, window, cache }
     }
 
     fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -120,7 +150,11 @@ mod tests {
 
     #[test]
     fn add_listener_returns_the_running_listener_and_a_port_in_use_names_its_field() {
-        let (_app, window) = app();
+        let TestApp {
+            app: _app,
+            window,
+            cache: _cache,
+        } = app();
         let info = invoke(&window, "add_listener", form(0, 9)).expect("added");
         assert_eq!(info["running"], true);
         let addr = info["local_addr"].as_str().expect("address");
@@ -138,7 +172,9 @@ mod tests {
     #[test]
     fn a_relayed_connection_is_readable_and_its_events_reach_the_window() {
         use std::io::{Read, Write};
-        let (mut app, window) = app();
+        let TestApp {
+            mut app, window, ..
+        } = app();
         let (tx, rx) = std::sync::mpsc::channel::<String>();
         app.listen_any(EVENTS, move |event| {
             let _ = tx.send(event.payload().to_string());
@@ -190,7 +226,11 @@ mod tests {
 
     #[test]
     fn check_bind_answers_with_the_engines_rule() {
-        let (_app, window) = app();
+        let TestApp {
+            window,
+            app: _app,
+            cache: _cache,
+        } = app();
         let check = |addr: &str| invoke(&window, "check_bind", json!({ "addr": addr }));
         assert_eq!(check("localhost").unwrap(), json!({ "loopback": true }));
         assert_eq!(
@@ -209,7 +249,11 @@ mod tests {
 
     #[test]
     fn unknown_connections_and_sessions_are_not_found() {
-        let (_app, window) = app();
+        let TestApp {
+            app: _app,
+            window,
+            cache: _cache,
+        } = app();
         let args = json!({ "session": 7, "id": 1, "direction": "client_to_server", "view": "raw", "offset": 0 });
         assert_eq!(
             invoke(&window, "read_view", args).unwrap_err()["kind"],
@@ -222,7 +266,11 @@ mod tests {
     #[test]
     fn the_sender_and_the_search_box_answer_in_the_contracts_shapes() {
         use std::io::{BufRead, BufReader, Write};
-        let (_app, window) = app();
+        let TestApp {
+            app: _app,
+            window,
+            cache: _cache,
+        } = app();
         let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/svc", server.local_addr().unwrap());
         let serve = std::thread::spawn(move || {
@@ -271,5 +319,176 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err["field"], "search");
+    }
+
+    /// Relays one HTTP exchange through a new listener of the app; returns once it is recorded.
+    fn one_exchange(window: &WebviewWindow<MockRuntime>, body: &[u8]) {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let server_port = server.local_addr().unwrap().port();
+        let answer = [
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes(),
+            body,
+        ]
+        .concat();
+        let serve = std::thread::spawn(move || {
+            let (s, _) = server.accept().unwrap();
+            let mut lines = BufReader::new(s.try_clone().unwrap()).lines();
+            while let Some(Ok(line)) = lines.next() {
+                if line.is_empty() {
+                    break;
+                }
+            }
+            (&s).write_all(&answer).unwrap();
+        });
+        let info = invoke(window, "add_listener", form(0, server_port)).expect("added");
+        let relay = info["local_addr"].as_str().unwrap().to_string();
+        let mut client = std::net::TcpStream::connect(&relay).unwrap();
+        client
+            .write_all(b"GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).unwrap();
+        serve.join().unwrap();
+        assert!(got.ends_with(body), "relayed in full");
+    }
+
+    #[test]
+    fn captures_a_crash_left_are_listed_at_startup_opened_and_discarded() {
+        let cache = tempfile::tempdir().unwrap();
+        // A crash's capture: a log with an exchange in it that no running TCPMon holds.
+        let crashed = app_in(tempfile::tempdir().unwrap());
+        one_exchange(&crashed.window, b"{\"ok\":true}");
+        let state = crashed.app.state::<AppState>();
+        let store = state.engine.store();
+        store.sync().unwrap();
+        let folder = tcpmon_relay::logs_folder(cache.path());
+        std::fs::create_dir_all(&folder).unwrap();
+        let left = folder.join("2020-01-02T03-04-05-1.tcpmon");
+        std::fs::copy(store.log_path().unwrap(), &left).unwrap();
+
+        let TestApp {
+            app: _app,
+            window,
+            cache: _cache,
+        } = app_in(cache);
+        let startup = invoke(&window, "startup", json!({})).expect("startup");
+        let listed = startup["left_captures"].as_array().expect("a list").clone();
+        assert_eq!(
+            listed.len(),
+            1,
+            "only the crash's, not the running one: {listed:?}"
+        );
+        let path = listed[0]["path"].as_str().unwrap();
+        assert_eq!(path, left.display().to_string());
+        assert!(listed[0]["size"].as_u64().unwrap() > 0);
+        assert!(listed[0]["modified_ms"].as_u64().unwrap() > 0);
+
+        let opened = invoke(&window, "open_left_capture", json!({ "path": path })).expect("opened");
+        assert_eq!(opened["name"], "2020-01-02T03-04-05-1.tcpmon");
+        let connections = opened["connections"].as_array().unwrap();
+        assert_eq!(connections.len(), 1);
+        assert_eq!(connections[0]["exchanges"][0]["status"], 200);
+        let session = opened["session"].as_u64().unwrap();
+        let page = invoke(&window,
+            "read_view",
+            json!({ "session": session, "id": 1, "direction": "server_to_client", "view": "raw", "offset": 0, "exchange": 0 }),
+        )
+        .expect("page");
+        assert!(
+            page["text"].as_str().unwrap().ends_with("{\"ok\":true}"),
+            "{page}"
+        );
+
+        for other in ["/etc/passwd", "../x.tcpmon"] {
+            let err = invoke(&window, "open_left_capture", json!({ "path": other })).unwrap_err();
+            assert_eq!(err["kind"], "not_found", "{other}");
+        }
+        invoke(&window, "discard_left_capture", json!({ "path": path })).expect("discarded");
+        assert!(!left.exists());
+        let err = invoke(&window, "discard_left_capture", json!({ "path": path })).unwrap_err();
+        assert_eq!(err["kind"], "not_found");
+        let startup = invoke(&window, "startup", json!({})).expect("startup");
+        assert_eq!(startup["left_captures"], json!([]));
+    }
+
+    #[test]
+    fn the_capture_limit_is_set_live_and_a_stop_shows_in_the_status_and_an_event() {
+        let TestApp {
+            mut app, window, ..
+        } = app();
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        app.listen_any(EVENTS, move |event| {
+            let _ = tx.send(event.payload().to_string());
+        });
+        #[allow(deprecated)]
+        app.run_iteration(|_, _| {});
+
+        let err = invoke(&window, "set_capture_limit", json!({ "limit": "plenty" })).unwrap_err();
+        assert_eq!(
+            (err["kind"].as_str(), err["field"].as_str()),
+            (Some("invalid_input"), Some("capture_limit"))
+        );
+        let status = invoke(&window, "status", json!({})).expect("status");
+        assert_eq!(
+            (
+                status["capture_limit"].clone(),
+                status["recording_stopped"].clone()
+            ),
+            (Value::Null, Value::Null)
+        );
+
+        let limit = invoke(&window, "set_capture_limit", json!({ "limit": "64KiB" })).expect("set");
+        assert_eq!(limit, 65536);
+        one_exchange(&window, &vec![b'x'; 200_000]);
+        let status = invoke(&window, "status", json!({})).expect("status");
+        assert_eq!(status["capture_limit"], 65536);
+        let why = status["recording_stopped"].as_str().expect("stopped");
+        assert!(why.contains("capture limit"), "{why}");
+        let record = &invoke(&window, "snapshot", json!({})).unwrap()["connections"][0];
+        assert!(
+            record["truncation"]
+                .as_str()
+                .unwrap()
+                .contains("capture limit"),
+            "{record}"
+        );
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut seen = String::new();
+        while !seen.contains("recording_changed") && std::time::Instant::now() < deadline {
+            if let Ok(batch) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                seen.push_str(&batch);
+            }
+        }
+        assert!(seen.contains("\"kind\":\"recording_changed\""), "{seen}");
+
+        assert_eq!(
+            invoke(&window, "set_capture_limit", json!({ "limit": "" })),
+            Ok(Value::Null)
+        );
+        let status = invoke(&window, "status", json!({})).expect("status");
+        assert_eq!(
+            (
+                status["capture_limit"].clone(),
+                status["recording_stopped"].clone()
+            ),
+            (Value::Null, Value::Null)
+        );
+    }
+
+    #[test]
+    fn a_clean_exit_removes_the_capture_log() {
+        let TestApp { app, cache, .. } = app();
+        let state = app.state::<AppState>();
+        let log = state
+            .engine
+            .store()
+            .log_path()
+            .expect("a named log")
+            .to_path_buf();
+        assert!(log.starts_with(cache.path()) && log.exists());
+        state.end_cleanly();
+        assert!(!log.exists());
     }
 }

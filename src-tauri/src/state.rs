@@ -1,6 +1,7 @@
 //! What the commands share: the engine, the open sessions, and what the app was started with.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use tcpmon_desktop::error::CommandError;
 use tcpmon_desktop::sessions::Sessions;
@@ -18,12 +19,21 @@ pub struct AppState {
     /// Why the command-line listener could not start (a port in use, say), to show in words.
     pub launch_error: Option<CommandError>,
     config_dir: OnceLock<PathBuf>,
+    /// Where the capture log lives, and where crashes left theirs.
+    capture_dir: Option<PathBuf>,
+    /// The capture limit in force, in bytes; 0: none.
+    capture_limit: AtomicU64,
 }
 
 impl AppState {
-    /// Creates the engine and starts the command-line listener, if any.
-    pub async fn new(launch: Option<ListenerConfig>) -> Result<Self, String> {
-        let engine = Engine::new(EngineOptions::default()).map_err(|e| e.to_string())?;
+    /// Creates the engine with `options` (the app: the defaults, a capture log in the cache
+    /// folder) and starts the command-line listener, if any.
+    pub async fn new(
+        launch: Option<ListenerConfig>,
+        options: EngineOptions,
+    ) -> Result<Self, String> {
+        let capture_dir = options.capture_dir.clone();
+        let engine = Engine::new(options).map_err(|e| e.to_string())?;
         let (launched, launch_error) = match launch {
             None => (None, None),
             Some(config) => match engine.add_listener(config).await {
@@ -37,7 +47,34 @@ impl AppState {
             launched,
             launch_error,
             config_dir: OnceLock::new(),
+            capture_dir,
+            capture_limit: AtomicU64::new(0),
         })
+    }
+
+    /// The capture folder, where crashes left their logs.
+    pub fn capture_dir(&self) -> Option<&Path> {
+        self.capture_dir.as_deref()
+    }
+
+    /// Applies a capture limit to the live capture now.
+    pub fn set_capture_limit(&self, limit: Option<u64>) {
+        tcpmon_desktop::capture::apply_limit(self.engine.store(), limit);
+        self.capture_limit
+            .store(limit.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// The capture limit in force.
+    pub fn capture_limit(&self) -> Option<u64> {
+        Some(self.capture_limit.load(Ordering::Relaxed)).filter(|&l| l > 0)
+    }
+
+    /// A clean exit: the capture log is not needed for recovery (a crash skips this and
+    /// leaves it, for the next start to offer).
+    pub fn end_cleanly(&self) {
+        if let Err(e) = self.engine.store().discard_log() {
+            eprintln!("tcpmon: {e}");
+        }
     }
 
     /// Where settings live; known once the app has its identifier.

@@ -192,3 +192,44 @@ export function savedUnit(format: SaveFormat, rows: readonly RowRef[] | null): "
   if (format === "text" && rows!.some(([, exchange]) => exchange === null)) return "row";
   return "request";
 }
+
+/** The status line's capture figure: its size on disk, and the limit when there is one. */
+export function captureText(bytes: number | null, limit: number | null): string {
+  const size = bytes === null ? "…" : formatBytes(bytes);
+  return limit === null ? `capture ${size}` : `capture ${size} of ${formatBytes(limit)}`;
+}
+
+/** The status line while recording is stopped: why, and that relaying is not. */
+export function recordingText(stopped: string): string {
+  return `Recording stopped: ${stopped} (relaying goes on)`;
+}
+
+/** What a pane says of a direction whose recording stopped. */
+export function truncationText(reason: string | null | undefined): string {
+  const why = reason ? reason : "the capture cap was reached";
+  return `Recording stopped: ${why}. Relaying went on; later bytes were not recorded.`;
+}
+
+/**
+ * The warning of a table row, or null: the exchange's note, and on the connection's last row
+ * why its recording stopped (unless the note says so already).
+ */
+export function rowWarning(record: ConnectionRecord, exchange: Exchange | null, last: boolean): string | null {
+  const notes: string[] = [];
+  if (exchange?.note) notes.push(exchange.note);
+  const truncation = record.truncation;
+  if (truncation && last && !notes.some((note) => note.includes(truncation))) {
+    notes.push(`recording stopped: ${truncation}`);
+  }
+  return notes.length === 0 ? null : notes.join("; ");
+}
+
+/** "TCPMon found 2 captures left by a crash". */
+export function leftCapturesTitle(count: number): string {
+  return `TCPMon found ${formatCount(count)} capture${count === 1 ? "" : "s"} left by a crash`;
+}
+
+/** A capture a crash left, as the notice lists it: when it was last written and its size. */
+export function leftCaptureText(capture: { size: number; modified_ms: number }): string {
+  return `${formatTime(capture.modified_ms * 1000)} · ${formatBytes(capture.size)}`;
+}

@@ -77,7 +77,13 @@ export const ipc = {
   /** Rust shows the open dialog; null means the user cancelled it. */
   openSession: () => call<OpenedSession | null>("open_session"),
   closeSession: (session: number) => call<null>("close_session", { session }),
+  /** Opens a capture a crash left (one of startup's left_captures) read-only, as a session. */
+  openLeftCapture: (path: string) => call<OpenedSession>("open_left_capture", { path }),
+  /** Removes a capture a crash left (one of startup's left_captures). */
+  discardLeftCapture: (path: string) => call<null>("discard_left_capture", { path }),
   saveSettings: (settings: object) => call<null>("save_settings", { settings }),
+  /** Applies the capture limit as typed ("500MiB"; "" = none); resolves to it in bytes. */
+  setCaptureLimit: (limit: string) => call<number | null>("set_capture_limit", { limit }),
   status: () => call<Status>("status"),
 };
 

@@ -10,11 +10,13 @@ import { keyAction } from "./keyboard";
 import { formFromListener } from "./listenerForm";
 import { parseSettings, SettingsKeeper } from "./settings";
 import { rowsOf, Store, type Changes, type EngineState } from "./store";
-import type { CommandError, ListenerInfo, Startup } from "./types";
+import type { CommandError, ListenerInfo, OpenedSession, Startup } from "./types";
 import { AdminView } from "./views/admin";
+import { CaptureLimitField } from "./views/captureLimit";
 import type { ConnectionsView } from "./views/connectionsView";
 import { ask, modalOpen } from "./views/dialog";
 import { ListenerTab } from "./views/listenerTab";
+import { RecoverNotice } from "./views/recoverNotice";
 import { SENDER_LISTENER, SenderTab } from "./views/senderTab";
 import { sessionTab } from "./views/sessionTab";
 import { StatusLine } from "./views/statusLine";
@@ -35,11 +37,14 @@ async function main(): Promise<void> {
     { type: "button", "data-testid": "open-session", title: "Open a saved session or a HAR file, read-only" },
     "Open Session…",
   );
+  /** Notices above the tabs (captures a crash left); empty most of the time. */
+  const notices = el("div", { class: "notices" });
   document.body.replaceChildren(
     el(
       "div",
       { class: "app" },
       el("header", { class: "tabbar" }, tabs.strip, el("div", { class: "tabbar-actions" }, openButton)),
+      notices,
       tabs.panels,
       status.root,
     ),
@@ -167,29 +172,37 @@ async function main(): Promise<void> {
     }
   }
 
+  /** Shows an opened session (a file, or a capture a crash left) in a read-only tab. */
+  function showSession(opened: OpenedSession): void {
+    const key = `session-${opened.session}`;
+    const close = async () => {
+      try {
+        await ipc.closeSession(opened.session);
+        removeView(key);
+      } catch (error) {
+        status.error(`Could not close ${opened.name}: ${errorText(error)}`);
+      }
+    };
+    const { panel, view } = sessionTab(opened, { settings, status, onClose: () => void close() });
+    addView(key, opened.name, "session-tab", panel, view, () => void close());
+    tabs.select(key);
+  }
+
   async function openSession(): Promise<void> {
     try {
       const opened = await ipc.openSession();
-      if (opened === null) return;
-      const key = `session-${opened.session}`;
-      const close = async () => {
-        try {
-          await ipc.closeSession(opened.session);
-          removeView(key);
-        } catch (error) {
-          status.error(`Could not close ${opened.name}: ${errorText(error)}`);
-        }
-      };
-      const { panel, view } = sessionTab(opened, { settings, status, onClose: () => void close() });
-      addView(key, opened.name, "session-tab", panel, view, () => void close());
-      tabs.select(key);
+      if (opened !== null) showSession(opened);
     } catch (error) {
       status.error(`Could not open the file: ${errorText(error)}`);
     }
   }
   openButton.addEventListener("click", () => void openSession());
 
+  const left = startup?.left_captures ?? [];
+  if (left.length > 0) notices.append(new RecoverNotice(left, showSession).root);
+
   let capture: number | null = null;
+  let captureLimit: number | null = null;
   const showStats = () => {
     const state = store.state;
     status.stats({
@@ -197,16 +210,24 @@ async function main(): Promise<void> {
       connections: state.records.size,
       bytes: state.bytes,
       capture,
+      limit: captureLimit,
+      recording: state.recording,
     });
   };
   const pollStatus = async () => {
     try {
-      capture = (await ipc.status()).capture_bytes;
+      const figures = await ipc.status();
+      capture = figures.capture_bytes;
+      captureLimit = figures.capture_limit ?? null;
+      store.setRecording(figures.recording_stopped ?? null);
     } catch {
       capture = null;
     }
     showStats();
   };
+  const limitField = new CaptureLimitField(settings, () => void pollStatus());
+  admin.addSection(limitField.root);
+  void limitField.applySaved();
   void pollStatus();
   setInterval(() => void pollStatus(), STATUS_POLL_MS);
 

@@ -24,6 +24,8 @@ export type Settings = {
   open_listeners: ListenerForm[];
   /** The Sender's form as last typed. */
   sender: SenderValues;
+  /** The capture limit as typed ("500MiB"), last applied; "" = none. Rust reads it at start too. */
+  capture_limit: string;
 };
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -34,6 +36,7 @@ export const DEFAULT_SETTINGS: Settings = {
   save_format: "session",
   open_listeners: [],
   sender: DEFAULT_SENDER,
+  capture_limit: "",
 };
 
 type Loose = Record<string, unknown>;
@@ -85,6 +88,7 @@ export function parseSettings(raw: unknown): Settings {
           .filter((f) => f.port !== "")
       : [],
     sender: sameShape(s.sender, DEFAULT_SENDER),
+    capture_limit: str(s.capture_limit, DEFAULT_SETTINGS.capture_limit),
   };
 }
 

@@ -19,6 +19,8 @@ export type EngineState = {
   rows: Map<number, number[]>;
   /** Bytes relayed by all known connections, [client -> server, server -> client]. */
   bytes: [number, number];
+  /** Why recording is stopped (relaying goes on), while it is. */
+  recording: string | null;
 };
 
 /** What changed since the views last looked. */
@@ -40,6 +42,8 @@ export type Changes = {
   resized: Set<number>;
   /** Connections opened or changed (not removed ones). */
   records: Set<number>;
+  /** Recording stopped or resumed. */
+  recording: boolean;
 };
 
 const NO_ROWS: readonly number[] = [];
@@ -54,6 +58,7 @@ export function emptyChanges(): Changes {
     reshaped: new Set(),
     resized: new Set(),
     records: new Set(),
+    recording: false,
   };
 }
 
@@ -64,6 +69,7 @@ export function stateFromSnapshot(snapshot: Snapshot): EngineState {
     records: new Map(),
     rows: new Map(),
     bytes: [0, 0],
+    recording: null,
   };
   const ignored = emptyChanges();
   for (const record of snapshot.connections) putRecord(state, record, ignored);
@@ -99,6 +105,9 @@ export function reduce(state: EngineState, event: EngineEvent, changes: Changes)
     case "connections_removed":
       removeRecords(state, event.ids, changes);
       break;
+    case "recording_changed":
+      setRecording(state, event.stopped, changes);
+      break;
   }
 }
 
@@ -123,6 +132,13 @@ export function applyEvents(state: EngineState, events: readonly EngineEvent[], 
     reduce(state, event, changes);
     state.seq = event.seq;
   }
+}
+
+/** Notes why recording is stopped (null: it records). */
+export function setRecording(state: EngineState, stopped: string | null, changes: Changes): void {
+  if (state.recording === stopped) return;
+  state.recording = stopped;
+  changes.recording = true;
 }
 
 /** Adds or replaces a record; a new one is appended to its listener's rows. O(1). */
@@ -210,6 +226,15 @@ export class Store {
     await this.loadSnapshot(load);
   }
 
+  /**
+   * Why recording is stopped, as the `status` command said (events say it too; snapshots do
+   * not, so a window that missed the event learns it here).
+   */
+  setRecording(stopped: string | null): void {
+    setRecording(this.state, stopped, this.pending);
+    if (this.pending.recording) this.scheduleFlush();
+  }
+
   private receive(batch: EventBatch): void {
     if (this.buffer) {
       for (const event of batch.events) this.buffer.push(event);
@@ -230,7 +255,9 @@ export class Store {
     try {
       do {
         this.reloadAgain = false;
+        const recording = this.state.recording;
         this.state = stateFromSnapshot(await load());
+        this.state.recording = recording;
         load = () => this.source.snapshot();
       } while (this.reloadAgain);
     } catch (error) {

@@ -61,6 +61,8 @@ export type ConnectionRecord = {
   state: ConnectionState;
   bytes: PerDirection<number>;
   truncated: PerDirection<boolean>;
+  /** Why recording stopped (the per-connection cap, the capture limit, a full disk); absent when it did not. */
+  truncation?: string | null;
   resend_of: number | null;
   request_line: string | null;
   /** HTTP request/response pairs in order; [] for a raw stream (or before the first head is complete). */
@@ -132,7 +134,9 @@ type EventBody =
       exchanges_from?: number;
       exchanges?: Exchange[];
     }
-  | { kind: "connections_removed"; ids: number[] };
+  | { kind: "connections_removed"; ids: number[] }
+  /** Recording stopped (`stopped` says why) or resumed (null); relaying never stops. */
+  | { kind: "recording_changed"; stopped: string | null };
 
 export type EngineEvent = { seq: number } & EventBody;
 
@@ -183,6 +187,8 @@ export type FormField =
   | "slow_link"
   /** The search box (a bad regex). */
   | "search"
+  /** The capture limit in the Admin tab. */
+  | "capture_limit"
   /** The Sender's fields. */
   | "method"
   | "url"
@@ -216,6 +222,17 @@ export type Startup = {
   settings: unknown;
   /** Why the listener asked for on the command line could not start (a port in use, say). */
   launch_error?: CommandError | null;
+  /** Captures crashes left behind, oldest first (absent from an older shell). */
+  left_captures?: LeftCapture[];
+};
+
+/** A capture a crash left: offered at start, to open read-only or discard. */
+export type LeftCapture = {
+  /** Its file: what open_left_capture and discard_left_capture take. */
+  path: string;
+  size: number;
+  /** When it was last written, ms since the epoch. */
+  modified_ms: number;
 };
 
 export const SAVE_FORMATS = ["session", "text", "har", "curl"] as const;
@@ -231,7 +248,14 @@ export type OpenedSession = {
   connections: ConnectionRecord[];
 };
 
-export type Status = { capture_bytes: number };
+export type Status = {
+  /** Size of the capture log on disk. */
+  capture_bytes: number;
+  /** The capture limit in force, in bytes (absent from an older shell). */
+  capture_limit?: number | null;
+  /** Why recording is stopped, while it is (relaying goes on). */
+  recording_stopped?: string | null;
+};
 
 /** check_bind: whether a bind address is loopback (the engine's rule), or why it is not an address. */
 export type BindCheck = { loopback: boolean; error?: string };

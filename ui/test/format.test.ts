@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
+  captureText,
   clientText,
   elapsedMs,
   exchangeDurationMs,
@@ -13,14 +14,19 @@ import {
   formatInstant,
   formatTime,
   hostPort,
+  leftCapturesTitle,
+  leftCaptureText,
   listenerPort,
+  recordingText,
   requestText,
+  rowWarning,
   savedUnit,
   spanTip,
   stateLook,
   statusClass,
   statusText,
   targetText,
+  truncationText,
 } from "../src/format";
 import { exchange, listener, record, span } from "./fixtures";
 
@@ -171,4 +177,44 @@ test("a save's count names what it counts: connections, requests, or rows of tex
   assert.equal(savedUnit("har", null), "request");
   assert.equal(savedUnit("har", [[1, 1]]), "request");
   assert.equal(savedUnit("curl", [[3, 0]]), "request");
+});
+
+describe("capture", () => {
+  test("the status line's capture figure names the limit when there is one", () => {
+    assert.equal(captureText(null, null), "capture …");
+    assert.equal(captureText(1536, null), "capture 1.5 KiB");
+    assert.equal(captureText(48_213_504, 500 * 1024 * 1024), "capture 46.0 MiB of 500 MiB");
+  });
+
+  test("recording stopped is said with its reason, and that relaying goes on", () => {
+    assert.equal(recordingText("the disk is full"), "Recording stopped: the disk is full (relaying goes on)");
+    assert.equal(
+      truncationText("the capture limit of 1 MiB was reached"),
+      "Recording stopped: the capture limit of 1 MiB was reached. Relaying went on; later bytes were not recorded.",
+    );
+    assert.match(truncationText(undefined), /^Recording stopped: the capture cap was reached\./);
+  });
+
+  test("a row warns with its exchange's note, and the last row of a truncated connection with why", () => {
+    const reason = "the capture limit of 1 MiB was reached";
+    const plain = record(1);
+    assert.equal(rowWarning(plain, exchange(), true), null);
+    assert.equal(rowWarning(plain, exchange({ note: "body cut short" }), true), "body cut short");
+    const cut = record(2, { truncated: [false, true], truncation: reason });
+    assert.equal(rowWarning(cut, null, true), `recording stopped: ${reason}`, "a raw row");
+    assert.equal(rowWarning(cut, exchange(), false), null, "not on earlier rows");
+    assert.equal(rowWarning(cut, exchange(), true), `recording stopped: ${reason}`);
+    const noted = exchange({ note: `response side: recording stopped: ${reason}` });
+    assert.equal(rowWarning(cut, noted, true), noted.note, "said once");
+  });
+
+  test("captures a crash left read as a count, a time and a size", () => {
+    assert.equal(leftCapturesTitle(1), "TCPMon found 1 capture left by a crash");
+    assert.equal(leftCapturesTitle(3), "TCPMon found 3 captures left by a crash");
+    const local = new Date(2026, 11, 6, 0, 25, 31);
+    assert.equal(
+      leftCaptureText({ size: 1_258_291, modified_ms: local.getTime() }),
+      "2026-12-06 00:25:31 · 1.2 MiB",
+    );
+  });
 });

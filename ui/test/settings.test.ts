@@ -37,6 +37,12 @@ test("every save format is remembered, and the Sender's form field by field", ()
   assert.deepEqual(s.sender, { method: "POST", url: "http://a.test/", headers: "", body: "" });
 });
 
+test("the capture limit is kept as typed, a wrong type falls back to none", () => {
+  assert.equal(parseSettings({ capture_limit: "500MiB" }).capture_limit, "500MiB");
+  assert.equal(parseSettings({ capture_limit: 500 }).capture_limit, "");
+  assert.equal(DEFAULT_SETTINGS.capture_limit, "");
+});
+
 test("settings are saved once after a burst of changes, and not when nothing changed", (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const saved: unknown[] = [];

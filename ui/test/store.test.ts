@@ -82,6 +82,42 @@ describe("reduce", () => {
   });
 });
 
+describe("recording", () => {
+  test("recording_changed says why recording stopped, and null that it resumed", () => {
+    const state = stateFromSnapshot(empty());
+    assert.equal(state.recording, null);
+    let changes = emptyChanges();
+    reduce(state, { seq: 1, kind: "recording_changed", stopped: "the disk is full" }, changes);
+    assert.equal(state.recording, "the disk is full");
+    assert.equal(changes.recording, true);
+    changes = emptyChanges();
+    reduce(state, { seq: 2, kind: "recording_changed", stopped: "the disk is full" }, changes);
+    assert.equal(changes.recording, false, "no news");
+    reduce(state, { seq: 3, kind: "recording_changed", stopped: null }, changes);
+    assert.equal(state.recording, null);
+    assert.equal(changes.recording, true);
+  });
+
+  test("the status poll tells the store too, and a snapshot reload keeps what it knows", async () => {
+    const source = fakeSource([{ seq: 20, listeners: [], connections: [] }]);
+    const store = new Store(
+      source,
+      (run) => run(),
+      () => {},
+    );
+    await store.connect(async () => empty(0));
+    const seen: boolean[] = [];
+    store.onChange((changes) => seen.push(changes.recording));
+    store.setRecording("the capture limit of 1 MiB was reached");
+    store.setRecording("the capture limit of 1 MiB was reached");
+    assert.deepEqual(seen, [true], "one change, one frame");
+    source.push({ events: [], lagged: true });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.equal(source.loads, 1);
+    assert.equal(store.state.recording, "the capture limit of 1 MiB was reached");
+  });
+});
+
 /** A fake shell: hands out snapshots on request and lets the test push batches. */
 function fakeSource(snapshots: Snapshot[]) {
   let handler: (batch: EventBatch) => void = () => {};

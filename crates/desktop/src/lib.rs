@@ -9,8 +9,10 @@
 //! - [`settings`]: the UI's settings file.
 //! - [`launch`]: `tcpmon [LISTEN_PORT [TARGET_HOST TARGET_PORT]]`.
 //! - [`sessions`]: opened session files, by id.
+//! - [`capture`]: the capture limit, and the captures crashes left behind.
 
 pub mod batch;
+pub mod capture;
 pub mod error;
 pub mod form;
 pub mod launch;

@@ -2,6 +2,7 @@
 // Actions go through WebDriver as a user's would (clicks, typing, select boxes); what is on
 // screen is read back in one script call per check, and checks wait with waitUntil.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Key, remote } from "webdriverio";
@@ -14,15 +15,23 @@ const TIMEOUT = 10000;
 /**
  * Starts the app (with `args` on its command line) and waits for its window to be built. Its
  * save and open dialogs answer with `dialogPath` (default: $E2E_DIALOG_PATH, set by run.sh).
+ * `env` may name the app's XDG_CONFIG_HOME and XDG_CACHE_HOME (default: fresh ones per start),
+ * to start it again where an earlier start left its settings and capture.
  */
-export async function launchApp({ args = [], dialogPath = null } = {}) {
+export async function launchApp({ args = [], dialogPath = null, env = null } = {}) {
   const port = Number(process.env.E2E_DRIVER_PORT);
   const application = process.env.E2E_APP;
   if (!port || !application) throw new Error("run the e2e tests with tests/e2e/run.sh");
-  // app.sh reads it as it starts the app, and removes it (see there).
+  // app.sh reads these as it starts the app, and removes them (see there).
   const override = path.join(process.env.E2E_TMP, "dialog-path");
   if (dialogPath !== null) fs.writeFileSync(override, dialogPath);
   else fs.rmSync(override, { force: true });
+  const envFile = path.join(process.env.E2E_TMP, "app-env");
+  if (env !== null) {
+    fs.writeFileSync(envFile, Object.entries(env).map(([name, value]) => `${name}=${value}\n`).join(""));
+  } else fs.rmSync(envFile, { force: true });
+  const pidFile = path.join(process.env.E2E_TMP, "app.pid");
+  fs.rmSync(pidFile, { force: true });
   const browser = await remote({
     hostname: "127.0.0.1",
     port,
@@ -34,7 +43,7 @@ export async function launchApp({ args = [], dialogPath = null } = {}) {
       "wdio:enforceWebDriverClassic": true, // WebKitWebDriver has no WebDriver BiDi
     },
   });
-  const app = new App(browser);
+  const app = new App(browser, Number(fs.readFileSync(pidFile, "utf8")));
   await browser.$(tid("admin-tab")).waitForExist({ timeout: 20000 });
   // Page errors would otherwise pass unseen: the tests assert there are none.
   await browser.execute(() => {
@@ -49,13 +58,50 @@ export async function launchApp({ args = [], dialogPath = null } = {}) {
   return app;
 }
 
+/** Waits until process `pid` is gone (or a zombie: it ran its last line). */
+export async function waitForExit(pid, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    let state = null;
+    try {
+      state = fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "")[0];
+    } catch {
+      return;
+    }
+    if (state === "Z") return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not end in ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export class App {
-  constructor(browser) {
+  /** `pid`: the app's process (app.sh writes it as it starts the app). */
+  constructor(browser, pid) {
     this.browser = browser;
+    this.pid = pid;
   }
 
   async close() {
     await this.browser.deleteSession().catch(() => {});
+  }
+
+  /**
+   * Closes the window as a user does (the close button: the window manager's WM_DELETE_WINDOW;
+   * WebDriver's Close Window ends the process instead), which ends the app cleanly; resolves
+   * once it has ended.
+   */
+  async closeWindow() {
+    const script = path.join(path.dirname(new URL(import.meta.url).pathname), "close-window.py");
+    execFileSync("python3", [script, String(this.pid)]);
+    await waitForExit(this.pid);
+    await this.close();
+  }
+
+  /** Kills the app as a crash would (SIGKILL): no clean exit; resolves once it has ended. */
+  async kill() {
+    process.kill(this.pid, "SIGKILL");
+    await waitForExit(this.pid);
+    await this.close();
   }
 
   /** Waits until `check` returns a truthy value, and returns it. */

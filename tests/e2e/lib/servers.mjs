@@ -304,3 +304,32 @@ async function waitFor(check, timeout) {
   }
   return false;
 }
+
+/**
+ * A server answering each path with a fixed response: `routes` maps a path to
+ * `{ body: Buffer | string, headers }` (Content-Length added). Counts requests per path.
+ */
+export async function startFixedServer(routes) {
+  const hits = new Map();
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const path = new URL(req.url, "http://x").pathname;
+      hits.set(path, (hits.get(path) ?? 0) + 1);
+      const route = routes[path];
+      if (!route) return res.writeHead(404, { "content-type": "text/plain" }).end("no such path\n");
+      const body = Buffer.from(route.body);
+      res.writeHead(200, { ...route.headers, "content-length": body.length }).end(body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    hits,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -27,6 +27,7 @@ const checkbox = (testid: string) => el("input", { type: "checkbox", id: testid,
 
 export class AdminView {
   readonly panel: HTMLElement;
+  private readonly card: HTMLElement;
   private readonly texts: Record<TextKey, HTMLInputElement>;
   private readonly proxy: HTMLInputElement;
   private readonly listener: HTMLInputElement;
@@ -163,12 +164,14 @@ export class AdminView {
       el("h3", {}, "Reopen listeners from last time"),
       this.reopenList,
     );
-    this.panel = el(
-      "section",
-      { class: "admin", "data-testid": "admin-panel" },
-      el("div", { class: "admin-card" }, form, this.reopenSection),
-    );
+    this.card = el("div", { class: "admin-card" }, form, this.reopenSection);
+    this.panel = el("section", { class: "admin", "data-testid": "admin-panel" }, this.card);
     this.fill(settings.current.admin);
+  }
+
+  /** Adds a section under the form (the capture settings). */
+  addSection(section: HTMLElement): void {
+    this.card.append(section);
   }
 
   /** Offers buttons that open these listeners again, each once. */

@@ -4,7 +4,7 @@
  * connection still grows. Captured text is set as text nodes only: it is hostile.
  */
 import { el, setText } from "../dom";
-import { formatBytes } from "../format";
+import { formatBytes, truncationText } from "../format";
 import { ipc } from "../ipc";
 import type { Layout, SettingsKeeper } from "../settings";
 import { exchangesOf } from "../rows";
@@ -52,6 +52,8 @@ export class MessagePane {
   private readonly resolvedView: HTMLElement;
   private readonly size: HTMLElement;
   private readonly truncatedMark: HTMLElement;
+  /** Why recording stopped, in words, under the head. */
+  private readonly truncation: HTMLElement;
   private readonly note: HTMLElement;
   private readonly failure: HTMLElement;
   private readonly text: HTMLPreElement;
@@ -88,7 +90,7 @@ export class MessagePane {
         title: "The capture cap stopped recording; relaying went on",
         hidden: true,
       },
-      "recording truncated",
+      "recording stopped",
     );
     this.editButton = onEdit
       ? el(
@@ -105,6 +107,7 @@ export class MessagePane {
     this.editButton?.addEventListener("click", () =>
       this.editing ? this.stopEdit() : void this.startEdit(),
     );
+    this.truncation = el("div", { class: "pane-note", "data-testid": `${name}-truncation`, hidden: true });
     this.note = el("div", { class: "pane-note", "data-testid": `${name}-note`, hidden: true });
     this.failure = el("div", { class: "pane-note error", "data-testid": `${name}-failure`, hidden: true });
     this.text = el("pre", { class: "pane-text", tabindex: 0 });
@@ -137,6 +140,7 @@ export class MessagePane {
         this.select,
       ),
       this.failure,
+      this.truncation,
       this.note,
       el("div", { class: "pane-body" }, this.text, this.editor, this.loadMore),
     );
@@ -186,7 +190,7 @@ export class MessagePane {
     this.pages = [];
     this.text.replaceChildren();
     this.note.hidden = true;
-    this.truncatedMark.hidden = true;
+    this.showTruncation(false);
     this.resolvedView.textContent = "";
     this.loadMore.hidden = true;
     this.text.classList.toggle("placeholder", this.target === null);
@@ -242,7 +246,7 @@ export class MessagePane {
         this.showNote(page.note, false);
         this.text.classList.toggle("hex", page.view === "hex");
         setText(this.resolvedView, page.view === this.view ? "" : `shown as ${VIEW_LABELS[page.view]}`);
-        this.truncatedMark.hidden = !(page.truncated || target.record.truncated[this.index]);
+        this.showTruncation(page.truncated || target.record.truncated[this.index]);
         this.loadMore.hidden = page.next_offset === null;
         if (page.next_offset !== null) {
           setText(
@@ -257,6 +261,15 @@ export class MessagePane {
     });
   }
 
+  /** Marks (or unmarks) this direction as no longer recorded, with the record's reason. */
+  private showTruncation(truncated: boolean): void {
+    const text = truncated ? truncationText(this.target?.record.truncation) : "";
+    this.truncatedMark.hidden = !truncated;
+    this.truncation.hidden = !truncated;
+    setText(this.truncation, text);
+    if (truncated) this.truncatedMark.title = text;
+  }
+
   private showNote(text: string | null, isError: boolean): void {
     this.note.hidden = text === null;
     this.note.classList.toggle("error", isError);
@@ -267,7 +280,7 @@ export class MessagePane {
   private drawFacts(): void {
     const record = this.target?.record;
     setText(this.size, this.target ? this.sizeText(this.target) : "");
-    if (record?.truncated[this.index]) this.truncatedMark.hidden = false;
+    if (record?.truncated[this.index]) this.showTruncation(true);
     const reason = this.index === 1 && record?.state.kind === "failed" ? record.state.reason : null;
     this.failure.hidden = reason === null;
     setText(this.failure, reason === null ? "" : `Failed: ${reason}`);

@@ -17,13 +17,14 @@ import {
   formatCount,
   formatInstant,
   requestText,
+  rowWarning,
   spanTip,
   stateLook,
   statusClass,
   statusText,
   targetText,
 } from "../format";
-import { rowExchange, type RowKey, type RowList } from "../rows";
+import { rowCount, rowExchange, type RowKey, type RowList } from "../rows";
 import { MOST_RECENT, type Modifiers, type Selection } from "../selection";
 import type { ConnectionRecord, Exchange } from "../types";
 import { revealScrollTop, visibleRange } from "../virtual";
@@ -40,8 +41,11 @@ export type RowSource = {
   record(id: number): ConnectionRecord | undefined;
 };
 
-/** One row as the columns see it: an exchange of a connection, or a connection without any. */
-type RowView = { record: ConnectionRecord; exchange: Exchange | null };
+/**
+ * One row as the columns see it: an exchange of a connection, or a connection without any, and
+ * what is off about it (rowWarning).
+ */
+type RowView = { record: ConnectionRecord; exchange: Exchange | null; warning: string | null };
 
 type Column = {
   title: string;
@@ -87,12 +91,11 @@ const COLUMNS: Column[] = [
   },
   {
     title: "Status",
-    tip: "Response status (interim 1xx first); ⚠ marks a note on the exchange",
+    tip: "Response status (interim 1xx first); ⚠ marks a note on the exchange, or a recording that stopped",
     className: "c-status",
-    text: ({ exchange }) =>
-      exchange ? `${statusText(exchange)}${exchange.note !== null ? " ⚠" : ""}` : "",
-    tooltip: ({ exchange }) =>
-      exchange ? [exchange.reason, exchange.note].filter((t) => t !== null && t !== "").join(" — ") : "",
+    text: ({ exchange, warning }) =>
+      [exchange ? statusText(exchange) : "", warning !== null ? "⚠" : ""].filter((t) => t !== "").join(" "),
+    tooltip: ({ exchange, warning }) => [exchange?.reason, warning].filter((t) => t && t !== "").join(" — "),
   },
   {
     title: "Req",
@@ -259,7 +262,8 @@ export class ConnectionTable {
     const fresh = this.drawn.get(row) !== record || row.dataset.place !== place;
     this.drawn.set(row, record);
     row.dataset.place = place;
-    const view: RowView = { record, exchange: rowExchange(record, k) };
+    const exchange = rowExchange(record, k);
+    const view: RowView = { record, exchange, warning: rowWarning(record, exchange, k === rowCount(record) - 1) };
     const cells = row.children;
     COLUMNS.forEach((column, i) => setText(cells[i]!, column.text(view, now)));
     // Everything below depends on the record only, not on the time: once per record.
@@ -280,7 +284,7 @@ export class ConnectionTable {
     row.classList.toggle("resent", record.resend_of !== null);
     row.classList.toggle("cont", k > 0);
     row.classList.toggle("raw", view.exchange === null);
-    row.classList.toggle("noted", view.exchange?.note != null);
+    row.classList.toggle("noted", view.warning !== null);
   }
 
   private drawSelection(row: HTMLElement, id: RowKey): void {
