@@ -264,6 +264,8 @@ async function main(): Promise<void> {
     showStats();
   }
   store.onChange(sync);
+  // The snapshot's tabs now, before any click can add a listener (see Store.flush).
+  store.flush();
 
   document.addEventListener("keydown", (e) => {
     if (modalOpen()) return;

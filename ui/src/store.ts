@@ -276,11 +276,19 @@ export class Store {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    this.schedule(() => {
-      this.flushScheduled = false;
-      const changes = this.pending;
-      this.pending = emptyChanges();
-      for (const view of this.views) view(changes, this.state);
-    });
+    this.schedule(() => this.flush());
+  }
+
+  /**
+   * Hands the views what changed now rather than at the next frame. The window does this once
+   * its views are registered: the first frame can come late (a busy machine), and until it has
+   * run, the snapshot's resync is pending; a listener added meanwhile, whose tab opens from the
+   * command's answer before its event arrives, would then be taken for one the snapshot lacks.
+   */
+  flush(): void {
+    this.flushScheduled = false;
+    const changes = this.pending;
+    this.pending = emptyChanges();
+    for (const view of this.views) view(changes, this.state);
   }
 }

@@ -188,6 +188,25 @@ describe("Store", () => {
     assert.deepEqual(seen, [[1, 2]]);
   });
 
+  test("flush hands the pending changes over now, without waiting for the frame", async () => {
+    const source = fakeSource([]);
+    const frames: Array<() => void> = [];
+    const store = new Store(
+      source,
+      (run) => frames.push(run),
+      () => {},
+    );
+    await store.connect(async () => ({ seq: 1, listeners: [listener(3)], connections: [] }));
+    const seen: boolean[] = [];
+    store.onChange((changes) => seen.push(changes.resync));
+    store.flush();
+    assert.deepEqual(seen, [true], "the snapshot's resync, at once");
+    frames.splice(0).forEach((run) => run());
+    assert.deepEqual(seen, [true, false], "the late frame has nothing left to say");
+    source.push({ events: [opened(2, record(1))], lagged: false });
+    assert.equal(frames.length, 1, "later changes are scheduled again");
+  });
+
   test("a failed snapshot load is reported in words and retried", async (t) => {
     t.mock.timers.enable({ apis: ["setTimeout"] });
     const source = fakeSource([{ seq: 3, listeners: [], connections: [record(4)] }]);

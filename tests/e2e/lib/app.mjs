@@ -414,6 +414,15 @@ export class App {
     await this.click(tid("add-listener"));
   }
 
+  /** The errors the window shows in words (form fields, status line), for failure messages. */
+  formErrors() {
+    return this.browser.execute(() =>
+      [...document.querySelectorAll('.field-error:not([hidden]), [data-testid="status-message"]')]
+        .map((node) => `${node.getAttribute("data-testid") ?? node.className}: ${node.textContent}`)
+        .join("; "),
+    );
+  }
+
   /** Adds a listener through the Admin form and waits for its tab; returns its real port. */
   async addListener(form) {
     const before = (await this.tabs()).filter((t) => t.testid === "listener-tab").length;
@@ -423,7 +432,7 @@ export class App {
       const listeners = tabs.filter((t) => t.testid === "listener-tab");
       const selected = tabs.find((t) => t.selected);
       return listeners.length === before + 1 && selected?.testid === "listener-tab" && selected;
-    }, "a new listener tab, selected");
+    }, async () => `a new listener tab, selected; tabs: ${JSON.stringify(await this.tabs())}; ${await this.formErrors()}`);
     const port = Number(tab.title.replace(/^Port /, ""));
     assert.ok(port > 0, `tab title "${tab.title}" names the port`);
     return port;
