@@ -2,6 +2,7 @@
 //! bytes to send, with the `Host` and `Content-Length` a server needs when the user left them
 //! out.
 
+use crate::http1::head::MAX_HEADERS;
 use base64::Engine;
 use thiserror::Error;
 
@@ -151,10 +152,28 @@ pub fn prepare(request: &Composed) -> Result<Prepared, ComposeError> {
                 format!("the value of {name} has a line break"),
             ));
         }
+        // Servers refuse a head with control bytes in a value (tab aside), as do parsers.
+        if value.bytes().any(|b| (b < b' ' && b != b'\t') || b == 0x7f) {
+            return Err(invalid(
+                "headers",
+                format!("the value of {name} has a control character"),
+            ));
+        }
         head.push_str(&format!("{name}: {}\r\n", value.trim()));
     }
     if !request.body.is_empty() && !has("content-length") && !has("transfer-encoding") {
         head.push_str(&format!("Content-Length: {}\r\n", request.body.len()));
+    }
+    // Every header line ends in CRLF (values hold no line breaks), as does the request line.
+    let lines = head.matches("\r\n").count() - 1;
+    if lines > MAX_HEADERS {
+        return Err(invalid(
+            "headers",
+            format!(
+                "{lines} headers: TCPMon reads at most {MAX_HEADERS} in a head, as servers \
+                 have limits too"
+            ),
+        ));
     }
     head.push_str("\r\n");
     let mut bytes = head.into_bytes();
@@ -224,5 +243,22 @@ mod tests {
             field(composed("GET", "http://a.test/", &[("Bad Name", "v")], "")),
             "headers"
         );
+        assert_eq!(
+            field(composed("GET", "http://a.test/", &[("X", "a\u{0}b")], "")),
+            "headers"
+        );
+        assert_eq!(
+            field(composed("GET", "http://a.test/", &[("X", "a\u{7f}")], "")),
+            "headers"
+        );
+        assert!(prepare(&composed("GET", "http://a.test/", &[("X", "a\tb")], "")).is_ok());
+        let many = vec![("X", "y"); MAX_HEADERS];
+        assert_eq!(
+            field(composed("GET", "http://a.test/", &many, "")),
+            "headers"
+        );
+        let fits = &many[..MAX_HEADERS - 1];
+        let p = prepare(&composed("GET", "http://a.test/", fits, "")).unwrap();
+        assert!(crate::http1::parse_request(&p.bytes).unwrap().is_some());
     }
 }

@@ -523,6 +523,28 @@ Content-Length: 13\r\n\r\nx=1&msg=hi+yo",
     assert!(imported[0].response.is_empty());
 }
 
+/// Found by the `writers` fuzz target: a status under 100 (three digits on the wire) was
+/// written, and the reader then refused the whole file.
+#[test]
+fn a_status_under_100_reads_back() {
+    let capture = Capture::new(&[
+        (REQUEST_SIDE, b"GET / HTTP/1.1\r\nHost: h.test\r\n\r\n", 100),
+        (
+            RESPONSE_SIDE,
+            b"HTTP/1.1 017 Odd\r\nContent-Length: 2\r\n\r\nok",
+            200,
+        ),
+    ]);
+    assert_eq!(capture.exchanges[0].status, Some(17));
+    let har = capture.har(&conn(None, Some(50)));
+    assert_eq!(check(&har)["log"]["entries"][0]["response"]["status"], 17);
+    let imported = read_har(&har).unwrap();
+    assert_eq!(
+        imported[0].response,
+        b"HTTP/1.1 017 Odd\r\nContent-Length: 2\r\n\r\nok"
+    );
+}
+
 #[test]
 fn tunnels_leave_their_raw_bytes_out() {
     let capture = Capture::new(&[
@@ -743,6 +765,13 @@ fn garbage_gets_a_clear_error() {
             "response": {"status": 1234}}]}}"#
         ),
         "entry 1: response status 1234 is not an HTTP status"
+    );
+    assert_eq!(
+        error(
+            r#"{"log": {"entries": [{"request": {"method": "GET", "url": "/"},
+            "response": {"status": -200}}]}}"#
+        ),
+        "entry 1: response status -200 is not an HTTP status"
     );
     assert!(matches!(
         read_har(b"{\"log\":{\"entries\":[]}}"),

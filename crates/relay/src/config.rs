@@ -179,11 +179,15 @@ impl HostPort {
         if host.is_empty() {
             return Err(invalid("empty host"));
         }
+        // Brackets only enclose an IPv6 literal: a host with one left would be written out
+        // (`[a:80`) as text that does not read back.
         if host
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '[' | ']'))
         {
-            return Err(invalid("host contains spaces, control characters or '/'"));
+            return Err(invalid(
+                "host contains spaces, control characters, brackets or '/'",
+            ));
         }
         let port = match port {
             Some(p) => p
@@ -439,6 +443,8 @@ mod tests {
             "a b:1",
             "[::1",
             "noport",
+            "[[::1]:80",
+            "a]:80",
         ] {
             assert!(bad.parse::<HostPort>().is_err(), "{bad} should be rejected");
         }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use thiserror::Error;
 
 /// Most headers a head may carry; more is treated as malformed rather than growing without bound.
-const MAX_HEADERS: usize = 128;
+pub const MAX_HEADERS: usize = 128;
 
 /// A parsed header block: ordered, case preserved, values as raw bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]

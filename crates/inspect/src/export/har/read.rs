@@ -314,7 +314,9 @@ fn build_response(
     if status == 0.0 {
         return Ok(Vec::new());
     }
-    if !(100.0..=999.0).contains(&status) || status.fract() != 0.0 {
+    // Any three digits: a server may send `017`, which the tracker takes and the writer
+    // writes as 17 (written back as `017` below).
+    if !(1.0..=999.0).contains(&status) || status.fract() != 0.0 {
         return Err(format!("response status {status} is not an HTTP status"));
     }
     let status = status as u16;
