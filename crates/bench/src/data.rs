@@ -52,6 +52,23 @@ impl Stream {
         Ok(())
     }
 
+    /// `len` bytes particular to `seed`: the pattern read from a seed-chosen offset (wrapping),
+    /// its first eight bytes stamped with the seed. The soak derives every body from a
+    /// connection's id this way, so any prefix of what a connection carried can be rebuilt.
+    pub fn seeded(&self, seed: u64, len: usize) -> Vec<u8> {
+        let start = (seed % CHUNK as u64) as usize;
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let at = (start + out.len()) % CHUNK;
+            let take = (CHUNK - at).min(len - out.len());
+            out.extend_from_slice(&self.pattern[at..at + take]);
+        }
+        for (b, s) in out.iter_mut().zip(seed.to_le_bytes()) {
+            *b ^= s;
+        }
+        out
+    }
+
     /// The checksum of the stream's first `size` bytes.
     pub fn checksum(&self, size: u64) -> u64 {
         let mut sum = Checksum::new();

@@ -2,7 +2,8 @@
 //!
 //! `serve` runs a bulk sink/source and a fixed-size echo responder on 127.0.0.1; the clients
 //! (`bulk`, `conns`) connect to them directly or through a relay started in front of them.
-//! Everything prints figures; nothing here judges them.
+//! Everything prints figures; nothing here judges them, except `soak check`, whose
+//! byte-for-byte accounting fails on anything unexpected.
 
 mod bulk;
 mod checksum;
@@ -11,6 +12,7 @@ mod data;
 mod inspect;
 mod pipeline;
 mod serve;
+mod soak;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
@@ -83,6 +85,12 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         xml_mb: usize,
     },
+    /// The soak behind bench/soak.sh: servers, a mixed load through tcpmon-cli, and the
+    /// byte-for-byte accounting at the end.
+    Soak {
+        #[command(subcommand)]
+        command: soak::SoakCommand,
+    },
     /// Prints a TCP port that is free on 127.0.0.1 now (for configs that need a number).
     FreePort,
     /// Prints how fast this machine generates and checksums the bulk stream (one core), to
@@ -122,6 +130,7 @@ fn run(command: Command) -> Result<()> {
         } => conns::run(to, count, usize::try_from(size)?, concurrency),
         Command::Pipeline { to, count, batch } => pipeline::run(to, count, batch),
         Command::Inspect { rows, xml_mb } => inspect::run(rows, xml_mb),
+        Command::Soak { command } => soak::run(command),
         Command::FreePort => {
             println!("{}", TcpListener::bind("127.0.0.1:0")?.local_addr()?.port());
             Ok(())
