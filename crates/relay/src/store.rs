@@ -172,6 +172,7 @@ impl Entry {
         }
         let live = list.live_mut().len();
         list.settle(live);
+        list.shrink_to_fit();
     }
 
     /// Stops recording `d` for good (the tracker cannot follow a gap), saying why.
@@ -291,6 +292,19 @@ impl State {
             self.stopped = self.reserve.ensure(file, end, keep_free).err();
         }
         self.stopped.is_none()
+    }
+
+    /// Whether recording, once stopped, may resume: the capture and the disk have room for a
+    /// good amount more (not just the next few bytes, or it would resume and stop again at
+    /// once, announcing both).
+    fn has_room(&self, file: &File) -> bool {
+        let under_limit = self.limits.total.is_none_or(|total| {
+            let margin = (total / 16).clamp(64 << 10, 64 << 20);
+            self.kept.saturating_add(margin) <= total
+        });
+        let free =
+            rustix::fs::fstatvfs(file).map_or(u64::MAX, |s| s.f_bavail.saturating_mul(s.f_frsize));
+        under_limit && free > self.limits.keep_free.saturating_add(1 << 20)
     }
 
     /// Whether a small record that keeps the log truthful (a record's change, a removal) can
@@ -518,7 +532,7 @@ impl Store {
     pub(crate) fn insert(&self, record: ConnectionRecord) {
         let mut guard = self.shared.state();
         let st = &mut *guard;
-        if st.stopped.is_some() && st.write_error.is_none() {
+        if st.stopped.is_some() && st.write_error.is_none() && st.has_room(&self.shared.file) {
             st.stopped = None;
         }
         let id = record.id;

@@ -314,6 +314,14 @@ impl ExchangeList {
         self.make_live(last).first_mut()
     }
 
+    /// Gives back spare capacity: a finished connection's list no longer grows (a short
+    /// connection's one exchange must not keep a block's worth of memory).
+    pub fn shrink_to_fit(&mut self) {
+        self.open.bytes.shrink_to_fit();
+        self.open.starts.shrink_to_fit();
+        self.live.shrink_to_fit();
+    }
+
     /// Packs the first `n` live exchanges: the tracker has settled them.
     pub fn settle(&mut self, n: usize) {
         let n = n.min(self.live.len());
@@ -341,9 +349,6 @@ impl ExchangeList {
             self.before.push(self.sealed_len);
             self.sealed_len += full.len();
             self.sealed.push(Arc::new(full));
-        }
-        if self.open.bytes.capacity() == 0 {
-            self.open.bytes.reserve_exact(BLOCK.max(bytes.len()));
         }
         self.open.starts.push(self.open.bytes.len() as u32);
         self.open.bytes.extend_from_slice(&bytes);
