@@ -140,6 +140,18 @@ mod tests {
         .map(|body| body.deserialize::<Value>().expect("json"))
     }
 
+    /// The event batches the window got until one mentions `kind` (or 10 s passed).
+    fn batches_until(rx: &std::sync::mpsc::Receiver<String>, kind: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut seen = String::new();
+        while !seen.contains(kind) && std::time::Instant::now() < deadline {
+            if let Ok(batch) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
+                seen.push_str(&batch);
+            }
+        }
+        seen
+    }
+
     fn form(port: u16, target_port: u16) -> Value {
         json!({ "form": {
             "port": port.to_string(), "bind": "", "proxy": false,
@@ -213,13 +225,7 @@ mod tests {
             "{page}"
         );
 
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let mut seen = String::new();
-        while !seen.contains("connection_opened") && std::time::Instant::now() < deadline {
-            if let Ok(batch) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
-                seen.push_str(&batch);
-            }
-        }
+        let seen = batches_until(&rx, "connection_opened");
         assert!(seen.contains("\"kind\":\"connection_opened\""), "{seen}");
         assert!(seen.contains("\"lagged\":false"), "{seen}");
     }
@@ -454,13 +460,7 @@ mod tests {
             "{record}"
         );
 
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let mut seen = String::new();
-        while !seen.contains("recording_changed") && std::time::Instant::now() < deadline {
-            if let Ok(batch) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
-                seen.push_str(&batch);
-            }
-        }
+        let seen = batches_until(&rx, "recording_changed");
         assert!(seen.contains("\"kind\":\"recording_changed\""), "{seen}");
 
         assert_eq!(
