@@ -132,12 +132,15 @@ fn read_records(reader: &mut BufReader<File>, len: u64) -> std::io::Result<Recor
         if pos == len {
             break None;
         }
-        let cut = format!(
-            "the file ends inside record {}: showing the {complete} complete records before it",
-            complete + 1
-        );
+        // Formatted only when it is the answer: this loop runs once per record.
+        let cut = || {
+            Some(format!(
+                "the file ends inside record {}: showing the {complete} complete records before it",
+                complete + 1
+            ))
+        };
         if len - pos < RECORD_HEADER_LEN as u64 {
-            break Some(cut);
+            break cut();
         }
         let mut raw = [0; RECORD_HEADER_LEN];
         reader.read_exact(&mut raw)?;
@@ -152,7 +155,7 @@ fn read_records(reader: &mut BufReader<File>, len: u64) -> std::io::Result<Recor
         };
         let payload_at = pos + RECORD_HEADER_LEN as u64;
         if len - payload_at < u64::from(header.len) {
-            break Some(cut);
+            break cut();
         }
         let mut skip = i64::from(header.len);
         match header.kind {
@@ -171,9 +174,7 @@ fn read_records(reader: &mut BufReader<File>, len: u64) -> std::io::Result<Recor
             }
             RecordKind::Data(dir) => {
                 let chunks = &mut entries.entry(header.conn).or_default().chunks[dir.index()];
-                let stream_offset = chunks
-                    .last()
-                    .map_or(0, |c| c.stream_offset + u64::from(c.len));
+                let stream_offset = chunks.last().map_or(0, ChunkRef::stream_end);
                 chunks.push(ChunkRef {
                     stream_offset,
                     file_offset: payload_at,
@@ -221,9 +222,7 @@ fn complete(
     chunks: [Vec<ChunkRef>; 2],
 ) -> (ConnectionRecord, [Vec<ChunkRef>; 2]) {
     for (bytes, chunks) in record.bytes.iter_mut().zip(&chunks) {
-        let recorded = chunks
-            .last()
-            .map_or(0, |c| c.stream_offset + u64::from(c.len));
+        let recorded = chunks.last().map_or(0, ChunkRef::stream_end);
         *bytes = (*bytes).max(recorded);
     }
     if !record.state.is_finished() {

@@ -108,7 +108,7 @@ pub(crate) struct ChunkRef {
 }
 
 impl ChunkRef {
-    fn stream_end(&self) -> u64 {
+    pub(crate) fn stream_end(&self) -> u64 {
         self.stream_offset + u64::from(self.len)
     }
 }
