@@ -70,7 +70,7 @@ fn span(spec: &[u8], unit: u64, complete: bool) -> Value {
         "end": figure(&spec[6..8], unit),
         "body_len": 0,
         "complete": complete,
-        "first_at": 1_700_000_000_000_000u64 + start,
+        "first_at": 1_700_000_000_000_000u64.wrapping_add(start),
         "last_at": 1_700_000_000_000_000u64,
     })
 }
