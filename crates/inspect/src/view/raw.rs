@@ -2,6 +2,8 @@
 //! made visible: lone CR as `␍`, other control bytes as their Unicode control pictures, bytes
 //! that are not UTF-8 as `\xNN`. CRLF and LF stay line breaks, tab stays a tab.
 
+use std::fmt::Write;
+
 /// The text, and a note when some bytes were not UTF-8.
 pub fn render(bytes: &[u8]) -> (String, Option<String>) {
     let mut out = String::with_capacity(bytes.len() + bytes.len() / 16);
@@ -21,7 +23,7 @@ pub fn render(bytes: &[u8]) -> (String, Option<String>) {
         }
         for b in chunk.invalid() {
             invalid += 1;
-            out.push_str(&format!("\\x{b:02X}"));
+            let _ = write!(out, "\\x{b:02X}");
         }
     }
     let note = (invalid > 0).then(|| format!("{invalid} bytes are not UTF-8: shown as \\xNN"));
