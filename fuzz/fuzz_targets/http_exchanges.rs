@@ -3,12 +3,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use tcpmon_inspect::Direction;
 use tcpmon_inspect::exchange::{Exchange, Tracker};
 use tcpmon_inspect::rewrite::HostRewriter;
 
 fuzz_target!(|data: &[u8]| {
     // First byte: where the two streams split; second: the piece size.
-    let [split, piece, rest @ ..] = data else { return };
+    let [split, piece, rest @ ..] = data else {
+        return;
+    };
     let at = usize::from(*split) * rest.len() / 256;
     let (request, response) = rest.split_at(at);
     let piece = usize::from(*piece).max(1);
@@ -23,11 +26,11 @@ fuzz_target!(|data: &[u8]| {
             break;
         }
         if let Some(x) = x {
-            tracker.feed(0, x, 1, &mut list);
+            tracker.feed(Direction::ClientToServer, x, 1, &mut list);
             rewriter.push(x, &mut rewritten);
         }
         if let Some(y) = y {
-            tracker.feed(1, y, 2, &mut list);
+            tracker.feed(Direction::ServerToClient, y, 2, &mut list);
         }
     }
     tracker.finish(&mut list);

@@ -21,8 +21,10 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use std::io::Write;
 use tcpmon_desktop::page::{PRETTY_LIMIT, RAW_PAGE, ViewPage, read_view};
-use tcpmon_inspect::view::{MAX_INDENT, ViewKind, message, output_budget};
-use tcpmon_relay::{ConnId, Direction, Store, session};
+use tcpmon_files::session;
+use tcpmon_inspect::http1::decode as message;
+use tcpmon_inspect::view::{MAX_INDENT, ViewKind, output_budget};
+use tcpmon_relay::{ConnId, Direction, Store};
 
 const MAGIC: &[u8; 8] = b"\x89TCPMON\n";
 /// Input bytes of one exchange's spans.

@@ -5,18 +5,19 @@
 //!
 //! Input: the query, a NUL byte, then one byte saying where the request stream ends and the
 //! response stream starts (as in `http_exchanges`), then the two streams. The work is bounded:
-//! regexes are capped at 1 MiB by `search`, bodies decode at most `message::MAX_DECODED`, and
+//! regexes are capped at 1 MiB by `search`, bodies decode at most `http1::decode::MAX_DECODED`, and
 //! the input is a few KiB.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use tcpmon_inspect::Direction;
 use tcpmon_inspect::exchange::{Exchange, Tracker};
 use tcpmon_inspect::search::{Query, Row};
 
 /// Whether `query` matches the row of `exchange` (or the raw row) whose message bytes are
 /// `bytes` (request side, response side).
 fn matches(query: &Query, exchange: Option<&Exchange>, bytes: &[Vec<u8>; 2]) -> bool {
-    let mut load = |side: usize| bytes[side].clone();
+    let mut load = |dir: Direction| bytes[dir.index()].clone();
     let mut row = Row::new(exchange, "target.test:8080", &mut load);
     let first = query.matches(&mut row);
     // A row caches what it loaded and decoded: asking again gives the same answer.
@@ -44,8 +45,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut list = Vec::new();
     let mut tracker = Tracker::new();
-    tracker.feed(0, request, 1, &mut list);
-    tracker.feed(1, response, 2, &mut list);
+    tracker.feed(Direction::ClientToServer, request, 1, &mut list);
+    tracker.feed(Direction::ServerToClient, response, 2, &mut list);
     tracker.finish(&mut list);
     let mut rows: Vec<(Option<&Exchange>, [Vec<u8>; 2])> = list
         .iter()

@@ -4,16 +4,22 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::io::Write;
-use tcpmon_relay::{Direction, session};
+use tcpmon_files::session;
+use tcpmon_relay::Direction;
 
 fuzz_target!(|data: &[u8]| {
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
     file.write_all(data).expect("write");
-    let Ok(opened) = session::open(file.path()) else { return };
+    let Ok(opened) = session::open(file.path()) else {
+        return;
+    };
     for record in opened.store.records() {
         for dir in Direction::BOTH {
             let len = opened.store.recorded_len(record.id, dir).expect("indexed");
-            let bytes = opened.store.read(record.id, dir, 0, len as usize).expect("readable");
+            let bytes = opened
+                .store
+                .read(record.id, dir, 0, len as usize)
+                .expect("readable");
             assert_eq!(bytes.len() as u64, len);
         }
     }

@@ -4,16 +4,20 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tcpmon_inspect::view::{
-    Fragment, MAX_INDENT, detect, head_len, hex, json, message, output_budget, raw, xml,
-};
+use tcpmon_inspect::http1::decode as message;
+use tcpmon_inspect::http1::head_len;
+use tcpmon_inspect::view::{Fragment, MAX_INDENT, detect, hex, json, output_budget, raw, xml};
 
 /// Text of a fragment stays within the budget, plus what one last line may add: its
 /// indentation and up to three characters of text per input byte.
 fn bounded(fragment: Result<Fragment, impl std::fmt::Display>, input: usize) {
     if let Ok(f) = fragment {
         let most = output_budget(input) + 2 * MAX_INDENT + 1 + 3 * input;
-        assert!(f.text.len() <= most, "{} bytes of text from {input}", f.text.len());
+        assert!(
+            f.text.len() <= most,
+            "{} bytes of text from {input}",
+            f.text.len()
+        );
         assert!(f.used <= input);
     }
 }
@@ -31,7 +35,10 @@ fuzz_target!(|data: &[u8]| {
     bounded(xml::pretty_fragment(data, 1 << 20), data.len());
     let _ = xml::depth_after(data);
     bounded(json::pretty_fragment(data, 2, false), data.len());
-    bounded(json::pretty_fragment(data, usize::MAX / 4, true), data.len());
+    bounded(
+        json::pretty_fragment(data, usize::MAX / 4, true),
+        data.len(),
+    );
     let _ = json::depth_after(data);
     bounded(json::pretty(data), data.len());
     let (text, _) = raw::render(data);

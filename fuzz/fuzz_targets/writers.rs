@@ -19,10 +19,11 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::net::IpAddr;
+use tcpmon_inspect::Direction;
 use tcpmon_inspect::exchange::{Exchange, Tracker};
-use tcpmon_inspect::export::curl::{CurlRequest, write_curl_script};
-use tcpmon_inspect::export::har::{HarConnection, HarEntry, read_har, write_har};
-use tcpmon_inspect::export::tcpmon_text::{TextEntry, write_entry};
+use tcpmon_inspect::formats::curl::{CurlRequest, write_curl_script};
+use tcpmon_inspect::formats::har::{HarConnection, HarEntry, read_har, write_har};
+use tcpmon_inspect::formats::tcpmon_text::{TextEntry, write_entry};
 use tcpmon_relay::HostPort;
 
 /// 2023-11-14T22:13:20Z in µs.
@@ -224,8 +225,13 @@ fuzz_target!(|data: &[u8]| {
     let mut exchanges: Vec<Exchange> = Vec::new();
     let mut tracker = Tracker::new();
     let step = u64::from(flags >> 4) * 1_000;
-    tracker.feed(0, request, T + step, &mut exchanges);
-    tracker.feed(1, response, T + 2 * step, &mut exchanges);
+    tracker.feed(Direction::ClientToServer, request, T + step, &mut exchanges);
+    tracker.feed(
+        Direction::ServerToClient,
+        response,
+        T + 2 * step,
+        &mut exchanges,
+    );
     tracker.finish(&mut exchanges);
 
     let ip: Option<IpAddr> = match flags & 0x0c {

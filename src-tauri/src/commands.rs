@@ -10,11 +10,10 @@ use tcpmon_desktop::capture::{self, LeftCapture};
 use tcpmon_desktop::error::CommandError;
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
-use tcpmon_desktop::{search, settings};
+use tcpmon_desktop::{resend, search, settings};
+use tcpmon_files::{Format, Pick, RowRef, save};
 use tcpmon_inspect::compose::{Composed, prepare};
-use tcpmon_inspect::edit::edited_request;
 use tcpmon_inspect::view::ViewKind;
-use tcpmon_relay::export::{self, Format, Pick, RowRef};
 use tcpmon_relay::{
     BindCheck, ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, Snapshot,
 };
@@ -135,34 +134,8 @@ pub async fn resend(
     exchange: Option<usize>,
 ) -> Result<ConnId> {
     let engine = state.engine.clone();
-    let request = blocking(move || {
-        let store = engine.store();
-        let (from, len) = match exchange {
-            None => (0, usize::MAX),
-            Some(index) => {
-                let record = store
-                    .record(id)
-                    .ok_or(tcpmon_relay::Error::NoSuchConnection(id.0))?;
-                let span = record
-                    .exchanges
-                    .get(index)
-                    .map(|e| e.request.clone())
-                    .ok_or_else(|| {
-                        CommandError::new(
-                            "not_found",
-                            format!("connection {id} has no exchange {index}"),
-                        )
-                    })?;
-                (span.start, span.end.saturating_sub(span.start) as usize)
-            }
-        };
-        let captured = store.read(id, Direction::ClientToServer, from, len)?;
-        Ok(match edited {
-            Some(text) => edited_request(&captured, &text),
-            None => captured,
-        })
-    })
-    .await?;
+    let request =
+        blocking(move || resend::request(engine.store(), id, exchange, edited.as_deref())).await?;
     Ok(state.engine.resend(id, request).await?)
 }
 
@@ -218,7 +191,7 @@ pub async fn save_connections<R: Runtime>(
             Some(rows) => Pick::Rows(rows),
             None => Pick::Connections(&ids),
         };
-        Ok(export::save(&store, pick, &target, format)?)
+        Ok(save::save(&store, pick, &target, format)?)
     })
     .await?;
     Ok(Some(Saved {

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use tcpmon_desktop::error::CommandError;
 use tcpmon_desktop::sessions::Sessions;
-use tcpmon_relay::session::Session;
+use tcpmon_files::session::Session;
 use tcpmon_relay::{Engine, EngineOptions, ListenerConfig, ListenerId, Store};
 
 /// Managed by Tauri; one per app.

@@ -1,7 +1,7 @@
 //! `tcpmon-bench inspect`: how fast HTTP inspection is, on this machine, in figures.
 //!
 //! - parse: the exchange tracker over a keep-alive stream of gzip + chunked JSON responses,
-//!   then `message::decode` of every response (chunks removed, gunzipped): MB/s of wire bytes.
+//!   then `http1::decode::decode` of every response (chunks removed, gunzipped): MB/s of wire bytes.
 //! - exchanges: the tracker over 100,000 small request/response pairs: the time to build the
 //!   exchange list, and per exchange.
 //! - search: a real engine relays ROWS requests (keep-alive, 100 per connection) to an
@@ -15,7 +15,8 @@ use std::time::Instant;
 use tcpmon_desktop::page::read_view;
 use tcpmon_desktop::search::search;
 use tcpmon_inspect::exchange::{Exchange, Tracker};
-use tcpmon_inspect::view::{ViewKind, message};
+use tcpmon_inspect::http1::decode::decode;
+use tcpmon_inspect::view::ViewKind;
 use tcpmon_relay::{ConnId, Direction, Engine, EngineOptions, HostPort, ListenerConfig};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -56,10 +57,10 @@ fn feed(tracker: &mut Tracker, list: &mut Vec<Exchange>, request: &[u8], respons
             return;
         }
         if let Some(x) = x {
-            tracker.feed(0, x, 1, list);
+            tracker.feed(Direction::ClientToServer, x, 1, list);
         }
         if let Some(y) = y {
-            tracker.feed(1, y, 2, list);
+            tracker.feed(Direction::ServerToClient, y, 2, list);
         }
     }
 }
@@ -93,7 +94,7 @@ fn parse_throughput() {
     let mut out = 0;
     for e in &list {
         let r = e.response.as_ref().expect("answered");
-        out += message::decode(&response[r.head_at() as usize..r.end as usize])
+        out += decode(&response[r.head_at() as usize..r.end as usize])
             .body
             .len();
     }

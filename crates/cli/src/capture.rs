@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use std::path::Path;
-use tcpmon_relay::session::{self, Session};
+use tcpmon_files::session::{self, Session};
 
 /// Opens a TCPMon session or HAR file; what the reader noticed (a file cut short, records it
 /// does not know) goes to stderr, since the rest is still worth reading.

@@ -3,8 +3,9 @@
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};
+use tcpmon_files::atomic::check_writable;
+use tcpmon_files::{Format, Pick, save};
 use tcpmon_relay::Store;
-use tcpmon_relay::export::{self, Format, Pick};
 
 /// `export IN OUT`.
 #[derive(Debug, clap::Args)]
@@ -19,7 +20,7 @@ pub struct Args {
 
 /// Converts `input` to `output`, checking first that `output` can be written.
 pub fn run(args: &Args) -> Result<()> {
-    export::check_writable(&args.output)?;
+    check_writable(&args.output, Format::from_path(&args.output).role())?;
     let opened = crate::capture::open(&args.input)?;
     let wrote = save_all(&opened.store, &args.output)?;
     eprintln!("wrote {wrote} to {}", args.output.display());
@@ -31,7 +32,7 @@ pub fn run(args: &Args) -> Result<()> {
 pub fn save_all(store: &Store, path: &Path) -> Result<String> {
     let ids: Vec<_> = store.records().iter().map(|r| r.id).collect();
     let format = Format::from_path(path);
-    let count = export::save(store, Pick::Connections(&ids), path, format)?;
+    let count = save::save(store, Pick::Connections(&ids), path, format)?;
     let unit = match format {
         Format::Session | Format::Text => "connection",
         Format::Har | Format::Curl => "exchange",

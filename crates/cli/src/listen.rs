@@ -8,7 +8,7 @@ use bytesize::ByteSize;
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
-use tcpmon_relay::export::Format;
+use tcpmon_files::Format;
 use tcpmon_relay::{Engine, EngineOptions, HostPort, Limits, ListenerConfig, SlowLink};
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -119,7 +119,7 @@ pub async fn run(args: Args) -> Result<()> {
     let mut config = args.listener_config()?;
     args.exposure.apply(&mut config)?;
     if let Some(path) = &args.save {
-        tcpmon_relay::export::check_writable(path)?;
+        tcpmon_files::atomic::check_writable(path, Format::from_path(path).role())?;
     }
     let stop = stop_signal()?;
     let engine = Engine::new(args.engine_options()).context("cannot create the capture store")?;

@@ -35,7 +35,7 @@ fn list(dir: &Path) -> Result<()> {
         );
     }
     for log in left {
-        let connections = tcpmon_relay::session::open(&log.path).map_or_else(
+        let connections = tcpmon_files::session::open_log(&log.path).map_or_else(
             |e| format!("unreadable: {e}"),
             |s| format!("{} connections", s.store.records().len()),
         );

@@ -320,7 +320,7 @@ mod tests {
             (0, b"GET /c HTTP/1.1\r\nHost: h\r\n\r\n"),
         ];
         for (side, bytes) in steps {
-            tracker.feed(side, bytes, 1, &mut all);
+            tracker.feed(Direction::BOTH[side], bytes, 1, &mut all);
             let from = tracker.take_changed().unwrap();
             printed.extend(lines.on(event(EventKind::ConnectionProgress {
                 id: ConnId(7),
@@ -349,9 +349,14 @@ mod tests {
     fn a_failed_connection_with_exchanges_also_says_why_it_ended() {
         let mut tracker = Tracker::new();
         let mut all = Vec::new();
-        tracker.feed(0, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n", 1, &mut all);
         tracker.feed(
+            Direction::ClientToServer,
+            b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n",
             1,
+            &mut all,
+        );
+        tracker.feed(
+            Direction::ServerToClient,
             b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
             2,
             &mut all,

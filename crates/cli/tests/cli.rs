@@ -9,7 +9,8 @@ mod common;
 use common::{curl, fails, http_server, start, terminate};
 use std::net::TcpListener;
 use std::time::Duration;
-use tcpmon_relay::{ConnectionState, Direction, session};
+use tcpmon_files::session;
+use tcpmon_relay::{ConnectionState, Direction};
 
 #[test]
 fn relays_prints_a_line_per_connection_and_saves_a_session_on_sigterm() {

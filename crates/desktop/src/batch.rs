@@ -177,7 +177,12 @@ mod tests {
     /// The exchanges found in `requests` (request side only).
     fn exchanges(requests: &[u8]) -> Vec<tcpmon_inspect::exchange::Exchange> {
         let mut list = Vec::new();
-        tcpmon_inspect::exchange::Tracker::new().feed(0, requests, 1, &mut list);
+        tcpmon_inspect::exchange::Tracker::new().feed(
+            tcpmon_relay::Direction::ClientToServer,
+            requests,
+            1,
+            &mut list,
+        );
         list
     }
 

@@ -45,11 +45,19 @@ impl From<Error> for CommandError {
             Error::InvalidAddress { .. } => Self::new("invalid_input", message),
             Error::Resolve { .. } => Self::new("resolve", message).on("target_host"),
             Error::Connect { .. } => Self::new("connect", message),
-            Error::NoSuchListener(_) | Error::NoSuchConnection(_) => {
-                Self::new("not_found", message)
-            }
+            Error::NoSuchListener(_)
+            | Error::NoSuchConnection(_)
+            | Error::NoSuchExchange { .. } => Self::new("not_found", message),
             Error::Capture(_) => Self::new("io", message),
-            Error::Session { .. } => Self::new("session", message),
+        }
+    }
+}
+
+impl From<tcpmon_files::Error> for CommandError {
+    fn from(e: tcpmon_files::Error) -> Self {
+        match e {
+            tcpmon_files::Error::Store(e) => e.into(),
+            file @ tcpmon_files::Error::File { .. } => Self::new("session", file.to_string()),
         }
     }
 }

@@ -4,8 +4,9 @@
 
 use crate::error::CommandError;
 use serde::Serialize;
-use tcpmon_inspect::view::{self, PrettyError, ViewKind, hex, json, message, raw, xml};
-use tcpmon_relay::{ConnId, Direction, Store};
+use tcpmon_inspect::http1::decode::{decode, decode_start};
+use tcpmon_inspect::view::{self, PrettyError, ViewKind, hex, json, raw, xml};
+use tcpmon_relay::{ConnId, Direction, Error, Store};
 
 /// Source bytes per raw page: small enough that a page renders at once, even one long line.
 pub const RAW_PAGE: usize = 256 << 10;
@@ -68,20 +69,12 @@ impl<'a> Window<'a> {
         let Some(index) = exchange else {
             return Ok(whole);
         };
-        let record = store
-            .record(id)
-            .ok_or_else(|| CommandError::new("not_found", format!("no connection {id}")))?;
-        let exchange = record.exchanges.get(index).ok_or_else(|| {
-            CommandError::new(
-                "not_found",
-                format!("connection {id} has no exchange {index}"),
-            )
-        })?;
-        let span = match dir {
-            Direction::ClientToServer => Some(&exchange.request),
-            Direction::ServerToClient => exchange.response.as_ref(),
-        };
-        Ok(match span {
+        let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
+        let exchange = record
+            .exchanges
+            .get(index)
+            .ok_or(Error::NoSuchExchange { conn: id.0, index })?;
+        Ok(match exchange.span(dir) {
             // Bytes past the cap were never recorded.
             Some(span) => Self {
                 base: span.start,
@@ -131,7 +124,7 @@ pub fn read_view(
     let kind = match kind {
         ViewKind::Auto => {
             let start = window.read(window.pretty_from, AUTO_SAMPLE)?;
-            view::detect(&message::decode_start(&start, view::DETECT_SAMPLE as u64).body)
+            view::detect(&decode_start(&start, view::DETECT_SAMPLE as u64).body)
         }
         kind => kind,
     };
@@ -168,7 +161,7 @@ fn pretty_page(
     guess: bool,
 ) -> Result<ViewPage, CommandError> {
     let bytes = window.read(page.offset, PRETTY_LIMIT as usize)?;
-    let decoded = message::decode(&bytes);
+    let decoded = decode(&bytes);
     let whole = decoded.wire_len < bytes.len() || page.offset + bytes.len() as u64 == window.len;
     if !whole || decoded.body.len() as u64 > PRETTY_LIMIT {
         let reason = format!(
@@ -214,7 +207,7 @@ fn big_pretty_page(
     kind: ViewKind,
 ) -> Result<Option<ViewPage>, CommandError> {
     let start = window.read(window.pretty_from, 128 << 10)?;
-    let decoded = message::decode(&start);
+    let decoded = decode(&start);
     if decoded.head_len == 0 || !decoded.notes.is_empty() {
         return Ok(None);
     }

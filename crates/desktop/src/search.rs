@@ -2,8 +2,8 @@
 
 use crate::error::CommandError;
 use serde::Serialize;
+use tcpmon_files::RowRef;
 use tcpmon_inspect::search::{Query, Row};
-use tcpmon_relay::export::RowRef;
 use tcpmon_relay::{ConnId, Direction, Store};
 
 /// Most bytes of one message (or of a raw stream's start) a search reads: enough for any body
@@ -30,9 +30,9 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
             .map(|t| t.to_string())
             .unwrap_or_default();
         if record.exchanges.is_empty() {
-            let mut load = |side: usize| {
-                let len = store.recorded_len(id, Direction::BOTH[side]).unwrap_or(0);
-                read(store, id, side, 0, len)
+            let mut load = |dir: Direction| {
+                let len = store.recorded_len(id, dir).unwrap_or(0);
+                read(store, id, dir, 0, len)
             };
             if query.matches(&mut Row::new(None, &host, &mut load)) {
                 rows.push((id, None));
@@ -40,13 +40,9 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
             continue;
         }
         for (index, exchange) in record.exchanges.iter().enumerate() {
-            let mut load = |side: usize| {
-                let span = if side == 0 {
-                    Some(&exchange.request)
-                } else {
-                    exchange.response.as_ref()
-                };
-                span.map_or(Vec::new(), |s| read(store, id, side, s.head_at(), s.end))
+            let mut load = |dir: Direction| {
+                let span = exchange.span(dir);
+                span.map_or(Vec::new(), |s| read(store, id, dir, s.head_at(), s.end))
             };
             if query.matches(&mut Row::new(Some(&exchange), &host, &mut load)) {
                 rows.push((id, Some(index)));
@@ -57,11 +53,9 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
 }
 
 /// Bytes `from..to` of one side, at most [`SEARCH_LIMIT`]; a read error finds nothing.
-fn read(store: &Store, id: ConnId, side: usize, from: u64, to: u64) -> Vec<u8> {
+fn read(store: &Store, id: ConnId, dir: Direction, from: u64, to: u64) -> Vec<u8> {
     let len = to.saturating_sub(from).min(SEARCH_LIMIT) as usize;
-    store
-        .read(id, Direction::BOTH[side], from, len)
-        .unwrap_or_default()
+    store.read(id, dir, from, len).unwrap_or_default()
 }
 
 #[cfg(test)]

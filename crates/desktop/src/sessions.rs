@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tcpmon_relay::session::{self, Session};
+use tcpmon_files::session::{self, Session};
 
 /// The open sessions.
 #[derive(Default)]

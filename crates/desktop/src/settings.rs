@@ -33,7 +33,7 @@ pub fn save(dir: &Path, settings: &serde_json::Value) -> Result<(), CommandError
         )
     };
     std::fs::create_dir_all(dir).map_err(io)?;
-    tcpmon_relay::write_file(&dir.join(FILE), io, |out| out.write_all(&text).map_err(io))
+    tcpmon_files::atomic::write_file(&dir.join(FILE), io, |out| out.write_all(&text).map_err(io))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Edits before a resend: when a user changes an HTTP body, `Content-Length` must follow, in
 //! bytes (Apache TCPMon counted characters and rewrote the line with a bare LF).
 
-use crate::view::{head_len, raw};
+use crate::http1::head_len;
+use crate::view::raw;
 
 /// `message` with its `Content-Length` value set to the body's length in bytes. Everything
 /// else, line endings included, is kept. Messages without an HTTP head or without the header

@@ -12,6 +12,7 @@ mod list;
 
 pub use list::ExchangeList;
 
+use crate::Direction;
 use crate::http1::{BodyDecoder, Framing, HeadBuffer, RequestHead, parse_request, parse_response};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -19,11 +20,9 @@ use serde::{Deserialize, Serialize};
 /// Longest head accepted before the stream is judged not to be HTTP.
 const MAX_HEAD: usize = 64 << 10;
 
-/// Which way bytes travel, as an index: 0 is the request side (client to server), 1 the
-/// response side.
-pub const REQUEST_SIDE: usize = 0;
-/// See [`REQUEST_SIDE`].
-pub const RESPONSE_SIDE: usize = 1;
+/// Sides as indexes into per-direction arrays, for the tracker's own state.
+const REQUEST_SIDE: usize = 0;
+const RESPONSE_SIDE: usize = 1;
 
 /// Where one message lies in its direction's stream, and what is known of it so far. Its
 /// JSON is flat (see `SpanJson`); in memory it takes 48 bytes.
@@ -50,6 +49,16 @@ pub struct Span {
 const COMPLETE: u32 = 1 << 31;
 
 impl Span {
+    /// Bytes it covers so far.
+    pub fn len(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Whether it covers no bytes yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Offset of the final head (after interim responses); equals `start` for requests.
     pub fn head_at(&self) -> u64 {
         self.start.saturating_add(u64::from(self.interim_len))
@@ -228,6 +237,15 @@ impl From<ExchangeJson> for Exchange {
 }
 
 impl Exchange {
+    /// Its message in `dir`: the request, or the response once its first byte was seen. The one
+    /// place a direction picks a span (exports, view pages, search and resend ask here).
+    pub fn span(&self, dir: Direction) -> Option<&Span> {
+        match dir {
+            Direction::ClientToServer => Some(&self.request),
+            Direction::ServerToClient => self.response.as_ref(),
+        }
+    }
+
     /// Interim `1xx` statuses (e.g. `100 Continue`) before the final one.
     pub fn interim(&self) -> &[u16] {
         self.extra.as_ref().map_or(&[], |x| &x.interim)
@@ -403,12 +421,13 @@ impl Tracker {
         self.changed_from = Some(self.changed_from.map_or(index, |c| c.min(index)));
     }
 
-    /// Feeds bytes of one side ([`REQUEST_SIDE`] or [`RESPONSE_SIDE`]) captured at `at`
-    /// (µs since the Unix epoch), updating `exchanges`, which only this tracker changes.
-    pub fn feed(&mut self, side: usize, data: &[u8], at: u64, exchanges: &mut Vec<Exchange>) {
+    /// Feeds bytes of one side captured at `at` (µs since the Unix epoch), updating
+    /// `exchanges`, which only this tracker changes.
+    pub fn feed(&mut self, dir: Direction, data: &[u8], at: u64, exchanges: &mut Vec<Exchange>) {
         if data.is_empty() {
             return;
         }
+        let side = dir.index();
         let s = &mut self.sides[side];
         let offset = s.offset;
         s.latest_at = at;
@@ -813,7 +832,7 @@ mod tests {
         let mut tracker = Tracker::new();
         let mut list = Vec::new();
         for (side, bytes) in pieces {
-            tracker.feed(*side, bytes, 7, &mut list);
+            tracker.feed(Direction::BOTH[*side], bytes, 7, &mut list);
         }
         tracker.finish(&mut list);
         (list, tracker.is_raw())
@@ -965,9 +984,14 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
     fn a_client_that_sends_on_while_a_switch_is_undecided_is_not_held_in_memory() {
         let mut tracker = Tracker::new();
         let mut list = Vec::new();
-        tracker.feed(0, b"GET / HTTP/1.1\r\nUpgrade: x\r\n\r\n", 1, &mut list);
+        tracker.feed(
+            Direction::ClientToServer,
+            b"GET / HTTP/1.1\r\nUpgrade: x\r\n\r\n",
+            1,
+            &mut list,
+        );
         for _ in 0..20 {
-            tracker.feed(0, &[b'z'; 8192], 2, &mut list);
+            tracker.feed(Direction::ClientToServer, &[b'z'; 8192], 2, &mut list);
         }
         assert!(tracker.sides[0].pending.is_empty());
         assert!(list[0].note().unwrap().contains("switch of protocol"));
@@ -1023,14 +1047,24 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         let mut tracker = Tracker::new();
         let mut list = Vec::new();
         tracker.feed(
-            REQUEST_SIDE,
+            Direction::ClientToServer,
             b"POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n",
             100,
             &mut list,
         );
-        tracker.feed(REQUEST_SIDE, b"ab", 150, &mut list);
-        tracker.feed(RESPONSE_SIDE, b"HTTP/1.1 200 OK\r\n", 400, &mut list);
-        tracker.feed(RESPONSE_SIDE, b"Content-Length: 1\r\n\r\nx", 420, &mut list);
+        tracker.feed(Direction::ClientToServer, b"ab", 150, &mut list);
+        tracker.feed(
+            Direction::ServerToClient,
+            b"HTTP/1.1 200 OK\r\n",
+            400,
+            &mut list,
+        );
+        tracker.feed(
+            Direction::ServerToClient,
+            b"Content-Length: 1\r\n\r\nx",
+            420,
+            &mut list,
+        );
         let res = list[0].response.as_ref().unwrap();
         assert_eq!(
             (list[0].request.first_at, list[0].request.last_at),

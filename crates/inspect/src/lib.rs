@@ -4,9 +4,10 @@
 //! values) and returns values, so the relay, the CLI and the app share one implementation and
 //! tests need no network.
 //!
+//! - [`Direction`]: which way bytes travel, for every crate.
 //! - [`http1`]: HTTP/1.x message heads and body framing, fed incrementally at any byte boundary.
 //! - [`exchange`]: a connection's request/response pairs, found as its bytes arrive.
-//! - [`export`]: file formats other tools read (Apache TCPMon 1.0 text, HAR, curl commands),
+//! - [`formats`]: file formats other tools read (Apache TCPMon 1.0 text, HAR, curl commands),
 //!   and HAR import.
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
 //! - [`rewrite`]: the Host header rewritten on a live request stream.
@@ -15,10 +16,13 @@
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 
 pub mod compose;
+mod direction;
 pub mod edit;
 pub mod exchange;
-pub mod export;
+pub mod formats;
 pub mod http1;
 pub mod rewrite;
 pub mod search;
 pub mod view;
+
+pub use direction::Direction;

@@ -6,9 +6,10 @@
 //! method, URL, host, status or reason). `-term` negates. Text matches case-insensitively. Cheap terms
 //! are tried first, and bytes are loaded and decoded only for the terms that need them.
 
+use crate::Direction;
 use crate::exchange::Exchange;
+use crate::http1::decode::decode_start;
 use crate::http1::{Head, parse_request, parse_response};
-use crate::view::message::decode_start;
 use regex::bytes::{Regex, RegexBuilder};
 use thiserror::Error;
 
@@ -184,13 +185,13 @@ fn status(value: &str) -> Result<Test, QueryError> {
 const BODY_DECODED: u64 = 16 << 20;
 
 /// One table row being searched: an exchange, or a raw connection (no exchange). The bytes
-/// are fetched through `load` (side 0: request, 1: response) only when a term needs them:
+/// are fetched through `load` (one direction's) only when a term needs them:
 /// for an exchange, its message from the final head on; for a raw row, the stream's start.
 pub struct Row<'a> {
     exchange: Option<&'a Exchange>,
     /// The connection's target (`host:port`), for URLs and hosts an exchange does not name.
     fallback_host: &'a str,
-    load: &'a mut dyn FnMut(usize) -> Vec<u8>,
+    load: &'a mut dyn FnMut(Direction) -> Vec<u8>,
     loaded: [Option<Vec<u8>>; 2],
     decoded: [Option<Vec<u8>>; 2],
 }
@@ -200,7 +201,7 @@ impl<'a> Row<'a> {
     pub fn new(
         exchange: Option<&'a Exchange>,
         fallback_host: &'a str,
-        load: &'a mut dyn FnMut(usize) -> Vec<u8>,
+        load: &'a mut dyn FnMut(Direction) -> Vec<u8>,
     ) -> Self {
         Self {
             exchange,
@@ -211,30 +212,32 @@ impl<'a> Row<'a> {
         }
     }
 
-    fn message(&mut self, side: usize) -> &[u8] {
+    fn message(&mut self, dir: Direction) -> &[u8] {
+        let side = dir.index();
         if self.loaded[side].is_none() {
-            self.loaded[side] = Some((self.load)(side));
+            self.loaded[side] = Some((self.load)(dir));
         }
         self.loaded[side].as_deref().unwrap_or_default()
     }
 
     /// The decoded body of an exchange's message, or a raw row's bytes.
-    fn body(&mut self, side: usize) -> &[u8] {
+    fn body(&mut self, dir: Direction) -> &[u8] {
+        let side = dir.index();
         if self.decoded[side].is_none() {
             let decoded = match self.exchange {
-                Some(_) => decode_start(self.message(side), BODY_DECODED)
+                Some(_) => decode_start(self.message(dir), BODY_DECODED)
                     .body
                     .into_owned(),
-                None => self.message(side).to_vec(),
+                None => self.message(dir).to_vec(),
             };
             self.decoded[side] = Some(decoded);
         }
         self.decoded[side].as_deref().unwrap_or_default()
     }
 
-    fn head(&mut self, side: usize) -> Option<Head> {
-        let bytes = self.message(side);
-        if side == 0 {
+    fn head(&mut self, dir: Direction) -> Option<Head> {
+        let bytes = self.message(dir);
+        if dir == Direction::ClientToServer {
             parse_request(bytes).ok().flatten().map(|r| r.head)
         } else {
             parse_response(bytes).ok().flatten().map(|r| r.head)
@@ -275,7 +278,7 @@ impl<'a> Row<'a> {
             }
             Test::Header { name, value } => {
                 exchange.is_some()
-                    && (0..2).any(|side| {
+                    && Direction::BOTH.into_iter().any(|side| {
                         self.head(side).is_some_and(|head| {
                             head.headers.iter().any(|(n, v)| {
                                 n.eq_ignore_ascii_case(name)
@@ -284,15 +287,19 @@ impl<'a> Row<'a> {
                         })
                     })
             }
-            Test::Body(re) => (0..2).any(|side| re.is_match(self.body(side))),
+            Test::Body(re) => Direction::BOTH
+                .into_iter()
+                .any(|side| re.is_match(self.body(side))),
             Test::Pattern(re) => {
                 re.is_match(self.summary().as_bytes())
-                    || (0..2).any(|side| {
+                    || Direction::BOTH.into_iter().any(|side| {
                         let bytes = self.message(side);
-                        let head = crate::view::head_len(bytes);
+                        let head = crate::http1::head_len(bytes);
                         re.is_match(&bytes[..head])
                     })
-                    || (0..2).any(|side| re.is_match(self.body(side)))
+                    || Direction::BOTH
+                        .into_iter()
+                        .any(|side| re.is_match(self.body(side)))
             }
         }
     }
@@ -307,8 +314,8 @@ mod tests {
     fn rows(request: &[u8], response: &[u8]) -> Vec<(Exchange, [Vec<u8>; 2])> {
         let mut list = Vec::new();
         let mut tracker = Tracker::new();
-        tracker.feed(0, request, 1, &mut list);
-        tracker.feed(1, response, 2, &mut list);
+        tracker.feed(Direction::ClientToServer, request, 1, &mut list);
+        tracker.feed(Direction::ServerToClient, response, 2, &mut list);
         tracker.finish(&mut list);
         list.into_iter()
             .map(|e| {
@@ -326,7 +333,7 @@ mod tests {
         (0..rows.len())
             .filter(|&i| {
                 let (exchange, bytes) = &rows[i];
-                let mut load = |side: usize| bytes[side].clone();
+                let mut load = |dir: Direction| bytes[dir.index()].clone();
                 query.matches(&mut Row::new(Some(exchange), "target:80", &mut load))
             })
             .collect()
@@ -391,7 +398,7 @@ DELETE /x HTTP/1.1\r\n\r\n";
     #[test]
     fn raw_rows_are_searched_by_their_bytes_and_bad_queries_say_why() {
         let bytes = [b"\x16\x03hello".to_vec(), b"world".to_vec()];
-        let mut load = |side: usize| bytes[side].clone();
+        let mut load = |dir: Direction| bytes[dir.index()].clone();
         let mut row = Row::new(None, "db.test:5432", &mut load);
         assert!(
             Query::parse("body:WORLD db.test")

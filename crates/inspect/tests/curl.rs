@@ -9,8 +9,9 @@ use std::net::TcpListener;
 use std::process::Command;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use tcpmon_inspect::exchange::{REQUEST_SIDE, Tracker};
-use tcpmon_inspect::export::curl::{CurlRequest, curl_command, write_curl_script};
+use tcpmon_inspect::Direction;
+use tcpmon_inspect::exchange::Tracker;
+use tcpmon_inspect::formats::curl::{CurlRequest, curl_command, write_curl_script};
 use tcpmon_inspect::http1::{BodyDecoder, Framing, parse_request};
 
 /// A request as a server understands it.
@@ -88,7 +89,7 @@ fn serve(listener: TcpListener, count: usize) -> JoinHandle<Vec<Vec<u8>>> {
                     String::from_utf8_lossy(&bytes)
                 );
                 bytes.extend_from_slice(&buf[..n]);
-                tracker.feed(REQUEST_SIDE, &buf[..n], 0, &mut exchanges);
+                tracker.feed(Direction::ClientToServer, &buf[..n], 0, &mut exchanges);
                 let Some(exchange) = exchanges.first() else {
                     continue;
                 };
@@ -122,7 +123,7 @@ fn listener() -> (TcpListener, String) {
 fn command(request: &[u8], server: &str) -> String {
     let mut tracker = Tracker::new();
     let mut exchanges = Vec::new();
-    tracker.feed(REQUEST_SIDE, request, 1, &mut exchanges);
+    tracker.feed(Direction::ClientToServer, request, 1, &mut exchanges);
     assert_eq!(exchanges.len(), 1);
     assert!(exchanges[0].request.complete());
     curl_command(&exchanges[0], request, server)
@@ -249,7 +250,7 @@ fn a_script_replays_every_request_in_order() {
         .map(|r| {
             let mut tracker = Tracker::new();
             let mut found = Vec::new();
-            tracker.feed(REQUEST_SIDE, r, 1, &mut found);
+            tracker.feed(Direction::ClientToServer, r, 1, &mut found);
             found.remove(0)
         })
         .collect();

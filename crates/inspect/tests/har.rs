@@ -9,8 +9,9 @@
 use serde_json::Value;
 use std::net::IpAddr;
 use std::path::Path;
-use tcpmon_inspect::exchange::{Exchange, REQUEST_SIDE, RESPONSE_SIDE, Span, Tracker};
-use tcpmon_inspect::export::har::{
+use tcpmon_inspect::Direction;
+use tcpmon_inspect::exchange::{Exchange, Tracker};
+use tcpmon_inspect::formats::har::{
     HarConnection, HarEntry, HarError, ImportedEntry, read_har, write_har,
 };
 
@@ -36,30 +37,30 @@ struct Capture {
 
 impl Capture {
     /// Feeds `(side, bytes, µs after T)` in order; `finish`: the connection then closed.
-    fn new(pieces: &[(usize, &[u8], u64)]) -> Self {
+    fn new(pieces: &[(Direction, &[u8], u64)]) -> Self {
         let mut tracker = Tracker::new();
         let mut exchanges = Vec::new();
         let mut streams = [Vec::new(), Vec::new()];
         for &(side, bytes, at) in pieces {
             tracker.feed(side, bytes, T + at, &mut exchanges);
-            streams[side].extend_from_slice(bytes);
+            streams[side.index()].extend_from_slice(bytes);
         }
         tracker.finish(&mut exchanges);
         Self { streams, exchanges }
     }
 
-    fn bytes(&self, side: usize, span: Option<&Span>) -> &[u8] {
-        span.map_or(&[][..], |s| {
-            &self.streams[side][s.start as usize..s.end as usize]
+    fn bytes(&self, i: usize, dir: Direction) -> &[u8] {
+        self.exchanges[i].span(dir).map_or(&[][..], |s| {
+            &self.streams[dir.index()][s.start as usize..s.end as usize]
         })
     }
 
     fn request(&self, i: usize) -> &[u8] {
-        self.bytes(REQUEST_SIDE, Some(&self.exchanges[i].request))
+        self.bytes(i, Direction::ClientToServer)
     }
 
     fn response(&self, i: usize) -> &[u8] {
-        self.bytes(RESPONSE_SIDE, self.exchanges[i].response.as_ref())
+        self.bytes(i, Direction::ServerToClient)
     }
 
     fn entries<'a>(&'a self, conn: &'a HarConnection<'a>) -> Vec<HarEntry<'a>> {
@@ -204,20 +205,20 @@ fn gzip_chunked_get() -> Capture {
     last.extend_from_slice(b"0\r\n\r\n");
     Capture::new(&[
         (
-            REQUEST_SIDE,
+            Direction::ClientToServer,
             b"GET /search?q=caf%C3%A9+au+lait&n=1 HTTP/1.1\r\nHost: api.example.test:8080\r\n\
 User-Agent: tests/1.0\r\nAccept-Encoding: gzip\r\nCookie: sid=abc123; theme=dark\r\n\r\n",
             300,
         ),
         (
-            RESPONSE_SIDE,
+            Direction::ServerToClient,
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n\
 Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\
 Set-Cookie: sid=def456; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly\r\n\r\n",
             25_500,
         ),
-        (RESPONSE_SIDE, &chunk(a), 26_000),
-        (RESPONSE_SIDE, &last, 26_750),
+        (Direction::ServerToClient, &chunk(a), 26_000),
+        (Direction::ServerToClient, &last, 26_750),
     ])
 }
 
@@ -324,11 +325,11 @@ Content-Length: {}\r\n\r\n",
         png.len()
     );
     let capture = Capture::new(&[
-        (REQUEST_SIDE, head, 100),
-        (REQUEST_SIDE, &upload[..100], 150),
-        (REQUEST_SIDE, &upload[100..], 1_151),
-        (RESPONSE_SIDE, response_head.as_bytes(), 3_000),
-        (RESPONSE_SIDE, &png, 3_001),
+        (Direction::ClientToServer, head, 100),
+        (Direction::ClientToServer, &upload[..100], 150),
+        (Direction::ClientToServer, &upload[100..], 1_151),
+        (Direction::ServerToClient, response_head.as_bytes(), 3_000),
+        (Direction::ServerToClient, &png, 3_001),
     ]);
     (capture, upload, png)
 }
@@ -374,15 +375,15 @@ fn binary_post_round_trips_byte_for_byte() {
 fn continue_100_is_one_entry_with_the_final_response() {
     let capture = Capture::new(&[
         (
-            REQUEST_SIDE,
+            Direction::ClientToServer,
             b"PUT /doc HTTP/1.1\r\nHost: h.test\r\nExpect: 100-continue\r\nContent-Type: text/plain\r\n\
 Content-Length: 11\r\n\r\n",
             0,
         ),
-        (RESPONSE_SIDE, b"HTTP/1.1 100 Continue\r\n\r\n", 2_000),
-        (REQUEST_SIDE, b"hello world", 3_000),
+        (Direction::ServerToClient, b"HTTP/1.1 100 Continue\r\n\r\n", 2_000),
+        (Direction::ClientToServer, b"hello world", 3_000),
         (
-            RESPONSE_SIDE,
+            Direction::ServerToClient,
             b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
             10_000,
         ),
@@ -419,22 +420,22 @@ Content-Length: 11\r\n\r\n",
 fn keep_alive() -> Capture {
     Capture::new(&[
         (
-            REQUEST_SIDE,
+            Direction::ClientToServer,
             b"GET /a HTTP/1.1\r\nHost: h.test\r\n\r\n",
             0,
         ),
         (
-            RESPONSE_SIDE,
+            Direction::ServerToClient,
             b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nfirst",
             4_000,
         ),
         (
-            REQUEST_SIDE,
+            Direction::ClientToServer,
             b"GET /b HTTP/1.1\r\nHost: h.test\r\n\r\n",
             1_000_000,
         ),
         (
-            RESPONSE_SIDE,
+            Direction::ServerToClient,
             b"HTTP/1.1 404 Not Found\r\nContent-Length: 7\r\nContent-Type: text/plain\r\n\r\nmissing",
             1_002_500,
         ),
@@ -464,9 +465,14 @@ fn keep_alive_second_exchange_has_no_connect() {
     let mut found = Vec::new();
     for entry in &imported {
         assert_eq!(entry.connection.as_deref(), Some("7"));
-        tracker.feed(REQUEST_SIDE, &entry.request, entry.request_at.0, &mut found);
         tracker.feed(
-            RESPONSE_SIDE,
+            Direction::ClientToServer,
+            &entry.request,
+            entry.request_at.0,
+            &mut found,
+        );
+        tracker.feed(
+            Direction::ServerToClient,
             &entry.response,
             entry.response_at.0,
             &mut found,
@@ -484,7 +490,7 @@ fn keep_alive_second_exchange_has_no_connect() {
 #[test]
 fn an_exchange_without_response_still_validates() {
     let capture = Capture::new(&[(
-        REQUEST_SIDE,
+        Direction::ClientToServer,
         b"POST /slow HTTP/1.1\r\nHost: h.test\r\nContent-Type: application/x-www-form-urlencoded\r\n\
 Content-Length: 13\r\n\r\nx=1&msg=hi+yo",
         200,
@@ -528,9 +534,13 @@ Content-Length: 13\r\n\r\nx=1&msg=hi+yo",
 #[test]
 fn a_status_under_100_reads_back() {
     let capture = Capture::new(&[
-        (REQUEST_SIDE, b"GET / HTTP/1.1\r\nHost: h.test\r\n\r\n", 100),
         (
-            RESPONSE_SIDE,
+            Direction::ClientToServer,
+            b"GET / HTTP/1.1\r\nHost: h.test\r\n\r\n",
+            100,
+        ),
+        (
+            Direction::ServerToClient,
             b"HTTP/1.1 017 Odd\r\nContent-Length: 2\r\n\r\nok",
             200,
         ),
@@ -549,12 +559,12 @@ fn a_status_under_100_reads_back() {
 fn tunnels_leave_their_raw_bytes_out() {
     let capture = Capture::new(&[
         (
-            REQUEST_SIDE,
+            Direction::ClientToServer,
             b"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n\x16\x03\x01hello",
             0,
         ),
         (
-            RESPONSE_SIDE,
+            Direction::ServerToClient,
             b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03srv",
             10,
         ),
@@ -684,8 +694,8 @@ content-type: application/json\r\naccept: application/json\r\ncontent-length: 16
     for entry in &entries {
         let mut tracker = Tracker::new();
         let mut found = Vec::new();
-        tracker.feed(REQUEST_SIDE, &entry.request, 1, &mut found);
-        tracker.feed(RESPONSE_SIDE, &entry.response, 2, &mut found);
+        tracker.feed(Direction::ClientToServer, &entry.request, 1, &mut found);
+        tracker.feed(Direction::ServerToClient, &entry.response, 2, &mut found);
         assert_eq!(found.len(), 1);
         assert!(found[0].request.complete() && found[0].response.as_ref().unwrap().complete());
         assert_eq!(found[0].note(), None);
@@ -865,7 +875,7 @@ fn hostile_input_never_panics() {
 
 #[test]
 fn too_many_entries_are_refused_without_reading_them_all() {
-    let count = tcpmon_inspect::export::har::MAX_ENTRIES + 1;
+    let count = tcpmon_inspect::formats::har::MAX_ENTRIES + 1;
     let mut file = String::from(r#"{"log":{"entries":["#);
     file.push_str(&"0,".repeat(count - 1));
     file.push_str("0]}}");
@@ -880,11 +890,11 @@ fn too_many_entries_are_refused_without_reading_them_all() {
 fn proxy_credentials_are_redacted() {
     let capture = Capture::new(&[
         (
-            REQUEST_SIDE,
+            Direction::ClientToServer,
             b"GET http://a.test/x HTTP/1.1\r\nHost: a.test\r\nProxy-Authorization: Basic dXNlcjpzZWNyZXQ=\r\nProxy-Connection: keep-alive\r\n\r\n",
             0,
         ),
-        (RESPONSE_SIDE, b"HTTP/1.1 204 No Content\r\n\r\n", 3_000),
+        (Direction::ServerToClient, b"HTTP/1.1 204 No Content\r\n\r\n", 3_000),
     ]);
     let har = capture.har(&conn(None, Some(1_000)));
     let text = String::from_utf8(har.clone()).unwrap();

@@ -47,15 +47,15 @@ pub enum Error {
     /// A connection id that the store does not know (never existed or was removed).
     #[error("no connection with id {0}")]
     NoSuchConnection(u64),
+    /// An exchange a connection does not have (its list was cut short, or the row is stale).
+    #[error("connection {conn} has no exchange {index}")]
+    NoSuchExchange {
+        /// The connection.
+        conn: u64,
+        /// The exchange asked for, from 0.
+        index: usize,
+    },
     /// Reading or writing the capture log failed.
     #[error("capture store: {0}")]
     Capture(#[source] std::io::Error),
-    /// A session file could not be written or read.
-    #[error("session file {path}: {reason}")]
-    Session {
-        /// The file.
-        path: String,
-        /// What is wrong with it.
-        reason: String,
-    },
 }

@@ -4,17 +4,17 @@
 //! relayed to its target (forward mode) or to the origin its requests name (HTTP proxy mode),
 //! byte for byte, while every byte is recorded in a [`Store`] backed by a log file on disk. Subscribers
 //! follow what happens through numbered metadata [`Event`]s and pull bytes from the store.
-//! Captured connections can be resent ([`Engine::resend`]), saved to and opened from session
-//! files ([`session`]), exported as Apache TCPMon text, HAR or curl ([`export`]), and HAR
-//! files opened as sessions ([`har_import`]).
+//! Captured connections can be resent ([`Engine::resend`]). Files (sessions, HAR, exports,
+//! captures a crash left) are `tcpmon-files`' work: it reads and builds stores through the
+//! store's public API ([`Store::read_only`], [`Store::insert`], [`Store::append_at`]) and the
+//! record layout in [`log_format`].
 //!
 //! Layout: `config` (what a listener does), `record` (what is known of a connection), `event`
-//! (what subscribers hear), `store` + `log_format` (the capture), `listener` (accept and
-//! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial`
-//! (direct or via upstream proxy), `throttle` (slow link), `conn` (per-connection context),
-//! `engine` (the registry), `session` (files).
+//! (what subscribers hear), `store` + `log_format` + `capture_file` (the capture and its file on
+//! disk), `listener` (accept and dispatch), `forward` and `http_proxy` (the two modes), `pump`
+//! (raw relaying), `dial` (direct or via upstream proxy), `throttle` (slow link), `guard` and
+//! `idle` (exposure limits), `conn` (per-connection context), `engine` (the registry).
 
-mod atomic_file;
 mod capture_file;
 mod config;
 mod conn;
@@ -22,21 +22,17 @@ mod dial;
 mod engine;
 mod error;
 mod event;
-pub mod export;
 mod forward;
 mod guard;
-pub mod har_import;
 mod http_proxy;
 mod idle;
 mod listener;
-mod log_format;
+pub mod log_format;
 mod pump;
 mod record;
-pub mod session;
 mod store;
 mod throttle;
 
-pub use atomic_file::write_file;
 pub use capture_file::{LeftLog, left_logs, logs_folder};
 pub use config::{
     BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, check_bind, is_loopback_ip,
@@ -48,4 +44,6 @@ pub use record::{
     ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch, ListenerId, Micros,
     now_micros,
 };
-pub use store::{DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader};
+pub use store::{
+    ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader,
+};

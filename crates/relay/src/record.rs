@@ -4,6 +4,7 @@ use crate::config::HostPort;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
+pub use tcpmon_inspect::Direction;
 use tcpmon_inspect::exchange::ExchangeList;
 
 /// A connection's id: unique within an engine, increasing in accept order.
@@ -25,26 +26,6 @@ impl fmt::Display for ConnId {
 impl fmt::Display for ListenerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
-    }
-}
-
-/// Which way bytes travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// From the client, towards the target: the request side.
-    ClientToServer,
-    /// From the target, towards the client: the response side.
-    ServerToClient,
-}
-
-impl Direction {
-    /// Both directions, request side first.
-    pub const BOTH: [Direction; 2] = [Direction::ClientToServer, Direction::ServerToClient];
-
-    /// 0 for client-to-server, 1 for server-to-client: an index into per-direction arrays.
-    pub fn index(self) -> usize {
-        self as usize
     }
 }
 

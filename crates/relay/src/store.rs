@@ -9,7 +9,7 @@
 //! The log is a session file as it grows: a metadata record when a connection is accepted and
 //! whenever its record changes (connect, close), a removal record when it is removed, its bytes
 //! within [`FLUSH_EVERY`]. A process killed at any moment leaves a file that opens as a session
-//! with everything captured until shortly before ([`crate::session::open`] finds the exchanges
+//! with everything captured until shortly before (`tcpmon_files::session::open` finds the exchanges
 //! again in the bytes). Space is reserved ahead ([`capture_file::Reserve`]), so a full disk or
 //! the capture limit stops recording before bytes are accepted, visibly: the connections that
 //! lose bytes are marked truncated with the reason, and relaying goes on.
@@ -98,7 +98,7 @@ impl Limits {
 /// Where one recorded chunk lies (24 bytes: a busy keep-alive connection has two per
 /// request). When it was captured is in its record header in the file, read when needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ChunkRef {
+pub struct ChunkRef {
     /// Position of its first byte in the direction's stream.
     pub stream_offset: u64,
     /// Position of its payload in the file.
@@ -108,7 +108,8 @@ pub(crate) struct ChunkRef {
 }
 
 impl ChunkRef {
-    pub(crate) fn stream_end(&self) -> u64 {
+    /// Position just past its last byte in the direction's stream.
+    pub fn stream_end(&self) -> u64 {
         self.stream_offset + u64::from(self.len)
     }
 }
@@ -144,7 +145,7 @@ impl Entry {
             return;
         };
         let list = &mut self.record.exchanges;
-        tracker.feed(dir.index(), data, at, list.live_mut());
+        tracker.feed(dir, data, at, list.live_mut());
         let settled = tracker.settled(list.live_mut());
         let packed = list.packed_len();
         if let Some(from) = tracker.take_changed() {
@@ -457,8 +458,9 @@ impl Store {
         })
     }
 
-    /// A read-only store over a log file that is already complete (an opened session).
-    pub(crate) fn read_only(
+    /// A read-only store over a log file that is already complete (an opened session): the
+    /// records and, per direction, where their chunks lie, as a reader of the file found them.
+    pub fn read_only(
         file: File,
         end: u64,
         entries: Vec<(ConnectionRecord, [Vec<ChunkRef>; 2])>,
@@ -529,7 +531,7 @@ impl Store {
 
     /// Adds a connection record. Recording that stopped resumes for it when there is room
     /// again (the limit freed by removals, the disk by someone else).
-    pub(crate) fn insert(&self, record: ConnectionRecord) {
+    pub fn insert(&self, record: ConnectionRecord) {
         let mut guard = self.shared.state();
         let st = &mut *guard;
         if st.stopped.is_some() && st.write_error.is_none() && st.has_room(&self.shared.file) {
@@ -549,7 +551,7 @@ impl Store {
         let exchanges = std::mem::take(&mut entry.record.exchanges);
         let meta = serde_json::to_value(&entry.record);
         entry.record.exchanges = exchanges;
-        // No `exchanges` key: the reader finds them in the bytes (see `session::open`).
+        // No `exchanges` key: the reader finds them in the bytes (see `tcpmon_files::session::open`).
         let Ok(serde_json::Value::Object(mut meta)) = meta else {
             return;
         };
@@ -564,7 +566,7 @@ impl Store {
     }
 
     /// Changes a record and returns the new version (`None` if it was removed meanwhile).
-    pub(crate) fn update(
+    pub fn update(
         &self,
         id: ConnId,
         change: impl FnOnce(&mut ConnectionRecord),
@@ -589,8 +591,9 @@ impl Store {
         self.append_at(id, dir, data, now_micros());
     }
 
-    /// [`Store::append`], captured at `at` (an import's own times).
-    pub(crate) fn append_at(&self, id: ConnId, dir: Direction, data: &[u8], at: Micros) {
+    /// Records `data` as relayed in `dir`, captured at `at`: how an import (a HAR file) builds a
+    /// store at its own times. The relay's own path is `append`, at the current time.
+    pub fn append_at(&self, id: ConnId, dir: Direction, data: &[u8], at: Micros) {
         if data.is_empty() {
             return;
         }
@@ -752,6 +755,28 @@ impl Store {
         self.read_pieces(&pieces)
     }
 
+    /// One side of a table row: exchange `row` of `record`'s connection (its message in `dir`,
+    /// empty while that side has none), or the whole direction when `row` is `None`. What
+    /// exports, view pages and resend read.
+    pub fn read_row(
+        &self,
+        record: &ConnectionRecord,
+        row: Option<usize>,
+        dir: Direction,
+    ) -> Result<Vec<u8>> {
+        let Some(index) = row else {
+            return self.read(record.id, dir, 0, usize::MAX);
+        };
+        let exchange = record.exchanges.get(index).ok_or(Error::NoSuchExchange {
+            conn: record.id.0,
+            index,
+        })?;
+        match exchange.span(dir) {
+            Some(span) => self.read(record.id, dir, span.start, span.len() as usize),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// A reader over all recorded bytes of one direction, fetched a page at a time.
     pub fn reader(&self, id: ConnId, dir: Direction) -> StreamReader<'_> {
         StreamReader {
@@ -763,7 +788,7 @@ impl Store {
     }
 
     /// When one chunk was captured, and its bytes (read with its record header).
-    pub(crate) fn read_chunk(&self, chunk: &ChunkRef) -> Result<(Micros, Vec<u8>)> {
+    pub fn read_chunk(&self, chunk: &ChunkRef) -> Result<(Micros, Vec<u8>)> {
         let header_at = chunk.file_offset - RECORD_HEADER_LEN as u64;
         let mut bytes = self.read_pieces(&[(header_at, RECORD_HEADER_LEN + chunk.len as usize)])?;
         let header: [u8; RECORD_HEADER_LEN] = bytes[..RECORD_HEADER_LEN]
@@ -801,7 +826,7 @@ impl Store {
     }
 
     /// Both directions' chunks of a connection, in capture order.
-    pub(crate) fn chunks_in_order(&self, id: ConnId) -> Result<Vec<(Direction, ChunkRef)>> {
+    pub fn chunks_in_order(&self, id: ConnId) -> Result<Vec<(Direction, ChunkRef)>> {
         let st = self.shared.state();
         let entry = st.entries.get(&id).ok_or(Error::NoSuchConnection(id.0))?;
         let mut all: Vec<_> = Direction::BOTH

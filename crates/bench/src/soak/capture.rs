@@ -10,12 +10,13 @@ use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
-use tcpmon_relay::session::{self, Session};
+use tcpmon_files::session::{self, Session};
 use tcpmon_relay::{ConnectionRecord, ConnectionState, Direction, Store};
 
 /// Opens a capture; what the reader noticed (a file cut short) is printed.
 pub fn open(path: &Path) -> Result<Session> {
-    let opened = session::open(path).with_context(|| format!("opening the capture {path:?}"))?;
+    let opened =
+        session::open_log(path).with_context(|| format!("opening the capture {path:?}"))?;
     if let Some(note) = &opened.note {
         println!("note: {}: {note}", path.display());
     }

@@ -415,6 +415,7 @@ impl<'de> Deserialize<'de> for ExchangeList {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Direction;
     use crate::exchange::Tracker;
 
     /// A keep-alive connection's exchanges, found by the real tracker.
@@ -424,7 +425,7 @@ mod tests {
         for i in 0..n {
             let request = format!("GET /item/{i}?q=x HTTP/1.1\r\nHost: api.example\r\n\r\n");
             tracker.feed(
-                0,
+                Direction::ClientToServer,
                 request.as_bytes(),
                 1_700_000_000_000_000 + i as u64 * 10,
                 &mut found,
@@ -435,7 +436,7 @@ mod tests {
                 body.len()
             );
             tracker.feed(
-                1,
+                Direction::ServerToClient,
                 response.as_bytes(),
                 1_700_000_000_000_005 + i as u64 * 10,
                 &mut found,

@@ -194,6 +194,14 @@ pub fn edit_headers<'a>(
     }
 }
 
+/// Length of the HTTP head at the start of `bytes` (blank line included), or 0 when the bytes
+/// do not start with a complete request or response head.
+pub fn head_len(bytes: &[u8]) -> usize {
+    let request = parse_request(bytes).ok().flatten().map(|h| h.head.len);
+    let response = || parse_response(bytes).ok().flatten().map(|h| h.head.len);
+    request.or_else(response).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,5 +278,13 @@ mod tests {
     fn garbage_is_malformed() {
         assert!(parse_request(b"\x16\x03\x01\x02\x00").is_err());
         assert!(parse_response(b"SSH-2.0-OpenSSH\r\n").is_err());
+    }
+
+    #[test]
+    fn head_len_finds_http_heads_only() {
+        assert_eq!(head_len(b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n{}"), 25);
+        assert_eq!(head_len(b"POST / HTTP/1.1\r\n\r\n<a/>"), 19);
+        assert_eq!(head_len(b"<a/>"), 0);
+        assert_eq!(head_len(b"HTTP/1.1 200 OK\r\nA: b\r\n"), 0, "incomplete");
     }
 }

@@ -3,7 +3,6 @@
 
 pub mod hex;
 pub mod json;
-pub mod message;
 pub mod raw;
 pub mod xml;
 
@@ -112,22 +111,6 @@ impl Indented {
     }
 }
 
-/// Length of the HTTP head at the start of `bytes` (blank line included), or 0 when the bytes
-/// do not start with a complete request or response head.
-pub fn head_len(bytes: &[u8]) -> usize {
-    let request = crate::http1::parse_request(bytes)
-        .ok()
-        .flatten()
-        .map(|h| h.head.len);
-    let response = || {
-        crate::http1::parse_response(bytes)
-            .ok()
-            .flatten()
-            .map(|h| h.head.len)
-    };
-    request.or_else(response).unwrap_or(0)
-}
-
 /// Body bytes [`detect`] looks at.
 pub const DETECT_SAMPLE: usize = 4096;
 
@@ -178,13 +161,5 @@ mod tests {
         assert_eq!(detect(b"plain text\r\n"), ViewKind::Raw);
         assert_eq!(detect(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), ViewKind::Hex);
         assert_eq!(detect("caf\u{e9}".as_bytes()), ViewKind::Raw);
-    }
-
-    #[test]
-    fn head_len_finds_http_heads_only() {
-        assert_eq!(head_len(b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n{}"), 25);
-        assert_eq!(head_len(b"POST / HTTP/1.1\r\n\r\n<a/>"), 19);
-        assert_eq!(head_len(b"<a/>"), 0);
-        assert_eq!(head_len(b"HTTP/1.1 200 OK\r\nA: b\r\n"), 0, "incomplete");
     }
 }

@@ -5,17 +5,9 @@
 use crate::support::*;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tcpmon_relay::export::{self, Format, Pick};
-use tcpmon_relay::{ConnectionState, Direction, Engine, HostPort, ListenerConfig};
+use tcpmon_relay::{ConnectionState, Direction, HostPort, ListenerConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// Starts `config` and returns the address a client on this machine dials (a listener bound to
-/// 0.0.0.0 is reached at 127.0.0.1).
-async fn start(engine: &Engine, config: ListenerConfig) -> SocketAddr {
-    let addr = listen(engine, config).await;
-    SocketAddr::from(([127, 0, 0, 1], addr.port()))
-}
 
 fn exposed_proxy() -> ListenerConfig {
     ListenerConfig {
@@ -29,16 +21,6 @@ fn reason(state: &ConnectionState) -> &str {
         ConnectionState::Failed { reason } => reason,
         other => panic!("expected a failure, got {other:?}"),
     }
-}
-
-/// curl's status code and body: `-w` appends the code after the body.
-async fn status_and_body(args: &[&str]) -> (String, String) {
-    let mut all = vec!["-w", "\n%{http_code}"];
-    all.extend_from_slice(args);
-    let (_, out) = curl(&all).await;
-    let out = String::from_utf8(out).unwrap();
-    let (body, code) = out.rsplit_once('\n').unwrap();
-    (code.to_string(), body.to_string())
 }
 
 /// This machine's name when it resolves to a loopback address (as on Debian, where
@@ -172,97 +154,28 @@ async fn proxy_auth_asks_for_credentials_with_407_and_lets_the_right_ones_throug
     assert_eq!(body, b"alpha");
 }
 
-/// An origin that answers each request with the request head it received as the body.
-async fn head_echo() -> SocketAddr {
-    serve(|mut s| async move {
-        let mut head = Vec::new();
-        let mut buf = [0; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            match s.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
-            }
-        }
-        let answer = format!(
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            head.len()
-        );
-        let _ = s.write_all(answer.as_bytes()).await;
-        let _ = s.write_all(&head).await;
-    })
-    .await
-}
-
 #[tokio::test]
-async fn proxy_headers_never_reach_the_origin_but_stay_in_the_capture_and_exports_redact_them() {
-    let origin = head_echo().await;
+async fn proxy_headers_never_reach_the_origin_but_stay_in_the_capture() {
     let engine = engine();
-    let config = ListenerConfig {
-        proxy_auth: Some("alice:s3cret".parse().unwrap()),
-        ..ListenerConfig::http_proxy(0)
-    };
-    let proxy = start(&engine, config).await;
-    let (code, seen) = status_and_body(&[
-        "-x",
-        &format!("http://alice:s3cret@{proxy}"),
-        "-H",
-        "Proxy-Connection: keep-alive",
-        "-H",
-        "X-Kept: 1",
-        &format!("http://{origin}/x"),
-    ])
-    .await;
-    assert_eq!(code, "200", "{seen}");
+    let (seen, record) = through_proxy_with_credentials(&engine).await;
     assert!(seen.starts_with("GET /x HTTP/1.1\r\n"), "{seen}");
     assert!(seen.contains("\r\nX-Kept: 1\r\n"), "{seen}");
     let lower = seen.to_ascii_lowercase();
     assert!(!lower.contains("proxy-authorization"), "{seen}");
     assert!(!lower.contains("proxy-connection"), "{seen}");
 
-    let record = connections(&engine, 1).await.remove(0);
-    let record = finished(&engine, record.id).await;
     let sent = engine
         .store()
         .read(record.id, Direction::ClientToServer, 0, usize::MAX)
         .unwrap();
     let sent = String::from_utf8(sent).unwrap();
-    // base64("alice:s3cret")
-    let credentials = "YWxpY2U6czNjcmV0";
     assert!(
-        sent.contains(&format!("Proxy-Authorization: Basic {credentials}\r\n")),
+        sent.contains(&format!(
+            "Proxy-Authorization: Basic {PROXY_CREDENTIALS}\r\n"
+        )),
         "the capture keeps what the client sent: {sent}"
     );
     assert!(sent.contains("Proxy-Connection: keep-alive\r\n"), "{sent}");
-
-    let dir = tempfile::tempdir().unwrap();
-    let rows = [(record.id, Some(0))];
-    for (name, pick) in [
-        ("whole.txt", Pick::Connections(&[record.id])),
-        ("rows.txt", Pick::Rows(&rows)),
-        ("all.har", Pick::Connections(&[record.id])),
-        ("all.curl", Pick::Connections(&[record.id])),
-    ] {
-        let path = dir.path().join(name);
-        export::save(engine.store(), pick, &path, Format::from_path(&path)).unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(!text.contains(credentials), "{name}: {text}");
-        assert!(text.contains("[redacted]"), "{name}: {text}");
-        assert!(text.contains("X-Kept"), "{name}: {text}");
-    }
-    let session = dir.path().join("all.tcpmon");
-    export::save(
-        engine.store(),
-        Pick::Connections(&[record.id]),
-        &session,
-        Format::Session,
-    )
-    .unwrap();
-    let opened = tcpmon_relay::session::open_any(&session).unwrap();
-    let kept = opened
-        .store
-        .read(record.id, Direction::ClientToServer, 0, usize::MAX)
-        .unwrap();
-    assert_eq!(kept, sent.as_bytes(), "a session file keeps every byte");
 }
 
 #[tokio::test]

@@ -4,7 +4,6 @@
 // Tests stop at the first surprise, with its message: unwrap is the point here.
 #![allow(clippy::unwrap_used)]
 
-mod capture;
 mod events;
 mod exchanges;
 mod exposed;
@@ -12,6 +11,5 @@ mod forward;
 mod linear;
 mod proxy;
 mod resend;
-mod session;
 mod support;
 mod upstream;

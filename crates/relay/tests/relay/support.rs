@@ -272,3 +272,69 @@ pub async fn curl(args: &[&str]) -> (bool, Vec<u8>) {
     .expect("curl must be installed");
     (out.status.success(), out.stdout)
 }
+
+/// Starts `config` and returns the address a client on this machine dials (a listener bound to
+/// 0.0.0.0 is reached at 127.0.0.1).
+pub async fn start(engine: &Engine, config: ListenerConfig) -> SocketAddr {
+    let addr = listen(engine, config).await;
+    SocketAddr::from(([127, 0, 0, 1], addr.port()))
+}
+
+/// curl's status code and body: `-w` appends the code after the body.
+pub async fn status_and_body(args: &[&str]) -> (String, String) {
+    let mut all = vec!["-w", "\n%{http_code}"];
+    all.extend_from_slice(args);
+    let (_, out) = curl(&all).await;
+    let out = String::from_utf8(out).unwrap();
+    let (body, code) = out.rsplit_once('\n').unwrap();
+    (code.to_string(), body.to_string())
+}
+
+/// An origin that answers each request with the request head it received as the body.
+pub async fn head_echo() -> SocketAddr {
+    serve(|mut s| async move {
+        let mut head = Vec::new();
+        let mut buf = [0; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            head.len()
+        );
+        let _ = s.write_all(answer.as_bytes()).await;
+        let _ = s.write_all(&head).await;
+    })
+    .await
+}
+
+/// Base64 of the credentials [`through_proxy_with_credentials`] gives the proxy.
+pub const PROXY_CREDENTIALS: &str = "YWxpY2U6czNjcmV0";
+
+/// One curl request for `http://<head echo>/x` through a proxy listener of `engine` that asks
+/// for credentials, with `Proxy-Connection` and `X-Kept` headers: the request head the origin
+/// saw, and the finished connection.
+pub async fn through_proxy_with_credentials(engine: &Engine) -> (String, ConnectionRecord) {
+    let origin = head_echo().await;
+    let config = ListenerConfig {
+        proxy_auth: Some("alice:s3cret".parse().unwrap()),
+        ..ListenerConfig::http_proxy(0)
+    };
+    let proxy = start(engine, config).await;
+    let (code, seen) = status_and_body(&[
+        "-x",
+        &format!("http://alice:s3cret@{proxy}"),
+        "-H",
+        "Proxy-Connection: keep-alive",
+        "-H",
+        "X-Kept: 1",
+        &format!("http://{origin}/x"),
+    ])
+    .await;
+    assert_eq!(code, "200", "{seen}");
+    let record = connections(engine, 1).await.remove(0);
+    (seen, finished(engine, record.id).await)
+}

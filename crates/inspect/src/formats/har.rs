@@ -39,8 +39,8 @@ mod read;
 pub use read::{HarError, ImportedEntry, MAX_ENTRIES, read_har};
 
 use crate::exchange::{Exchange, Span};
+use crate::http1::decode::decode_payload;
 use crate::http1::{Head, parse_request, parse_response};
-use crate::view::message::decode_payload;
 use base64::Engine;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;

@@ -1,24 +1,61 @@
-//! Opening a HAR file as a read-only session: each entry's messages are rebuilt as bytes
-//! (see `tcpmon_inspect::export::har::read_har`) and captured into a store as if they had
-//! been relayed, at the times the HAR gives, so every view, search and export works on them.
-//! Entries that name the same `connection` in a row share one connection, as keep-alive
-//! requests did.
+//! HAR files: picked exchanges written as HTTP Archive 1.2, and HAR files opened as
+//! read-only sessions.
+//!
+//! Opening rebuilds each entry's messages as bytes (see `tcpmon_inspect::formats::har::read_har`)
+//! and captures them into a store as if they had been relayed, at the times the HAR gives, so
+//! every view, search and export works on them. Entries that name the same `connection` in a
+//! row share one connection, as keep-alive requests did.
 
-use crate::atomic_file::file_error;
-use crate::config::HostPort;
-use crate::error::Result;
-use crate::record::{ConnId, ConnectionRecord, ConnectionState, Direction, ListenerId};
+use crate::atomic::write_atomically;
+use crate::error::{Error, FileRole, Result};
+use crate::rows::load_exchanges;
+use crate::save::Pick;
 use crate::session::Session;
-use crate::store::{Limits, LogPlace, Store};
 use std::path::Path;
-use tcpmon_inspect::export::har::{ImportedEntry, read_har};
+use tcpmon_inspect::formats::har::{HarConnection, HarEntry, ImportedEntry, read_har, write_har};
+use tcpmon_inspect::http1::head_len;
 use tcpmon_inspect::http1::{parse_request, parse_response};
-use tcpmon_inspect::view::head_len;
+use tcpmon_relay::{
+    ConnId, ConnectionRecord, ConnectionState, Direction, HostPort, Limits, ListenerId, LogPlace,
+    Store,
+};
+
+/// Writes the picked exchanges to `path` as HAR 1.2; returns how many entries.
+pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
+    let loaded = load_exchanges(store, pick)?;
+    let connections: Vec<HarConnection<'_>> = loaded
+        .iter()
+        .map(|l| HarConnection {
+            id: l.record.id.0,
+            server_ip: l.record.target.as_ref().and_then(|t| t.host.parse().ok()),
+            server: &l.server,
+            accepted_at: l.record.accepted_at,
+            connected_at: l.record.connected_at,
+        })
+        .collect();
+    let entries: Vec<HarEntry<'_>> = loaded
+        .iter()
+        .zip(&connections)
+        .map(|(l, conn)| HarEntry {
+            conn,
+            exchange: &l.exchange,
+            first_of_connection: l.index == 0,
+            request: &l.request,
+            response: &l.response,
+        })
+        .collect();
+    write_atomically(path, FileRole::Har, |out| {
+        write_har(out, &entries, env!("CARGO_PKG_VERSION"))
+            .map_err(|e| Error::file(FileRole::Har, path, e))?;
+        Ok(entries.len())
+    })
+}
 
 /// Opens `path` as a HAR file.
 pub fn open(path: &Path) -> Result<Session> {
-    let bytes = std::fs::read(path).map_err(|e| file_error(path, e))?;
-    let entries = read_har(&bytes).map_err(|e| file_error(path, e))?;
+    let failed = |e: &dyn ToString| Error::file(FileRole::Har, path, e.to_string());
+    let bytes = std::fs::read(path).map_err(|e| failed(&e))?;
+    let entries = read_har(&bytes).map_err(|e| failed(&e))?;
     drop(bytes);
     let store = Store::live(LogPlace::Anonymous(None), Limits::unlimited())?;
     let mut next = 1;

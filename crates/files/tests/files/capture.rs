@@ -5,7 +5,8 @@
 use crate::support::*;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::Duration;
-use tcpmon_relay::{ConnId, Direction, Engine, EngineOptions, Limits, session};
+use tcpmon_files::session;
+use tcpmon_relay::{ConnId, Direction, Engine, EngineOptions, Limits};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -1,29 +1,34 @@
 //! Session files: chosen connections with their records and bytes, self-contained, in the
-//! record-log layout of [`crate::log_format`], opened again for viewing.
+//! record-log layout of [`tcpmon_relay::log_format`], opened again for viewing; capture logs,
+//! also those a crash left, open the same way.
 //!
 //! Saving writes a temp file beside the target and renames it, so a crash never leaves half a
 //! file under the chosen name. Opening tolerates a file cut short (a copy interrupted, a disk
 //! that filled): it keeps every complete record and says where it stopped.
 
-use crate::atomic_file::{file_error, write_atomically};
-use crate::error::{Error, Result};
-use crate::log_format::{self, FILE_HEADER_LEN, RECORD_HEADER_LEN, RecordHeader, RecordKind};
-use crate::record::{ConnId, ConnectionRecord, ConnectionState, now_micros};
-use crate::store::{ChunkRef, Store};
+use crate::atomic::write_atomically;
+use crate::error::{Error, FileRole, Result};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 use tcpmon_inspect::exchange::{Exchange, Tracker};
+use tcpmon_relay::log_format::{
+    self, FILE_HEADER_LEN, RECORD_HEADER_LEN, RecordHeader, RecordKind,
+};
+use tcpmon_relay::{
+    ChunkRef, ConnId, ConnectionRecord, ConnectionState, Error as StoreError, Store, now_micros,
+};
 
 /// Writes `ids` (in that order) from `store` to `path`; returns how many were written.
 pub fn save(store: &Store, ids: &[ConnId], path: &Path) -> Result<usize> {
-    let failed = |e: std::io::Error| file_error(path, e);
-    write_atomically(path, |out| {
+    let failed = |e: std::io::Error| Error::file(FileRole::Session, path, e);
+    write_atomically(path, FileRole::Session, |out| {
         out.write_all(&log_format::file_header()).map_err(failed)?;
         for &id in ids {
-            let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
-            let meta = serde_json::to_vec(&record).map_err(|e| file_error(path, e))?;
+            let record = store.record(id).ok_or(StoreError::NoSuchConnection(id.0))?;
+            let meta =
+                serde_json::to_vec(&record).map_err(|e| Error::file(FileRole::Session, path, e))?;
             let header = RecordHeader {
                 kind: RecordKind::Meta,
                 len: meta.len() as u32,
@@ -65,21 +70,32 @@ pub fn open_any(path: &Path) -> Result<Session> {
     if is_session {
         open(path)
     } else {
-        crate::har_import::open(path)
+        crate::har::open(path)
     }
 }
 
-/// Opens a session file, or a capture log (also one left by a crash), for viewing.
+/// Opens a session file for viewing.
 pub fn open(path: &Path) -> Result<Session> {
-    let failed = |e: std::io::Error| file_error(path, e);
+    open_as(path, FileRole::Session)
+}
+
+/// Opens a capture log (one a crash left, or a running capture's) for viewing.
+pub fn open_log(path: &Path) -> Result<Session> {
+    open_as(path, FileRole::CaptureLog)
+}
+
+/// Opens a file in the record-log layout; errors name it as `role`.
+fn open_as(path: &Path, role: FileRole) -> Result<Session> {
+    let file_error = |reason: &dyn ToString| Error::file(role, path, reason.to_string());
+    let failed = |e: std::io::Error| file_error(&e);
     let file = File::open(path).map_err(failed)?;
     let len = file.metadata().map_err(failed)?.len();
     let mut reader = BufReader::new(file.try_clone().map_err(failed)?);
     let mut header = [0; FILE_HEADER_LEN as usize];
     reader
         .read_exact(&mut header)
-        .map_err(|_| file_error(path, "not a TCPMon session file"))?;
-    log_format::check_file_header(&header).map_err(|reason| file_error(path, reason))?;
+        .map_err(|_| file_error(&"not a TCPMon session file"))?;
+    log_format::check_file_header(&header).map_err(|reason| file_error(&reason))?;
     let read = read_records(&mut reader, len).map_err(failed)?;
     let mut find = Vec::new();
     let entries = read
@@ -242,7 +258,7 @@ fn find_exchanges_in(store: &Store, id: ConnId) -> Vec<Exchange> {
         let Ok((at, bytes)) = store.read_chunk(&chunk) else {
             break;
         };
-        tracker.feed(dir.index(), &bytes, at, &mut exchanges);
+        tracker.feed(dir, &bytes, at, &mut exchanges);
         if tracker.is_raw() {
             break;
         }

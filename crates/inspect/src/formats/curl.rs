@@ -265,7 +265,8 @@ fn printf_format(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::{REQUEST_SIDE, Tracker};
+    use crate::Direction;
+    use crate::exchange::Tracker;
 
     #[test]
     fn a_body_that_starts_with_dashes_is_not_an_option_to_printf() {
@@ -276,7 +277,7 @@ mod tests {
     fn command(request: &[u8], server: &str) -> String {
         let mut tracker = Tracker::new();
         let mut list = Vec::new();
-        tracker.feed(REQUEST_SIDE, request, 1, &mut list);
+        tracker.feed(Direction::ClientToServer, request, 1, &mut list);
         curl_command(&list[0], request, server)
     }
 

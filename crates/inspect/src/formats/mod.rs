@@ -1,5 +1,6 @@
-//! Exports: pure functions from captured bytes to the bytes of a file format, and back where
-//! the format is one other tools write.
+//! File formats other tools read and write: pure functions from captured bytes to a format's
+//! bytes, and back where the format is one other tools write. Reading and writing files, and
+//! building stores from them, is `tcpmon-files`'.
 //!
 //! - [`tcpmon_text`]: Apache TCPMon 1.0 "Save" text.
 //! - [`har`]: HTTP Archive 1.2, written and read.

@@ -1,8 +1,9 @@
 //! Session files: byte-identical round trips, and files cut short.
 
 use crate::support::*;
-use tcpmon_relay::export::{self, Format, Pick};
-use tcpmon_relay::{ConnId, Direction, session};
+use tcpmon_files::save::{self, Format, Pick};
+use tcpmon_files::session;
+use tcpmon_relay::{ConnId, Direction};
 use tokio::net::TcpStream;
 
 async fn capture_three(engine: &tcpmon_relay::Engine) -> Vec<Vec<u8>> {
@@ -112,7 +113,7 @@ async fn exchanges_export_to_har_curl_and_text_and_a_har_opens_as_a_session() {
     let dir = tempfile::tempdir().unwrap();
 
     let har = dir.path().join("x.har");
-    let n = export::save(
+    let n = save::save(
         engine.store(),
         Pick::Connections(&[ConnId(1)]),
         &har,
@@ -145,7 +146,7 @@ async fn exchanges_export_to_har_curl_and_text_and_a_har_opens_as_a_session() {
     let curl_file = dir.path().join("x.curl");
     let rows = [(ConnId(1), Some(1))];
     assert_eq!(
-        export::save(engine.store(), Pick::Rows(&rows), &curl_file, Format::Curl).unwrap(),
+        save::save(engine.store(), Pick::Rows(&rows), &curl_file, Format::Curl).unwrap(),
         1
     );
     let script = std::fs::read_to_string(&curl_file).unwrap();
@@ -165,7 +166,7 @@ async fn exchanges_export_to_har_curl_and_text_and_a_har_opens_as_a_session() {
 
     let text = dir.path().join("x.txt");
     assert_eq!(
-        export::save(engine.store(), Pick::Rows(&rows), &text, Format::Text).unwrap(),
+        save::save(engine.store(), Pick::Rows(&rows), &text, Format::Text).unwrap(),
         1
     );
     let text = std::fs::read(&text).unwrap();
