@@ -3,6 +3,7 @@
 //! out.
 
 use crate::http1::head::MAX_HEADERS;
+use crate::url::{self, AuthorityError, split_host_port};
 use base64::Engine;
 use thiserror::Error;
 
@@ -50,48 +51,25 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ComposeError {
 /// Splits `http://[user:password@]host[:port][/path]` into host, port, origin-form target
 /// and the user info; a `#fragment` is the browser's, never sent.
 fn split_url(url: &str) -> Result<(String, u16, String, Option<&str>), ComposeError> {
-    let url = url.trim();
-    let url = url.split_once('#').map_or(url, |(before, _)| before);
-    let rest = match url.split_once("://") {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
-        Some((scheme, _)) => {
+    let parts = url::split_url(url);
+    let authority = match (parts.scheme, parts.authority) {
+        (Some(scheme), Some(authority)) if scheme.eq_ignore_ascii_case("http") => authority,
+        (Some(scheme), _) => {
             return Err(invalid(
                 "url",
                 format!("{scheme}:// is not supported: the Sender speaks plain http://"),
             ));
         }
-        None => return Err(invalid("url", "give a URL that starts with http://")),
+        _ => return Err(invalid("url", "give a URL that starts with http://")),
     };
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let path = if path.starts_with('?') {
-        format!("/{path}")
-    } else {
-        path.to_string()
-    };
+    let path = parts.origin_form();
     if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err(invalid("url", "the path has spaces or control characters"));
     }
-    let (user, authority) = match authority.rsplit_once('@') {
-        Some((user, host)) => (Some(user), host),
-        None => (None, authority),
-    };
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (host, after) = v6
-            .split_once(']')
-            .ok_or_else(|| invalid("url", "an IPv6 address needs its closing ]"))?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    if host.is_empty() || host.bytes().any(|b| b <= b' ' || b == b'/' || b == 0x7f) {
-        return Err(invalid("url", "the URL has no valid host"));
-    }
+    let (host, port) = split_host_port(authority).map_err(|e| match e {
+        AuthorityError::UnclosedBracket => invalid("url", "an IPv6 address needs its closing ]"),
+        _ => invalid("url", "the URL has no valid host"),
+    })?;
     let port = match port {
         None | Some("") => 80,
         Some(p) => p
@@ -100,7 +78,7 @@ fn split_url(url: &str) -> Result<(String, u16, String, Option<&str>), ComposeEr
             .filter(|&p| p != 0)
             .ok_or_else(|| invalid("url", format!("{p} is not a port")))?,
     };
-    Ok((host.to_string(), port, path, user))
+    Ok((host.to_string(), port, path, parts.userinfo))
 }
 
 /// Checks what the user typed and builds the request bytes.

@@ -10,6 +10,7 @@
 //! - [`formats`]: file formats other tools read (Apache TCPMon 1.0 text, HAR, curl commands),
 //!   and HAR import.
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
+//! - [`url`]: URLs and `host:port` authorities split one way; percent and form encoding.
 //! - [`rewrite`]: the Host header rewritten on a live request stream.
 //! - [`compose`]: a request typed into the Sender, made ready to send.
 //! - [`search`]: the search box's query language over exchanges and raw streams.
@@ -23,6 +24,7 @@ pub mod formats;
 pub mod http1;
 pub mod rewrite;
 pub mod search;
+pub mod url;
 pub mod view;
 
 pub use direction::Direction;

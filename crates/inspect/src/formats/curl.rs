@@ -28,6 +28,7 @@
 
 use crate::exchange::Exchange;
 use crate::http1::{BodyDecoder, Framing, parse_request};
+use crate::url::{AuthorityError, split_host_port};
 use std::io::{self, Write};
 
 /// A request to write as a curl command.
@@ -212,18 +213,15 @@ pub fn write_curl_script(out: &mut impl Write, requests: &[CurlRequest<'_>]) -> 
 /// `host:port` as a URL's host (IPv6 in brackets) and port.
 fn split_server(server: &str) -> (String, Option<&str>) {
     let server = server.trim();
-    if let Some(rest) = server.strip_prefix('[')
-        && let Some((host, after)) = rest.split_once(']')
-    {
-        let port = after.strip_prefix(':').filter(|p| !p.is_empty());
-        return (format!("[{host}]"), port);
-    }
-    match server.rsplit_once(':') {
-        // More than one colon without brackets: a bare IPv6 address.
-        Some((host, _)) if host.contains(':') => (format!("[{server}]"), None),
-        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+    match split_host_port(server) {
+        Ok((host, port)) if host.contains(':') => {
+            (format!("[{host}]"), port.filter(|p| !p.is_empty()))
+        }
+        Ok((host, None)) => (host.to_string(), None),
+        Ok((host, Some(port))) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
             (host.to_string(), Some(port))
         }
+        Err(AuthorityError::BareIpv6) => (format!("[{server}]"), None),
         _ => (server.to_string(), None),
     }
 }

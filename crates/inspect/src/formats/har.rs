@@ -41,6 +41,7 @@ pub use read::{HarError, ImportedEntry, MAX_ENTRIES, read_har};
 use crate::exchange::{Exchange, Span};
 use crate::http1::decode::decode_payload;
 use crate::http1::{Head, parse_request, parse_response};
+use crate::url::{self, split_url, uri_safe};
 use base64::Engine;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
@@ -585,67 +586,15 @@ fn set_cookie(header: &str, now: i64) -> Cookie {
 
 /// The query of a request target as percent-decoded pairs (`+` is a space, as in forms).
 fn query_pairs(target: &str) -> Vec<NameValue> {
-    let without_fragment = target.split('#').next().unwrap_or_default();
-    match without_fragment.split_once('?') {
-        Some((_, query)) => form_pairs(query),
-        None => Vec::new(),
-    }
+    let query = split_url(target).target.split_once('?').map(|(_, q)| q);
+    query.map_or_else(Vec::new, form_pairs)
 }
 
 /// `a=1&b=2` as percent-decoded pairs.
 fn form_pairs(text: &str) -> Vec<NameValue> {
-    text.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            NameValue {
-                name: form_decode(name),
-                value: form_decode(value),
-            }
-        })
+    url::form_pairs(text)
+        .map(|(name, value)| NameValue { name, value })
         .collect()
-}
-
-fn form_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = |at: usize| bytes.get(at).and_then(|&h| (h as char).to_digit(16));
-                if let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2)) {
-                    out.push((high * 16 + low) as u8);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    lossy(&out)
-}
-
-/// `text` with every byte a URI may not hold percent-encoded (spaces, controls, non-ASCII,
-/// `"<>\^`{|}`, and a `%` that starts no escape), so that validators take it as a URI.
-fn uri_safe(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(bytes.len());
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape_ok = b == b'%'
-            && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-        let plain = b.is_ascii_graphic() && !b"\"<>\\^`{|}%".contains(&b);
-        if plain || escape_ok {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The charset a `Content-Type` names, when it is one other than UTF-8.
@@ -734,15 +683,6 @@ mod tests {
             ]
         );
         assert!(query_pairs("/no-query").is_empty());
-    }
-
-    #[test]
-    fn urls_are_made_uri_safe() {
-        assert_eq!(
-            uri_safe("http://h/a b/é?x=%41&y=%G1&z=100%"),
-            "http://h/a%20b/%C3%A9?x=%41&y=%25G1&z=100%25"
-        );
-        assert_eq!(uri_safe("http://h/{x}|"), "http://h/%7Bx%7D%7C");
     }
 
     #[test]

@@ -20,6 +20,7 @@
 //! parsed one at a time, so memory stays within a small multiple of the file's size.
 
 use super::date;
+use crate::url::{self, escape_target, split_url};
 use base64::Engine;
 use serde::Deserialize;
 use serde::de::{self, SeqAccess, Visitor};
@@ -206,14 +207,15 @@ fn import_entry(entry: EntryIn) -> Result<ImportedEntry, String> {
     if method.is_empty() || !method.bytes().all(is_tchar) {
         return Err(format!("request method {method:?} is not an HTTP method"));
     }
-    let (authority, path) = split_url(&request.url);
+    let url = split_url(&request.url);
+    let authority = url.authority;
     let is_connect = method.eq_ignore_ascii_case("CONNECT");
-    let target = if is_connect {
-        authority.unwrap_or(path)
-    } else {
-        path
+    let target = match authority {
+        Some(authority) if is_connect => authority.to_string(),
+        None if is_connect && !url.target.is_empty() => url.target.to_string(),
+        _ => url.origin_form(),
     };
-    let target = escape_target(target);
+    let target = escape_target(&target);
     let version = http_version(request.http_version.as_deref(), "request", &mut notes);
 
     let mut headers = Headers::from_har(request.headers.as_deref(), "request", &mut notes);
@@ -511,70 +513,12 @@ fn http_version(version: Option<&str>, side: &str, notes: &mut Vec<String>) -> u
     }
 }
 
-/// The authority and the origin-form target (path and query, no fragment) of a URL. A URL
-/// without a scheme is taken as a target.
-fn split_url(url: &str) -> (Option<&str>, &str) {
-    let url = url.trim();
-    let url = url.split('#').next().unwrap_or_default();
-    let scheme_end = url.find("://").filter(|&i| {
-        i > 0
-            && url[..i]
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
-    });
-    let Some(i) = scheme_end else {
-        return (None, if url.is_empty() { "/" } else { url });
-    };
-    let rest = &url[i + 3..];
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    // user:password@ is not part of the Host header.
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
-    let path = &rest[end..];
-    (Some(authority), if path.is_empty() { "/" } else { path })
-}
-
-/// A request target that parses: spaces, controls and non-ASCII percent-encoded; a target
-/// that starts with `?` gets its `/`.
-fn escape_target(target: &str) -> String {
-    let mut out = String::with_capacity(target.len() + 1);
-    if target.starts_with('?') {
-        out.push('/');
-    }
-    for &b in target.as_bytes() {
-        if b.is_ascii_graphic() {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Form parameters as `application/x-www-form-urlencoded`.
 fn form_encode(params: &[HeaderIn]) -> String {
-    let encode = |text: &str| {
-        let mut out = String::new();
-        for &b in text.as_bytes() {
-            match b {
-                b' ' => out.push('+'),
-                _ if b.is_ascii_alphanumeric() || b"-._~*".contains(&b) => out.push(b as char),
-                _ => out.push_str(&format!("%{b:02X}")),
-            }
-        }
-        out
-    };
-    params
+    let pairs = params
         .iter()
-        .map(|p| {
-            format!(
-                "{}={}",
-                encode(&p.name),
-                encode(p.value.as_deref().unwrap_or_default())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+        .map(|p| (p.name.as_str(), p.value.as_deref().unwrap_or_default()));
+    url::form_encode(pairs)
 }
 
 /// The bytes of a HAR body: base64 decoded, or text in the charset `content_type` names.
@@ -617,20 +561,6 @@ fn body_bytes(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_split_into_authority_and_target() {
-        assert_eq!(
-            split_url("https://u:p@a.test:8443/x/y?q=1#frag"),
-            (Some("a.test:8443"), "/x/y?q=1")
-        );
-        assert_eq!(split_url("http://a.test"), (Some("a.test"), "/"));
-        assert_eq!(split_url("http://a.test?x"), (Some("a.test"), "?x"));
-        assert_eq!(split_url("/only/path"), (None, "/only/path"));
-        assert_eq!(split_url(""), (None, "/"));
-        assert_eq!(escape_target("?x"), "/?x");
-        assert_eq!(escape_target("/a b/é"), "/a%20b/%C3%A9");
-    }
 
     #[test]
     fn framing_headers_follow_the_decoded_body() {
