@@ -2,7 +2,7 @@
 //! on, and the form field it belongs to when there is one.
 
 use serde::Serialize;
-use tcpmon_relay::Error;
+use tcpmon_relay::{ConfigError, Error, FailureKind};
 
 /// A failed command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,13 +43,27 @@ impl From<Error> for CommandError {
             }
             Error::Bind { .. } => Self::new("bind", message).on("bind_address"),
             Error::InvalidAddress { .. } => Self::new("invalid_input", message),
-            Error::Resolve { .. } => Self::new("resolve", message).on("target_host"),
-            Error::Connect { .. } => Self::new("connect", message),
+            Error::Config(e) => e.clone().into(),
+            Error::Connection(e) if e.kind() == FailureKind::Resolve => {
+                Self::new("resolve", message).on("target_host")
+            }
+            Error::Connection(_) => Self::new("connect", message),
             Error::NoSuchListener(_) | Error::NoSuchConnection(_) => {
                 Self::new("not_found", message)
             }
             Error::Capture(_) => Self::new("io", message),
             Error::Session { .. } => Self::new("session", message),
+        }
+    }
+}
+
+impl From<ConfigError> for CommandError {
+    /// Settings that make no listener: invalid input, on the field it names.
+    fn from(e: ConfigError) -> Self {
+        let error = Self::new("invalid_input", e.to_string());
+        match e.field() {
+            Some(field) => error.on(field.name()),
+            None => error,
         }
     }
 }

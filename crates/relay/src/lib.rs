@@ -8,16 +8,17 @@
 //! files ([`session`]), exported as Apache TCPMon text, HAR or curl ([`export`]), and HAR
 //! files opened as sessions ([`har_import`]).
 //!
-//! Layout: `config` (what a listener does), `record` (what is known of a connection), `event`
+//! Layout: `config` (what a listener does), `validate` (the one rule for its settings), `record` (what is known of a connection), `event`
 //! (what subscribers hear), `store` + `log_format` (the capture), `listener` (accept and
 //! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial`
-//! (direct or via upstream proxy), `throttle` (slow link), `conn` (per-connection context),
+//! (direct or via upstream proxy), `conn_error` (why a connection failed), `throttle` (slow link), `conn` (per-connection context),
 //! `engine` (the registry), `session` (files).
 
 mod atomic_file;
 mod capture_file;
 mod config;
 mod conn;
+mod conn_error;
 mod dial;
 mod engine;
 mod error;
@@ -35,12 +36,14 @@ mod record;
 pub mod session;
 mod store;
 mod throttle;
+mod validate;
 
 pub use atomic_file::write_file;
 pub use capture_file::{LeftLog, left_logs, logs_folder};
 pub use config::{
     BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, check_bind, is_loopback_ip,
 };
+pub use conn_error::{ConnectionError, FailureKind, Side};
 pub use engine::{Engine, EngineOptions, SENDER, Snapshot, default_capture_dir};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
@@ -49,3 +52,4 @@ pub use record::{
     now_micros,
 };
 pub use store::{DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader};
+pub use validate::{ConfigError, Field, ListenerText};
