@@ -8,11 +8,12 @@
 //! files ([`session`]), exported as Apache TCPMon text, HAR or curl ([`export`]), and HAR
 //! files opened as sessions ([`har_import`]).
 //!
-//! Layout: `config` (what a listener does), `validate` (the one rule for its settings), `record` (what is known of a connection), `event`
-//! (what subscribers hear), `store` + `log_format` (the capture), `listener` (accept and
-//! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial`
-//! (direct or via upstream proxy), `conn_error` (why a connection failed), `throttle` (slow link), `conn` (per-connection context),
-//! `engine` (the registry), `session` (files).
+//! Layout: `config` (what a listener does), `validate` (the one rule for its settings),
+//! `record` (what is known of a connection), `event` (what subscribers hear), `store` +
+//! `log_format` (the capture), `listener` (accept and dispatch), `forward` and `http_proxy`
+//! (the two modes), `pump` (raw relaying), `dial` (direct or via upstream proxy),
+//! `conn_error` (why a connection failed), `throttle` (slow link), `conn` (per-connection
+//! context), `engine` (the registry), `session` (files).
 
 mod atomic_file;
 mod capture_file;
