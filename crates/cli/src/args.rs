@@ -1,5 +1,5 @@
 //! The command line has two shapes: Apache TCPMon's listener (`LISTEN_PORT TARGET_HOST
-//! TARGET_PORT`, or `--proxy LISTEN_PORT`) and subcommands (`show`, `export`, `recover`). The first
+//! TARGET_PORT`, or `LISTEN_PORT` alone for an HTTP proxy) and subcommands (`show`, `export`, `recover`). The first
 //! argument decides which parser reads the rest, so no subcommand ever meets the listener's
 //! positional arguments (and a target host may be called `show`). A new subcommand is a module
 //! with `Args` and `run`, and a variant of [`Command`].
@@ -42,7 +42,7 @@ struct Commands {
 
 /// The listener's usage, with the subcommands' shape (their list follows the options).
 const USAGE: &str = "tcpmon-cli [OPTIONS] LISTEN_PORT TARGET_HOST TARGET_PORT
-       tcpmon-cli [OPTIONS] --proxy LISTEN_PORT
+       tcpmon-cli [OPTIONS] [--proxy] LISTEN_PORT
        tcpmon-cli COMMAND ARGS...";
 
 /// Parses the process's arguments; on an error or `--help`, prints and exits (errors: one
@@ -140,17 +140,28 @@ mod tests {
 
     #[test]
     fn the_listener_forms_parse_as_before_even_with_a_host_named_like_a_command() {
-        let relay = listener("8081 example.org 80 --save x.har");
-        assert_eq!(relay.target_description(), "example.org:80");
-        let proxy = listener("--proxy 8080");
-        assert!(proxy.proxy && proxy.listen_port == 8080);
+        let described = |line: &str| {
+            let config = listener(line).listener_config().unwrap();
+            listen::target_description(&config)
+        };
         assert_eq!(
-            listener("8081 show 80").target_description(),
+            described("8081 example.org 80 --save x.har"),
+            "example.org:80"
+        );
+        let proxy = listener("--proxy 8080");
+        assert!(proxy.proxy && proxy.listen_port == "8080");
+        assert_eq!(described("8080"), "http proxy", "as in Apache TCPMon");
+        assert_eq!(
+            described("8081 show 80"),
             "show:80",
             "a host may be called show"
         );
-        let err = parse("--quiet show x").unwrap_err();
-        assert!(clap_line(&err).contains("invalid value 'show'"), "{err}");
+        let err = listener("--quiet show x").listener_config().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no target port given",
+            "after an option, show is a listener's argument"
+        );
     }
 
     #[test]
@@ -187,7 +198,7 @@ mod tests {
         );
         let help = parse("--help").unwrap_err().render().to_string();
         assert!(
-            help.contains("--proxy LISTEN_PORT") && help.contains("\n  show "),
+            help.contains("[--proxy] LISTEN_PORT") && help.contains("\n  show "),
             "{help}"
         );
         assert!(help.contains("\n  export "), "{help}");

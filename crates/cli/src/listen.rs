@@ -1,5 +1,5 @@
 //! The listener: relays and captures like Apache TCPMon's `LISTEN_PORT TARGET_HOST
-//! TARGET_PORT`, or acts as an HTTP proxy with `--proxy LISTEN_PORT`; prints a line per
+//! TARGET_PORT`, or acts as an HTTP proxy with `LISTEN_PORT` alone (or `--proxy LISTEN_PORT`); prints a line per
 //! exchange as it completes, and saves everything when told to stop.
 
 use crate::{export, report};
@@ -9,7 +9,7 @@ use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
 use tcpmon_files::Format;
-use tcpmon_relay::{Engine, EngineOptions, HostPort, Limits, ListenerConfig, SlowLink};
+use tcpmon_relay::{Engine, EngineOptions, Limits, ListenerConfig, ListenerText, Mode};
 use tokio::signal::unix::{SignalKind, signal};
 
 /// Relays TCP connections and shows what passes: one line per HTTP exchange, and one per
@@ -17,13 +17,14 @@ use tokio::signal::unix::{SignalKind, signal};
 #[derive(Debug, Parser)]
 #[command(name = "tcpmon-cli", version, about, arg_required_else_help = true)]
 pub struct Args {
-    /// Port to listen on (0: any free port; the first line of output names it).
-    pub listen_port: u16,
-    /// Host to relay to (not with --proxy).
+    /// Port to listen on (0: any free port; the first line of output names it). Alone, it
+    /// starts an HTTP proxy, as in Apache TCPMon.
+    pub listen_port: String,
+    /// Host to relay to.
     pub target_host: Option<String>,
-    /// Port to relay to (not with --proxy).
-    pub target_port: Option<u16>,
-    /// Act as an HTTP proxy instead of relaying to one target.
+    /// Port to relay to.
+    pub target_port: Option<String>,
+    /// Act as an HTTP proxy instead of relaying to one target (as LISTEN_PORT alone does).
     #[arg(long)]
     pub proxy: bool,
     /// Address to listen on. Anything but loopback lets other machines use the relay.
@@ -31,13 +32,13 @@ pub struct Args {
     pub bind: String,
     /// Reach targets through this HTTP proxy.
     #[arg(long, value_name = "HOST:PORT")]
-    pub upstream_proxy: Option<HostPort>,
+    pub upstream_proxy: Option<String>,
     /// Set each request's Host header to the target (forward mode; off: bytes pass untouched).
     #[arg(long)]
     pub rewrite_host: bool,
     /// Simulate a slow link: at most BYTES every MS milliseconds, each direction.
     #[arg(long, value_name = "BYTES:MS")]
-    pub slow: Option<SlowLink>,
+    pub slow: Option<String>,
     /// Save all connections: FILE.txt as Apache TCPMon text, FILE.har as HAR 1.2, FILE.curl
     /// (or .sh) as curl commands when TCPMon ends (Ctrl-C or SIGTERM); any other name is a
     /// TCPMon session written as the bytes come (a crash leaves everything up to it there).
@@ -58,28 +59,33 @@ pub struct Args {
 }
 
 impl Args {
-    /// The listener these arguments describe.
+    /// The listener these arguments describe, by the rule the app's form and command line
+    /// share.
     pub fn listener_config(&self) -> Result<ListenerConfig> {
-        let mut config = match (self.proxy, &self.target_host, self.target_port) {
-            (true, None, None) => ListenerConfig::http_proxy(self.listen_port),
-            (true, _, _) => {
-                bail!("--proxy takes only LISTEN_PORT: the requests name their targets")
-            }
-            (false, Some(host), Some(port)) => {
-                ListenerConfig::forward(self.listen_port, HostPort::new(host.as_str(), port))
-            }
-            (false, _, _) => {
-                bail!("give LISTEN_PORT TARGET_HOST TARGET_PORT, or --proxy LISTEN_PORT")
-            }
-        };
-        config.bind = ListenerConfig::parse_bind(&self.bind)?;
-        config.upstream_proxy = self.upstream_proxy.clone();
-        config.slow_link = self.slow;
-        if self.rewrite_host && self.proxy {
-            bail!("--rewrite-host works in forward mode: in proxy mode requests name their host");
+        let positional: Vec<&str> = [
+            Some(&self.listen_port),
+            self.target_host.as_ref(),
+            self.target_port.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+        if self.proxy && positional.len() > 1 {
+            bail!("--proxy takes only LISTEN_PORT: the requests name their targets");
         }
-        config.rewrite_host = self.rewrite_host;
-        Ok(config)
+        let slow = self
+            .slow
+            .as_deref()
+            .map(|s| s.split_once(':').unwrap_or((s, "")));
+        let text = ListenerText {
+            bind: &self.bind,
+            upstream_proxy: self.upstream_proxy.as_deref().unwrap_or_default(),
+            slow_link: slow,
+            rewrite_host: self.rewrite_host,
+            ..ListenerText::positional(&positional)?
+        };
+        Ok(text.parse()?)
     }
 
     /// Where the engine keeps its capture: a session `--save` file is the capture log itself
@@ -99,18 +105,18 @@ impl Args {
             ..EngineOptions::default()
         }
     }
+}
 
-    /// What the first output line says after the arrow.
-    pub fn target_description(&self) -> String {
-        let via = self
-            .upstream_proxy
-            .as_ref()
-            .map(|p| format!(" via proxy {p}"))
-            .unwrap_or_default();
-        match (&self.target_host, self.target_port) {
-            (Some(host), Some(port)) => format!("{}{via}", HostPort::new(host.as_str(), port)),
-            _ => format!("http proxy{via}"),
-        }
+/// What the first output line says after the arrow.
+pub fn target_description(config: &ListenerConfig) -> String {
+    let via = config
+        .upstream_proxy
+        .as_ref()
+        .map(|p| format!(" via proxy {p}"))
+        .unwrap_or_default();
+    match &config.mode {
+        Mode::Forward { target } => format!("{target}{via}"),
+        Mode::HttpProxy => format!("http proxy{via}"),
     }
 }
 
@@ -125,17 +131,14 @@ pub async fn run(args: Args) -> Result<()> {
     let engine = Engine::new(args.engine_options()).context("cannot create the capture store")?;
     let events = engine.subscribe();
     let warnings = crate::exposure::warnings(&config);
+    let description = target_description(&config);
     let info = engine.add_listener(config).await?;
     for warning in warnings {
         eprintln!("tcpmon-cli: warning: {warning}");
     }
     let local = info.local_addr.context("the listener has no address")?;
     let mut stdout = std::io::stdout();
-    writeln!(
-        stdout,
-        "listening on {local} -> {}",
-        args.target_description()
-    )?;
+    writeln!(stdout, "listening on {local} -> {description}")?;
     stdout.flush()?;
 
     let printer = report::Printer::spawn(events, args.quiet);

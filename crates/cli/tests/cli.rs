@@ -122,8 +122,16 @@ fn proxy_mode_lines_name_the_real_target() {
 fn bad_input_is_one_clear_line_and_exit_code_2() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let cases: [(&[&str], &str); 8] = [
-        (&["8080"], "give LISTEN_PORT TARGET_HOST TARGET_PORT"),
+    let cases: [(&[&str], &str); 10] = [
+        (&["8080", "example.org"], "no target port given"),
+        (
+            &["0", "127.0.0.1", "0"],
+            "target port 0 cannot be dialled: use a port from 1 to 65535",
+        ),
+        (
+            &["--proxy", "0", "--rewrite-host"],
+            "Host rewriting works in forward mode: in proxy mode each request names its own host",
+        ),
         (
             &["--proxy", "0", "example.org", "80"],
             "--proxy takes only LISTEN_PORT",
@@ -137,7 +145,10 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
             &["0", "127.0.0.1", "80", "--bind", "my.host"],
             "bind address must be an IP address",
         ),
-        (&["99999", "h", "1"], "99999 is not in 0..=65535"),
+        (
+            &["99999", "h", "1"],
+            "listen port \"99999\" is not a port: use a number from 0 to 65535",
+        ),
         (&["0", "h", "1", "--bogus"], "unexpected argument '--bogus'"),
         // A target host named like a subcommand is a host (unit tests parse one that resolves).
         (&["0", "show", "80"], "cannot resolve show"),
@@ -149,8 +160,9 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
 
 #[test]
 fn the_listener_forms_start_beside_the_subcommands() {
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (&["0", "127.0.0.1", "9"], "127.0.0.1:9"),
+        (&["0"], "http proxy"),
         (&["--proxy", "0"], "http proxy"),
         (&["--quiet", "0", "127.0.0.1", "9"], "127.0.0.1:9"),
     ];

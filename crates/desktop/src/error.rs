@@ -2,7 +2,7 @@
 //! on, and the form field it belongs to when there is one.
 
 use serde::Serialize;
-use tcpmon_relay::Error;
+use tcpmon_relay::{ConfigError, Error, FailureKind};
 
 /// A failed command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,8 +43,11 @@ impl From<Error> for CommandError {
             }
             Error::Bind { .. } => Self::new("bind", message).on("bind_address"),
             Error::InvalidAddress { .. } => Self::new("invalid_input", message),
-            Error::Resolve { .. } => Self::new("resolve", message).on("target_host"),
-            Error::Connect { .. } => Self::new("connect", message),
+            Error::Config(e) => e.clone().into(),
+            Error::Connection(e) if e.kind() == FailureKind::Resolve => {
+                Self::new("resolve", message).on("target_host")
+            }
+            Error::Connection(_) => Self::new("connect", message),
             Error::NoSuchListener(_)
             | Error::NoSuchConnection(_)
             | Error::NoSuchExchange { .. } => Self::new("not_found", message),
@@ -58,6 +61,17 @@ impl From<tcpmon_files::Error> for CommandError {
         match e {
             tcpmon_files::Error::Store(e) => e.into(),
             file @ tcpmon_files::Error::File { .. } => Self::new("session", file.to_string()),
+        }
+    }
+}
+
+impl From<ConfigError> for CommandError {
+    /// Settings that make no listener: invalid input, on the field it names.
+    fn from(e: ConfigError) -> Self {
+        let error = Self::new("invalid_input", e.to_string());
+        match e.field() {
+            Some(field) => error.on(field.name()),
+            None => error,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::CommandError;
 use serde::{Deserialize, Serialize};
-use tcpmon_relay::{BindCheck, HostPort, ListenerConfig, SlowLink};
+use tcpmon_relay::{BindCheck, ListenerConfig, ListenerText};
 
 /// The form's fields, as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,42 +29,6 @@ pub struct ListenerForm {
     pub rewrite_host: bool,
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> CommandError {
-    CommandError::new("invalid_input", message).on(field)
-}
-
-fn port(text: &str, field: &'static str, allow_zero: bool) -> Result<u16, CommandError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(invalid(
-            field,
-            if allow_zero {
-                "enter a port (0 picks a free one)"
-            } else {
-                "enter a port"
-            },
-        ));
-    }
-    match text.parse::<u16>() {
-        Ok(0) if !allow_zero => Err(invalid(field, "port 0 cannot be dialled")),
-        Ok(port) => Ok(port),
-        Err(_) => Err(invalid(
-            field,
-            format!("{text:?} is not a port: use a number from 0 to 65535"),
-        )),
-    }
-}
-
-fn positive(text: &str) -> Result<u64, CommandError> {
-    match text.trim().parse::<u64>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(invalid(
-            "slow_link",
-            "bytes per pause and delay must both be numbers above 0",
-        )),
-    }
-}
-
 /// The bind address field as [`ListenerForm::parse`] reads it (empty means 127.0.0.1): whether
 /// only this machine can reach it, or why it is not an address. The engine's own rule, which
 /// the Admin tab asks for as the user types.
@@ -79,51 +43,26 @@ pub fn check_bind(text: &str) -> BindCheck {
 }
 
 impl ListenerForm {
-    /// The listener config the form describes.
+    /// The listener config the form describes, by the rule the command lines share. In proxy
+    /// mode the target fields are ignored: the form keeps them for when forward mode is back.
     pub fn parse(&self) -> Result<ListenerConfig, CommandError> {
-        let listen_port = port(&self.port, "listen_port", true)?;
-        let mut config = if self.proxy {
-            ListenerConfig::http_proxy(listen_port)
-        } else {
-            let host = self.target_host.trim();
-            if host.is_empty() {
-                return Err(invalid("target_host", "enter the host to relay to"));
-            }
-            if host.chars().any(|c| c.is_whitespace() || c == '/') {
-                return Err(invalid("target_host", "a host name has no spaces or '/'"));
-            }
-            ListenerConfig::forward(
-                listen_port,
-                HostPort::new(host, port(&self.target_port, "target_port", false)?),
-            )
+        let slow = !(self.slow_bytes.trim().is_empty() && self.slow_delay_ms.trim().is_empty());
+        let text = ListenerText {
+            listen_port: &self.port,
+            bind: &self.bind,
+            target: (!self.proxy).then_some((self.target_host.as_str(), self.target_port.as_str())),
+            upstream_proxy: &self.upstream_proxy,
+            slow_link: slow.then_some((self.slow_bytes.as_str(), self.slow_delay_ms.as_str())),
+            rewrite_host: self.rewrite_host,
         };
-        if !self.bind.trim().is_empty() {
-            config.bind = ListenerConfig::parse_bind(&self.bind)
-                .map_err(|e| invalid("bind_address", e.to_string()))?;
-        }
-        let upstream = self.upstream_proxy.trim();
-        if !upstream.is_empty() {
-            config.upstream_proxy = Some(
-                upstream
-                    .parse()
-                    .map_err(|e: tcpmon_relay::Error| invalid("upstream_proxy", e.to_string()))?,
-            );
-        }
-        if !(self.slow_bytes.trim().is_empty() && self.slow_delay_ms.trim().is_empty()) {
-            config.slow_link = Some(SlowLink {
-                bytes_per_pause: positive(&self.slow_bytes)?,
-                delay_ms: positive(&self.slow_delay_ms)?,
-            });
-        }
-        config.rewrite_host = self.rewrite_host && !self.proxy;
-        Ok(config)
+        Ok(text.parse()?)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tcpmon_relay::Mode;
+    use tcpmon_relay::{HostPort, Mode, SlowLink};
 
     fn form() -> ListenerForm {
         ListenerForm {
@@ -179,63 +118,21 @@ mod tests {
         );
     }
 
+    /// The relay's table of mistakes, typed into the form: the same field, the same words.
     #[test]
     fn each_mistake_names_its_field() {
-        let cases = [
-            (
-                ListenerForm {
-                    port: "80a".into(),
-                    ..form()
-                },
-                "listen_port",
-            ),
-            (
-                ListenerForm {
-                    port: "".into(),
-                    ..form()
-                },
-                "listen_port",
-            ),
-            (
-                ListenerForm {
-                    target_host: " ".into(),
-                    ..form()
-                },
-                "target_host",
-            ),
-            (
-                ListenerForm {
-                    target_port: "0".into(),
-                    ..form()
-                },
-                "target_port",
-            ),
-            (
-                ListenerForm {
-                    bind: "my.host".into(),
-                    ..form()
-                },
-                "bind_address",
-            ),
-            (
-                ListenerForm {
-                    upstream_proxy: "noport".into(),
-                    ..form()
-                },
-                "upstream_proxy",
-            ),
-            (
-                ListenerForm {
-                    slow_bytes: "10".into(),
-                    ..form()
-                },
-                "slow_link",
-            ),
-        ];
-        for (f, field) in cases {
-            let err = f.parse().unwrap_err();
-            assert_eq!(err.field, Some(field), "{f:?}: {err:?}");
-            assert!(!err.message.is_empty());
+        let cases: Vec<serde_json::Value> =
+            serde_json::from_str(include_str!("../../relay/tests/listener_cases.json")).unwrap();
+        assert!(cases.len() > 10);
+        for case in cases {
+            let mut typed = serde_json::to_value(ListenerForm::default()).unwrap();
+            for (key, value) in case.as_object().unwrap() {
+                typed[key] = value.clone();
+            }
+            let form: ListenerForm = serde_json::from_value(typed).unwrap();
+            let err = form.parse().unwrap_err();
+            assert_eq!(err.field, case["field"].as_str(), "{form:?}");
+            assert_eq!(err.message, case["message"].as_str().unwrap(), "{form:?}");
         }
     }
 
@@ -259,6 +156,43 @@ mod tests {
         }
         let bad = check_bind("my.host");
         assert!(!bad.loopback && bad.error.is_some());
+    }
+
+    /// The admin form, the app's command line and the CLI share one rule; here the form and
+    /// the command line meet the cases they once disagreed on.
+    #[test]
+    fn the_form_says_what_the_command_line_says() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let launched = crate::launch::parse(&args(&["8081", "example.org", "0"])).unwrap_err();
+        let typed = ListenerForm {
+            target_port: "0".into(),
+            ..form()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(typed, CommandError::from(launched));
+        assert_eq!(
+            typed.message,
+            "target port 0 cannot be dialled: use a port from 1 to 65535"
+        );
+        let launched = crate::launch::parse(&args(&["80a"])).unwrap_err();
+        let typed = ListenerForm {
+            port: "80a".into(),
+            proxy: true,
+            ..form()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(typed, CommandError::from(launched));
+        let proxy = ListenerForm {
+            proxy: true,
+            ..form()
+        };
+        assert_eq!(
+            proxy.parse(),
+            Ok(crate::launch::parse(&args(&["8081"])).unwrap().unwrap()),
+            "one port is a proxy, in the form as on the command line"
+        );
     }
 
     #[test]

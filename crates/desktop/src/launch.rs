@@ -1,7 +1,7 @@
 //! The app's command line, as Apache TCPMon's: `tcpmon [LISTEN_PORT [TARGET_HOST TARGET_PORT]]`.
 //! One argument starts an HTTP proxy, three a forwarding listener.
 
-use tcpmon_relay::{HostPort, ListenerConfig};
+use tcpmon_relay::{ConfigError, ListenerConfig, ListenerText};
 
 /// What `tcpmon --help` and a wrong command line print.
 pub const USAGE: &str = "usage: tcpmon [LISTEN_PORT [TARGET_HOST TARGET_PORT]]\n\
@@ -9,33 +9,20 @@ pub const USAGE: &str = "usage: tcpmon [LISTEN_PORT [TARGET_HOST TARGET_PORT]]\n
   LISTEN_PORT: also start an HTTP proxy on that port\n\
   LISTEN_PORT TARGET_HOST TARGET_PORT: also start a listener relaying to the target";
 
-/// The listener the arguments ask for, or why they are wrong.
-pub fn parse(args: &[String]) -> Result<Option<ListenerConfig>, String> {
-    let port = |text: &str, what: &str| {
-        text.parse::<u16>()
-            .map_err(|_| format!("{what} {text:?} is not a port (0-65535)"))
-    };
-    match args {
-        [] => Ok(None),
-        [listen] => Ok(Some(ListenerConfig::http_proxy(port(
-            listen,
-            "LISTEN_PORT",
-        )?))),
-        [listen, host, target] => {
-            let target = HostPort::new(host.as_str(), port(target, "TARGET_PORT")?);
-            Ok(Some(ListenerConfig::forward(
-                port(listen, "LISTEN_PORT")?,
-                target,
-            )))
-        }
-        _ => Err(format!("expected 0, 1 or 3 arguments, got {}", args.len())),
+/// The listener the arguments ask for, or why they are wrong: the rule the admin form and the
+/// CLI share.
+pub fn parse(args: &[String]) -> Result<Option<ListenerConfig>, ConfigError> {
+    if args.is_empty() {
+        return Ok(None);
     }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ListenerText::positional(&args)?.parse().map(Some)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tcpmon_relay::Mode;
+    use tcpmon_relay::{Field, HostPort, Mode};
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
@@ -60,11 +47,21 @@ mod tests {
                 }
             )
         );
-        assert!(parse(&args(&["8081", "example.org"])).is_err());
-        assert!(
+        assert_eq!(
+            parse(&args(&["8081", "example.org"])),
+            Err(ConfigError::Missing(Field::TargetPort))
+        );
+        assert_eq!(
             parse(&args(&["http", "example.org", "80"]))
                 .unwrap_err()
-                .contains("LISTEN_PORT")
+                .field(),
+            Some(Field::ListenPort)
         );
+        assert_eq!(
+            parse(&args(&["8081", "example.org", "0"])),
+            Err(ConfigError::TargetPortZero),
+            "no connection could reach port 0"
+        );
+        assert!(parse(&args(&["1", "2", "3", "4"])).is_err());
     }
 }

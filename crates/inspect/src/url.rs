@@ -3,7 +3,7 @@
 //! `user:pass@host` and `http://h?q` mean the same everywhere.
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-use thiserror::Error;
+use std::fmt;
 
 /// A URL cut where HTTP/1 cuts it. The fragment is the browser's and is never part of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,24 +64,40 @@ pub fn split_url(url: &str) -> UrlParts<'_> {
 }
 
 /// Why an authority is not `host[:port]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthorityError {
     /// `[::1` without its `]`.
-    #[error("missing ']' after IPv6 literal")]
     UnclosedBracket,
     /// `[::1]x`.
-    #[error("unexpected text after ']'")]
     AfterBracket,
     /// `::1:80`: which colon starts the port?
-    #[error("IPv6 literals need brackets: [::1]:80")]
     BareIpv6,
     /// `:80`.
-    #[error("empty host")]
     EmptyHost,
     /// A host no name or address has (it would not read back once written out).
-    #[error("host contains spaces, control characters, brackets or '/'")]
     BadHost,
 }
+
+impl AuthorityError {
+    /// The reason in words, for errors that keep a `&'static str`.
+    pub fn reason(self) -> &'static str {
+        match self {
+            AuthorityError::UnclosedBracket => "missing ']' after IPv6 literal",
+            AuthorityError::AfterBracket => "unexpected text after ']'",
+            AuthorityError::BareIpv6 => "IPv6 literals need brackets: [::1]:80",
+            AuthorityError::EmptyHost => "empty host",
+            AuthorityError::BadHost => "host contains spaces, control characters, brackets or '/'",
+        }
+    }
+}
+
+impl fmt::Display for AuthorityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+impl std::error::Error for AuthorityError {}
 
 /// Splits `host:port`, `[v6]:port` or `host` into the host (brackets removed) and the port
 /// text, if any (possibly empty: `host:`).
@@ -102,6 +118,13 @@ pub fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Authorit
             None => (authority, None),
         }
     };
+    check_host(host)?;
+    Ok((host, port))
+}
+
+/// Whether `host` (without brackets) can be dialled and written out as `host:port` again.
+/// Brackets only enclose an IPv6 literal: a host with one left (`[a:80`) would not read back.
+pub fn check_host(host: &str) -> Result<(), AuthorityError> {
     if host.is_empty() {
         return Err(AuthorityError::EmptyHost);
     }
@@ -111,7 +134,7 @@ pub fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Authorit
     {
         return Err(AuthorityError::BadHost);
     }
-    Ok((host, port))
+    Ok(())
 }
 
 /// What a request target may not hold as it is: controls, space and (by `percent-encoding`'s

@@ -1,11 +1,13 @@
 //! What a listener does: where it listens, where it relays to, and how.
 
 use crate::error::{Error, Result};
+use crate::validate::{ConfigError, Field};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 use std::time::Duration;
+use tcpmon_inspect::url::{self, AuthorityError, split_host_port};
 
 /// Whether `ip` is one of this machine's loopback addresses: `127.0.0.0/8`, `::1`, or
 /// `127.0.0.0/8` written as IPv4-mapped IPv6 (`::ffff:127.0.0.1`). The one rule behind
@@ -154,49 +156,29 @@ impl HostPort {
 
     /// Parses `host:port`, `[v6]:port`, or `host` alone with `default_port`.
     pub fn parse_with_default(text: &str, default_port: Option<u16>) -> Result<Self> {
-        let invalid = |reason| Error::InvalidAddress {
+        Self::read(text, default_port).map_err(|reason| Error::InvalidAddress {
             text: text.to_string(),
             reason,
-        };
-        let (host, port) = if let Some(rest) = text.strip_prefix('[') {
-            let (host, after) = rest
-                .split_once(']')
-                .ok_or(invalid("missing ']' after IPv6 literal"))?;
-            match after.strip_prefix(':') {
-                Some(port) => (host, Some(port)),
-                None if after.is_empty() => (host, None),
-                None => return Err(invalid("unexpected text after ']'")),
-            }
-        } else {
-            match text.rsplit_once(':') {
-                Some((host, _)) if host.contains(':') => {
-                    return Err(invalid("IPv6 literals need brackets: [::1]:80"));
-                }
-                Some((host, port)) => (host, Some(port)),
-                None => (text, None),
-            }
-        };
-        if host.is_empty() {
-            return Err(invalid("empty host"));
-        }
-        // Brackets only enclose an IPv6 literal: a host with one left would be written out
-        // (`[a:80`) as text that does not read back.
-        if host
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '[' | ']'))
-        {
-            return Err(invalid(
-                "host contains spaces, control characters, brackets or '/'",
-            ));
-        }
+        })
+    }
+
+    /// [`HostPort::parse_with_default`], with only the reason when `text` is not an address.
+    pub(crate) fn read(text: &str, default_port: Option<u16>) -> Result<Self, &'static str> {
+        let (host, port) = split_host_port(text).map_err(AuthorityError::reason)?;
         let port = match port {
             Some(p) => p
                 .parse()
-                .map_err(|_| invalid("port must be a number from 0 to 65535"))?,
-            None => default_port.ok_or(invalid("missing :port"))?,
+                .map_err(|_| "port must be a number from 0 to 65535")?,
+            None => default_port.ok_or("missing :port")?,
         };
         Ok(Self::new(host, port))
     }
+}
+
+/// Whether `host` (without brackets) can be dialled and written out as `host:port` again, or
+/// why not.
+pub(crate) fn check_host(host: &str) -> Result<(), &'static str> {
+    url::check_host(host).map_err(AuthorityError::reason)
 }
 
 impl FromStr for HostPort {
@@ -247,30 +229,7 @@ impl SlowLink {
     }
 }
 
-impl FromStr for SlowLink {
-    type Err = Error;
-    /// Parses `BYTES:MS`.
-    fn from_str(s: &str) -> Result<Self> {
-        let invalid = |reason| Error::InvalidAddress {
-            text: s.to_string(),
-            reason,
-        };
-        let (bytes, ms) = s.split_once(':').ok_or(invalid("expected BYTES:MS"))?;
-        let bytes_per_pause = bytes
-            .parse()
-            .map_err(|_| invalid("BYTES must be a number"))?;
-        let delay_ms = ms.parse().map_err(|_| invalid("MS must be a number"))?;
-        let link = SlowLink {
-            bytes_per_pause,
-            delay_ms,
-        };
-        link.bytes_per_second()
-            .ok_or(invalid("both numbers must be above 0"))?;
-        Ok(link)
-    }
-}
-
-/// Everything a listener needs; validated when the listener starts.
+/// Everything a listener needs; validated ([`ListenerConfig::validate`]) when the listener starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListenerConfig {
     /// Address to bind. Loopback unless the user chooses otherwise: a relay open to the LAN is
@@ -367,7 +326,7 @@ impl ListenerConfig {
 
     /// Bind address given as text (`127.0.0.1`, `::1`, `[::1]`, `0.0.0.0`, `localhost` meaning
     /// `127.0.0.1`).
-    pub fn parse_bind(text: &str) -> Result<IpAddr> {
+    pub fn parse_bind(text: &str) -> Result<IpAddr, ConfigError> {
         let trimmed = text.trim();
         let bare = trimmed
             .strip_prefix('[')
@@ -376,7 +335,8 @@ impl ListenerConfig {
         if bare.eq_ignore_ascii_case("localhost") {
             return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
         }
-        bare.parse().map_err(|_| Error::InvalidAddress {
+        bare.parse().map_err(|_| ConfigError::Address {
+            field: Field::BindAddress,
             text: text.to_string(),
             reason: "bind address must be an IP address such as 127.0.0.1 or ::1, or localhost",
         })
@@ -448,14 +408,6 @@ mod tests {
         ] {
             assert!(bad.parse::<HostPort>().is_err(), "{bad} should be rejected");
         }
-    }
-
-    #[test]
-    fn slow_link_needs_two_positive_numbers() {
-        let link: SlowLink = "100:100".parse().unwrap();
-        assert_eq!(link.bytes_per_second(), Some(1000.0));
-        assert!("0:100".parse::<SlowLink>().is_err());
-        assert!("100".parse::<SlowLink>().is_err());
     }
 
     #[test]

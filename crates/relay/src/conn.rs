@@ -2,6 +2,7 @@
 //! and the two ends it writes to.
 
 use crate::config::{HostPort, ListenerConfig};
+use crate::conn_error::ConnectionError;
 use crate::event::{EventBus, EventKind};
 use crate::idle::Activity;
 use crate::record::{ConnId, ConnectionRecord, ConnectionState, Direction, now_micros};
@@ -118,7 +119,7 @@ impl ConnCtx {
 
     /// Runs the connection's work until it ends, the listener stops or the connection has been
     /// idle too long, then records the single terminal state.
-    pub(crate) async fn run(&self, work: impl Future<Output = Result<(), String>>) {
+    pub(crate) async fn run(&self, work: impl Future<Output = Result<(), ConnectionError>>) {
         let idle = async {
             match (&self.activity, self.config.idle_timeout) {
                 (Some(activity), Some(limit)) => activity.idle(limit).await,
@@ -126,7 +127,7 @@ impl ConnCtx {
             }
         };
         let outcome = tokio::select! {
-            r = work => r,
+            r = work => r.map_err(|e| e.reason()),
             () = self.cancel.cancelled() => Err("closed: the listener was stopped".to_string()),
             reason = idle => Err(reason),
         };

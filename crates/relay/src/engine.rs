@@ -3,6 +3,8 @@
 
 use crate::config::{HostPort, ListenerConfig, Mode};
 use crate::conn::Core;
+use crate::conn_error::Side;
+use crate::dial::resolve;
 use crate::error::{Error, Result};
 use crate::event::{EventBus, EventKind, ListenerInfo, Subscription};
 use crate::listener::{Origin, accept_loop, serve};
@@ -464,19 +466,13 @@ async fn play_client(client: tokio::io::DuplexStream, request: Vec<u8>) {
     let _ = tokio::io::copy(&mut from_relay, &mut tokio::io::sink()).await;
 }
 
-/// Checks the target and binds the listen address.
+/// Checks the settings and the target, and binds the listen address.
 async fn bind(config: &ListenerConfig) -> Result<(TcpListener, SocketAddr)> {
+    config.validate()?;
     if let (Mode::Forward { target }, None) = (&config.mode, &config.upstream_proxy) {
-        let resolve = tokio::net::lookup_host((target.host.as_str(), target.port));
-        let failed = |reason: String| Error::Resolve {
-            host: target.host.clone(),
-            reason,
-        };
-        let mut addrs = tokio::time::timeout(config.connect_timeout, resolve)
+        resolve(target, Side::Target, config.connect_timeout)
             .await
-            .map_err(|_| failed("the resolver did not answer in time".into()))?
-            .map_err(|e| failed(e.to_string()))?;
-        addrs.next().ok_or_else(|| failed("no addresses".into()))?;
+            .map_err(Error::Connection)?;
     }
     let addr = SocketAddr::new(config.bind, config.port);
     let failed = |error| Error::Bind { addr, error };

@@ -1,5 +1,7 @@
 //! The engine's error type: every failure a caller can act on, with the context to say it in words.
 
+use crate::conn_error::ConnectionError;
+use crate::validate::ConfigError;
 use std::net::SocketAddr;
 use thiserror::Error;
 
@@ -25,22 +27,13 @@ pub enum Error {
         /// Why it is not an address.
         reason: &'static str,
     },
-    /// A host name does not resolve.
-    #[error("cannot resolve {host}: {reason}")]
-    Resolve {
-        /// The name.
-        host: String,
-        /// The resolver's reason.
-        reason: String,
-    },
-    /// The target (or upstream proxy) could not be reached.
-    #[error("cannot connect to {target}: {reason}")]
-    Connect {
-        /// `host:port` that was dialled.
-        target: String,
-        /// Why it failed.
-        reason: String,
-    },
+    /// The target (or upstream proxy) could not be resolved or reached. The message holds the
+    /// operating system's words; the side, kind and source are the [`ConnectionError`]'s.
+    #[error("{}", .0.reason())]
+    Connection(ConnectionError),
+    /// A listener's settings do not make a listener; names the setting.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// A listener id that the engine does not know (never existed or was removed).
     #[error("no listener with id {0}")]
     NoSuchListener(u64),

@@ -3,6 +3,7 @@
 
 use crate::config::HostPort;
 use crate::conn::{ConnCtx, IntoHalves};
+use crate::conn_error::ConnectionError;
 use crate::dial::dial;
 use crate::pump::relay_both;
 use crate::record::Direction;
@@ -11,14 +12,13 @@ pub(crate) async fn run(
     ctx: &ConnCtx,
     client: impl IntoHalves,
     target: &HostPort,
-) -> Result<(), String> {
+) -> Result<(), ConnectionError> {
     let dialed = dial(
         target,
         ctx.config.upstream_proxy.as_ref(),
         ctx.config.connect_timeout,
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     ctx.connected();
     if !dialed.early.is_empty() {
         ctx.recorder(Direction::ServerToClient)

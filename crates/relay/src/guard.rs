@@ -3,6 +3,8 @@
 //! pages, debuggers). Without this, binding the proxy to the LAN would open them to the LAN.
 
 use crate::config::{HostPort, ListenerConfig, is_localhost_name, reaches_own_loopback};
+use crate::conn_error::{ConnectionError, FailureKind, Side};
+use crate::dial::resolve;
 use std::net::{IpAddr, SocketAddr};
 
 /// Where a request may go.
@@ -27,22 +29,23 @@ fn numeric_ipv4(host: &str) -> bool {
 /// (its resolved addresses are checked); otherwise an upstream proxy does, which resolves it
 /// there, and only what means loopback wherever it is resolved is refused: `localhost` names
 /// and address literals (numeric forms included).
-/// `Err` is the reason for a `403` (or a `502` when the name does not resolve).
+/// `Err` is the status to answer (`403`, or `502` when the name does not resolve) and why.
 pub(crate) async fn check(
     config: &ListenerConfig,
     target: &HostPort,
     direct: bool,
-) -> Result<Verdict, (&'static str, String)> {
+) -> Result<Verdict, (&'static str, ConnectionError)> {
     if !config.refuses_loopback_targets() {
         return Ok(Verdict::Open);
     }
     let forbidden = |what: String| {
+        let reason = format!(
+            "refused: {what}, a loopback address of this machine, and this proxy can be \
+             reached from other machines (--allow-loopback-targets allows it)"
+        );
         (
             "403 Forbidden",
-            format!(
-                "refused: {what}, a loopback address of this machine, and this proxy can be \
-                 reached from other machines (--allow-loopback-targets allows it)"
-            ),
+            ConnectionError::new(Side::Client, FailureKind::Denied, reason),
         )
     };
     if is_localhost_name(&target.host) {
@@ -60,28 +63,14 @@ pub(crate) async fn check(
     if !direct && !numeric_ipv4(&target.host) {
         return Ok(Verdict::Open);
     }
-    let failed = |reason: String| {
-        (
-            "502 Bad Gateway",
-            format!("cannot resolve {}: {reason}", target.host),
-        )
-    };
-    let addrs: Vec<SocketAddr> = tokio::time::timeout(
-        config.connect_timeout,
-        tokio::net::lookup_host((target.host.as_str(), target.port)),
-    )
-    .await
-    .map_err(|_| failed("the resolver did not answer in time".into()))?
-    .map_err(|e| failed(e.to_string()))?
-    .collect();
+    let addrs = resolve(target, Side::Target, config.connect_timeout)
+        .await
+        .map_err(|e| ("502 Bad Gateway", e))?;
     if let Some(own) = addrs.iter().find(|a| reaches_own_loopback(a.ip())) {
         return Err(forbidden(format!("{target} resolves to {}", own.ip())));
     }
     if !direct {
         return Ok(Verdict::Open);
-    }
-    if addrs.is_empty() {
-        return Err(failed("no addresses".into()));
     }
     Ok(Verdict::Resolved(addrs))
 }

@@ -9,8 +9,9 @@
 //! request (`CONNECT` too) must carry the credentials or gets `407`. Bound beyond loopback,
 //! requests to this machine's loopback addresses get `403` (see `guard`).
 
-use crate::config::HostPort;
+use crate::config::{HostPort, ListenerConfig};
 use crate::conn::{ConnCtx, IntoHalves, Outbound, Reader, Recorder};
+use crate::conn_error::{ConnectionError, FailureKind, Side};
 use crate::dial::{Dialed, connect_to, dial};
 use crate::guard::{self, Verdict};
 use crate::pump::relay_both;
@@ -18,6 +19,7 @@ use crate::record::Direction;
 use tcpmon_inspect::http1::{
     BodyDecoder, Framing, HeadBuffer, RequestHead, edit_headers, parse_request, parse_response,
 };
+use tcpmon_inspect::url::split_url;
 use tokio::io::AsyncReadExt;
 
 /// Largest request or response head accepted.
@@ -29,6 +31,13 @@ const HOP_TO_PROXY: [&str; 2] = ["Proxy-Authorization", "Proxy-Connection"];
 /// What a client without the right credentials is told.
 const ASK_FOR_CREDENTIALS: &str = "Proxy-Authenticate: Basic realm=\"TCPMon\"\r\n";
 
+type Result<T> = std::result::Result<T, ConnectionError>;
+
+/// A request the client sent that this proxy cannot serve (the `400`s).
+fn bad_request(why: impl ToString) -> ConnectionError {
+    ConnectionError::new(Side::Client, FailureKind::Protocol, why.to_string())
+}
+
 /// Bytes from the client, recorded as they arrive, kept until they are forwarded.
 struct ClientIn<'a> {
     r: Reader,
@@ -39,7 +48,7 @@ struct ClientIn<'a> {
 
 impl ClientIn<'_> {
     /// Reads more; 0 at end of stream.
-    async fn fill(&mut self) -> Result<usize, String> {
+    async fn fill(&mut self) -> Result<usize> {
         let buf = self.buf.vec();
         let start = buf.len();
         buf.reserve(READ_SIZE);
@@ -47,7 +56,7 @@ impl ClientIn<'_> {
             .r
             .read_buf(buf)
             .await
-            .map_err(|e| format!("client: {e}"))?;
+            .map_err(|e| ConnectionError::relaying(Side::Client, e))?;
         self.rec.record(&buf[start..]);
         Ok(n)
     }
@@ -60,22 +69,32 @@ struct ClientOut<'a> {
 }
 
 impl ClientOut<'_> {
-    async fn send(&mut self, data: &[u8]) -> Result<(), String> {
+    async fn send(&mut self, data: &[u8]) -> Result<()> {
         self.rec.record(data);
         self.out
             .send(data)
             .await
-            .map_err(|e| format!("client: {e}"))
+            .map_err(|e| ConnectionError::relaying(Side::Client, e))
     }
 
-    /// Answers with an error page made by TCPMon, then closes; returns the reason to record.
-    async fn refuse(&mut self, status: &str, reason: String) -> String {
-        self.refuse_with(status, "", reason).await
+    /// Answers with an error page made by TCPMon saying why, then closes; returns the error.
+    async fn refuse(&mut self, status: &str, why: ConnectionError) -> ConnectionError {
+        self.refuse_with(status, "", why).await
+    }
+
+    /// Answers `400 Bad Request`: the client sent what this proxy cannot serve.
+    async fn refuse_bad(&mut self, why: impl ToString) -> ConnectionError {
+        self.refuse("400 Bad Request", bad_request(why)).await
     }
 
     /// [`ClientOut::refuse`] with extra header lines (each ending in CRLF).
-    async fn refuse_with(&mut self, status: &str, headers: &str, reason: String) -> String {
-        let body = format!("TCPMon: {reason}\n");
+    async fn refuse_with(
+        &mut self,
+        status: &str,
+        headers: &str,
+        why: ConnectionError,
+    ) -> ConnectionError {
+        let body = format!("TCPMon: {}\n", why.reason());
         let response = format!(
             "HTTP/1.1 {status}\r\n{headers}Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
@@ -83,7 +102,7 @@ impl ClientOut<'_> {
         // The reason is what matters; a client that is gone cannot read it anyway.
         let _ = self.send(response.as_bytes()).await;
         self.out.finish().await;
-        reason
+        why
     }
 }
 
@@ -108,191 +127,327 @@ enum ResponseEnd {
     Unanswered,
 }
 
-/// Splits an absolute-form `http://host[:port]/path` target into origin and origin-form path.
-fn split_absolute(target: &str) -> Result<(HostPort, String), String> {
-    let rest = target
-        .get(..7)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
-        .map(|_| &target[7..])
-        .ok_or_else(|| {
-            format!("a proxy request needs an absolute http:// URL (https goes through CONNECT), got {target:?}")
-        })?;
-    let (authority, path) = rest
-        .find(['/', '?'])
-        .map_or((rest, "/"), |i| rest.split_at(i));
-    let authority = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let origin = HostPort::parse_with_default(authority, Some(80)).map_err(|e| e.to_string())?;
-    let path = if path.starts_with('?') {
-        format!("/{path}")
-    } else {
-        path.to_string()
-    };
-    Ok((origin, path))
+/// What the client connection does after an exchange.
+enum Next {
+    /// Read the next request.
+    Request,
+    /// Close.
+    Close,
+    /// Relay raw bytes between the client and this upstream connection.
+    Raw(Upstream),
 }
 
-pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), String> {
+/// Where one request goes, and as what bytes.
+struct Route {
+    origin: HostPort,
+    framing: Framing,
+    /// The head as it goes on the wire.
+    wire_head: Vec<u8>,
+    /// The loopback guard's verdict on the origin, once it has been asked.
+    checked: Option<Verdict>,
+}
+
+/// Splits an absolute-form `http://host[:port]/path` target into origin and origin-form path.
+fn split_absolute(target: &str) -> Result<(HostPort, String)> {
+    let url = split_url(target);
+    let authority = match (url.scheme, url.authority) {
+        (Some(scheme), Some(authority)) if scheme.eq_ignore_ascii_case("http") => authority,
+        _ => {
+            return Err(bad_request(format!(
+                "a proxy request needs an absolute http:// URL (https goes through CONNECT), got {target:?}"
+            )));
+        }
+    };
+    let origin = HostPort::parse_with_default(authority, Some(80)).map_err(bad_request)?;
+    Ok((origin, url.origin_form()))
+}
+
+/// The request head as it goes out: to an upstream proxy unchanged (less the credentials this
+/// proxy asked for itself), to an origin in origin form without the headers meant for proxies.
+fn wire_head(config: &ListenerConfig, head: &RequestHead, bytes: Vec<u8>, path: &str) -> Vec<u8> {
+    if config.upstream_proxy.is_some() {
+        return if config.proxy_auth.is_some() {
+            edit_headers(&bytes, &HOP_TO_PROXY[..1], None).into_owned()
+        } else {
+            bytes
+        };
+    }
+    let line_end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| i + 1);
+    let line = format!("{} {} HTTP/1.{}\r\n", head.method, path, head.head.version);
+    let mut rewritten = line.into_bytes();
+    rewritten.extend_from_slice(&bytes[line_end..]);
+    edit_headers(&rewritten, &HOP_TO_PROXY, None).into_owned()
+}
+
+pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<()> {
     let (r, w) = client.into_halves();
-    let mut client_in = ClientIn {
-        r,
-        buf: HeadBuffer::default(),
-        rec: ctx.recorder(Direction::ClientToServer),
+    let mut proxy = Proxy {
+        ctx,
+        client_in: ClientIn {
+            r,
+            buf: HeadBuffer::default(),
+            rec: ctx.recorder(Direction::ClientToServer),
+        },
+        client_out: ClientOut {
+            out: ctx.outbound(w),
+            rec: ctx.recorder(Direction::ServerToClient),
+        },
+        upstream: None,
+        target: None,
     };
-    let mut client_out = ClientOut {
-        out: ctx.outbound(w),
-        rec: ctx.recorder(Direction::ServerToClient),
-    };
-    let mut upstream: Option<Upstream> = None;
-    let mut target: Option<HostPort> = None;
     loop {
-        let Some(head) = read_head(&mut client_in, &mut client_out).await? else {
-            client_out.out.finish().await;
+        let Some(head) = read_head(&mut proxy.client_in, &mut proxy.client_out).await? else {
+            proxy.client_out.out.finish().await;
             return Ok(());
         };
-        if let Some(auth) = &ctx.config.proxy_auth {
-            let given = head.head.header("proxy-authorization");
-            if !auth.accepts(given) {
-                let reason = if given.is_some() {
-                    "proxy authentication failed: wrong user name or password"
-                } else {
-                    "proxy authentication required: the request has no Proxy-Authorization"
-                };
-                return Err(client_out
-                    .refuse_with(
-                        "407 Proxy Authentication Required",
-                        ASK_FOR_CREDENTIALS,
-                        reason.into(),
-                    )
-                    .await);
-            }
-        }
+        proxy.authorize(&head).await?;
         if head.method.eq_ignore_ascii_case("CONNECT") {
-            return tunnel(ctx, client_in, client_out, &head).await;
+            return proxy.tunnel(&head).await;
         }
+        let route = proxy.route(&head).await?;
+        match proxy.exchange(&head, route).await? {
+            Next::Request => {}
+            Next::Close => {
+                proxy.client_out.out.finish().await;
+                return Ok(());
+            }
+            Next::Raw(up) => return proxy.relay_raw(up).await,
+        }
+    }
+}
+
+/// One client connection in proxy mode: both its directions, and the upstream connection kept
+/// alive between its requests.
+struct Proxy<'a> {
+    ctx: &'a ConnCtx,
+    client_in: ClientIn<'a>,
+    client_out: ClientOut<'a>,
+    upstream: Option<Upstream>,
+    /// The origin the connection's row shows.
+    target: Option<HostPort>,
+}
+
+impl Proxy<'_> {
+    /// With `proxy_auth`, a request without the credentials gets `407` and ends the connection.
+    async fn authorize(&mut self, head: &RequestHead) -> Result<()> {
+        let Some(auth) = &self.ctx.config.proxy_auth else {
+            return Ok(());
+        };
+        let given = head.head.header("proxy-authorization");
+        if auth.accepts(given) {
+            return Ok(());
+        }
+        let reason = if given.is_some() {
+            "proxy authentication failed: wrong user name or password"
+        } else {
+            "proxy authentication required: the request has no Proxy-Authorization"
+        };
+        let why = ConnectionError::new(Side::Client, FailureKind::Denied, reason);
+        let status = "407 Proxy Authentication Required";
+        Err(self
+            .client_out
+            .refuse_with(status, ASK_FOR_CREDENTIALS, why)
+            .await)
+    }
+
+    /// Where `head` goes and the bytes it goes as; takes the head from the client's buffer.
+    async fn route(&mut self, head: &RequestHead) -> Result<Route> {
         let (origin, path) = match split_absolute(&head.target) {
             Ok(split) => split,
-            Err(reason) => return Err(client_out.refuse("400 Bad Request", reason).await),
+            Err(why) => return Err(self.client_out.refuse("400 Bad Request", why).await),
         };
-        let framing = match Framing::for_request(&head) {
+        let framing = match Framing::for_request(head) {
             Ok(framing) => framing,
-            Err(e) => return Err(client_out.refuse("400 Bad Request", e.to_string()).await),
+            Err(e) => return Err(self.client_out.refuse_bad(e).await),
         };
         // Events only when the row changes, not for every request of a keep-alive connection.
-        if target.as_ref() != Some(&origin) {
-            ctx.set_target(&origin);
-            target = Some(origin.clone());
+        if self.target.as_ref() != Some(&origin) {
+            self.ctx.set_target(&origin);
+            self.target = Some(origin.clone());
         }
-        let via_proxy = ctx.config.upstream_proxy.as_ref();
-        let dial_to = via_proxy.unwrap_or(&origin);
         // Through an upstream proxy every request is checked (one connection serves every
         // origin); directly, when a connection to the origin is opened (a kept-alive one was
         // checked when it was).
-        let mut checked = false;
-        let mut resolved = None;
-        if via_proxy.is_some() {
-            if let Err((status, reason)) = guard::check(&ctx.config, &origin, false).await {
-                return Err(client_out.refuse(status, reason).await);
+        let mut checked = None;
+        if self.ctx.config.upstream_proxy.is_some() {
+            match guard::check(&self.ctx.config, &origin, false).await {
+                Ok(verdict) => checked = Some(verdict),
+                Err((status, why)) => return Err(self.client_out.refuse(status, why).await),
             }
-            checked = true;
         }
-        let head_bytes = client_in.buf[..head.head.len].to_vec();
-        client_in.buf.consume(head.head.len);
-        let wire_head = if via_proxy.is_some() {
-            if ctx.config.proxy_auth.is_some() {
-                edit_headers(&head_bytes, &HOP_TO_PROXY[..1], None).into_owned()
-            } else {
-                head_bytes
-            }
-        } else {
-            let line_end = head_bytes
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(head_bytes.len(), |i| i + 1);
-            let line = format!("{} {} HTTP/1.{}\r\n", head.method, path, head.head.version);
-            let mut rewritten = line.into_bytes();
-            rewritten.extend_from_slice(&head_bytes[line_end..]);
-            edit_headers(&rewritten, &HOP_TO_PROXY, None).into_owned()
-        };
-        let response = loop {
-            let (up, reused) = match upstream.take() {
-                Some(up) if &up.dialled == dial_to => (up, true),
-                _ => {
-                    if !checked {
-                        match guard::check(&ctx.config, &origin, true).await {
-                            Ok(Verdict::Open) => {}
-                            Ok(Verdict::Resolved(addrs)) => resolved = Some(addrs),
-                            Err((status, reason)) => {
-                                return Err(client_out.refuse(status, reason).await);
-                            }
-                        }
-                        checked = true;
-                    }
-                    let timeout = ctx.config.connect_timeout;
-                    match connect_to(dial_to, resolved.as_deref(), timeout).await {
-                        Ok(stream) => {
-                            ctx.connected();
-                            let (r, w) = stream.into_halves();
-                            let out = ctx.outbound(w);
-                            (
-                                Upstream {
-                                    dialled: dial_to.clone(),
-                                    r,
-                                    out,
-                                    buf: Vec::new(),
-                                },
-                                false,
-                            )
-                        }
-                        Err(e) => {
-                            return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await);
-                        }
-                    }
-                }
-            };
-            let up = upstream.insert(up);
-            // A server that closed a kept-alive connection may not notice this write at once.
-            let sent = up.out.send(&wire_head).await;
-            let Upstream { r, out, buf, .. } = up;
-            let (body, response) = tokio::join!(
-                async {
-                    sent.map_err(|e| format!("server: {e}"))?;
-                    forward_body(&mut client_in, out, framing).await
-                },
-                relay_response(r, buf, &mut client_out, &head.method),
-            );
-            match response? {
-                // The origin had dropped the kept-alive connection: a request without a body
-                // can go again, once, on a fresh one (as browsers do).
-                ResponseEnd::Unanswered if reused && framing == Framing::Length(0) => {
-                    upstream = None
+        let bytes = self.client_in.buf[..head.head.len].to_vec();
+        self.client_in.buf.consume(head.head.len);
+        Ok(Route {
+            wire_head: wire_head(&self.ctx.config, head, bytes, &path),
+            origin,
+            framing,
+            checked,
+        })
+    }
+
+    /// Sends the request along `route` and relays its response. A request without a body whose
+    /// kept-alive connection the origin had dropped goes again, once, on a fresh one (as
+    /// browsers do).
+    async fn exchange(&mut self, head: &RequestHead, mut route: Route) -> Result<Next> {
+        loop {
+            let (mut up, reused) = self.upstream_for(&mut route).await?;
+            let end = self.send(&mut up, &route, &head.method).await?;
+            return Ok(match end {
+                ResponseEnd::Unanswered if reused && route.framing == Framing::Length(0) => {
+                    continue;
                 }
                 ResponseEnd::Unanswered => {
-                    return Err("server: closed the connection without answering".into());
+                    let why = "closed the connection without answering";
+                    return Err(ConnectionError::broke(
+                        Side::Target,
+                        FailureKind::Closed,
+                        why,
+                    ));
                 }
-                end => {
-                    body?;
-                    break end;
+                ResponseEnd::Tunnel => Next::Raw(up),
+                ResponseEnd::KeepAlive if !head.head.has_token("connection", "close") => {
+                    self.upstream = Some(up);
+                    Next::Request
                 }
-            }
-        };
-        match response {
-            ResponseEnd::KeepAlive if !head.head.has_token("connection", "close") => {}
-            // (Unanswered does not get here: it is retried or an error above.)
-            ResponseEnd::KeepAlive | ResponseEnd::Close | ResponseEnd::Unanswered => {
-                client_out.out.finish().await;
-                return Ok(());
-            }
-            ResponseEnd::Tunnel => {
-                let up = upstream.take().ok_or("internal: upstream vanished")?;
-                if !up.buf.is_empty() {
-                    client_out.rec.record(&up.buf);
-                }
-                let client = (client_in.r, client_out.out.into_writer());
-                let server = (up.r, up.out.into_writer());
-                return relay_both(ctx, client, server, client_in.buf.into_vec(), up.buf).await;
+                ResponseEnd::KeepAlive | ResponseEnd::Close => Next::Close,
+            });
+        }
+    }
+
+    /// The connection `route` goes on, and whether it was kept alive from an earlier request:
+    /// a new one is opened only after the loopback guard let the origin through.
+    async fn upstream_for(&mut self, route: &mut Route) -> Result<(Upstream, bool)> {
+        let via_proxy = self.ctx.config.upstream_proxy.as_ref();
+        let dial_to = via_proxy.unwrap_or(&route.origin);
+        if let Some(up) = self.upstream.take().filter(|up| &up.dialled == dial_to) {
+            return Ok((up, true));
+        }
+        if route.checked.is_none() {
+            match guard::check(&self.ctx.config, &route.origin, true).await {
+                Ok(verdict) => route.checked = Some(verdict),
+                Err((status, why)) => return Err(self.client_out.refuse(status, why).await),
             }
         }
+        let resolved = match &route.checked {
+            Some(Verdict::Resolved(addrs)) => Some(&addrs[..]),
+            _ => None,
+        };
+        let side = if via_proxy.is_some() {
+            Side::UpstreamProxy
+        } else {
+            Side::Target
+        };
+        let timeout = self.ctx.config.connect_timeout;
+        let stream = match connect_to(dial_to, side, resolved, timeout).await {
+            Ok(stream) => stream,
+            Err(why) => return Err(self.client_out.refuse("502 Bad Gateway", why).await),
+        };
+        self.ctx.connected();
+        let (r, w) = stream.into_halves();
+        let up = Upstream {
+            dialled: dial_to.clone(),
+            r,
+            out: self.ctx.outbound(w),
+            buf: Vec::new(),
+        };
+        Ok((up, false))
+    }
+
+    /// Sends the request's head and body on `up` while relaying its response to the client.
+    async fn send(
+        &mut self,
+        up: &mut Upstream,
+        route: &Route,
+        method: &str,
+    ) -> Result<ResponseEnd> {
+        // A server that closed a kept-alive connection may not notice this write at once.
+        let sent = up.out.send(&route.wire_head).await;
+        let Upstream { r, out, buf, .. } = up;
+        let Self {
+            client_in,
+            client_out,
+            ..
+        } = self;
+        let (body, response) = tokio::join!(
+            async {
+                sent.map_err(|e| ConnectionError::relaying(Side::Target, e))?;
+                forward_body(client_in, out, route.framing).await
+            },
+            relay_response(r, buf, client_out, method),
+        );
+        match response? {
+            ResponseEnd::Unanswered => Ok(ResponseEnd::Unanswered),
+            end => body.map(|()| end),
+        }
+    }
+
+    /// After a protocol switch: relays raw bytes between the client and `up` until both end.
+    async fn relay_raw(self, up: Upstream) -> Result<()> {
+        let Self {
+            ctx,
+            client_in,
+            mut client_out,
+            ..
+        } = self;
+        if !up.buf.is_empty() {
+            client_out.rec.record(&up.buf);
+        }
+        let client = (client_in.r, client_out.out.into_writer());
+        let server = (up.r, up.out.into_writer());
+        relay_both(ctx, client, server, client_in.buf.into_vec(), up.buf).await
+    }
+
+    /// CONNECT: dial the authority (through the upstream proxy, if any), say so, relay raw.
+    async fn tunnel(mut self, head: &RequestHead) -> Result<()> {
+        let ctx = self.ctx;
+        let target = match HostPort::parse_with_default(&head.target, Some(443)) {
+            Ok(target) => target,
+            Err(e) => return Err(self.client_out.refuse_bad(e).await),
+        };
+        ctx.set_target(&target);
+        let via = ctx.config.upstream_proxy.as_ref();
+        let timeout = ctx.config.connect_timeout;
+        let dialed = match guard::check(&ctx.config, &target, via.is_none()).await {
+            Ok(Verdict::Open) => dial(&target, via, timeout).await,
+            Ok(Verdict::Resolved(addrs)) => {
+                connect_to(&target, Side::Target, Some(&addrs), timeout)
+                    .await
+                    .map(|stream| Dialed {
+                        stream,
+                        early: Vec::new(),
+                    })
+            }
+            Err((status, why)) => return Err(self.client_out.refuse(status, why).await),
+        };
+        let dialed = match dialed {
+            Ok(dialed) => dialed,
+            Err(why) => return Err(self.client_out.refuse("502 Bad Gateway", why).await),
+        };
+        ctx.connected();
+        let Self {
+            mut client_in,
+            mut client_out,
+            ..
+        } = self;
+        client_out
+            .send(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+            .await?;
+        if !dialed.early.is_empty() {
+            client_out.rec.record(&dialed.early);
+        }
+        client_in.buf.consume(head.head.len);
+        let client = (client_in.r, client_out.out.into_writer());
+        relay_both(
+            ctx,
+            client,
+            dialed.stream.into_halves(),
+            client_in.buf.into_vec(),
+            dialed.early,
+        )
+        .await
     }
 }
 
@@ -300,78 +455,35 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), St
 async fn read_head(
     client_in: &mut ClientIn<'_>,
     client_out: &mut ClientOut<'_>,
-) -> Result<Option<RequestHead>, String> {
+) -> Result<Option<RequestHead>> {
     loop {
         // A head sent a byte at a time is parsed again only when its blank line may have come.
         if client_in.buf.worth_parsing(MAX_HEAD) {
             match parse_request(&client_in.buf) {
                 Ok(Some(head)) => return Ok(Some(head)),
                 Ok(None) if client_in.buf.len() > MAX_HEAD => {
-                    let reason = format!("request head larger than {MAX_HEAD} bytes");
+                    let why = bad_request(format!("request head larger than {MAX_HEAD} bytes"));
                     return Err(client_out
-                        .refuse("431 Request Header Fields Too Large", reason)
+                        .refuse("431 Request Header Fields Too Large", why)
                         .await);
                 }
                 Ok(None) => {}
-                Err(e) => return Err(client_out.refuse("400 Bad Request", e.to_string()).await),
+                Err(e) => return Err(client_out.refuse_bad(e).await),
             }
         }
         if client_in.fill().await? == 0 {
             return if client_in.buf.is_empty() {
                 Ok(None)
             } else {
-                Err("client: closed in the middle of a request head".into())
+                let why = "closed in the middle of a request head";
+                Err(ConnectionError::broke(
+                    Side::Client,
+                    FailureKind::Closed,
+                    why,
+                ))
             };
         }
     }
-}
-
-/// CONNECT: dial the authority (through the upstream proxy, if any), say so, relay raw.
-async fn tunnel(
-    ctx: &ConnCtx,
-    mut client_in: ClientIn<'_>,
-    mut client_out: ClientOut<'_>,
-    head: &RequestHead,
-) -> Result<(), String> {
-    let target = match HostPort::parse_with_default(&head.target, Some(443)) {
-        Ok(target) => target,
-        Err(e) => return Err(client_out.refuse("400 Bad Request", e.to_string()).await),
-    };
-    ctx.set_target(&target);
-    let via = ctx.config.upstream_proxy.as_ref();
-    let dialed = match guard::check(&ctx.config, &target, via.is_none()).await {
-        Ok(Verdict::Open) => dial(&target, via, ctx.config.connect_timeout).await,
-        Ok(Verdict::Resolved(addrs)) => {
-            connect_to(&target, Some(&addrs), ctx.config.connect_timeout)
-                .await
-                .map(|stream| Dialed {
-                    stream,
-                    early: Vec::new(),
-                })
-        }
-        Err((status, reason)) => return Err(client_out.refuse(status, reason).await),
-    };
-    let dialed = match dialed {
-        Ok(dialed) => dialed,
-        Err(e) => return Err(client_out.refuse("502 Bad Gateway", e.to_string()).await),
-    };
-    ctx.connected();
-    client_out
-        .send(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-        .await?;
-    if !dialed.early.is_empty() {
-        client_out.rec.record(&dialed.early);
-    }
-    client_in.buf.consume(head.head.len);
-    let client = (client_in.r, client_out.out.into_writer());
-    relay_both(
-        ctx,
-        client,
-        dialed.stream.into_halves(),
-        client_in.buf.into_vec(),
-        dialed.early,
-    )
-    .await
 }
 
 /// Forwards the request body, as far as its framing says; later bytes stay for the next request.
@@ -379,25 +491,41 @@ async fn forward_body(
     client_in: &mut ClientIn<'_>,
     out: &mut Outbound,
     framing: Framing,
-) -> Result<(), String> {
+) -> Result<()> {
     let mut body = BodyDecoder::new(framing);
     loop {
         if !client_in.buf.is_empty() {
             let used = body
                 .feed(&client_in.buf, &mut |_| {})
-                .map_err(|e| format!("client: {e}"))?;
+                .map_err(|e| ConnectionError::broke(Side::Client, FailureKind::Protocol, e))?;
             out.send(&client_in.buf[..used])
                 .await
-                .map_err(|e| format!("server: {e}"))?;
+                .map_err(|e| ConnectionError::relaying(Side::Target, e))?;
             client_in.buf.consume(used);
         }
         if body.is_done() {
             return Ok(());
         }
         if client_in.fill().await? == 0 {
-            return Err("client: closed before the request body ended".into());
+            let why = "closed before the request body ended";
+            return Err(ConnectionError::broke(
+                Side::Client,
+                FailureKind::Closed,
+                why,
+            ));
         }
     }
+}
+
+/// The server sent what is not HTTP, or too much of it.
+fn bad_response(why: impl std::fmt::Display) -> ConnectionError {
+    ConnectionError::broke(Side::Target, FailureKind::Protocol, why)
+}
+
+/// The server closed before `what` ended.
+fn closed_before(what: &str) -> ConnectionError {
+    let why = format!("closed the connection before {what}");
+    ConnectionError::broke(Side::Target, FailureKind::Closed, why)
 }
 
 /// Relays responses to one request: interim 1xx heads, then the final head and its body.
@@ -406,12 +534,15 @@ async fn relay_response(
     buf: &mut Vec<u8>,
     client_out: &mut ClientOut<'_>,
     method: &str,
-) -> Result<ResponseEnd, String> {
+) -> Result<ResponseEnd> {
     /// Bytes from the server are recorded when they go on to the client: until then, the
     /// idle clock hears of them here.
-    async fn fill(r: &mut Reader, buf: &mut Vec<u8>, rec: &Recorder<'_>) -> Result<usize, String> {
+    async fn fill(r: &mut Reader, buf: &mut Vec<u8>, rec: &Recorder<'_>) -> Result<usize> {
         buf.reserve(READ_SIZE);
-        let n = r.read_buf(buf).await.map_err(|e| format!("server: {e}"));
+        let n = r
+            .read_buf(buf)
+            .await
+            .map_err(|e| ConnectionError::relaying(Side::Target, e));
         rec.touch();
         n
     }
@@ -421,27 +552,23 @@ async fn relay_response(
             match parse_response(buf) {
                 Ok(Some(head)) => break head,
                 Ok(None) if buf.len() > MAX_HEAD => {
-                    return Err(format!(
-                        "server: response head larger than {MAX_HEAD} bytes"
-                    ));
+                    return Err(bad_response(format!(
+                        "response head larger than {MAX_HEAD} bytes"
+                    )));
                 }
                 Ok(None) => {}
-                Err(e) => return Err(format!("server: {e}")),
+                Err(e) => return Err(bad_response(e)),
             }
             match fill(r, buf, &client_out.rec).await {
                 Ok(0) | Err(_) if !answered => return Ok(ResponseEnd::Unanswered),
-                Ok(0) => {
-                    return Err(
-                        "server: closed the connection before a complete response head".into(),
-                    );
-                }
+                Ok(0) => return Err(closed_before("a complete response head")),
                 Ok(_) => answered = true,
                 Err(e) => return Err(e),
             }
         };
         client_out.send(&buf[..head.head.len]).await?;
         buf.drain(..head.head.len);
-        let framing = Framing::for_response(method, &head).map_err(|e| format!("server: {e}"))?;
+        let framing = Framing::for_response(method, &head).map_err(bad_response)?;
         if framing == Framing::Tunnel {
             return Ok(ResponseEnd::Tunnel);
         }
@@ -451,9 +578,7 @@ async fn relay_response(
         let mut body = BodyDecoder::new(framing);
         loop {
             if !buf.is_empty() {
-                let used = body
-                    .feed(buf, &mut |_| {})
-                    .map_err(|e| format!("server: {e}"))?;
+                let used = body.feed(buf, &mut |_| {}).map_err(bad_response)?;
                 client_out.send(&buf[..used]).await?;
                 buf.drain(..used);
             }
@@ -470,7 +595,7 @@ async fn relay_response(
                 return if framing == Framing::UntilClose {
                     Ok(ResponseEnd::Close)
                 } else {
-                    Err("server: closed the connection before the response body ended".into())
+                    Err(closed_before("the response body ended"))
                 };
             }
         }

@@ -9,15 +9,18 @@
 //! store's public API ([`Store::read_only`], [`Store::insert`], [`Store::append_at`]) and the
 //! record layout in [`log_format`].
 //!
-//! Layout: `config` (what a listener does), `record` (what is known of a connection), `event`
-//! (what subscribers hear), `store` + `log_format` + `capture_file` (the capture and its file on
-//! disk), `listener` (accept and dispatch), `forward` and `http_proxy` (the two modes), `pump`
-//! (raw relaying), `dial` (direct or via upstream proxy), `throttle` (slow link), `guard` and
-//! `idle` (exposure limits), `conn` (per-connection context), `engine` (the registry).
+//! Layout: `config` (what a listener does), `validate` (the one rule for its settings),
+//! `record` (what is known of a connection), `event` (what subscribers hear), `store` +
+//! `log_format` + `capture_file` (the capture and its file on disk), `listener` (accept and
+//! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial` (direct
+//! or via upstream proxy), `conn_error` (why a connection failed), `throttle` (slow link),
+//! `guard` and `idle` (exposure limits), `conn` (per-connection context), `engine` (the
+//! registry).
 
 mod capture_file;
 mod config;
 mod conn;
+mod conn_error;
 mod dial;
 mod engine;
 mod error;
@@ -32,11 +35,13 @@ mod pump;
 mod record;
 mod store;
 mod throttle;
+mod validate;
 
 pub use capture_file::{LeftLog, left_logs, logs_folder};
 pub use config::{
     BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, check_bind, is_loopback_ip,
 };
+pub use conn_error::{ConnectionError, FailureKind, Side};
 pub use engine::{Engine, EngineOptions, SENDER, Snapshot, default_capture_dir};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
@@ -47,3 +52,4 @@ pub use record::{
 pub use store::{
     ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader,
 };
+pub use validate::{ConfigError, Field, ListenerText};

@@ -2,6 +2,7 @@
 //! on one side half-closes the other, an error on either ends both.
 
 use crate::conn::{ConnCtx, Outbound, Reader, Recorder, Writer};
+use crate::conn_error::{ConnectionError, Side};
 use crate::record::{ConnectionState, Direction};
 use tcpmon_inspect::rewrite::HostRewriter;
 use tokio::io::AsyncReadExt;
@@ -11,10 +12,11 @@ const MIN_BUF: usize = 8 * 1024;
 /// Reads that fill the buffer double it up to this, so bulk transfers make few syscalls.
 const MAX_BUF: usize = 256 * 1024;
 
-fn side(dir: Direction, reading: bool) -> &'static str {
+/// The end a pump of `dir` reads from (`reading`) or writes to.
+fn side(dir: Direction, reading: bool) -> Side {
     match (dir, reading) {
-        (Direction::ClientToServer, true) | (Direction::ServerToClient, false) => "client",
-        _ => "server",
+        (Direction::ClientToServer, true) | (Direction::ServerToClient, false) => Side::Client,
+        _ => Side::Target,
     }
 }
 
@@ -26,8 +28,8 @@ async fn pump(
     mut out: Outbound,
     early: Vec<u8>,
     mut rewriter: Option<HostRewriter>,
-) -> Result<(), String> {
-    let write_failed = |e: std::io::Error| format!("{}: {e}", side(dir, false));
+) -> Result<(), ConnectionError> {
+    let write_failed = |e| ConnectionError::relaying(side(dir, false), e);
     if !early.is_empty() {
         out.send(&early).await.map_err(write_failed)?;
     }
@@ -37,7 +39,7 @@ async fn pump(
         let n = src
             .read(&mut buf)
             .await
-            .map_err(|e| format!("{}: {e}", side(dir, true)))?;
+            .map_err(|e| ConnectionError::relaying(side(dir, true), e))?;
         if n == 0 {
             if let Some(held) = rewriter.take().map(HostRewriter::finish) {
                 rec.record(&held);
@@ -74,7 +76,7 @@ pub(crate) async fn relay_both(
     server: (Reader, Writer),
     early_from_client: Vec<u8>,
     early_from_server: Vec<u8>,
-) -> Result<(), String> {
+) -> Result<(), ConnectionError> {
     let (client_r, client_w) = client;
     let (server_r, server_w) = server;
     let c2s = Direction::ClientToServer;

@@ -2,7 +2,10 @@
 
 use crate::support::*;
 use std::time::{Duration, Instant};
-use tcpmon_relay::{ConnId, ConnectionState, Direction, Error, HostPort, ListenerConfig, SlowLink};
+use tcpmon_relay::{
+    ConnId, ConnectionState, Direction, Error, FailureKind, HostPort, ListenerConfig, Side,
+    SlowLink,
+};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -186,8 +189,13 @@ async fn an_unresolvable_target_is_a_clear_error() {
     let config = ListenerConfig::forward(0, HostPort::new("no-such-host.invalid", 80));
     let err = engine.add_listener(config).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Resolve { host, .. } if host == "no-such-host.invalid"),
+        matches!(&err, Error::Connection(e) if e.kind() == FailureKind::Resolve && e.side() == Side::Target),
         "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("cannot resolve no-such-host.invalid: "),
+        "the resolver's words are part of the message: {err}"
     );
 }
 
