@@ -4,14 +4,13 @@
  * connection still grows. Captured text is set as text nodes only: it is hostile.
  */
 import { el, setText } from "../dom";
-import { formatBytes, truncationText } from "../format";
+import { errorText, formatBytes, truncationText } from "../format";
 import { ipc } from "../ipc";
 import type { Layout, SettingsKeeper } from "../settings";
 import { exchangesOf } from "../rows";
 import { throttle } from "../timing";
 import {
   VIEW_KINDS,
-  type CommandError,
   type ConnectionRecord,
   type Direction,
   type ViewKind,
@@ -35,8 +34,6 @@ const VIEW_LABELS: Record<ViewKind, string> = {
 const EDIT_LIMIT_CHARS = 8 * 1024 * 1024;
 /** Live panes re-read at most this often, whatever the event rate. */
 const REFRESH_MS = 400;
-
-const message = (error: unknown) => (error as CommandError).message ?? String(error);
 
 export class MessagePane {
   readonly root: HTMLElement;
@@ -256,7 +253,7 @@ export class MessagePane {
         }
       } catch (error) {
         if (generation === this.generation)
-          this.showNote(`Could not read this view: ${message(error)}`, true);
+          this.showNote(`Could not read this view: ${errorText(error)}`, true);
       }
     });
   }
@@ -312,7 +309,7 @@ export class MessagePane {
         offset = page.next_offset;
       }
     } catch (error) {
-      this.showNote(`Cannot edit: ${message(error)}`, true);
+      this.showNote(`Cannot edit: ${errorText(error)}`, true);
       return;
     }
     if (offset !== null) {
