@@ -1,5 +1,14 @@
 /** How records and numbers read on screen. Pure, so the table and tests agree on every string. */
-import type { ConnectionRecord, ConnectionState, Exchange, ListenerInfo, RowRef, SaveFormat, Span } from "./types";
+import type {
+  CommandError,
+  ConnectionRecord,
+  ConnectionState,
+  Exchange,
+  ListenerInfo,
+  RowRef,
+  SaveFormat,
+  Span,
+} from "./types";
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
@@ -26,6 +35,16 @@ export function formatInstant(micros: number): string {
 /** 1234567 -> "1,234,567"; fixed separators so output does not depend on the machine's locale. */
 export function formatCount(n: number): string {
   return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** A count and its noun: "1 row", "1,234 rows". */
+export function plural(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** What a failed command (a CommandError, or anything else thrown) says, in words. */
+export function errorText(error: unknown): string {
+  return (error as CommandError).message ?? String(error);
 }
 
 const UNITS = ["KiB", "MiB", "GiB", "TiB"];

@@ -6,7 +6,7 @@
  * where they come from.
  */
 import { el, setText } from "../dom";
-import { formatCount, savedUnit } from "../format";
+import { errorText, plural, savedUnit } from "../format";
 import { ipc } from "../ipc";
 import type { KeyAction } from "../keyboard";
 import {
@@ -20,7 +20,6 @@ import {
   TabRows,
   type RowKey,
 } from "../rows";
-import { LiveSearch, type SearchOutcome } from "../search";
 import {
   FOLLOW,
   MOST_RECENT,
@@ -34,8 +33,11 @@ import {
   type Selection,
 } from "../selection";
 import type { SettingsKeeper } from "../settings";
-import type { CommandError, ConnectionRecord, RowRef, SaveFormat } from "../types";
+import { rowsOf, type Store } from "../store";
+import type { ConnectionRecord, RowRef } from "../types";
 import { Panes, type PaneTarget } from "./panes";
+import { RowActions } from "./rowActions";
+import { SearchBox } from "./searchBox";
 import { splitter } from "./splitter";
 import type { StatusLine } from "./statusLine";
 import { ConnectionTable } from "./table";
@@ -45,6 +47,17 @@ export type ConnectionSource = {
   ids(): readonly number[];
   record(id: number): ConnectionRecord | undefined;
 };
+
+/** One listener's live rows from the store (the Sender's too: listener 0). */
+export function listenerSource(store: Store, listener: number): ConnectionSource {
+  return {
+    ids: () => rowsOf(store.state, listener),
+    record: (id) => {
+      const record = store.state.records.get(id);
+      return record?.listener === listener ? record : undefined;
+    },
+  };
+}
 
 export type ConnectionsViewOptions = {
   /** The session the rows come from; null for the live engine. */
@@ -61,19 +74,6 @@ export type ConnectionsViewOptions = {
 /** Open rows' durations keep counting on screen. */
 const TICK_MS = 1000;
 
-const SAVE_LABELS: Record<SaveFormat, string> = {
-  session: "Session",
-  text: "TCPMon text",
-  har: "HAR",
-  curl: "curl",
-};
-
-const SEARCH_HELP =
-  "Filter rows. Terms all must match: method:POST status:404 status:4xx host:text path:text " +
-  "header:Name header:Name=text body:text /regex/ word; -term negates. Ctrl+F here, Escape clears.";
-
-const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
-
 export class ConnectionsView {
   readonly root: HTMLElement;
   /** The search box with its count and error, for the tab to place in its toolbar. */
@@ -81,10 +81,8 @@ export class ConnectionsView {
   private readonly table: ConnectionTable;
   private readonly panes: Panes;
   private readonly rows: TabRows;
-  private readonly search: LiveSearch;
-  private readonly searchInput: HTMLInputElement;
-  private readonly searchCount: HTMLElement;
-  private readonly searchError: HTMLElement;
+  private readonly search: SearchBox;
+  private readonly actions: RowActions;
   private readonly exchangeNote: HTMLElement;
   private selection: Selection<RowKey> = FOLLOW;
   /** Connection ids written to a file by Save: closing asks only when some row is not among them. */
@@ -97,10 +95,6 @@ export class ConnectionsView {
   /** Something changed while hidden: redraw all on show. */
   private stale = true;
   private ticker: ReturnType<typeof setInterval> | undefined;
-  private readonly buttons: Record<string, HTMLButtonElement> = {};
-  private readonly saveFormat: HTMLSelectElement;
-  /** Lets go of settings and timers once the tab is closed. */
-  readonly dispose: () => void;
 
   constructor(private readonly options: ConnectionsViewOptions) {
     const { settings, live, source } = options;
@@ -110,117 +104,26 @@ export class ConnectionsView {
       (index, mods) => this.clickRow(index, mods),
     );
     this.panes = new Panes(settings, live ? () => this.pinShown() : null);
-
-    this.searchInput = el("input", {
-      type: "search",
-      class: "search-input",
-      "data-testid": "search",
-      placeholder: "Filter: method:POST status:4xx body:text /re/ -word",
-      "aria-label": "Filter rows",
-      title: SEARCH_HELP,
-      spellcheck: "false",
-      autocomplete: "off",
-    });
-    this.searchCount = el("span", { class: "search-count muted", "data-testid": "search-count", hidden: true });
-    this.searchError = el("span", {
-      class: "field-error search-error",
-      "data-testid": "search-error",
-      role: "alert",
-      hidden: true,
-    });
-    this.searchBox = el(
-      "span",
-      { class: "search", "data-testid": "search-box" },
-      this.searchInput,
-      this.searchCount,
-      this.searchError,
-    );
-    this.search = new LiveSearch(
+    this.search = new SearchBox(
       async (query) => (await ipc.search(options.session, query)).rows,
-      (outcome) => this.applySearch(outcome),
+      (rows) => this.applyMatches(rows),
     );
-    const onType = () => this.search.type(this.searchInput.value);
-    this.searchInput.addEventListener("input", onType);
-    this.searchInput.addEventListener("search", onType);
-    this.searchInput.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") this.search.flush();
-      if (e.key === "Escape" && this.searchInput.value !== "") {
-        // The first Escape clears the box; the next one goes back to the rows (keyboard.ts).
-        e.preventDefault();
-        e.stopPropagation();
-        this.searchInput.value = "";
-        this.search.type("");
-      }
+    this.searchBox = this.search.root;
+    this.actions = new RowActions(settings, live, {
+      removeSelected: () => void this.removeSelected(),
+      removeAll: () => void this.removeAll(),
+      save: () => void this.save(),
+      resend: () => void this.resend(),
+      switchLayout: () => this.switchLayout(),
+      close: options.onClose,
     });
-
-    const button = (testid: string, label: string, title: string, run: () => void) => {
-      const b = el("button", { type: "button", "data-testid": testid, title }, label);
-      b.addEventListener("click", run);
-      this.buttons[testid] = b;
-      return b;
-    };
-    this.saveFormat = el(
-      "select",
-      { "data-testid": "save-format", "aria-label": "Save format", title: "What Save writes" },
-      ...(Object.keys(SAVE_LABELS) as SaveFormat[]).map((format) =>
-        el("option", { value: format, selected: settings.current.save_format === format }, SAVE_LABELS[format]),
-      ),
-    );
-    this.saveFormat.addEventListener("change", () =>
-      settings.update({ save_format: this.saveFormat.value as SaveFormat }),
-    );
-    const unfollow = settings.onChange((s) => (this.saveFormat.value = s.save_format));
-    this.dispose = () => {
-      unfollow();
-      this.panes.dispose();
-      this.search.dispose();
-      clearInterval(this.ticker);
-    };
-
-    const actions = el(
-      "div",
-      { class: "toolbar actions" },
-      live &&
-        button(
-          "remove-selected",
-          "Remove Selected",
-          "Remove the connections of the selected rows (Delete)",
-          () => void this.removeSelected(),
-        ),
-      live && button("remove-all", "Remove All", "Remove every row of this tab", () => void this.removeAll()),
-      live && el("span", { class: "divider" }),
-      el(
-        "span",
-        { class: "joined" },
-        button(
-          "save",
-          "Save",
-          "Save the selected rows, or all shown when none is selected (Ctrl+S): a session, " +
-            "TCPMon text, HAR or curl commands",
-          () => void this.save(),
-        ),
-        this.saveFormat,
-      ),
-      live &&
-        button(
-          "resend",
-          "Resend",
-          "Send the shown request again, as edited (Ctrl+R)",
-          () => void this.resend(),
-        ),
-      button("switch-layout", "Switch Layout", "Panes side by side or stacked (Ctrl+L)", () =>
-        this.switchLayout(),
-      ),
-      el("span", { class: "spacer" }),
-      options.onClose && button("close-tab", "Close", "Close this tab", options.onClose),
-    );
     this.exchangeNote = el("div", {
       class: "exchange-note",
       "data-testid": "exchange-note",
       role: "note",
       hidden: true,
     });
-    const upper = el("div", { class: "upper" }, this.table.root, actions);
+    const upper = el("div", { class: "upper" }, this.table.root, this.actions.root);
     this.root = el(
       "div",
       { class: "connections" },
@@ -229,6 +132,14 @@ export class ConnectionsView {
       this.exchangeNote,
       this.panes.root,
     );
+  }
+
+  /** Lets go of settings and timers once the tab is closed. */
+  dispose(): void {
+    this.actions.dispose();
+    this.panes.dispose();
+    this.search.dispose();
+    clearInterval(this.ticker);
   }
 
   /**
@@ -304,8 +215,7 @@ export class ConnectionsView {
         if (this.options.live) void this.removeSelected();
         return;
       case "find":
-        this.searchInput.focus();
-        this.searchInput.select();
+        this.search.focus();
         return;
       case "open":
         this.panes.response.focus();
@@ -329,7 +239,7 @@ export class ConnectionsView {
     this.exchangeNote.hidden = note === null;
     setText(this.exchangeNote, note === null ? "" : `⚠ Exchange ${target!.exchange! + 1}: ${note}`);
     this.updateButtons(rows.length, shown);
-    this.drawCount();
+    this.search.showCount(this.rows.filtered, this.rows.shown.length, this.rows.all.length);
   }
 
   /** Whether a row still exists (and passes the filter): its connection is here and has row k. */
@@ -353,26 +263,11 @@ export class ConnectionsView {
     return false;
   }
 
-  private applySearch({ query, rows, error }: SearchOutcome): void {
-    this.searchError.hidden = error === null;
-    setText(this.searchError, error?.message ?? "");
-    this.searchInput.classList.toggle("invalid", error !== null);
-    this.searchInput.setAttribute("aria-invalid", String(error !== null));
-    // A refused query leaves the rows as the last good one filtered them.
-    if (error !== null) return;
-    this.searchBox.dataset.query = query;
+  /** A query was accepted: its matches (null: all rows) become the rows shown. */
+  private applyMatches(rows: RowRef[] | null): void {
     this.rows.setMatches(rows === null ? null : matchesFrom(rows));
     this.selection = prune(this.selection, (key) => this.exists(key));
     if (this.visible) this.draw(null);
-  }
-
-  private drawCount(): void {
-    const filtered = this.rows.filtered;
-    this.searchCount.hidden = !filtered;
-    setText(
-      this.searchCount,
-      filtered ? `${formatCount(this.rows.shown.length)} of ${plural(this.rows.all.length, "row")}` : "",
-    );
   }
 
   private clickRow(index: number, mods: Modifiers): void {
@@ -409,18 +304,15 @@ export class ConnectionsView {
   }
 
   private updateButtons(rowCount: number, shown: RowKey | null): void {
-    const enable = (testid: string, on: boolean) => {
-      const b = this.buttons[testid];
-      if (b) b.disabled = !on;
-    };
-    enable("remove-selected", this.selection.ids.size > 0);
-    enable("remove-all", this.options.source.ids().length > 0);
-    enable("save", rowCount > 0);
-    enable("resend", shown !== null);
+    const { actions } = this;
+    actions.enable("remove-selected", this.selection.ids.size > 0);
+    actions.enable("remove-all", this.options.source.ids().length > 0);
+    actions.enable("save", rowCount > 0);
+    actions.enable("resend", shown !== null);
   }
 
   private report(what: string, error: unknown): void {
-    this.options.status.error(`${what}: ${(error as CommandError).message ?? error}`);
+    this.options.status.error(`${what}: ${errorText(error)}`);
   }
 
   /** The selected rows in table order, as the shell names them, with their connections' ids. */
@@ -481,7 +373,7 @@ export class ConnectionsView {
       ids = [...this.options.source.ids()];
     }
     if (ids.length === 0) return;
-    const format = this.saveFormat.value as SaveFormat;
+    const format = this.actions.format;
     // The outcome of an earlier save must not stand for this one while its dialog is open or
     // while a large capture is written.
     const status = this.options.status;

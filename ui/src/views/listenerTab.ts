@@ -8,9 +8,9 @@ import { ipc } from "../ipc";
 import { bindChecks, exposed } from "../bindCheck";
 import { formFromListener } from "../listenerForm";
 import type { SettingsKeeper } from "../settings";
-import { rowsOf, type Store } from "../store";
+import type { Store } from "../store";
 import type { CommandError, ListenerForm, ListenerInfo } from "../types";
-import { ConnectionsView } from "./connectionsView";
+import { ConnectionsView, listenerSource } from "./connectionsView";
 import { FieldErrors, errorNote, errorSlots } from "./fieldErrors";
 import type { StatusLine } from "./statusLine";
 
@@ -80,13 +80,7 @@ export class ListenerTab {
 
     this.view = new ConnectionsView({
       session: null,
-      source: {
-        ids: () => rowsOf(deps.store.state, info.id),
-        record: (id) => {
-          const record = deps.store.state.records.get(id);
-          return record?.listener === info.id ? record : undefined;
-        },
-      },
+      source: listenerSource(deps.store, info.id),
       settings: deps.settings,
       status: deps.status,
       live: true,

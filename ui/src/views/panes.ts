@@ -4,14 +4,13 @@
  * connection still grows. Captured text is set as text nodes only: it is hostile.
  */
 import { el, setText } from "../dom";
-import { formatBytes, truncationText } from "../format";
+import { errorText, formatBytes, truncationText } from "../format";
 import { ipc } from "../ipc";
 import type { Layout, SettingsKeeper } from "../settings";
 import { exchangesOf } from "../rows";
 import { throttle } from "../timing";
 import {
   VIEW_KINDS,
-  type CommandError,
   type ConnectionRecord,
   type Direction,
   type ViewKind,
@@ -36,7 +35,35 @@ const EDIT_LIMIT_CHARS = 8 * 1024 * 1024;
 /** Live panes re-read at most this often, whatever the event rate. */
 const REFRESH_MS = 400;
 
-const message = (error: unknown) => (error as CommandError).message ?? String(error);
+type PaneName = "request" | "response";
+
+/** The list of views (Raw, XML, …) a pane can show its bytes as. */
+const viewSelect = (name: PaneName, view: ViewKind) =>
+  el(
+    "select",
+    { "data-testid": `${name}-view`, "aria-label": `${name} view` },
+    ...VIEW_KINDS.map((kind) => el("option", { value: kind, selected: kind === view }, VIEW_LABELS[kind])),
+  );
+
+/** Shown in the pane's head when recording stopped before the connection ended. */
+const truncatedMark = (name: PaneName) =>
+  el(
+    "span",
+    {
+      class: "badge warn",
+      "data-testid": `${name}-truncated`,
+      title: "The capture cap stopped recording; relaying went on",
+      hidden: true,
+    },
+    "recording stopped",
+  );
+
+const editButton = () =>
+  el(
+    "button",
+    { type: "button", class: "small", "data-testid": "edit-request", title: "Edit the request, then Resend it" },
+    "Edit",
+  );
 
 export class MessagePane {
   readonly root: HTMLElement;
@@ -69,12 +96,8 @@ export class MessagePane {
     private readonly onEdit: (() => void) | null,
   ) {
     this.index = direction === "client_to_server" ? 0 : 1;
-    const name = this.index === 0 ? "request" : "response";
-    this.select = el(
-      "select",
-      { "data-testid": `${name}-view`, "aria-label": `${name} view` },
-      ...VIEW_KINDS.map((kind) => el("option", { value: kind, selected: kind === view }, VIEW_LABELS[kind])),
-    );
+    const name: PaneName = this.index === 0 ? "request" : "response";
+    this.select = viewSelect(name, view);
     this.select.addEventListener("change", () => {
       this.view = this.select.value as ViewKind;
       onViewChange(this.view);
@@ -82,28 +105,8 @@ export class MessagePane {
     });
     this.resolvedView = el("span", { class: "resolved-view muted" });
     this.size = el("span", { class: "muted" });
-    this.truncatedMark = el(
-      "span",
-      {
-        class: "badge warn",
-        "data-testid": `${name}-truncated`,
-        title: "The capture cap stopped recording; relaying went on",
-        hidden: true,
-      },
-      "recording stopped",
-    );
-    this.editButton = onEdit
-      ? el(
-          "button",
-          {
-            type: "button",
-            class: "small",
-            "data-testid": "edit-request",
-            title: "Edit the request, then Resend it",
-          },
-          "Edit",
-        )
-      : null;
+    this.truncatedMark = truncatedMark(name);
+    this.editButton = onEdit ? editButton() : null;
     this.editButton?.addEventListener("click", () =>
       this.editing ? this.stopEdit() : void this.startEdit(),
     );
@@ -124,8 +127,12 @@ export class MessagePane {
       "Load more",
     );
     this.loadMore.addEventListener("click", () => this.loadNext());
+    this.root = this.layout(name);
+    this.show(null);
+  }
 
-    this.root = el(
+  private layout(name: PaneName): HTMLElement {
+    return el(
       "section",
       { class: "pane", "data-testid": `${name}-pane`, "aria-label": name },
       el(
@@ -144,7 +151,6 @@ export class MessagePane {
       this.note,
       el("div", { class: "pane-body" }, this.text, this.editor, this.loadMore),
     );
-    this.show(null);
   }
 
   /** Shows a connection, or the placeholder for none. The same connection only updates its facts. */
@@ -256,7 +262,7 @@ export class MessagePane {
         }
       } catch (error) {
         if (generation === this.generation)
-          this.showNote(`Could not read this view: ${message(error)}`, true);
+          this.showNote(`Could not read this view: ${errorText(error)}`, true);
       }
     });
   }
@@ -312,7 +318,7 @@ export class MessagePane {
         offset = page.next_offset;
       }
     } catch (error) {
-      this.showNote(`Cannot edit: ${message(error)}`, true);
+      this.showNote(`Cannot edit: ${errorText(error)}`, true);
       return;
     }
     if (offset !== null) {

@@ -5,12 +5,10 @@
  * start). Not modal: the window works around it.
  */
 import { el, setText } from "../dom";
-import { leftCaptureText, leftCapturesTitle } from "../format";
+import { errorText, leftCaptureText, leftCapturesTitle } from "../format";
 import { ipc } from "../ipc";
-import type { CommandError, LeftCapture, OpenedSession } from "../types";
+import type { LeftCapture, OpenedSession } from "../types";
 import { ask } from "./dialog";
-
-const message = (error: unknown) => (error as CommandError).message ?? String(error);
 
 export class RecoverNotice {
   readonly root: HTMLElement;
@@ -65,7 +63,7 @@ export class RecoverNotice {
     );
     const fail = (what: string, e: unknown) => {
       error.hidden = false;
-      setText(error, `${what}: ${message(e)}`);
+      setText(error, `${what}: ${errorText(e)}`);
     };
     open.addEventListener("click", async () => {
       open.disabled = true;

@@ -1,6 +1,6 @@
 /** The status line: what the engine is doing, and the outcome of the last action, in words. */
 import { el, setText } from "../dom";
-import { captureText, formatBytes, formatCount, recordingText } from "../format";
+import { captureText, formatBytes, plural, recordingText } from "../format";
 
 export type Stats = {
   running: number;
@@ -15,8 +15,6 @@ export type Stats = {
 };
 
 const MESSAGE_MS = 8000;
-
-const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
 
 export class StatusLine {
   readonly root: HTMLElement;
