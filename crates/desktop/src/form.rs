@@ -1,12 +1,13 @@
 //! The admin form (and a stopped listener's editable fields) as typed, into a listener config.
 //! Every problem names its field, so the UI can show it next to the field.
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 use serde::{Deserialize, Serialize};
 use tcpmon_relay::{BindCheck, HostPort, ListenerConfig, SlowLink};
 
 /// The form's fields, as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListenerForm {
     /// Listen port; `0` picks a free one.
     pub port: String,
@@ -30,7 +31,7 @@ pub struct ListenerForm {
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> CommandError {
-    CommandError::new("invalid_input", message).on(field)
+    CommandError::new(ErrorKind::InvalidInput, message).on(field)
 }
 
 fn port(text: &str, field: &'static str, allow_zero: bool) -> Result<u16, CommandError> {

@@ -2,7 +2,7 @@
 //! through streams of any size; pretty views render whole messages up to a limit and fall back
 //! to raw, saying why, for anything they cannot render.
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 use serde::Serialize;
 use tcpmon_inspect::view::{self, PrettyError, ViewKind, hex, json, message, raw, xml};
 use tcpmon_relay::{ConnId, Direction, Store};
@@ -18,6 +18,7 @@ pub const PRETTY_LIMIT: u64 = 4 << 20;
 
 /// A rendered page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ViewPage {
     /// The view used: what `auto` chose, or `raw` when a pretty view could not render.
     pub view: ViewKind,
@@ -70,10 +71,10 @@ impl<'a> Window<'a> {
         };
         let record = store
             .record(id)
-            .ok_or_else(|| CommandError::new("not_found", format!("no connection {id}")))?;
+            .ok_or_else(|| CommandError::new(ErrorKind::NotFound, format!("no connection {id}")))?;
         let exchange = record.exchanges.get(index).ok_or_else(|| {
             CommandError::new(
-                "not_found",
+                ErrorKind::NotFound,
                 format!("connection {id} has no exchange {index}"),
             )
         })?;
@@ -581,7 +582,7 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
             hex.text
         );
         let missing = read_view(store, id, S2C, ViewKind::Raw, 0, Some(2)).unwrap_err();
-        assert_eq!(missing.kind, "not_found");
+        assert_eq!(missing.kind, ErrorKind::NotFound);
     }
 
     #[tokio::test]
@@ -681,6 +682,6 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
         );
         let missing =
             read_view(engine.store(), ConnId(99), S2C, ViewKind::Raw, 0, None).unwrap_err();
-        assert_eq!(missing.kind, "not_found");
+        assert_eq!(missing.kind, ErrorKind::NotFound);
     }
 }
