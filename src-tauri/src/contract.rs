@@ -209,6 +209,39 @@ mod tests {
         );
     }
 
+    /// The progress event's TypeScript is written by hand (ts-rs cannot flatten an `Option`):
+    /// each key serde writes must be in it.
+    #[test]
+    fn a_progress_events_keys_are_in_its_typescript() {
+        use tcpmon_inspect::exchange::ExchangeList;
+        use tcpmon_relay::{ConnId, Event, EventKind, ExchangePatch};
+        use ts_rs::TS;
+        let event = Event {
+            seq: 1,
+            kind: EventKind::ConnectionProgress {
+                id: ConnId(1),
+                bytes: [1, 2],
+                exchanges: Some(ExchangePatch::of(&ExchangeList::new(), 0)),
+            },
+        };
+        let json = serde_json::to_value(&event).expect("json");
+        let ts = Event::inline(&ts_rs::Config::new());
+        let progress = ts
+            .split(" | ")
+            .find(|variant| variant.contains("\"connection_progress\""))
+            .expect("a progress variant");
+        for key in json.as_object().expect("an object").keys() {
+            let named = |mark: &str| format!("{key}{mark}");
+            assert!(
+                key == "seq"
+                    || key == "kind"
+                    || progress.contains(&named(":"))
+                    || progress.contains(&named("?:")),
+                "{key} is not in {progress}"
+            );
+        }
+    }
+
     #[test]
     fn the_build_script_made_a_permission_for_each_command_and_no_other() {
         // tauri-build writes one file per command it was given; renamed ones stay behind.
