@@ -1,29 +1,16 @@
 //! Lists the app's commands so that each needs an explicit grant in `capabilities/`.
 
-/// Every command in `src/commands.rs`; `capabilities/default.json` grants each one.
-const COMMANDS: &[&str] = &[
-    "startup",
-    "snapshot",
-    "add_listener",
-    "check_bind",
-    "update_listener",
-    "start_listener",
-    "stop_listener",
-    "remove_listener",
-    "remove_connections",
-    "read_view",
-    "resend",
-    "save_connections",
-    "open_session",
-    "close_session",
-    "open_left_capture",
-    "discard_left_capture",
-    "save_settings",
-    "set_capture_limit",
-    "status",
-    "search",
-    "send_request",
-];
+include!("src/command_list.rs");
+
+/// The names in a `command_list!`.
+macro_rules! names {
+    ($($mode:ident $name:ident [$($state:ty),*] ($($arg:ident: $ty:ty),*) -> $ok:ty;)*) => {
+        &[$(stringify!($name)),*]
+    };
+}
+
+/// Every command of `src/command_list.rs`; `capabilities/default.json` grants each one.
+const COMMANDS: &[&str] = command_list!(names);
 
 fn main() {
     tauri_build::try_build(

@@ -1,5 +1,6 @@
 //! The window's commands: each maps its arguments, makes one call into the engine or
-//! `tcpmon-desktop`, and maps the result. Contract: `docs/ipc.md`.
+//! `tcpmon-desktop`, and maps the result. Each is listed in `command_list.rs`, which the
+//! window's TypeScript types are generated from; `docs/ipc.md` says what they do.
 
 use crate::dialog;
 use crate::state::AppState;
@@ -7,7 +8,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use tauri::{AppHandle, Runtime, State};
 use tcpmon_desktop::capture::{self, LeftCapture};
-use tcpmon_desktop::error::CommandError;
+use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
 use tcpmon_desktop::{resend, search, settings};
@@ -22,6 +23,7 @@ type Result<T> = std::result::Result<T, CommandError>;
 
 /// What the window needs first.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Startup {
     snapshot: Snapshot,
     selected_listener: Option<ListenerId>,
@@ -38,7 +40,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T> {
     tauri::async_runtime::spawn_blocking(work)
         .await
-        .map_err(|e| CommandError::new("io", e.to_string()))?
+        .map_err(|e| CommandError::new(ErrorKind::Io, e.to_string()))?
 }
 
 #[tauri::command]
@@ -77,8 +79,8 @@ pub async fn add_listener(state: State<'_, AppState>, form: ListenerForm) -> Res
 /// Whether a bind address typed in the Admin tab is loopback, or why it is not an address: the
 /// engine's own rule, so the window's warning never disagrees with the listener.
 #[tauri::command]
-pub fn check_bind(addr: String) -> BindCheck {
-    check_bind_text(&addr)
+pub fn check_bind(addr: String) -> Result<BindCheck> {
+    Ok(check_bind_text(&addr))
 }
 
 #[tauri::command]
@@ -106,8 +108,9 @@ pub async fn remove_listener(state: State<'_, AppState>, id: ListenerId) -> Resu
 }
 
 #[tauri::command]
-pub fn remove_connections(state: State<'_, AppState>, ids: Vec<ConnId>) {
+pub fn remove_connections(state: State<'_, AppState>, ids: Vec<ConnId>) -> Result<()> {
     state.engine.remove_connections(&ids);
+    Ok(())
 }
 
 #[tauri::command]
@@ -153,14 +156,15 @@ pub async fn search(
 /// connection's tasks need the runtime).
 #[tauri::command]
 pub async fn send_request(state: State<'_, AppState>, request: Composed) -> Result<ConnId> {
-    let prepared =
-        prepare(&request).map_err(|e| CommandError::new("invalid_input", e.message).on(e.field))?;
+    let prepared = prepare(&request)
+        .map_err(|e| CommandError::new(ErrorKind::InvalidInput, e.message).on(e.field))?;
     let target = tcpmon_relay::HostPort::new(prepared.host.as_str(), prepared.port);
     Ok(state.engine.send(target, prepared.bytes))
 }
 
 /// Where connections were saved.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Saved {
     path: String,
     count: usize,
@@ -202,6 +206,7 @@ pub async fn save_connections<R: Runtime>(
 
 /// A session file opened for viewing.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct OpenedSession {
     session: u64,
     name: String,
@@ -239,8 +244,9 @@ async fn open_file(state: &AppState, path: PathBuf) -> Result<OpenedSession> {
 }
 
 #[tauri::command]
-pub fn close_session(state: State<'_, AppState>, session: u64) {
+pub fn close_session(state: State<'_, AppState>, session: u64) -> Result<()> {
     state.sessions.close(session);
+    Ok(())
 }
 
 /// Opens a capture a crash left (one `startup` listed) read-only, like a session file.
@@ -272,6 +278,7 @@ pub fn set_capture_limit(state: State<'_, AppState>, limit: String) -> Result<Op
 
 /// Figures for the status line that events do not carry (or that a late window missed).
 #[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Status {
     capture_bytes: u64,
     /// The capture limit in force, in bytes.
@@ -281,11 +288,11 @@ pub struct Status {
 }
 
 #[tauri::command]
-pub fn status(state: State<'_, AppState>) -> Status {
+pub fn status(state: State<'_, AppState>) -> Result<Status> {
     let store = state.engine.store();
-    Status {
+    Ok(Status {
         capture_bytes: store.disk_bytes(),
         capture_limit: state.capture_limit(),
         recording_stopped: store.recording_stopped(),
-    }
+    })
 }

@@ -1,7 +1,10 @@
 //! The TCPMon desktop shell: Tauri commands over `tcpmon-relay` and `tcpmon-desktop`, and the
 //! bridge that forwards engine events to the window in batches. No engine logic lives here.
 
+#[macro_use]
+mod command_list;
 mod commands;
+mod contract;
 mod dialog;
 mod state;
 
@@ -15,33 +18,18 @@ pub const EVENTS: &str = "engine-events";
 /// At most this many batches a second reach the window, whatever the traffic.
 const BATCH_EVERY: Duration = Duration::from_millis(200);
 
+/// The invoke handler of the commands in a `command_list!`.
+macro_rules! invoke_handler {
+    ($($mode:ident $name:ident [$($state:ty),*] ($($arg:ident: $ty:ty),*) -> $ok:ty;)*) => {
+        tauri::generate_handler![$(commands::$name),*]
+    };
+}
+
 /// `base` with the app's state, commands and event bridge; shared by `run` and the
 /// mock-runtime tests (whose base builder knows the test invoke key).
 pub fn configure<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     base.manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::startup,
-            commands::snapshot,
-            commands::add_listener,
-            commands::check_bind,
-            commands::update_listener,
-            commands::start_listener,
-            commands::stop_listener,
-            commands::remove_listener,
-            commands::remove_connections,
-            commands::read_view,
-            commands::resend,
-            commands::save_connections,
-            commands::open_session,
-            commands::close_session,
-            commands::open_left_capture,
-            commands::discard_left_capture,
-            commands::save_settings,
-            commands::set_capture_limit,
-            commands::status,
-            commands::search,
-            commands::send_request,
-        ])
+        .invoke_handler(command_list!(invoke_handler))
         .setup(|app| {
             let state = app.state::<AppState>();
             let config_dir = app.path().app_config_dir()?;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use tcpmon_desktop::error::CommandError;
+use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::sessions::Sessions;
 use tcpmon_files::session::Session;
 use tcpmon_relay::{Engine, EngineOptions, ListenerConfig, ListenerId, Store};
@@ -86,7 +86,7 @@ impl AppState {
     pub fn config_dir(&self) -> Result<&PathBuf, CommandError> {
         self.config_dir
             .get()
-            .ok_or_else(|| CommandError::new("io", "the config folder is not known yet"))
+            .ok_or_else(|| CommandError::new(ErrorKind::Io, "the config folder is not known yet"))
     }
 
     /// The live store, or an open session's, owned so work on it can leave this thread.

@@ -88,7 +88,7 @@ test("a refused query is reported and not retried as rows arrive; Enter searches
   h.search.type("/(/");
   h.search.flush();
   assert.equal(h.runs.length, 1);
-  const error = { kind: "invalid_input", message: "bad regex: unclosed group", field: "search" as const };
+  const error = { kind: "invalid_input" as const, message: "bad regex: unclosed group", field: "search" as const };
   h.runs[0]!.fail(error);
   await h.settle();
   assert.deepEqual(h.outcomes, [{ query: "/(/", rows: null, error }]);

@@ -9,6 +9,7 @@ use tcpmon_relay::{ConnId, Event, EventKind, Missed, Subscription};
 
 /// What the window receives.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "EventBatch"))]
 pub struct Batch {
     /// Events in order, coalesced per connection.
     pub events: Vec<Event>,

@@ -6,7 +6,7 @@
 //! discard it; both name a log only if it is one of those: the page never reaches any other
 //! file.
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 use bytesize::ByteSize;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,7 @@ pub const FIELD: &str = "capture_limit";
 
 /// A capture left by a crash, as the window lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LeftCapture {
     /// Its path: what the window names it by to open or discard it.
     pub path: String,
@@ -37,7 +38,7 @@ pub fn left_captures(capture_dir: Option<&Path>) -> Result<Vec<LeftCapture>, Com
     };
     let logs = left_logs(dir).map_err(|e| {
         CommandError::new(
-            "io",
+            ErrorKind::Io,
             format!(
                 "cannot look for captures left by a crash in {}: {e}",
                 dir.display()
@@ -61,13 +62,13 @@ pub fn left_captures(capture_dir: Option<&Path>) -> Result<Vec<LeftCapture>, Com
 pub fn find_left(capture_dir: Option<&Path>, path: &str) -> Result<PathBuf, CommandError> {
     let not_found = || {
         CommandError::new(
-            "not_found",
+            ErrorKind::NotFound,
             format!("{path} is not a capture left by a crash (it may have been discarded)"),
         )
     };
     let wanted = Path::new(path).canonicalize().map_err(|_| not_found())?;
     let dir = capture_dir.ok_or_else(not_found)?;
-    let logs = left_logs(dir).map_err(|e| CommandError::new("io", e.to_string()))?;
+    let logs = left_logs(dir).map_err(|e| CommandError::new(ErrorKind::Io, e.to_string()))?;
     logs.into_iter()
         .map(|log| log.path)
         .find(|p| p.canonicalize().is_ok_and(|p| p == wanted))
@@ -77,8 +78,12 @@ pub fn find_left(capture_dir: Option<&Path>, path: &str) -> Result<PathBuf, Comm
 /// Removes a capture a crash left: its connections are gone for good.
 pub fn discard_left(capture_dir: Option<&Path>, path: &str) -> Result<(), CommandError> {
     let found = find_left(capture_dir, path)?;
-    std::fs::remove_file(&found)
-        .map_err(|e| CommandError::new("io", format!("cannot remove {}: {e}", found.display())))
+    std::fs::remove_file(&found).map_err(|e| {
+        CommandError::new(
+            ErrorKind::Io,
+            format!("cannot remove {}: {e}", found.display()),
+        )
+    })
 }
 
 /// The capture limit typed in the settings: a size (`500MiB`, `2GB`, `1.5 GiB`, `100000`
@@ -88,7 +93,7 @@ pub fn parse_limit(text: &str) -> Result<Option<u64>, CommandError> {
     if text.is_empty() {
         return Ok(None);
     }
-    let bad = |why: String| CommandError::new("invalid_input", why).on(FIELD);
+    let bad = |why: String| CommandError::new(ErrorKind::InvalidInput, why).on(FIELD);
     let size: ByteSize = text.parse().map_err(|_| {
         bad(format!(
             "\"{text}\" is not a size: try 500MiB or 2GB (empty: no limit)"
@@ -131,7 +136,7 @@ mod tests {
             let err = parse_limit(bad).expect_err(bad);
             assert_eq!(
                 (err.kind, err.field),
-                ("invalid_input", Some(FIELD)),
+                (ErrorKind::InvalidInput, Some(FIELD)),
                 "{bad}"
             );
         }
@@ -203,16 +208,16 @@ mod tests {
         assert_eq!(find_left(Some(dir.path()), &found[0].path).unwrap(), left);
         for other in [own.as_str(), "/etc/passwd", "", "relative.tcpmon"] {
             let err = find_left(Some(dir.path()), other).expect_err(other);
-            assert_eq!(err.kind, "not_found", "{other}");
+            assert_eq!(err.kind, ErrorKind::NotFound, "{other}");
             assert_eq!(
                 discard_left(Some(dir.path()), other).unwrap_err().kind,
-                "not_found"
+                ErrorKind::NotFound
             );
         }
         assert!(Path::new(&own).exists(), "the running capture stays");
         assert_eq!(
             find_left(None, &found[0].path).unwrap_err().kind,
-            "not_found"
+            ErrorKind::NotFound
         );
 
         discard_left(Some(dir.path()), &found[0].path).unwrap();
@@ -222,7 +227,7 @@ mod tests {
             discard_left(Some(dir.path()), &found[0].path)
                 .unwrap_err()
                 .kind,
-            "not_found",
+            ErrorKind::NotFound,
             "discarded once"
         );
     }

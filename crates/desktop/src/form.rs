@@ -7,6 +7,7 @@ use tcpmon_relay::{BindCheck, ListenerConfig, ListenerText};
 
 /// The form's fields, as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListenerForm {
     /// Listen port; `0` picks a free one.
     pub port: String,

@@ -19,6 +19,7 @@ pub const PRETTY_LIMIT: u64 = 4 << 20;
 
 /// A rendered page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ViewPage {
     /// The view used: what `auto` chose, or `raw` when a pretty view could not render.
     pub view: ViewKind,
@@ -384,6 +385,7 @@ fn raw_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
     use crate::test_support::captured;
 
     const S2C: Direction = Direction::ServerToClient;
@@ -574,7 +576,7 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
             hex.text
         );
         let missing = read_view(store, id, S2C, ViewKind::Raw, 0, Some(2)).unwrap_err();
-        assert_eq!(missing.kind, "not_found");
+        assert_eq!(missing.kind, ErrorKind::NotFound);
     }
 
     #[tokio::test]
@@ -674,6 +676,6 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
         );
         let missing =
             read_view(engine.store(), ConnId(99), S2C, ViewKind::Raw, 0, None).unwrap_err();
-        assert_eq!(missing.kind, "not_found");
+        assert_eq!(missing.kind, ErrorKind::NotFound);
     }
 }

@@ -1,6 +1,6 @@
 //! The search box over a store: which table rows (exchanges, or raw connections) match a query.
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 use serde::Serialize;
 use tcpmon_files::RowRef;
 use tcpmon_inspect::search::{Query, Row};
@@ -12,6 +12,7 @@ const SEARCH_LIMIT: u64 = 8 << 20;
 
 /// The rows that match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SearchResult"))]
 pub struct Found {
     /// Matching rows, in table order.
     pub rows: Vec<RowRef>,
@@ -20,7 +21,7 @@ pub struct Found {
 /// Searches every row of `store`.
 pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
     let query = Query::parse(query)
-        .map_err(|e| CommandError::new("invalid_input", e.to_string()).on("search"))?;
+        .map_err(|e| CommandError::new(ErrorKind::InvalidInput, e.to_string()).on("search"))?;
     let mut rows = Vec::new();
     for record in store.records() {
         let id = record.id;
@@ -82,6 +83,9 @@ mod tests {
             [(raw_id, None)]
         );
         let bad = search(store, "/(/").unwrap_err();
-        assert_eq!((bad.kind, bad.field), ("invalid_input", Some("search")));
+        assert_eq!(
+            (bad.kind, bad.field),
+            (ErrorKind::InvalidInput, Some("search"))
+        );
     }
 }

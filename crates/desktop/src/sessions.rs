@@ -1,6 +1,6 @@
 //! Session (and HAR) files opened for viewing, each with an id the window names it by.
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +28,7 @@ impl Sessions {
         self.lock()
             .get(&id)
             .cloned()
-            .ok_or_else(|| CommandError::new("not_found", format!("no open session {id}")))
+            .ok_or_else(|| CommandError::new(ErrorKind::NotFound, format!("no open session {id}")))
     }
 
     /// Forgets a session (its file stays).

@@ -1,7 +1,7 @@
 //! The UI's settings (form values, layout, view choices, listeners to offer again), kept as
 //! the UI's own JSON in the user's config dir. The shell only stores it, bounded in size.
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 use std::io::Write;
 use std::path::Path;
 
@@ -19,16 +19,16 @@ pub fn load(dir: &Path) -> Option<serde_json::Value> {
 /// Replaces the saved settings atomically.
 pub fn save(dir: &Path, settings: &serde_json::Value) -> Result<(), CommandError> {
     let text = serde_json::to_vec_pretty(settings)
-        .map_err(|e| CommandError::new("invalid_input", e.to_string()))?;
+        .map_err(|e| CommandError::new(ErrorKind::InvalidInput, e.to_string()))?;
     if text.len() > MAX_BYTES {
         return Err(CommandError::new(
-            "invalid_input",
+            ErrorKind::InvalidInput,
             "settings larger than 1 MiB are not saved",
         ));
     }
     let io = |e: std::io::Error| {
         CommandError::new(
-            "io",
+            ErrorKind::Io,
             format!("cannot save settings in {}: {e}", dir.display()),
         )
     };

@@ -13,6 +13,7 @@ use tcpmon_relay::{ConnId, ConnectionRecord, Store};
 /// A file format connections can be saved in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SaveFormat"))]
 pub enum Format {
     /// Self-contained, reopenable (`docs/session-format.md`).
     Session,

@@ -9,6 +9,7 @@ use thiserror::Error;
 
 /// What the user typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Composed {
     /// Request method (`GET`, `POST`, any token).
     pub method: String,

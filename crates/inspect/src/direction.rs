@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Which way bytes travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Direction {
     /// From the client, towards the target: the request side.
     ClientToServer,

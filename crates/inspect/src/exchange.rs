@@ -28,6 +28,7 @@ const RESPONSE_SIDE: usize = 1;
 /// JSON is flat (see `SpanJson`); in memory it takes 48 bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "SpanJson", from = "SpanJson")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "SpanJson"))]
 pub struct Span {
     /// Offset of its first byte (for a response: of its first interim `1xx` head, if any).
     pub start: u64,
@@ -99,6 +100,7 @@ impl Span {
 
 /// A span as JSON, every figure spelled out.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Span"))]
 struct SpanJson {
     start: u64,
     head_at: u64,
@@ -148,6 +150,7 @@ impl From<SpanJson> for Span {
 /// bytes), the rarely used parts behind one pointer. Its JSON is flat (see `ExchangeJson`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "ExchangeJson", from = "ExchangeJson")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "ExchangeJson"))]
 pub struct Exchange {
     /// Method as sent.
     pub method: CompactString,
@@ -180,14 +183,19 @@ struct Extra {
 
 /// An exchange as JSON: every field at the top level.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "Exchange"))]
 struct ExchangeJson {
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     method: CompactString,
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     target: CompactString,
     version: u8,
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>"))]
     host: Option<CompactString>,
     request: Span,
     response: Option<Span>,
     status: Option<u16>,
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     reason: CompactString,
     #[serde(default)]
     interim: Vec<u16>,

@@ -34,6 +34,7 @@ pub fn is_localhost_name(host: &str) -> bool {
 /// What a bind address typed in a form means: whether only this machine can reach it, or why it
 /// is not an address. The app's Admin tab asks for this as the user types.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BindCheck {
     /// The address is one of this machine's loopback addresses. False when it is not an address.
     pub loopback: bool,
@@ -59,6 +60,7 @@ pub fn check_bind(text: &str) -> BindCheck {
 /// The user name and password an HTTP proxy listener asks its clients for (HTTP Basic, RFC
 /// 7617), for a proxy shared on a LAN.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ProxyAuth {
     /// User name (no `:`).
     pub user: String,
@@ -136,6 +138,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A host name or IP literal with a port. IPv6 literals display in brackets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HostPort {
     /// Host name, IPv4 literal, or IPv6 literal without brackets.
     pub host: String,
@@ -201,6 +204,7 @@ impl fmt::Display for HostPort {
 /// What a listener does with each connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Mode {
     /// Relay every byte to one fixed target.
     Forward {
@@ -214,6 +218,7 @@ pub enum Mode {
 /// Apache TCPMon's "Simulate Slow Connection": at most `bytes_per_pause` bytes every `delay_ms`,
 /// but spread evenly rather than in bursts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SlowLink {
     /// Bytes allowed per period.
     pub bytes_per_pause: u64,
@@ -231,6 +236,7 @@ impl SlowLink {
 
 /// Everything a listener needs; validated ([`ListenerConfig::validate`]) when the listener starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListenerConfig {
     /// Address to bind. Loopback unless the user chooses otherwise: a relay open to the LAN is
     /// a relay anyone can use.
@@ -246,6 +252,7 @@ pub struct ListenerConfig {
     pub slow_link: Option<SlowLink>,
     /// How long to wait for the target (or upstream proxy) to accept.
     #[serde(with = "millis")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub connect_timeout: Duration,
     /// Forward mode: set each request's `Host` header to the target (off by default, so bytes
     /// stay untouched). The capture shows the requests as sent to the target.
@@ -262,6 +269,7 @@ pub struct ListenerConfig {
     /// Close a connection after this long without a byte either way ("idle for N s"). Never
     /// while a message of it is paused.
     #[serde(default, with = "opt_millis")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub idle_timeout: Option<Duration>,
     /// Most connections open at once. A connection over it is accepted and closed at once, its
     /// row saying why, rather than left waiting in the kernel's accept queue: a monitor should

@@ -88,6 +88,7 @@ pub fn default_capture_dir() -> Option<PathBuf> {
 
 /// Everything subscribers need to start from, consistent with event `seq`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Snapshot {
     /// The last event this snapshot includes; drop events with a `seq` up to it.
     pub seq: u64,

@@ -16,12 +16,14 @@ const BACKLOG: usize = 8192;
 
 /// A listener as subscribers see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListenerInfo {
     /// Its id.
     pub id: ListenerId,
     /// Its current settings.
     pub config: ListenerConfig,
     /// The bound address while running (the real port when 0 was asked for).
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>"))]
     pub local_addr: Option<SocketAddr>,
     /// Whether it accepts connections now.
     pub running: bool,
@@ -32,6 +34,7 @@ pub struct ListenerInfo {
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum EventKind {
     /// A listener was added or changed (started, stopped, restarted, failed to start).
     ListenerChanged {
@@ -54,6 +57,7 @@ pub enum EventKind {
         record: ConnectionRecord,
     },
     /// Bytes flowed (sent at most a few times a second per connection).
+    #[cfg_attr(feature = "ts", ts(as = "ProgressJson"))]
     ConnectionProgress {
         /// The connection.
         id: ConnId,
@@ -75,8 +79,47 @@ pub enum EventKind {
     },
 }
 
+/// A progress event as the window sees it, for TypeScript: ts-rs cannot flatten the
+/// `Option<ExchangePatch>` (both fields, or neither).
+#[cfg(feature = "ts")]
+struct ProgressJson;
+
+/// [`ProgressJson`] without its tag.
+#[cfg(feature = "ts")]
+#[derive(ts_rs::TS)]
+#[ts(optional_fields)]
+#[expect(dead_code, reason = "only its TypeScript type is used")]
+struct ProgressFields {
+    id: ConnId,
+    bytes: [u64; 2],
+    exchanges_from: Option<usize>,
+    exchanges: Option<Vec<tcpmon_inspect::exchange::Exchange>>,
+}
+
+#[cfg(feature = "ts")]
+impl ts_rs::TS for ProgressJson {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+
+    fn name(cfg: &ts_rs::Config) -> String {
+        // One object: the enum joins `} & {` of its own.
+        let fields = ProgressFields::inline(cfg);
+        let fields = fields.trim_start_matches('{').trim_start();
+        format!("{{ \"kind\": \"connection_progress\", {fields}")
+    }
+
+    fn inline(cfg: &ts_rs::Config) -> String {
+        Self::name(cfg)
+    }
+
+    fn visit_dependencies(v: &mut impl ts_rs::TypeVisitor) {
+        ProgressFields::visit_dependencies(v);
+    }
+}
+
 /// An event and its sequence number (1, 2, 3, ... in the order they were sent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Event {
     /// Sequence number.
     pub seq: u64,

@@ -10,11 +10,13 @@ use tcpmon_inspect::exchange::ExchangeList;
 /// A connection's id: unique within an engine, increasing in accept order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnId(pub u64);
 
 /// A listener's id: unique within an engine, kept across stop, start and restart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ListenerId(pub u64);
 
 impl fmt::Display for ConnId {
@@ -32,6 +34,7 @@ impl fmt::Display for ListenerId {
 /// Where a connection is in its life.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ConnectionState {
     /// Accepted; dialling the target.
     Connecting,
@@ -81,6 +84,7 @@ pub fn now_micros() -> Micros {
 
 /// Everything known about one connection except its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConnectionRecord {
     /// This connection.
     pub id: ConnId,
@@ -115,6 +119,7 @@ pub struct ConnectionRecord {
     /// Its HTTP exchanges, in order; empty for a raw stream (or before the first request head
     /// is complete).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Vec<tcpmon_inspect::exchange::Exchange>"))]
     pub exchanges: ExchangeList,
 }
 
@@ -159,10 +164,12 @@ impl ConnectionRecord {
 /// The exchanges of a connection that changed: those from `exchanges_from` on, replacing the
 /// ones there were.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExchangePatch {
     /// Index of the first exchange that changed.
     pub exchanges_from: usize,
     /// The exchanges from that index on.
+    #[cfg_attr(feature = "ts", ts(as = "Vec<tcpmon_inspect::exchange::Exchange>"))]
     pub exchanges: ExchangeList,
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Which rendering to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ViewKind {
     /// Pick one from the content.
     Auto,

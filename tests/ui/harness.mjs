@@ -8,7 +8,7 @@ import { after, before } from "node:test";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const dist = path.join(root, "ui/dist");
 const fakeBackend = path.join(root, "node_modules/.cache/tcpmon-ui/fake-backend.js");
 /** The policy src-tauri sets: a violation in the tests is a violation in the app. */

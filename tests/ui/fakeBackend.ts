@@ -1,12 +1,14 @@
 /**
- * A fake Rust shell for the UI tests: answers the commands of docs/ipc.md with plausible data and
- * emits `engine-events`, through Tauri's own mockIPC, so the app under test runs unchanged.
+ * A fake Rust shell for the UI tests: answers the commands of the contract generated from Rust
+ * (ui/src/generated/ipc.ts, docs/ipc.md), typed by it, with plausible data, and emits
+ * `engine-events`, through Tauri's own mockIPC, so the app under test runs unchanged.
  * Bundled as an IIFE and injected before the app's script. Tests drive it through `window.fake`
  * and configure it with `window.fakeConfig` (set by an earlier init script).
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import bindCases from "../crates/relay/tests/bind_cases.json";
+import bindCases from "../../crates/relay/tests/bind_cases.json";
+import type { Commands, JsonValue } from "../../ui/src/generated/ipc";
 import type {
   BindCheck,
   CommandError,
@@ -24,7 +26,7 @@ import type {
   SendRequest,
   Span,
   ViewPage,
-} from "../ui/src/types";
+} from "../../ui/src/types";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type EventBody = DistributiveOmit<EngineEvent, "seq">;
@@ -33,7 +35,7 @@ export type FakeConfig = {
   listeners?: ListenerInfo[];
   connections?: ConnectionRecord[];
   selected_listener?: number | null;
-  settings?: unknown;
+  settings?: JsonValue;
   /** Ports add_listener refuses as in use. */
   portsInUse?: number[];
   /** Source bytes per read_view page (Rust uses ~256 KiB). */
@@ -61,7 +63,7 @@ const START_MS = Date.now();
 let nextListener = Math.max(0, ...listeners.keys()) + 1;
 let nextConnection = Math.max(0, ...records.keys()) + 1;
 let nextFreePort = 41000;
-let settings: unknown = config.settings ?? null;
+let settings: JsonValue | null = config.settings ?? null;
 let leftCaptures: LeftCapture[] = [...(config.left_captures ?? [])];
 let captureLimit: number | null = null;
 let recordingStopped: string | null = null;
@@ -135,6 +137,10 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       slow_link: null,
       connect_timeout: 10000,
       rewrite_host: !form.proxy && form.rewrite_host,
+      allow_loopback_targets: false,
+      proxy_auth: null,
+      idle_timeout: null,
+      max_connections: null,
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,
@@ -520,109 +526,102 @@ function sendRequest(request: SendRequest): number {
   return base.id;
 }
 
+/** The fake's answer to each command: the generated contract's arguments in, its answer out. */
+type Handlers = { [C in keyof Commands]: (args: Commands[C]["args"]) => Commands[C]["result"] };
+
+const snapshot = () => ({ seq, listeners: [...listeners.values()], connections: [...records.values()] });
+
+const handlers: Handlers = {
+  startup: () => ({
+    snapshot: snapshot(),
+    selected_listener: config.selected_listener ?? null,
+    settings,
+    launch_error: null,
+    left_captures: leftCaptures,
+  }),
+  snapshot,
+  add_listener: ({ form }) => setListener(configure(form, nextListener++)),
+  check_bind: ({ addr }) => checkBind(addr),
+  update_listener: ({ id, form }) => {
+    knownListener(id);
+    return setListener(configure(form, id));
+  },
+  start_listener: ({ id }) => setListener({ ...knownListener(id), running: true }),
+  stop_listener: ({ id }) => setListener({ ...knownListener(id), running: false, local_addr: null }),
+  remove_listener: ({ id }) => {
+    knownListener(id);
+    listeners.delete(id);
+    void send([{ kind: "listener_removed", id }]);
+    return null;
+  },
+  remove_connections: ({ ids }) => {
+    void send([{ kind: "connections_removed", ids: ids.filter((id) => records.delete(id)) }]);
+    return null;
+  },
+  read_view: readView,
+  resend: ({ id, edited, exchange }) => {
+    const original = records.get(id) ?? reject({ kind: "not_found", message: "no such connection" });
+    let request = edited;
+    if (request === null) {
+      request = capturedText(original.id, "client_to_server", original);
+      const span = exchange === null ? null : original.exchanges[exchange]?.request;
+      if (span) request = request.slice(span.start, span.end);
+    }
+    const record = makeRecord(
+      original.listener,
+      { client: "resend", resend_of: original.id, request_line: request.split(/\r?\n/)[0]! },
+      { client_to_server: request },
+    );
+    records.set(record.id, record);
+    void send([{ kind: "connection_opened", record }]);
+    return record.id;
+  },
+  save_connections: ({ ids, format, exchanges: rows }) => {
+    if (config.cancelSave) return null;
+    // As tcpmon_relay::export::save counts: connections for a session and for text of whole
+    // connections, one entry per row for text of rows, exchanges only for HAR and curl.
+    const exchangeRows: RowRef[] =
+      rows ?? ids.flatMap((id) => (records.get(id)?.exchanges ?? []).map((_, i): RowRef => [id, i]));
+    const count =
+      format === "session" || (format === "text" && rows === null)
+        ? ids.length
+        : format === "text"
+          ? rows!.length
+          : exchangeRows.filter(([, exchange]) => exchange !== null).length;
+    return { path: `/home/dev/captures/checkout.${SAVE_EXTENSIONS[format]}`, count };
+  },
+  search: ({ session, query }) => ({ rows: search(session, query) }),
+  send_request: ({ request }) => sendRequest(request),
+  open_session: () => config.session ?? null,
+  close_session: () => null,
+  open_left_capture: ({ path }) => {
+    const capture = leftCapture(path);
+    const opened = config.leftSession ?? reject({ kind: "session", message: "not a TCPMon session file" });
+    return { ...opened, name: capture.path.split("/").pop()! };
+  },
+  discard_left_capture: ({ path }) => {
+    const capture = leftCapture(path);
+    leftCaptures = leftCaptures.filter((c) => c !== capture);
+    return null;
+  },
+  set_capture_limit: ({ limit }) => {
+    captureLimit = parseLimit(limit);
+    return captureLimit;
+  },
+  save_settings: (args) => {
+    settings = args.settings;
+    return null;
+  },
+  status: () => ({ capture_bytes: 48_213_504, capture_limit: captureLimit, recording_stopped: recordingStopped }),
+};
+
 function handle(cmd: string, args: Record<string, unknown>): unknown {
   calls.push({ cmd, args: structuredClone(args) });
-  const snapshot = () => ({ seq, listeners: [...listeners.values()], connections: [...records.values()] });
-  switch (cmd) {
-    case "startup":
-      return {
-        snapshot: snapshot(),
-        selected_listener: config.selected_listener ?? null,
-        settings,
-        launch_error: null,
-        left_captures: leftCaptures,
-      };
-    case "snapshot":
-      return snapshot();
-    case "add_listener":
-      return setListener(configure(args.form as ListenerForm, nextListener++));
-    case "check_bind":
-      return checkBind(args.addr as string);
-    case "update_listener":
-      knownListener(args.id as number);
-      return setListener(configure(args.form as ListenerForm, args.id as number));
-    case "start_listener":
-      return setListener({ ...knownListener(args.id as number), running: true });
-    case "stop_listener":
-      return setListener({ ...knownListener(args.id as number), running: false, local_addr: null });
-    case "remove_listener":
-      knownListener(args.id as number);
-      listeners.delete(args.id as number);
-      void send([{ kind: "listener_removed", id: args.id as number }]);
-      return null;
-    case "remove_connections": {
-      const ids = (args.ids as number[]).filter((id) => records.delete(id));
-      void send([{ kind: "connections_removed", ids }]);
-      return null;
-    }
-    case "read_view":
-      return readView(args as ReadViewArgs);
-    case "resend": {
-      const original =
-        records.get(args.id as number) ?? reject({ kind: "not_found", message: "no such connection" });
-      const edited = args.edited as string | null;
-      const exchange = args.exchange as number | null;
-      let request = edited;
-      if (request === null) {
-        request = capturedText(original.id, "client_to_server", original);
-        const span = exchange === null ? null : original.exchanges[exchange]?.request;
-        if (span) request = request.slice(span.start, span.end);
-      }
-      const record = makeRecord(
-        original.listener,
-        { client: "resend", resend_of: original.id, request_line: request.split(/\r?\n/)[0]! },
-        { client_to_server: request },
-      );
-      records.set(record.id, record);
-      void send([{ kind: "connection_opened", record }]);
-      return record.id;
-    }
-    case "save_connections": {
-      if (config.cancelSave) return null;
-      const format = args.format as SaveFormat;
-      const rows = args.exchanges as RowRef[] | null;
-      // As tcpmon_relay::export::save counts: connections for a session and for text of whole
-      // connections, one entry per row for text of rows, exchanges only for HAR and curl.
-      const ids = args.ids as number[];
-      const exchangeRows: RowRef[] =
-        rows ?? ids.flatMap((id) => (records.get(id)?.exchanges ?? []).map((_, i): RowRef => [id, i]));
-      const count =
-        format === "session" || (format === "text" && rows === null)
-          ? ids.length
-          : format === "text"
-            ? rows!.length
-            : exchangeRows.filter(([, exchange]) => exchange !== null).length;
-      return { path: `/home/dev/captures/checkout.${SAVE_EXTENSIONS[format]}`, count };
-    }
-    case "search":
-      return { rows: search(args.session as number | null, args.query as string) };
-    case "send_request":
-      return sendRequest(args.request as SendRequest);
-    case "open_session":
-      return config.session ?? null;
-    case "close_session":
-      return null;
-    case "open_left_capture": {
-      const capture = leftCapture(args.path as string);
-      const opened = config.leftSession ?? reject({ kind: "session", message: "not a TCPMon session file" });
-      return { ...opened, name: capture.path.split("/").pop()! };
-    }
-    case "discard_left_capture": {
-      const capture = leftCapture(args.path as string);
-      leftCaptures = leftCaptures.filter((c) => c !== capture);
-      return null;
-    }
-    case "set_capture_limit":
-      captureLimit = parseLimit(args.limit as string);
-      return captureLimit;
-    case "save_settings":
-      settings = args.settings;
-      return null;
-    case "status":
-      return { capture_bytes: 48_213_504, capture_limit: captureLimit, recording_stopped: recordingStopped };
-    default:
-      return reject({ kind: "unknown_command", message: `the fake backend has no ${cmd}` });
+  if (!Object.prototype.hasOwnProperty.call(handlers, cmd)) {
+    // As Tauri refuses a command it does not know: a bare string, which the UI calls "unknown".
+    throw `command ${cmd} not found`;
   }
+  return (handlers[cmd as keyof Commands] as (args: unknown) => unknown)(args);
 }
 
 mockIPC((cmd, args) => handle(cmd, (args ?? {}) as Record<string, unknown>), { shouldMockEvents: true });

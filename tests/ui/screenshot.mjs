@@ -10,7 +10,7 @@ const scheme = process.argv[2] === "dark" ? "dark" : "light";
 const out =
   scheme === "dark"
     ? path.join(os.tmpdir(), "ui-mock-dark.png")
-    : path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../docs/screenshots/ui-mock.png");
+    : path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/screenshots/ui-mock.png");
 
 const harness = await startHarness();
 const listeners = [

@@ -1,0 +1,533 @@
+// Generated from src-tauri/src/command_list.rs and the Rust payload types: do not edit.
+// Regenerate with: UPDATE_IPC=1 cargo test -p tcpmon-app contract
+
+/**
+ * What a bind address typed in a form means: whether only this machine can reach it, or why it
+ * is not an address. The app's Admin tab asks for this as the user types.
+ */
+export type BindCheck = { 
+/**
+ * The address is one of this machine's loopback addresses. False when it is not an address.
+ */
+loopback: boolean, 
+/**
+ * Why the text is not a bind address; absent when it is one.
+ */
+error?: string | null, };
+
+/**
+ * A failed command.
+ */
+export type CommandError = { 
+/**
+ * What kind of failure.
+ */
+kind: ErrorKind, 
+/**
+ * What happened, in words.
+ */
+message: string, 
+/**
+ * The form field the error belongs to.
+ */
+field?: string, };
+
+/**
+ * What the user typed.
+ */
+export type Composed = { 
+/**
+ * Request method (`GET`, `POST`, any token).
+ */
+method: string, 
+/**
+ * An `http://` URL.
+ */
+url: string, 
+/**
+ * Headers in order, as typed.
+ */
+headers: Array<[string, string]>, 
+/**
+ * Body, sent as UTF-8.
+ */
+body: string, };
+
+/**
+ * A connection's id: unique within an engine, increasing in accept order.
+ */
+export type ConnId = number;
+
+/**
+ * Everything known about one connection except its bytes.
+ */
+export type ConnectionRecord = { 
+/**
+ * This connection.
+ */
+id: ConnId, 
+/**
+ * The listener that accepted it.
+ */
+listener: ListenerId, 
+/**
+ * The port that listener listened on (for exports that name it).
+ */
+listen_port: number, 
+/**
+ * The client's address, or `resend` for a resent request.
+ */
+client: string, 
+/**
+ * Where the bytes go: the forward target, or in proxy mode the origin of the latest request.
+ */
+target: HostPort | null, 
+/**
+ * When the connection was accepted.
+ */
+accepted_at: number, 
+/**
+ * When the target accepted (or the tunnel through the upstream proxy was ready).
+ */
+connected_at: number | null, 
+/**
+ * When the connection ended.
+ */
+closed_at: number | null, 
+/**
+ * Its state.
+ */
+state: ConnectionState, 
+/**
+ * Bytes relayed, indexed by [`Direction::index`].
+ */
+bytes: [number, number], 
+/**
+ * Whether recording stopped in that direction (relaying did not).
+ */
+truncated: [boolean, boolean], 
+/**
+ * Why recording stopped (the per-connection cap, the capture limit, a full disk).
+ */
+truncation?: string | null, 
+/**
+ * The connection whose request this one resent.
+ */
+resend_of: ConnId | null, 
+/**
+ * The first request line when the client spoke HTTP (`GET / HTTP/1.1`); `None` for a raw
+ * stream, or before the first line arrived.
+ */
+request_line: string | null, 
+/**
+ * Its HTTP exchanges, in order; empty for a raw stream (or before the first request head
+ * is complete).
+ */
+exchanges: Array<Exchange>, };
+
+/**
+ * Where a connection is in its life.
+ */
+export type ConnectionState = { "kind": "connecting" } | { "kind": "active" } | { "kind": "client_done" } | { "kind": "server_done" } | { "kind": "done" } | { "kind": "failed", 
+/**
+ * Why, in words.
+ */
+reason: string, };
+
+/**
+ * Which way bytes travel.
+ */
+export type Direction = "client_to_server" | "server_to_client";
+
+/**
+ * What kind of failure a command had: what the window branches on (it shows the message).
+ */
+export type ErrorKind = "port_in_use" | "bind" | "invalid_input" | "resolve" | "not_found" | "connect" | "io" | "session";
+
+/**
+ * An event and its sequence number (1, 2, 3, ... in the order they were sent).
+ */
+export type Event = { 
+/**
+ * Sequence number.
+ */
+seq: number, } & ({ "kind": "listener_changed", 
+/**
+ * Its new state.
+ */
+listener: ListenerInfo, } | { "kind": "listener_removed", 
+/**
+ * Its id.
+ */
+id: ListenerId, } | { "kind": "connection_opened", 
+/**
+ * Its record.
+ */
+record: ConnectionRecord, } | { "kind": "connection_changed", 
+/**
+ * Its record.
+ */
+record: ConnectionRecord, } | { "kind": "connection_progress", id: ConnId, bytes: [number, number], exchanges_from?: number, exchanges?: Array<Exchange>, } | { "kind": "connections_removed", 
+/**
+ * Their ids.
+ */
+ids: Array<ConnId>, } | { "kind": "recording_changed", 
+/**
+ * Why recording is stopped; `None` once it records again.
+ */
+stopped: string | null, });
+
+/**
+ * What the window receives.
+ */
+export type EventBatch = { 
+/**
+ * Events in order, coalesced per connection.
+ */
+events: Array<Event>, 
+/**
+ * Events were lost: the window must load a snapshot again.
+ */
+lagged: boolean, };
+
+/**
+ * One request and the response to it. A relay holds one per request it saw, hundreds of
+ * thousands under load, so it is kept small: short strings inline (no allocation up to 24
+ * bytes), the rarely used parts behind one pointer. Its JSON is flat (see `ExchangeJson`).
+ */
+export type Exchange = { method: string, target: string, version: number, host: string | null, request: Span, response: Span | null, status: number | null, reason: string, interim: Array<number>, tunnel: boolean, note: string | null, };
+
+/**
+ * A host name or IP literal with a port. IPv6 literals display in brackets.
+ */
+export type HostPort = { 
+/**
+ * Host name, IPv4 literal, or IPv6 literal without brackets.
+ */
+host: string, 
+/**
+ * TCP port.
+ */
+port: number, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+/**
+ * A capture left by a crash, as the window lists it.
+ */
+export type LeftCapture = { 
+/**
+ * Its path: what the window names it by to open or discard it.
+ */
+path: string, 
+/**
+ * Its size in bytes.
+ */
+size: number, 
+/**
+ * When it was last written, in milliseconds since the epoch.
+ */
+modified_ms: number, };
+
+/**
+ * Everything a listener needs; validated ([`ListenerConfig::validate`]) when the listener starts.
+ */
+export type ListenerConfig = { 
+/**
+ * Address to bind. Loopback unless the user chooses otherwise: a relay open to the LAN is
+ * a relay anyone can use.
+ */
+bind: string, 
+/**
+ * Port to listen on; 0 lets the system choose (the real port is reported).
+ */
+port: number, 
+/**
+ * Forward or HTTP proxy.
+ */
+mode: Mode, 
+/**
+ * Reach targets through this HTTP proxy: CONNECT tunnels in forward mode, absolute-form
+ * requests in proxy mode.
+ */
+upstream_proxy: HostPort | null, 
+/**
+ * Throttle both directions of every connection.
+ */
+slow_link: SlowLink | null, 
+/**
+ * How long to wait for the target (or upstream proxy) to accept.
+ */
+connect_timeout: number, 
+/**
+ * Forward mode: set each request's `Host` header to the target (off by default, so bytes
+ * stay untouched). The capture shows the requests as sent to the target.
+ */
+rewrite_host: boolean, 
+/**
+ * Proxy mode bound beyond loopback: also relay to this machine's own loopback addresses
+ * (off by default: a proxy reachable from the LAN must not open the services that listen
+ * only on 127.0.0.1 to the whole LAN).
+ */
+allow_loopback_targets: boolean, 
+/**
+ * Proxy mode: answer `407` to requests (`CONNECT` included) without these credentials.
+ */
+proxy_auth: ProxyAuth | null, 
+/**
+ * Close a connection after this long without a byte either way ("idle for N s"). Never
+ * while a message of it is paused.
+ */
+idle_timeout: number | null, 
+/**
+ * Most connections open at once. A connection over it is accepted and closed at once, its
+ * row saying why, rather than left waiting in the kernel's accept queue: a monitor should
+ * show that clients were turned away, and the client learns it at once instead of hanging
+ * until its own timeout on a connection that looks open.
+ */
+max_connections: number | null, };
+
+/**
+ * The form's fields, as text.
+ */
+export type ListenerForm = { 
+/**
+ * Listen port; `0` picks a free one.
+ */
+port: string, 
+/**
+ * Bind address; empty means 127.0.0.1.
+ */
+bind: string, 
+/**
+ * HTTP proxy mode instead of a fixed target.
+ */
+proxy: boolean, 
+/**
+ * Target host name or IP literal (IPv6 with or without brackets).
+ */
+target_host: string, 
+/**
+ * Target port.
+ */
+target_port: string, 
+/**
+ * `host:port` of an upstream HTTP proxy, or empty.
+ */
+upstream_proxy: string, 
+/**
+ * Slow link: bytes per pause, or empty.
+ */
+slow_bytes: string, 
+/**
+ * Slow link: delay in milliseconds, or empty.
+ */
+slow_delay_ms: string, 
+/**
+ * Forward mode: rewrite each request's Host header to the target.
+ */
+rewrite_host: boolean, };
+
+/**
+ * A listener's id: unique within an engine, kept across stop, start and restart.
+ */
+export type ListenerId = number;
+
+/**
+ * A listener as subscribers see it.
+ */
+export type ListenerInfo = { 
+/**
+ * Its id.
+ */
+id: ListenerId, 
+/**
+ * Its current settings.
+ */
+config: ListenerConfig, 
+/**
+ * The bound address while running (the real port when 0 was asked for).
+ */
+local_addr: string | null, 
+/**
+ * Whether it accepts connections now.
+ */
+running: boolean, 
+/**
+ * Why it last failed to start, if it did.
+ */
+error: string | null, };
+
+/**
+ * What a listener does with each connection.
+ */
+export type Mode = { "kind": "forward", 
+/**
+ * Where to relay to.
+ */
+target: HostPort, } | { "kind": "http_proxy" };
+
+/**
+ * A session file opened for viewing.
+ */
+export type OpenedSession = { session: number, name: string, note: string | null, connections: Array<ConnectionRecord>, };
+
+/**
+ * The user name and password an HTTP proxy listener asks its clients for (HTTP Basic, RFC
+ * 7617), for a proxy shared on a LAN.
+ */
+export type ProxyAuth = { 
+/**
+ * User name (no `:`).
+ */
+user: string, 
+/**
+ * Password.
+ */
+password: string, };
+
+/**
+ * A file format connections can be saved in.
+ */
+export type SaveFormat = "session" | "text" | "har" | "curl";
+
+/**
+ * Where connections were saved.
+ */
+export type Saved = { path: string, count: number, };
+
+/**
+ * The rows that match.
+ */
+export type SearchResult = { 
+/**
+ * Matching rows, in table order.
+ */
+rows: Array<[ConnId, number | null]>, };
+
+/**
+ * Apache TCPMon's "Simulate Slow Connection": at most `bytes_per_pause` bytes every `delay_ms`,
+ * but spread evenly rather than in bursts.
+ */
+export type SlowLink = { 
+/**
+ * Bytes allowed per period.
+ */
+bytes_per_pause: number, 
+/**
+ * The period in milliseconds.
+ */
+delay_ms: number, };
+
+/**
+ * Everything subscribers need to start from, consistent with event `seq`.
+ */
+export type Snapshot = { 
+/**
+ * The last event this snapshot includes; drop events with a `seq` up to it.
+ */
+seq: number, 
+/**
+ * All listeners.
+ */
+listeners: Array<ListenerInfo>, 
+/**
+ * All connections, in accept order.
+ */
+connections: Array<ConnectionRecord>, };
+
+/**
+ * Where one message lies in its direction's stream, and what is known of it so far. Its
+ * JSON is flat (see `SpanJson`); in memory it takes 48 bytes.
+ */
+export type Span = { start: number, head_at: number, head_len: number, end: number, body_len: number, complete: boolean, first_at: number, last_at: number, };
+
+/**
+ * What the window needs first.
+ */
+export type Startup = { snapshot: Snapshot, selected_listener: ListenerId | null, settings: JsonValue | null, launch_error: CommandError | null, 
+/**
+ * Captures crashes left behind, offered to open or discard.
+ */
+left_captures: Array<LeftCapture>, };
+
+/**
+ * Figures for the status line that events do not carry (or that a late window missed).
+ */
+export type Status = { capture_bytes: number, 
+/**
+ * The capture limit in force, in bytes.
+ */
+capture_limit: number | null, 
+/**
+ * Why recording is stopped (relaying goes on), while it is.
+ */
+recording_stopped: string | null, };
+
+/**
+ * Which rendering to use.
+ */
+export type ViewKind = "auto" | "raw" | "xml" | "json" | "hex";
+
+/**
+ * A rendered page.
+ */
+export type ViewPage = { 
+/**
+ * The view used: what `auto` chose, or `raw` when a pretty view could not render.
+ */
+view: ViewKind, 
+/**
+ * The text to show (as text, never as markup).
+ */
+text: string, 
+/**
+ * Why the view differs from the one asked for, or what it made visible.
+ */
+note: string | null, 
+/**
+ * First source byte of the page.
+ */
+offset: number, 
+/**
+ * Where the next page starts; `None` at the end of what is recorded so far.
+ */
+next_offset: number | null, 
+/**
+ * Bytes recorded so far in this direction.
+ */
+total: number, 
+/**
+ * Whether recording stopped at the capture cap.
+ */
+truncated: boolean, };
+
+export type RowRef = [ConnId, number | null];
+
+/** Each command: the arguments `invoke` passes, and what it resolves to (it rejects with a CommandError). */
+export type Commands = {
+  startup: { args: Record<string, never>; result: Startup };
+  snapshot: { args: Record<string, never>; result: Snapshot };
+  add_listener: { args: { form: ListenerForm }; result: ListenerInfo };
+  check_bind: { args: { addr: string }; result: BindCheck };
+  update_listener: { args: { id: ListenerId; form: ListenerForm }; result: ListenerInfo };
+  start_listener: { args: { id: ListenerId }; result: ListenerInfo };
+  stop_listener: { args: { id: ListenerId }; result: ListenerInfo };
+  remove_listener: { args: { id: ListenerId }; result: null };
+  remove_connections: { args: { ids: Array<ConnId> }; result: null };
+  read_view: { args: { session: number | null; id: ConnId; direction: Direction; view: ViewKind; offset: number; exchange: number | null }; result: ViewPage };
+  resend: { args: { id: ConnId; edited: string | null; exchange: number | null }; result: ConnId };
+  save_connections: { args: { session: number | null; ids: Array<ConnId>; format: SaveFormat; exchanges: Array<[ConnId, number | null]> | null }; result: Saved | null };
+  open_session: { args: Record<string, never>; result: OpenedSession | null };
+  close_session: { args: { session: number }; result: null };
+  open_left_capture: { args: { path: string }; result: OpenedSession };
+  discard_left_capture: { args: { path: string }; result: null };
+  save_settings: { args: { settings: JsonValue }; result: null };
+  set_capture_limit: { args: { limit: string }; result: number | null };
+  status: { args: Record<string, never>; result: Status };
+  search: { args: { session: number | null; query: string }; result: SearchResult };
+  send_request: { args: { request: Composed }; result: ConnId };
+};
+
+/** The one event and its payload. */
+export type Events = { "engine-events": EventBatch };
