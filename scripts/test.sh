@@ -28,3 +28,5 @@ echo "== UI: unit tests and headless Chromium"
 npm run --silent test:ui
 echo "== The real app window over WebDriver"
 npm run --silent test:e2e # builds the app binary it drives
+echo "== The .deb: release build, contents, and its CLI, man pages and completions used"
+node --test tests/package/ # builds it with scripts/package-deb.sh
