@@ -4,7 +4,7 @@
 // (the package's old name) in a throwaway dpkg root, which must replace it.
 //
 // Needs dpkg, man, bash, zsh and fish (scripts/test.sh installs them). Run: node --test tests/package/
-import { test, before } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -25,11 +25,19 @@ const completions = {
 const subcommands = ["export", "recover", "show"];
 const manPages = ["tcpmon-cli", ...subcommands.map((s) => `tcpmon-cli-${s}`)];
 
+const temps = [];
+/** A temporary folder, removed when the tests end. */
+function tempDir(prefix) {
+  temps.push(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  return temps.at(-1);
+}
+after(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 let deb; // the package file
 let root; // where dpkg -x unpacked it
 before(async () => {
   deb = process.env.TCPMON_DEB ?? (await run("bash", ["scripts/package-deb.sh"], { cwd: repo })).trim();
-  root = fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-deb-"));
+  root = tempDir("tcpmon-deb-");
   await run("dpkg", ["-x", deb, root]);
 });
 const file = (p) => path.join(root, p);
@@ -116,12 +124,12 @@ test(
   async () => {
     // A throwaway dpkg database, with a tcp-mon shaped like the old package: its files are
     // the ones tcpmon now ships, so dpkg must take them over.
-    const admin = fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-dpkg-"));
-    const dpkg = (...args) => run("dpkg", [`--root=${admin}`, "--force-depends", "--force-script-chrootless", ...args]);
+    const admin = tempDir("tcpmon-dpkg-");
+    const dpkg = (...args) => run("dpkg", [`--root=${admin}`, "--force-depends", ...args]);
     for (const dir of ["var/lib/dpkg/info", "var/lib/dpkg/updates"]) fs.mkdirSync(path.join(admin, dir), { recursive: true });
     fs.writeFileSync(path.join(admin, "var/lib/dpkg/status"), "");
-    const old = fs.mkdtempSync(path.join(os.tmpdir(), "tcp-mon-"));
-    fs.mkdirSync(path.join(old, "DEBIAN"));
+    const old = path.join(tempDir("tcp-mon-"), "tcp-mon");
+    fs.mkdirSync(path.join(old, "DEBIAN"), { recursive: true });
     fs.writeFileSync(
       path.join(old, "DEBIAN/control"),
       "Package: tcp-mon\nVersion: 0.1.0\nArchitecture: amd64\nMaintainer: tcpmon\nDescription: old name\n",
