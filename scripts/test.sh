@@ -5,9 +5,11 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh
 
 # Build tools and WebKitGTK for the desktop app; the real servers and clients the tests drive
-# (nginx, tinyproxy, Python's http.server, curl); Chromium for the UI tests.
+# (nginx, tinyproxy, Python's http.server, curl); Chromium for the UI tests; man and the
+# shells whose completions the .deb ships, to use them.
 need_packages build-essential pkg-config libwebkit2gtk-4.1-dev \
-  curl python3 python3-venv nginx-light tinyproxy chromium xvfb xauth webkit2gtk-driver
+  curl python3 python3-venv nginx-light tinyproxy chromium xvfb xauth webkit2gtk-driver \
+  man-db zsh fish
 need_node_modules
 need_python_venv
 
@@ -28,3 +30,5 @@ echo "== UI: unit tests and headless Chromium"
 npm run --silent test:ui
 echo "== The real app window over WebDriver"
 npm run --silent test:e2e # builds the app binary it drives
+echo "== The .deb: release build, contents, and its CLI, man pages and completions used"
+node --test tests/package/ # builds it with scripts/package-deb.sh

@@ -69,6 +69,17 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Invocation
         .map_err(|e| e.format(&mut listener))
 }
 
+/// The whole command line as one clap command, the listener's arguments with the subcommands,
+/// for the man pages and shell completions ([`parse_from`] keeps the two shapes apart).
+pub fn command() -> clap::Command {
+    listen::Args::command()
+        .override_usage(USAGE)
+        .subcommands(Commands::command().get_subcommands().cloned())
+        .args_conflicts_with_subcommands(true)
+        .subcommand_negates_reqs(true)
+        .disable_help_subcommand(true)
+}
+
 /// The subcommands' list for the listener's `--help`, from their own definitions.
 fn commands_help() -> String {
     let commands = Commands::command();

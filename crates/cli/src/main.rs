@@ -1,32 +1,8 @@
-//! `tcpmon-cli`: the headless monitor. Same engine as the desktop app; relays and prints one
-//! line per exchange, saves what it captured when it ends, and reads saved captures.
+//! `tcpmon-cli`: the headless monitor; its code lives in the library.
 
-mod args;
-mod capture;
-mod export;
-mod exposure;
-mod listen;
-mod recover;
-mod report;
-mod show;
-
-use args::{Command, Invocation};
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let result = match args::parse() {
-        Invocation::Listen(args) => listen::run(args).await,
-        Invocation::Command(Command::Show(args)) => show::run(&args),
-        Invocation::Command(Command::Export(args)) => export::run(&args),
-        Invocation::Command(Command::Recover(args)) => recover::run(&args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            // Exit 2 for every failure, as clap does for bad arguments: one code to test.
-            eprintln!("tcpmon-cli: {}", args::one_line(&format!("{e:#}")));
-            ExitCode::from(2)
-        }
-    }
+    tcpmon_cli::run().await
 }
