@@ -75,7 +75,7 @@ test("the menu entry is TCPMon and starts the app", () => {
 
 test("the installed tcpmon-cli runs and lists its commands", async () => {
   const help = await run(file("/usr/bin/tcpmon-cli"), ["--help"]);
-  assert.match(help, /tcpmon-cli \[OPTIONS\] --proxy LISTEN_PORT/);
+  assert.match(help, /tcpmon-cli \[OPTIONS\] \[--proxy\] LISTEN_PORT/);
   for (const s of subcommands) assert.match(help, new RegExp(`^  ${s} `, "m"));
   assert.match(await run(file("/usr/bin/tcpmon-cli"), ["--version"]), /^tcpmon-cli \d+\.\d+\.\d+$/m);
 });

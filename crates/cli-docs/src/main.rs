@@ -61,7 +61,7 @@ mod tests {
         let man = read(out.path().join("man1/tcpmon-cli.1"));
         assert!(man.contains(".TH tcpmon-cli 1"), "{man}");
         assert!(man.contains("LISTEN_PORT TARGET_HOST TARGET_PORT"), "{man}");
-        assert!(man.contains("\\-\\-proxy LISTEN_PORT"), "{man}");
+        assert!(man.contains("[\\-\\-proxy] LISTEN_PORT"), "{man}");
         for sub in ["show", "export", "recover"] {
             assert!(
                 man.contains(&format!("tcpmon\\-cli\\-{sub}(1)")),
