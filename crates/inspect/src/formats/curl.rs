@@ -57,127 +57,163 @@ const MAX_INLINE_BODY: usize = 4096;
 /// `server` (`host:port`) again; see the module docs.
 pub fn curl_command(exchange: &Exchange, request: &[u8], server: &str) -> String {
     let request = &*super::redact_request(request);
-    let head = parse_request(request).ok().flatten();
-    let (headers, version, body, chunked, length_given) = match &head {
-        Some(head) => {
-            let framing = Framing::for_request(head).unwrap_or(Framing::Length(0));
-            let mut body = Vec::new();
-            let wire = request.get(head.head.len..).unwrap_or_default();
-            // A body cut short or broken: what came of it.
-            let _ = BodyDecoder::new(framing).feed(wire, &mut |part| body.extend_from_slice(part));
-            let length_given = head.head.header("content-length").is_some();
-            (
-                head.head.headers.clone(),
-                head.head.version,
-                body,
-                framing == Framing::Chunked,
-                length_given,
-            )
-        }
-        None => (Vec::new(), exchange.version, Vec::new(), false, false),
-    };
-    let method = head
-        .as_ref()
-        .map_or(exchange.method.as_str(), |h| &h.method);
-    let target = head
-        .as_ref()
-        .map_or(exchange.target.as_str(), |h| &h.target);
-    let chunked = chunked && version == 1;
-    let has_body = !body.is_empty() || length_given || chunked;
-
+    let message = Message::read(exchange, request);
+    let (host, port) = split_server(server);
     let mut args: Vec<String> = vec!["curl".into()];
     args.push(
-        if version == 0 {
+        if message.version == 0 {
             "--http1.0"
         } else {
             "--http1.1"
         }
         .into(),
     );
-    if method == "HEAD" && !has_body {
+    if message.method == "HEAD" && !message.has_body {
         args.push("--head".into());
-    } else if method != if has_body { "POST" } else { "GET" } {
-        args.extend(["-X".into(), quote(method.as_bytes())]);
+    } else if message.method != if message.has_body { "POST" } else { "GET" } {
+        args.extend(["-X".into(), quote(message.method.as_bytes())]);
     }
     args.push("--path-as-is".into());
-
-    let (host, port) = split_server(server);
-    let curl_host = if port == Some("80") || port.is_none() {
-        host.clone()
-    } else {
-        format!("{host}:{}", port.unwrap_or_default())
+    let curl_host = match port {
+        None | Some("80") => host.clone(),
+        Some(port) => format!("{host}:{port}"),
     };
-    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    let mut header_args = Vec::new();
-    let host_values: Vec<&[u8]> = headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("host"))
-        .map(|(_, v)| v.as_slice())
-        .collect();
-    if host_values.is_empty() {
-        header_args.push(b"Host:".to_vec());
-    }
-    let mut removed = Vec::new();
-    for name in CURL_DEFAULTS {
-        if !has(name) {
-            removed.push(name);
-        }
-    }
-    if has_body {
-        if !has("content-type") {
-            removed.push("Content-Type");
-        }
-        if !has("expect") && body.len() > EXPECT_THRESHOLD {
-            removed.push("Expect");
-        }
-    }
-    for name in removed {
-        header_args.push(format!("{name}:").into_bytes());
-    }
-    for (name, value) in &headers {
-        if name.eq_ignore_ascii_case("content-length")
-            || (name.eq_ignore_ascii_case("transfer-encoding") && !chunked)
-        {
-            continue;
-        }
-        if name.eq_ignore_ascii_case("host")
-            && host_values.len() == 1
-            && value == curl_host.as_bytes()
-        {
-            continue;
-        }
-        let mut arg = name.as_bytes().to_vec();
-        if value.is_empty() {
-            arg.push(b';');
-        } else {
-            arg.extend_from_slice(b": ");
-            arg.extend_from_slice(value);
-        }
-        header_args.push(arg);
-    }
-    for arg in header_args {
+    for arg in message.header_args(&curl_host) {
         args.extend(["-H".into(), quote(&arg)]);
     }
+    let url = message.url(&host, port, &mut args);
+    let pipe = message.body_args(&mut args);
+    args.push(quote(url.as_bytes()));
+    format!("{}{}", pipe.unwrap_or_default(), args.join(" "))
+}
 
-    let plain_path = target.starts_with('/')
-        && !method.eq_ignore_ascii_case("CONNECT")
-        && target
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'#' && b != b'\\');
-    if plain_path && target.bytes().any(|b| b"{}[]".contains(&b)) {
-        args.push("--globoff".into());
+/// A captured request as curl must reproduce it.
+struct Message {
+    method: String,
+    target: String,
+    version: u8,
+    headers: Vec<(String, Vec<u8>)>,
+    /// The body with any chunked framing removed.
+    body: Vec<u8>,
+    /// Sent chunked (HTTP/1.1 only): curl keeps that framing when told so by the header.
+    chunked: bool,
+    has_body: bool,
+}
+
+impl Message {
+    /// The request's head and body, or what the exchange knows when the head does not parse.
+    fn read(exchange: &Exchange, request: &[u8]) -> Self {
+        let Some(head) = parse_request(request).ok().flatten() else {
+            return Self {
+                method: exchange.method.to_string(),
+                target: exchange.target.to_string(),
+                version: exchange.version,
+                headers: Vec::new(),
+                body: Vec::new(),
+                chunked: false,
+                has_body: false,
+            };
+        };
+        let framing = Framing::for_request(&head).unwrap_or(Framing::Length(0));
+        let mut body = Vec::new();
+        let wire = request.get(head.head.len..).unwrap_or_default();
+        // A body cut short or broken: what came of it.
+        let _ = BodyDecoder::new(framing).feed(wire, &mut |part| body.extend_from_slice(part));
+        let length_given = head.head.header("content-length").is_some();
+        let chunked = framing == Framing::Chunked && head.head.version == 1;
+        Self {
+            method: head.method,
+            target: head.target,
+            version: head.head.version,
+            has_body: !body.is_empty() || length_given || chunked,
+            headers: head.head.headers,
+            body,
+            chunked,
+        }
     }
-    let url_host = if host.is_empty() { "localhost" } else { &host };
-    let url_port = port.map(|p| format!(":{p}")).unwrap_or_default();
-    let url = if plain_path {
-        format!("http://{url_host}{url_port}{target}")
-    } else {
-        args.extend(["--request-target".into(), quote(target.as_bytes())]);
-        format!("http://{url_host}{url_port}/")
-    };
 
-    let mut pipe = None;
-    if has_body {
+    fn has(&self, name: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
+    /// `-H` values: the headers as sent, less those curl writes itself (`Content-Length`, a
+    /// `Host` equal to the URL's), and with empty values for those curl would add unasked.
+    fn header_args(&self, curl_host: &str) -> Vec<Vec<u8>> {
+        let hosts = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("host"));
+        let host_count = hosts.count();
+        let mut removed: Vec<&str> = if host_count == 0 {
+            vec!["Host"]
+        } else {
+            Vec::new()
+        };
+        removed.extend(CURL_DEFAULTS.into_iter().filter(|name| !self.has(name)));
+        if self.has_body {
+            if !self.has("content-type") {
+                removed.push("Content-Type");
+            }
+            if !self.has("expect") && self.body.len() > EXPECT_THRESHOLD {
+                removed.push("Expect");
+            }
+        }
+        let mut args: Vec<Vec<u8>> = removed
+            .iter()
+            .map(|n| format!("{n}:").into_bytes())
+            .collect();
+        for (name, value) in &self.headers {
+            let framing = name.eq_ignore_ascii_case("content-length")
+                || (name.eq_ignore_ascii_case("transfer-encoding") && !self.chunked);
+            let curls_own_host = name.eq_ignore_ascii_case("host")
+                && host_count == 1
+                && value == curl_host.as_bytes();
+            if framing || curls_own_host {
+                continue;
+            }
+            let mut arg = name.as_bytes().to_vec();
+            if value.is_empty() {
+                arg.push(b';');
+            } else {
+                arg.extend_from_slice(b": ");
+                arg.extend_from_slice(value);
+            }
+            args.push(arg);
+        }
+        args
+    }
+
+    /// The URL curl is given; a target curl would change goes verbatim with
+    /// `--request-target` (added to `args`, as `--globoff` is for `{}[]`).
+    fn url(&self, host: &str, port: Option<&str>, args: &mut Vec<String>) -> String {
+        let target = self.target.as_str();
+        let plain_path = target.starts_with('/')
+            && !self.method.eq_ignore_ascii_case("CONNECT")
+            && target
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'#' && b != b'\\');
+        if plain_path && target.bytes().any(|b| b"{}[]".contains(&b)) {
+            args.push("--globoff".into());
+        }
+        let url_host = if host.is_empty() { "localhost" } else { host };
+        let url_port = port.map(|p| format!(":{p}")).unwrap_or_default();
+        if plain_path {
+            format!("http://{url_host}{url_port}{target}")
+        } else {
+            args.extend(["--request-target".into(), quote(target.as_bytes())]);
+            format!("http://{url_host}{url_port}/")
+        }
+    }
+
+    /// The body's arguments; a body that is not short printable text comes from `printf`,
+    /// whose pipe is returned to go before `curl`.
+    fn body_args(&self, args: &mut Vec<String>) -> Option<String> {
+        if !self.has_body {
+            return None;
+        }
+        let body = &self.body;
         if body.len() <= MAX_INLINE_BODY && body.iter().all(|&b| b == b' ' || b.is_ascii_graphic())
         {
             // `--data-binary @name` would read a file.
@@ -186,14 +222,13 @@ pub fn curl_command(exchange: &Exchange, request: &[u8], server: &str) -> String
             } else {
                 "--data-binary"
             };
-            args.extend([option.into(), quote(&body)]);
+            args.extend([option.into(), quote(body)]);
+            None
         } else {
-            pipe = Some(format!("printf '{}' | ", printf_format(&body)));
             args.extend(["--data-binary".into(), "@-".into()]);
+            Some(format!("printf '{}' | ", printf_format(body)))
         }
     }
-    args.push(quote(url.as_bytes()));
-    format!("{}{}", pipe.unwrap_or_default(), args.join(" "))
 }
 
 /// Writes a shell script that sends `requests` again, in order, one command per line.

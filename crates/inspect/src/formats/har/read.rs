@@ -190,7 +190,7 @@ struct ContentIn {
     encoding: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone, Copy)]
 struct TimingsIn {
     blocked: Option<f64>,
     dns: Option<f64>,
@@ -202,7 +202,40 @@ struct TimingsIn {
 
 fn import_entry(entry: EntryIn) -> Result<ImportedEntry, String> {
     let mut notes: Vec<String> = entry.comment.iter().cloned().collect();
-    let request = &entry.request;
+    let (request, method) = build_request(&entry.request, &mut notes)?;
+    let response = match &entry.response {
+        Some(res) => build_response(res, &method, &mut notes)?,
+        None => Vec::new(),
+    };
+    let (request_at, response_at) = times(&entry, &mut notes);
+    let server_ip = entry
+        .server_ip_address
+        .as_deref()
+        .map(|ip| ip.trim().trim_start_matches('[').trim_end_matches(']'))
+        .filter(|ip| !ip.is_empty())
+        .map(str::to_string);
+    let connection = match &entry.connection {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    Ok(ImportedEntry {
+        request,
+        response,
+        request_at,
+        response_at,
+        server_ip,
+        connection,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    })
+}
+
+/// The request's bytes, and its method: the target in origin form (authority form for
+/// `CONNECT`), a `Host` header from the URL when it has none, the body decoded.
+fn build_request(
+    request: &RequestIn,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<u8>, String), String> {
     let method = request.method.trim();
     if method.is_empty() || !method.bytes().all(is_tchar) {
         return Err(format!("request method {method:?} is not an HTTP method"));
@@ -216,9 +249,9 @@ fn import_entry(entry: EntryIn) -> Result<ImportedEntry, String> {
         _ => url.origin_form(),
     };
     let target = escape_target(&target);
-    let version = http_version(request.http_version.as_deref(), "request", &mut notes);
+    let version = http_version(request.http_version.as_deref(), "request", notes);
 
-    let mut headers = Headers::from_har(request.headers.as_deref(), "request", &mut notes);
+    let mut headers = Headers::from_har(request.headers.as_deref(), "request", notes);
     if !headers.has("host") {
         let host = headers.authority.clone().or(authority.map(str::to_string));
         if let Some(host) = host.filter(|h| !h.is_empty()) {
@@ -226,42 +259,46 @@ fn import_entry(entry: EntryIn) -> Result<ImportedEntry, String> {
             notes.push("request: Host header added from the URL".into());
         }
     }
-    let post = request.post_data.as_ref();
-    let content_type = headers
-        .get("content-type")
-        .or_else(|| post.and_then(|p| p.mime_type.as_deref()))
+    let body = match request.post_data.as_ref() {
+        Some(post) => request_body(post, headers.get("content-type"), notes)?,
+        None => Vec::new(),
+    };
+    headers.fix_framing(body.len(), false, "request", notes);
+    let mut bytes = format!("{method} {target} HTTP/1.{version}\r\n").into_bytes();
+    headers.write(&mut bytes);
+    bytes.extend_from_slice(&body);
+    Ok((bytes, method.to_string()))
+}
+
+/// A request body: its text, or its form parameters encoded when it has no text.
+fn request_body(
+    post: &PostDataIn,
+    content_type: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<u8>, String> {
+    let content_type = content_type
+        .or(post.mime_type.as_deref())
         .map(str::to_string);
-    let body = match post {
-        Some(p) => {
-            let text = match (&p.text, &p.params) {
-                (Some(text), _) => Some(text.clone()),
-                (None, Some(params)) if !params.is_empty() => {
-                    notes.push("request: body rebuilt from its form parameters".into());
-                    Some(form_encode(params))
-                }
-                _ => None,
-            };
-            body_bytes(
-                text.as_deref(),
-                p.encoding.as_deref(),
-                content_type.as_deref(),
-                "request",
-                &mut notes,
-            )?
+    let text = match (&post.text, &post.params) {
+        (Some(text), _) => Some(text.clone()),
+        (None, Some(params)) if !params.is_empty() => {
+            notes.push("request: body rebuilt from its form parameters".into());
+            Some(form_encode(params))
         }
-        None => Vec::new(),
+        _ => None,
     };
-    headers.fix_framing(body.len(), false, "request", &mut notes);
-    let mut request_bytes = format!("{method} {target} HTTP/1.{version}\r\n").into_bytes();
-    headers.write(&mut request_bytes);
-    request_bytes.extend_from_slice(&body);
+    body_bytes(
+        text.as_deref(),
+        post.encoding.as_deref(),
+        content_type.as_deref(),
+        "request",
+        notes,
+    )
+}
 
-    let response_bytes = match &entry.response {
-        Some(res) => build_response(res, method, &mut notes)?,
-        None => Vec::new(),
-    };
-
-    // Times.
+/// When the request's and the response's first and last bytes were sent (µs since the
+/// epoch), from `startedDateTime` and the timings.
+fn times(entry: &EntryIn, notes: &mut Vec<String>) -> ((u64, u64), (u64, u64)) {
     let start = match entry.started_date_time.as_deref() {
         Some(text) => date::parse_iso(text).unwrap_or_else(|| {
             notes.push(format!(
@@ -284,27 +321,10 @@ fn import_entry(entry: EntryIn) -> Result<ImportedEntry, String> {
     let request_last = request_first.saturating_add(us(t.send));
     let response_first = request_last.saturating_add(us(t.wait));
     let response_last = response_first.saturating_add(us(t.receive));
-
-    let server_ip = entry
-        .server_ip_address
-        .as_deref()
-        .map(|ip| ip.trim().trim_start_matches('[').trim_end_matches(']'))
-        .filter(|ip| !ip.is_empty())
-        .map(str::to_string);
-    let connection = match &entry.connection {
-        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    Ok(ImportedEntry {
-        request: request_bytes,
-        response: response_bytes,
-        request_at: (request_first, request_last),
-        response_at: (response_first, response_last),
-        server_ip,
-        connection,
-        note: (!notes.is_empty()).then(|| notes.join("; ")),
-    })
+    (
+        (request_first, request_last),
+        (response_first, response_last),
+    )
 }
 
 fn build_response(
