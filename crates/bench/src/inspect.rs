@@ -11,6 +11,7 @@
 
 use anyhow::{Context, Result};
 use std::io::Write;
+use std::net::SocketAddr;
 use std::time::Instant;
 use tcpmon_desktop::page::read_view;
 use tcpmon_desktop::search::search;
@@ -248,7 +249,16 @@ async fn engine_figures(rows: usize, xml_mb: usize) -> Result<()> {
         ))
         .await?;
     let relay = info.local_addr.context("address")?;
+    let conns = search_figures(&engine, relay, rows).await?;
+    let big_conn = relay_big(&engine, relay, ConnId(conns as u64 + 2), big.len()).await?;
+    view_figures(&engine, big_conn)?;
+    engine.shutdown().await;
+    Ok(())
+}
 
+/// Relays `rows` exchanges over connections of 100, then times each kind of search query;
+/// returns how many connections there were.
+async fn search_figures(engine: &Engine, relay: SocketAddr, rows: usize) -> Result<usize> {
     let per_conn = 100;
     let conns = rows.div_ceil(per_conn);
     let start = Instant::now();
@@ -263,7 +273,7 @@ async fn engine_figures(rows: usize, xml_mb: usize) -> Result<()> {
     while let Some(r) = tasks.join_next().await {
         r??;
     }
-    wait_finished(&engine, (1..=conns as u64).map(ConnId)).await;
+    wait_finished(engine, (1..=conns as u64).map(ConnId)).await;
     let relayed = start.elapsed().as_secs_f64();
     let found: usize = engine
         .store()
@@ -291,10 +301,18 @@ async fn engine_figures(rows: usize, xml_mb: usize) -> Result<()> {
             start.elapsed().as_secs_f64() * 1e3
         );
     }
+    Ok(conns)
+}
 
+/// Relays the big XML body as connection `big_conn`; says how long it took.
+async fn relay_big(
+    engine: &Engine,
+    relay: SocketAddr,
+    big_conn: ConnId,
+    big_len: usize,
+) -> Result<ConnId> {
     let start = Instant::now();
     client(relay, 0, 1, "GET").await?; // warm: one more small exchange
-    let big_conn = ConnId(conns as u64 + 2);
     let mut s = TcpStream::connect(relay).await?;
     s.write_all(b"GET /big HTTP/1.1\r\nHost: big.test\r\nConnection: close\r\n\r\n")
         .await?;
@@ -309,12 +327,17 @@ async fn engine_figures(rows: usize, xml_mb: usize) -> Result<()> {
         got += n as u64;
     }
     drop(s);
-    wait_finished(&engine, std::iter::once(big_conn)).await;
+    wait_finished(engine, std::iter::once(big_conn)).await;
     println!(
         "xml body_mb={:.0} relayed_in_s={:.1} received_bytes={got}",
-        big.len() as f64 / 1e6,
+        big_len as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
+    Ok(big_conn)
+}
+
+/// Times the first page of the big body in each view, then paging through all of it.
+fn view_figures(engine: &Engine, big_conn: ConnId) -> Result<()> {
     let exchanges = engine
         .store()
         .record(big_conn)
@@ -365,7 +388,6 @@ async fn engine_figures(rows: usize, xml_mb: usize) -> Result<()> {
         start.elapsed().as_secs_f64(),
         slowest * 1e3
     );
-    engine.shutdown().await;
     Ok(())
 }
 

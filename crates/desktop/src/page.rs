@@ -218,30 +218,8 @@ fn big_pretty_page(
     }
     let first = page.offset <= window.pretty_from;
     let from = page.offset.max(body_start);
-    let key = window.depth_key(from, kind);
-    let depth = if from == body_start {
-        0
-    } else if let Some(depth) = depths().get(&key) {
-        // Paging on from the page before: its end's depth is known.
-        *depth
-    } else {
-        let before = std::io::BufReader::with_capacity(
-            1 << 20,
-            WindowReader {
-                window,
-                at: body_start,
-                end: from,
-            },
-        );
-        let depth = if kind == ViewKind::Xml {
-            xml::depth_after(before)
-        } else {
-            json::depth_after(before)
-        };
-        match depth {
-            Ok(depth) => depth,
-            Err(_) => return Ok(None),
-        }
+    let Some(depth) = depth_at(window, kind, body_start, from) else {
+        return Ok(None);
     };
     let bytes = window.read(from, RAW_PAGE)?;
     let last = from + bytes.len() as u64 == window.len;
@@ -291,12 +269,34 @@ fn big_pretty_page(
     if fragment.flat {
         note = format!("{note}; {}", view::FLAT_NOTE);
     }
-    Ok(Some(page.of(
-        kind,
-        text,
-        Some(note),
-        (end - page.offset) as usize,
-    )))
+    let len = (end - page.offset) as usize;
+    Ok(Some(page.of(kind, text, Some(note), len)))
+}
+
+/// How deep the elements or containers open at `from` are: 0 at the body's start, known when
+/// paging on from the page before, else found by reading the body up to `from`; `None` when
+/// the body breaks before it.
+fn depth_at(window: &Window<'_>, kind: ViewKind, body_start: u64, from: u64) -> Option<usize> {
+    if from == body_start {
+        return Some(0);
+    }
+    if let Some(depth) = depths().get(&window.depth_key(from, kind)) {
+        return Some(*depth);
+    }
+    let before = std::io::BufReader::with_capacity(
+        1 << 20,
+        WindowReader {
+            window,
+            at: body_start,
+            end: from,
+        },
+    );
+    let depth = if kind == ViewKind::Xml {
+        xml::depth_after(before)
+    } else {
+        json::depth_after(before)
+    };
+    depth.ok()
 }
 
 /// Where a page of big XML or JSON starts (store, connection, direction, window start,

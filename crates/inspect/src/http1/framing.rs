@@ -141,6 +141,9 @@ impl BodyDecoder {
 
     /// Consumes the start of `input` that belongs to the body and returns how many bytes that
     /// was; `content` receives the body's payload (chunk framing removed) as it passes.
+    ///
+    /// Longer than most functions here on purpose: it is the chunked decoder's state machine,
+    /// one case per state, and the cases read better side by side than split apart.
     pub fn feed(
         &mut self,
         input: &[u8],
