@@ -5,10 +5,11 @@
 //! tests need no network.
 //!
 //! - [`Direction`]: which way bytes travel, for every crate.
-//! - [`http1`]: HTTP/1.x message heads and body framing, fed incrementally at any byte boundary.
+//! - [`http1`]: HTTP/1.x message heads and body framing, fed incrementally at any byte boundary;
+//!   whole messages decoded for reading (`http1::decode`).
 //! - [`exchange`]: a connection's request/response pairs, found as its bytes arrive.
 //! - [`formats`]: file formats other tools read (Apache TCPMon 1.0 text, HAR, curl commands),
-//!   and HAR import.
+//!   and HAR read back; files themselves are `tcpmon-files`'.
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
 //! - [`url`]: URLs and `host:port` authorities split one way; percent and form encoding.
 //! - [`rewrite`]: the Host header rewritten on a live request stream.

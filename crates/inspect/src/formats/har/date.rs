@@ -1,5 +1,8 @@
 //! Dates as HAR writes and reads them: ISO 8601 in UTC, and the dates of `Set-Cookie`
-//! `Expires` attributes (RFC 6265 section 5.1.1), without a date library.
+//! `Expires` attributes (RFC 6265 section 5.1.1). Written with `humantime`, the formatter
+//! every crate uses; read here, since no crate reads offsets like `+01:00` and cookie dates.
+
+use std::time::{Duration, SystemTime};
 
 /// The last instant with a four-digit year (9999-12-31T23:59:59.999999Z), in µs: later times
 /// are written as this one, since HAR validators accept four-digit years only.
@@ -16,33 +19,10 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 /// `2024-01-31T12:00:00.123Z`: µs since the Unix epoch as ISO 8601 in UTC, to the millisecond.
 pub fn iso_ms(us: u64) -> String {
-    let us = us.min(MAX_US);
-    let secs = us / 1_000_000;
-    let ms = (us % 1_000_000) / 1000;
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let rest = secs % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    let at = SystemTime::UNIX_EPOCH + Duration::from_micros(us.min(MAX_US));
+    humantime::format_rfc3339_millis(at).to_string()
 }
 
 /// µs since the Unix epoch of an ISO 8601 date-time as HAR files carry it:
