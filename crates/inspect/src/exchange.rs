@@ -587,21 +587,38 @@ impl Tracker {
         }
     }
 
+    /// A head parsed from `side`'s pending bytes; else whether anything happened: `true` when
+    /// the bytes are no head (the side is marked broken at exchange `index`), `false` when more
+    /// bytes are needed.
+    fn pending_head<H>(
+        &mut self,
+        side: usize,
+        parse: fn(&[u8]) -> Result<Option<H>, crate::http1::HeadError>,
+        index: Option<usize>,
+        exchanges: &mut [Exchange],
+    ) -> Result<H, bool> {
+        let s = &mut self.sides[side];
+        if !s.worth_parsing() {
+            return Err(false);
+        }
+        match head_or_why(parse(&s.pending), s.pending.len()) {
+            Ok(Some(head)) => Ok(head),
+            Ok(None) => Err(false),
+            Err(why) => {
+                self.broken(side, index, why, exchanges);
+                Err(true)
+            }
+        }
+    }
+
     /// Tries to parse a request head from the pending bytes.
     fn request_head(&mut self, exchanges: &mut Vec<Exchange>) -> bool {
-        let s = &mut self.sides[REQUEST_SIDE];
         let last = exchanges.len().checked_sub(1);
-        if !s.worth_parsing() {
-            return false;
-        }
-        let head = match head_or_why(parse_request(&s.pending), s.pending.len()) {
-            Ok(Some(head)) => head,
-            Ok(None) => return false,
-            Err(why) => {
-                self.broken(REQUEST_SIDE, last, why, exchanges);
-                return true;
-            }
+        let head = match self.pending_head(REQUEST_SIDE, parse_request, last, exchanges) {
+            Ok(head) => head,
+            Err(progress) => return progress,
         };
+        let s = &mut self.sides[REQUEST_SIDE];
         let index = exchanges.len();
         let start = s.pending_offset();
         let mut span = Span {
@@ -657,17 +674,11 @@ impl Tracker {
             }
             return unanswerable;
         }
-        if !s.worth_parsing() {
-            return false;
-        }
-        let head = match head_or_why(parse_response(&s.pending), s.pending.len()) {
-            Ok(Some(head)) => head,
-            Ok(None) => return false,
-            Err(why) => {
-                self.broken(RESPONSE_SIDE, Some(index), why, exchanges);
-                return true;
-            }
+        let head = match self.pending_head(RESPONSE_SIDE, parse_response, Some(index), exchanges) {
+            Ok(head) => head,
+            Err(progress) => return progress,
         };
+        let s = &mut self.sides[RESPONSE_SIDE];
         let head_at = s.pending_offset();
         let (first_at, at) = (s.pending_at, s.latest_at);
         s.consume(head.head.len);
