@@ -179,13 +179,8 @@ pub async fn save_connections<R: Runtime>(
     format: Format,
     exchanges: Option<Vec<RowRef>>,
 ) -> Result<Option<Saved>> {
-    let (name, filter) = match format {
-        Format::Session => ("capture.tcpmon", ("TCPMon session", &["tcpmon"][..])),
-        Format::Text => ("capture.txt", ("Apache TCPMon text", &["txt"][..])),
-        Format::Har => ("capture.har", ("HTTP Archive (HAR)", &["har"][..])),
-        Format::Curl => ("requests.curl", ("curl commands", &["curl", "sh"][..])),
-    };
-    let Some(path) = dialog::save_path(&app, name, filter).await else {
+    let filter = (format.label(), format.extensions());
+    let Some(path) = dialog::save_path(&app, &format.default_name(), filter).await else {
         return Ok(None);
     };
     let store = state.store(session)?;
@@ -219,7 +214,10 @@ pub async fn open_session<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
 ) -> Result<Option<OpenedSession>> {
-    let filter = ("TCPMon session or HAR", &["tcpmon", "har"][..]);
+    let filter = (
+        "TCPMon session or HAR",
+        &[Format::Session.extensions()[0], Format::Har.extensions()[0]][..],
+    );
     let Some(path) = dialog::open_path(&app, filter).await else {
         return Ok(None);
     };

@@ -15,7 +15,7 @@ use tcpmon_relay::{ConnId, ConnectionRecord, Store};
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "SaveFormat"))]
 pub enum Format {
-    /// Self-contained, reopenable (`docs/session-format.md`).
+    /// Self-contained, reopenable (`docs/session-format.md`); also any unknown extension.
     Session,
     /// Apache TCPMon 1.0 "Save" text.
     Text,
@@ -26,18 +26,52 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a file name asks for: `.txt` text, `.har` HAR, `.curl` or `.sh` curl,
-    /// anything else a session.
+    /// Every format, in the order a Save dialog offers them.
+    pub const ALL: [Format; 4] = [Format::Session, Format::Text, Format::Har, Format::Curl];
+
+    /// The format a file name asks for by its extension (any case); anything else a session.
     pub fn from_path(path: &Path) -> Self {
         let extension = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
-        match extension.as_deref() {
-            Some("txt") => Format::Text,
-            Some("har") => Format::Har,
-            Some("curl" | "sh") => Format::Curl,
-            _ => Format::Session,
+        Self::ALL
+            .into_iter()
+            .find(|f| {
+                extension
+                    .as_deref()
+                    .is_some_and(|e| f.extensions().contains(&e))
+            })
+            .unwrap_or(Format::Session)
+    }
+
+    /// The file name extensions of the format, the usual one first.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Format::Session => &["tcpmon"],
+            Format::Text => &["txt"],
+            Format::Har => &["har"],
+            Format::Curl => &["curl", "sh"],
         }
+    }
+
+    /// The format's name in a file dialog's filter.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Session => "TCPMon session",
+            Format::Text => "Apache TCPMon text",
+            Format::Har => "HTTP Archive (HAR)",
+            Format::Curl => "curl commands",
+        }
+    }
+
+    /// The name a Save dialog suggests.
+    pub fn default_name(self) -> String {
+        let stem = if self == Format::Curl {
+            "requests"
+        } else {
+            "capture"
+        };
+        format!("{stem}.{}", self.extensions()[0])
     }
 
     /// What a file of this format is to the user, for errors.
@@ -139,5 +173,10 @@ mod tests {
         assert_eq!(Format::from_path(Path::new("capture")), Format::Session);
         assert_eq!(Format::from_path(Path::new("x.HAR")), Format::Har);
         assert_eq!(Format::from_path(Path::new("x.curl")), Format::Curl);
+        assert_eq!(Format::from_path(Path::new("x.SH")), Format::Curl);
+        for format in Format::ALL {
+            let name = format.default_name();
+            assert_eq!(Format::from_path(Path::new(&name)), format, "{name}");
+        }
     }
 }
