@@ -1,4 +1,5 @@
-//! `tcpmon-bench`: the measuring tools behind `bench/relay.sh`.
+//! `tcpmon-bench`: the measuring tools behind `bench/relay.sh`, `bench/soak.sh` and
+//! `bench/app-scale.sh`, and `tcpmon-bench inspect` (HTTP inspection figures).
 //!
 //! `serve` runs a bulk sink/source and a fixed-size echo responder on 127.0.0.1; the clients
 //! (`bulk`, `conns`) connect to them directly or through a relay started in front of them.

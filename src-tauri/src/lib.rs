@@ -1,5 +1,11 @@
-//! The TCPMon desktop shell: Tauri commands over `tcpmon-relay` and `tcpmon-desktop`, and the
-//! bridge that forwards engine events to the window in batches. No engine logic lives here.
+//! The TCPMon desktop shell: Tauri commands over `tcpmon-relay`, `tcpmon-files` and
+//! `tcpmon-desktop`, and the bridge that forwards engine events to the window in batches. No
+//! engine logic lives here.
+//!
+//! Layout: `command_list` (every command, once: the handler list, `build.rs` and the contract
+//! are made from it), `commands` (each maps arguments, makes one call, maps the result),
+//! `contract` (the generated TypeScript and the checks that keep it true), `dialog` (file
+//! dialogs), `state` (what the commands share).
 
 #[macro_use]
 mod command_list;
