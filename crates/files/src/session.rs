@@ -8,6 +8,7 @@
 
 use crate::atomic::write_atomically;
 use crate::error::{Error, FileRole, Result};
+use crate::save::Format;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
@@ -61,16 +62,19 @@ pub struct Session {
     pub note: Option<String>,
 }
 
-/// Opens a TCPMon session file or, when the file is not one, a HAR file.
+/// Opens a TCPMon session file or, when the file is one, a HAR file (named `.har`, or JSON).
+/// Anything else is read as a session, whose reader says what is wrong with it (a missing
+/// file, not a session), rather than a HAR reader's complaint about a file that never was one.
 pub fn open_any(path: &Path) -> Result<Session> {
-    let mut start = [0; FILE_HEADER_LEN as usize];
-    let is_session = File::open(path)
-        .and_then(|mut f| f.read_exact(&mut start))
-        .is_ok_and(|()| log_format::check_file_header(&start).is_ok());
-    if is_session {
-        open(path)
-    } else {
+    let mut start = Vec::with_capacity(FILE_HEADER_LEN as usize);
+    // What cannot be read is left to the session reader to report.
+    let _ = File::open(path).and_then(|f| f.take(FILE_HEADER_LEN).read_to_end(&mut start));
+    let is_session = log_format::check_file_header(&start).is_ok();
+    let is_json = start.trim_ascii_start().starts_with(b"{");
+    if !is_session && (is_json || Format::from_path(path) == Format::Har) {
         crate::har::open(path)
+    } else {
+        open(path)
     }
 }
 

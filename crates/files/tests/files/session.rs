@@ -184,6 +184,29 @@ async fn exchanges_export_to_har_curl_and_text_and_a_har_opens_as_a_session() {
     std::fs::write(&garbage, "{\"log\": 3}").unwrap();
     let err = session::open_any(&garbage).err().unwrap().to_string();
     assert!(err.contains("not a HAR file"), "{err}");
+    for (name, bytes) in [
+        ("bad.tcpmon", &b"garbage"[..]),
+        ("bad", &b"\x00\x01 binary"[..]),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let err = session::open_any(&path).err().unwrap().to_string();
+        assert!(err.starts_with("session file "), "{name}: {err}");
+        assert!(err.ends_with("not a TCPMon session file"), "{name}: {err}");
+    }
+    let missing = dir.path().join("missing.tcpmon");
+    let err = session::open_any(&missing).err().unwrap().to_string();
+    assert!(
+        err.contains("session file") && err.contains("No such file"),
+        "{err}"
+    );
+    let json = dir.path().join("capture.json");
+    std::fs::write(&json, "  {\"log\": 3}").unwrap();
+    let err = session::open_any(&json).err().unwrap().to_string();
+    assert!(
+        err.starts_with("HAR file ") && err.contains("not a HAR file"),
+        "{err}"
+    );
 }
 
 /// A session file written by another tool, in the worst order: metadata in reversed id
