@@ -1,0 +1,287 @@
+//! TLS towards a target: the rustls client configuration a listener builds once when it
+//! starts, and the words for what went wrong in a handshake.
+//!
+//! Trust is the system's store (`rustls-native-certs`, which honours `SSL_CERT_FILE` and
+//! `SSL_CERT_DIR`) plus any `--target-ca` files; `--insecure` accepts any certificate but still
+//! checks that the server holds its key (the handshake's signatures), so the bytes are at least
+//! from the certificate's owner. TLS 1.2 and 1.3 only: rustls speaks nothing older.
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms, aws_lc_rs};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use thiserror::Error;
+
+/// What a listener needs to speak TLS to its target.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetTls {
+    /// PEM files of certificates to trust besides the system's (a self-signed server's own
+    /// certificate, or a private CA).
+    pub ca_files: Vec<PathBuf>,
+    /// Accept any certificate (the handshake's signatures are still checked).
+    pub insecure: bool,
+    /// The name sent as SNI and verified, instead of the target host.
+    pub server_name: Option<String>,
+    /// A client certificate chain for targets that ask for one, with its key in the same PEM
+    /// unless [`TargetTls::client_key`] names another file.
+    pub client_cert: Option<PathBuf>,
+    /// The client certificate's key, when it is not in [`TargetTls::client_cert`].
+    pub client_key: Option<PathBuf>,
+    /// Protocols offered with ALPN, in order (none: no ALPN extension).
+    pub alpn: Vec<String>,
+}
+
+/// Why a TLS client configuration cannot be built.
+#[derive(Debug, Error)]
+pub enum SetupError {
+    /// A PEM file could not be read or holds nothing usable.
+    #[error("{what} {}: {reason}", path.display())]
+    File {
+        /// What the file was given as (`--target-ca`, `--client-cert`, `--client-key`).
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The certificates and key do not make a usable client identity.
+    #[error("client certificate: {0}")]
+    ClientCert(rustls::Error),
+    /// A name to send as SNI that is no DNS name or IP address.
+    #[error("{0:?} is not a host name or IP address to verify")]
+    ServerName(String),
+}
+
+/// The one crypto provider TCPMon uses.
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(aws_lc_rs::default_provider())
+}
+
+/// The system's trusted roots, read once per process (reading them takes milliseconds).
+/// Certificates the system store holds but rustls cannot parse are left out, as every
+/// rustls client does.
+fn system_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+/// Every certificate in a PEM file.
+fn read_certs(what: &'static str, path: &Path) -> Result<Vec<CertificateDer<'static>>, SetupError> {
+    let fail = |reason: String| SetupError::File {
+        what,
+        path: path.to_path_buf(),
+        reason,
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| fail(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(fail("no PEM certificate in it".into()));
+    }
+    Ok(certs)
+}
+
+/// The client configuration `tls` asks for. Built once per listener start, so a missing
+/// `--target-ca` file fails the listener, not each connection.
+pub fn client_config(tls: &TargetTls) -> Result<Arc<ClientConfig>, SetupError> {
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(SetupError::ClientCert)?;
+    let builder = if tls.insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAny(
+                provider().signature_verification_algorithms,
+            )))
+    } else {
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(system_roots().iter().cloned());
+        for path in &tls.ca_files {
+            let (_, ignored) = roots.add_parsable_certificates(read_certs("--target-ca", path)?);
+            if ignored > 0 {
+                return Err(SetupError::File {
+                    what: "--target-ca",
+                    path: path.clone(),
+                    reason: format!("{ignored} certificates in it are not valid X.509"),
+                });
+            }
+        }
+        builder.with_root_certificates(roots)
+    };
+    let mut config = match &tls.client_cert {
+        None => builder.with_no_client_auth(),
+        Some(cert) => {
+            let chain = read_certs("--client-cert", cert)?;
+            let key_file = tls.client_key.as_deref().unwrap_or(cert);
+            let what = if tls.client_key.is_some() {
+                "--client-key"
+            } else {
+                "--client-cert"
+            };
+            let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| SetupError::File {
+                what,
+                path: key_file.to_path_buf(),
+                reason: format!("no private key: {e}"),
+            })?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(SetupError::ClientCert)?
+        }
+    };
+    config.alpn_protocols = tls.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    Ok(Arc::new(config))
+}
+
+/// The name to send and verify for `host`: the override when given, else the host. An IP
+/// address is verified against the certificate's IP addresses and sends no SNI.
+pub fn server_name(
+    host: &str,
+    name_override: Option<&str>,
+) -> Result<ServerName<'static>, SetupError> {
+    let name = name_override.unwrap_or(host);
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    ServerName::try_from(bare.to_string()).map_err(|_| SetupError::ServerName(name.to_string()))
+}
+
+/// A handshake failure in words a user can act on: what was wrong and the way out.
+pub fn describe(error: &rustls::Error) -> String {
+    let way_out = "give its CA with --target-ca FILE, or accept any certificate with --insecure";
+    match error {
+        rustls::Error::InvalidCertificate(cert) => {
+            let why = match cert {
+                CertificateError::UnknownIssuer => "is signed by an unknown issuer".to_string(),
+                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                    "has expired".to_string()
+                }
+                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                    "is not valid yet".to_string()
+                }
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => {
+                    "is not valid for that name (--tls-server-name NAME verifies another)"
+                        .to_string()
+                }
+                CertificateError::Revoked => "is revoked".to_string(),
+                other => format!("is not accepted ({other:?})"),
+            };
+            format!("the target's certificate {why}: {way_out}")
+        }
+        rustls::Error::PeerIncompatible(why) => format!(
+            "the target speaks no TLS version or cipher TCPMon does (TLS 1.2 and 1.3 only): {why:?}"
+        ),
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            "the target does not speak TLS there".to_string()
+        }
+        rustls::Error::AlertReceived(alert) => {
+            format!("the target refused the handshake ({alert:?})")
+        }
+        other => format!("TLS: {other}"),
+    }
+}
+
+/// `--insecure`: every certificate is taken, the handshake's signatures are still checked.
+#[derive(Debug)]
+struct AcceptAny(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_dns_names_or_addresses() {
+        assert!(matches!(
+            server_name("a.test", None),
+            Ok(ServerName::DnsName(_))
+        ));
+        assert!(matches!(
+            server_name("127.0.0.1", None),
+            Ok(ServerName::IpAddress(_))
+        ));
+        assert!(matches!(
+            server_name("[::1]", None),
+            Ok(ServerName::IpAddress(_))
+        ));
+        let named = server_name("10.0.0.1", Some("localhost")).unwrap();
+        assert_eq!(named.to_str(), "localhost");
+        assert!(server_name("a b", None).is_err());
+    }
+
+    #[test]
+    fn files_that_hold_no_certificate_are_refused_with_their_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "nothing here\n").unwrap();
+        let tls = TargetTls {
+            ca_files: vec![empty.clone()],
+            ..TargetTls::default()
+        };
+        let err = client_config(&tls).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("--target-ca {}: no PEM certificate in it", empty.display())
+        );
+        let missing = TargetTls {
+            ca_files: vec![dir.path().join("missing.pem")],
+            ..TargetTls::default()
+        };
+        assert!(
+            client_config(&missing)
+                .unwrap_err()
+                .to_string()
+                .contains("missing.pem")
+        );
+        assert!(client_config(&TargetTls::default()).is_ok());
+    }
+
+    #[test]
+    fn certificate_failures_name_the_way_out() {
+        let unknown = rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
+        let words = describe(&unknown);
+        assert!(
+            words.contains("unknown issuer") && words.contains("--target-ca"),
+            "{words}"
+        );
+        assert!(words.contains("--insecure"), "{words}");
+    }
+}
