@@ -141,6 +141,7 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       proxy_auth: null,
       idle_timeout: null,
       max_connections: null,
+      target_tls: null,
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,

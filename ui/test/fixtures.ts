@@ -70,6 +70,7 @@ export function listener(id: number, overrides: Partial<ListenerInfo> = {}): Lis
       proxy_auth: null,
       idle_timeout: null,
       max_connections: null,
+      target_tls: null,
     },
     local_addr: "127.0.0.1:8081",
     running: true,

@@ -76,6 +76,7 @@ impl From<Error> for CommandError {
             | Error::NoSuchConnection(_)
             | Error::NoSuchExchange { .. } => Self::new(ErrorKind::NotFound, message),
             Error::Capture(_) => Self::new(ErrorKind::Io, message),
+            Error::Tls(_) => Self::new(ErrorKind::InvalidInput, message).on("target_tls"),
         }
     }
 }

@@ -277,6 +277,34 @@ pub struct ListenerConfig {
     /// until its own timeout on a connection that looks open.
     #[serde(default)]
     pub max_connections: Option<u32>,
+    /// Forward mode: speak TLS to the target (the client speaks plain HTTP to the listener).
+    #[serde(default)]
+    pub target_tls: Option<TargetTls>,
+}
+
+/// How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the
+/// client certificate it shows, what it offers with ALPN.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TargetTls {
+    /// PEM files of certificates trusted besides the system's (`--target-ca`).
+    #[serde(default)]
+    pub ca_files: Vec<String>,
+    /// Accept any certificate (`--insecure`); each such connection says so.
+    #[serde(default)]
+    pub insecure: bool,
+    /// The name sent as SNI and verified instead of the target host (`--tls-server-name`).
+    #[serde(default)]
+    pub server_name: Option<String>,
+    /// A PEM client certificate chain, with its key unless `client_key` is given.
+    #[serde(default)]
+    pub client_cert: Option<String>,
+    /// The client certificate's key, when it is in a file of its own.
+    #[serde(default)]
+    pub client_key: Option<String>,
+    /// Protocols offered with ALPN (`--target-alpn`), in order; none by default.
+    #[serde(default)]
+    pub alpn: Vec<String>,
 }
 
 impl ListenerConfig {
@@ -303,16 +331,22 @@ impl ListenerConfig {
             proxy_auth: None,
             idle_timeout: None,
             max_connections: None,
+            target_tls: None,
         }
     }
 
     /// The `Host` value requests get when [`ListenerConfig::rewrite_host`] is on: the target,
-    /// without the port when it is HTTP's default.
+    /// without the port when it is the default of HTTP (or of HTTPS, with TLS to the target).
     pub fn rewritten_host(&self) -> Option<String> {
         match &self.mode {
             Mode::Forward { target } if self.rewrite_host => {
                 let full = target.to_string();
-                Some(match full.strip_suffix(":80") {
+                let default_port = if self.target_tls.is_some() {
+                    ":443"
+                } else {
+                    ":80"
+                };
+                Some(match full.strip_suffix(default_port) {
                     Some(without_port) => without_port.to_string(),
                     None => full,
                 })

@@ -5,6 +5,8 @@ use crate::config::{HostPort, ListenerConfig};
 use crate::conn_error::ConnectionError;
 use crate::event::{EventBus, EventKind};
 use crate::idle::Activity;
+#[cfg(feature = "tls")]
+use crate::record::TlsFacts;
 use crate::record::{ConnId, ConnectionRecord, ConnectionState, Direction, now_micros};
 use crate::store::Store;
 use crate::throttle::Throttle;
@@ -115,6 +117,12 @@ impl ConnCtx {
             r.connected_at.get_or_insert_with(now_micros);
             r.state = ConnectionState::Active;
         });
+    }
+
+    /// Records what the TLS session with the target agreed on.
+    #[cfg(feature = "tls")]
+    pub(crate) fn secured(&self, facts: TlsFacts) {
+        self.change(|r| r.target_tls = Some(facts));
     }
 
     /// Runs the connection's work until it ends, the listener stops or the connection has been

@@ -46,6 +46,10 @@ pub enum FailureKind {
     Protocol,
     /// TCPMon's own rules turned the request away (credentials, loopback targets).
     Denied,
+    /// A TLS handshake failed (no TLS there, no common version or cipher, an alert).
+    Tls,
+    /// The peer's certificate was not accepted (unknown issuer, expired, another name).
+    Certificate,
     /// Anything else the operating system reports.
     Other,
 }

@@ -470,6 +470,10 @@ async fn play_client(client: tokio::io::DuplexStream, request: Vec<u8>) {
 /// Checks the settings and the target, and binds the listen address.
 async fn bind(config: &ListenerConfig) -> Result<(TcpListener, SocketAddr)> {
     config.validate()?;
+    #[cfg(feature = "tls")]
+    if let Some(tls) = &config.target_tls {
+        crate::tls::prepare(tls)?;
+    }
     if let (Mode::Forward { target }, None) = (&config.mode, &config.upstream_proxy) {
         resolve(target, Side::Target, config.connect_timeout)
             .await

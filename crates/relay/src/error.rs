@@ -48,6 +48,10 @@ pub enum Error {
         /// The exchange asked for, from 0.
         index: usize,
     },
+    /// TLS settings that cannot be used (a `--target-ca` file that holds no certificate, a
+    /// client key that does not fit its certificate).
+    #[error("TLS to the target: {0}")]
+    Tls(String),
     /// Reading or writing the capture log failed.
     #[error("capture store: {0}")]
     Capture(#[source] std::io::Error),

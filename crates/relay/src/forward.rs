@@ -1,10 +1,10 @@
 //! Forward mode: dial the target as soon as the client connects (server-first protocols work),
 //! then relay both ways unchanged.
 
-use crate::config::HostPort;
-use crate::conn::{ConnCtx, IntoHalves};
-use crate::conn_error::ConnectionError;
-use crate::dial::dial;
+use crate::config::{HostPort, TargetTls};
+use crate::conn::{ConnCtx, IntoHalves, Reader, Writer};
+use crate::conn_error::{ConnectionError, FailureKind, Side};
+use crate::dial::{Dialed, dial};
 use crate::pump::relay_both;
 use crate::record::Direction;
 
@@ -20,16 +20,58 @@ pub(crate) async fn run(
     )
     .await?;
     ctx.connected();
-    if !dialed.early.is_empty() {
-        ctx.recorder(Direction::ServerToClient)
-            .record(&dialed.early);
-    }
+    let target_side = match &ctx.config.target_tls {
+        Some(tls) => secure(ctx, dialed, target, tls).await?,
+        None => {
+            if !dialed.early.is_empty() {
+                ctx.recorder(Direction::ServerToClient)
+                    .record(&dialed.early);
+            }
+            (dialed.stream.into_halves(), dialed.early)
+        }
+    };
+    let ((reader, writer), early) = target_side;
     relay_both(
         ctx,
         client.into_halves(),
-        dialed.stream.into_halves(),
+        (reader, writer),
         Vec::new(),
-        dialed.early,
+        early,
     )
     .await
+}
+
+/// The target's side of the relay over TLS: the handshake done, its facts recorded.
+#[cfg(feature = "tls")]
+async fn secure(
+    ctx: &ConnCtx,
+    dialed: Dialed,
+    target: &HostPort,
+    tls: &TargetTls,
+) -> Result<((Reader, Writer), Vec<u8>), ConnectionError> {
+    if !dialed.early.is_empty() {
+        let what = "the upstream proxy sent bytes before the TLS handshake began";
+        return Err(ConnectionError::new(
+            Side::UpstreamProxy,
+            FailureKind::Protocol,
+            what,
+        ));
+    }
+    let (session, facts) = crate::tls::connect(dialed.stream, target, tls).await?;
+    ctx.secured(facts);
+    let (r, w) = tokio::io::split(session);
+    Ok(((Box::new(r), Box::new(w)), Vec::new()))
+}
+
+/// Without the `tls` feature a listener asking for TLS to its target fails each connection
+/// with the reason.
+#[cfg(not(feature = "tls"))]
+async fn secure(
+    _: &ConnCtx,
+    _: Dialed,
+    _: &HostPort,
+    _: &TargetTls,
+) -> Result<((Reader, Writer), Vec<u8>), ConnectionError> {
+    let what = "this build of TCPMon has no TLS (the relay's `tls` feature)";
+    Err(ConnectionError::new(Side::Target, FailureKind::Tls, what))
 }

@@ -35,11 +35,14 @@ mod pump;
 mod record;
 mod store;
 mod throttle;
+#[cfg(feature = "tls")]
+mod tls;
 mod validate;
 
 pub use capture_file::{LeftLog, left_logs, logs_folder};
 pub use config::{
-    BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, check_bind, is_loopback_ip,
+    BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, TargetTls, check_bind,
+    is_loopback_ip,
 };
 pub use conn_error::{ConnectionError, FailureKind, Side};
 pub use engine::{Engine, EngineOptions, SENDER, Snapshot, default_capture_dir};
@@ -47,7 +50,7 @@ pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
 pub use record::{
     ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch, ListenerId, Micros,
-    now_micros,
+    TlsFacts, now_micros,
 };
 pub use store::{
     ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader,

@@ -121,6 +121,26 @@ pub struct ConnectionRecord {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(as = "Vec<tcpmon_inspect::exchange::Exchange>"))]
     pub exchanges: ExchangeList,
+    /// TCPMon's TLS session with the target, once its handshake completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_tls: Option<TlsFacts>,
+}
+
+/// What a TLS handshake agreed on, and how the peer's certificate was taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TlsFacts {
+    /// `1.2` or `1.3`.
+    pub version: String,
+    /// The cipher suite, as rustls names it (`TLS13_AES_128_GCM_SHA256`).
+    pub cipher: String,
+    /// The protocol ALPN settled on, if any.
+    pub alpn: Option<String>,
+    /// The name sent as SNI (none for an IP address).
+    pub server_name: Option<String>,
+    /// Whether the certificate was verified (the system store or `--target-ca`) or taken
+    /// unverified (`--insecure`).
+    pub verified: bool,
 }
 
 impl ConnectionRecord {
@@ -148,6 +168,7 @@ impl ConnectionRecord {
             truncation: None,
             resend_of: None,
             request_line: None,
+            target_tls: None,
             exchanges: ExchangeList::new(),
         }
     }

@@ -24,6 +24,8 @@ pub enum Field {
     SlowLink,
     /// Whether each request's `Host` is set to the target.
     RewriteHost,
+    /// TLS to the target.
+    TargetTls,
 }
 
 impl Field {
@@ -37,6 +39,7 @@ impl Field {
             Field::UpstreamProxy => "upstream_proxy",
             Field::SlowLink => "slow_link",
             Field::RewriteHost => "rewrite_host",
+            Field::TargetTls => "target_tls",
         }
     }
 }
@@ -52,6 +55,7 @@ impl fmt::Display for Field {
             Field::UpstreamProxy => "upstream proxy",
             Field::SlowLink => "slow link",
             Field::RewriteHost => "Host rewrite",
+            Field::TargetTls => "TLS to the target",
         })
     }
 }
@@ -97,6 +101,11 @@ pub enum ConfigError {
     /// Host rewriting asked of an HTTP proxy, whose requests each name their own host.
     #[error("Host rewriting works in forward mode: in proxy mode each request names its own host")]
     RewriteHostInProxyMode,
+    /// TLS to the target asked of an HTTP proxy, whose clients ask for HTTPS with CONNECT.
+    #[error(
+        "TLS to the target works in forward mode: a proxy's clients reach HTTPS sites with CONNECT"
+    )]
+    TargetTlsInProxyMode,
     /// A command line with neither one nor three positional arguments.
     #[error("give LISTEN_PORT, or LISTEN_PORT TARGET_HOST TARGET_PORT (got {0} arguments)")]
     Arguments(usize),
@@ -113,6 +122,7 @@ impl ConfigError {
             ConfigError::TargetHost { .. } => Field::TargetHost,
             ConfigError::SlowLink => Field::SlowLink,
             ConfigError::RewriteHostInProxyMode => Field::RewriteHost,
+            ConfigError::TargetTlsInProxyMode => Field::TargetTls,
             ConfigError::Arguments(_) => return None,
         })
     }
@@ -227,6 +237,9 @@ impl ListenerConfig {
             }
             Mode::HttpProxy if self.rewrite_host => {
                 return Err(ConfigError::RewriteHostInProxyMode);
+            }
+            Mode::HttpProxy if self.target_tls.is_some() => {
+                return Err(ConfigError::TargetTlsInProxyMode);
             }
             Mode::HttpProxy => {}
         }

@@ -7,9 +7,11 @@
 //! from the certificate's owner. TLS 1.2 and 1.3 only: rustls speaks nothing older.
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms, aws_lc_rs};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
@@ -52,6 +54,9 @@ pub enum SetupError {
     /// The certificates and key do not make a usable client identity.
     #[error("client certificate: {0}")]
     ClientCert(rustls::Error),
+    /// Nothing to verify a target against (an empty system store and no `--target-ca`).
+    #[error("no trusted certificates ({0}): give --target-ca FILE, or --insecure")]
+    NoTrust(String),
     /// A name to send as SNI that is no DNS name or IP address.
     #[error("{0:?} is not a host name or IP address to verify")]
     ServerName(String),
@@ -102,8 +107,10 @@ pub fn client_config(tls: &TargetTls) -> Result<Arc<ClientConfig>, SetupError> {
     } else {
         let mut roots = RootCertStore::empty();
         roots.add_parsable_certificates(system_roots().iter().cloned());
+        let mut pinned = Vec::new();
         for path in &tls.ca_files {
-            let (_, ignored) = roots.add_parsable_certificates(read_certs("--target-ca", path)?);
+            let certs = read_certs("--target-ca", path)?;
+            let (_, ignored) = roots.add_parsable_certificates(certs.iter().cloned());
             if ignored > 0 {
                 return Err(SetupError::File {
                     what: "--target-ca",
@@ -111,8 +118,14 @@ pub fn client_config(tls: &TargetTls) -> Result<Arc<ClientConfig>, SetupError> {
                     reason: format!("{ignored} certificates in it are not valid X.509"),
                 });
             }
+            pinned.extend(certs);
         }
-        builder.with_root_certificates(roots)
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+            .build()
+            .map_err(|e| SetupError::NoTrust(e.to_string()))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Verifier { webpki, pinned }))
     };
     let mut config = match &tls.client_cert {
         None => builder.with_no_client_auth(),
@@ -168,6 +181,10 @@ pub fn describe(error: &rustls::Error) -> String {
                         .to_string()
                 }
                 CertificateError::Revoked => "is revoked".to_string(),
+                // webpki's word for a self-signed certificate that `openssl req -x509` made.
+                other if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+                    "is self-signed (an unknown issuer)".to_string()
+                }
                 other => format!("is not accepted ({other:?})"),
             };
             format!("the target's certificate {why}: {way_out}")
@@ -175,13 +192,78 @@ pub fn describe(error: &rustls::Error) -> String {
         rustls::Error::PeerIncompatible(why) => format!(
             "the target speaks no TLS version or cipher TCPMon does (TLS 1.2 and 1.3 only): {why:?}"
         ),
-        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+        rustls::Error::InvalidMessage(_)
+        | rustls::Error::InappropriateMessage { .. }
+        | rustls::Error::InappropriateHandshakeMessage { .. } => {
             "the target does not speak TLS there".to_string()
         }
         rustls::Error::AlertReceived(alert) => {
             format!("the target refused the handshake ({alert:?})")
         }
         other => format!("TLS: {other}"),
+    }
+}
+
+/// The system's roots and `--target-ca` files, as webpki checks them; and a `--target-ca`
+/// certificate that is the server's own: a self-signed development certificate, which
+/// `openssl req -x509` marks as a CA and webpki therefore refuses as a server's. The user gave
+/// that exact certificate, so it is taken, when it is valid for the name.
+#[derive(Debug)]
+struct Verifier {
+    webpki: Arc<WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verified = self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        match verified {
+            Err(_)
+                if self
+                    .pinned
+                    .iter()
+                    .any(|p| p.as_ref() == end_entity.as_ref()) =>
+            {
+                verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name)?;
+                Ok(ServerCertVerified::assertion())
+            }
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
     }
 }
 

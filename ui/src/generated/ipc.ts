@@ -123,7 +123,11 @@ request_line: string | null,
  * Its HTTP exchanges, in order; empty for a raw stream (or before the first request head
  * is complete).
  */
-exchanges: Array<Exchange>, };
+exchanges: Array<Exchange>, 
+/**
+ * TCPMon's TLS session with the target, once its handshake completed.
+ */
+target_tls?: TlsFacts | null, };
 
 /**
  * Where a connection is in its life.
@@ -285,7 +289,11 @@ idle_timeout: number | null,
  * show that clients were turned away, and the client learns it at once instead of hanging
  * until its own timeout on a connection that looks open.
  */
-max_connections: number | null, };
+max_connections: number | null, 
+/**
+ * Forward mode: speak TLS to the target (the client speaks plain HTTP to the listener).
+ */
+target_tls: TargetTls | null, };
 
 /**
  * The form's fields, as text.
@@ -463,6 +471,62 @@ capture_limit: number | null,
  * Why recording is stopped (relaying goes on), while it is.
  */
 recording_stopped: string | null, };
+
+/**
+ * How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the
+ * client certificate it shows, what it offers with ALPN.
+ */
+export type TargetTls = { 
+/**
+ * PEM files of certificates trusted besides the system's (`--target-ca`).
+ */
+ca_files: Array<string>, 
+/**
+ * Accept any certificate (`--insecure`); each such connection says so.
+ */
+insecure: boolean, 
+/**
+ * The name sent as SNI and verified instead of the target host (`--tls-server-name`).
+ */
+server_name: string | null, 
+/**
+ * A PEM client certificate chain, with its key unless `client_key` is given.
+ */
+client_cert: string | null, 
+/**
+ * The client certificate's key, when it is in a file of its own.
+ */
+client_key: string | null, 
+/**
+ * Protocols offered with ALPN (`--target-alpn`), in order; none by default.
+ */
+alpn: Array<string>, };
+
+/**
+ * What a TLS handshake agreed on, and how the peer's certificate was taken.
+ */
+export type TlsFacts = { 
+/**
+ * `1.2` or `1.3`.
+ */
+version: string, 
+/**
+ * The cipher suite, as rustls names it (`TLS13_AES_128_GCM_SHA256`).
+ */
+cipher: string, 
+/**
+ * The protocol ALPN settled on, if any.
+ */
+alpn: string | null, 
+/**
+ * The name sent as SNI (none for an IP address).
+ */
+server_name: string | null, 
+/**
+ * Whether the certificate was verified (the system store or `--target-ca`) or taken
+ * unverified (`--insecure`).
+ */
+verified: boolean, };
 
 /**
  * Which rendering to use.

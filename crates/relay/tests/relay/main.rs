@@ -12,4 +12,6 @@ mod linear;
 mod proxy;
 mod resend;
 mod support;
+#[cfg(feature = "tls")]
+mod tls;
 mod upstream;

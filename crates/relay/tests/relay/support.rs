@@ -164,7 +164,7 @@ pub async fn ask(relay: SocketAddr, request: &[u8]) -> Vec<u8> {
 }
 
 /// A process killed when the guard drops.
-pub struct Process(Child);
+pub struct Process(pub Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
