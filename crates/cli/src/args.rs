@@ -13,7 +13,7 @@ use std::ffi::OsString;
 #[derive(Debug)]
 pub enum Invocation {
     /// Relay and capture.
-    Listen(listen::Args),
+    Listen(Box<listen::Args>),
     /// A subcommand.
     Command(Command),
 }
@@ -65,7 +65,7 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Result<Invocation
         .after_help(commands_help());
     let matches = listener.try_get_matches_from_mut(args)?;
     listen::Args::from_arg_matches(&matches)
-        .map(Invocation::Listen)
+        .map(|args| Invocation::Listen(Box::new(args)))
         .map_err(|e| e.format(&mut listener))
 }
 
@@ -144,7 +144,7 @@ mod tests {
 
     fn listener(line: &str) -> listen::Args {
         match parse(line) {
-            Ok(Invocation::Listen(args)) => args,
+            Ok(Invocation::Listen(args)) => *args,
             other => panic!("{line}: {other:?}"),
         }
     }

@@ -10,6 +10,7 @@ mod listen;
 mod recover;
 mod report;
 mod show;
+mod tls;
 
 pub use args::command;
 use args::{Command, Invocation};
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 /// Runs the command line the process was given and returns its exit code.
 pub async fn run() -> ExitCode {
     let result = match args::parse() {
-        Invocation::Listen(args) => listen::run(args).await,
+        Invocation::Listen(args) => listen::run(*args).await,
         Invocation::Command(Command::Show(args)) => show::run(&args),
         Invocation::Command(Command::Export(args)) => export::run(&args),
         Invocation::Command(Command::Recover(args)) => recover::run(&args),

@@ -56,6 +56,8 @@ pub struct Args {
     pub quiet: bool,
     #[command(flatten)]
     pub exposure: crate::exposure::Exposure,
+    #[command(flatten)]
+    pub tls: crate::tls::TargetTlsArgs,
 }
 
 impl Args {
@@ -114,8 +116,13 @@ pub fn target_description(config: &ListenerConfig) -> String {
         .as_ref()
         .map(|p| format!(" via proxy {p}"))
         .unwrap_or_default();
+    let tls = match &config.target_tls {
+        Some(tls) if tls.insecure => " over TLS (any certificate accepted)",
+        Some(_) => " over TLS",
+        None => "",
+    };
     match &config.mode {
-        Mode::Forward { target } => format!("{target}{via}"),
+        Mode::Forward { target } => format!("{target}{tls}{via}"),
         Mode::HttpProxy => format!("http proxy{via}"),
     }
 }
@@ -124,6 +131,7 @@ pub fn target_description(config: &ListenerConfig) -> String {
 pub async fn run(args: Args) -> Result<()> {
     let mut config = args.listener_config()?;
     args.exposure.apply(&mut config)?;
+    args.tls.apply(&mut config)?;
     if let Some(path) = &args.save {
         tcpmon_files::atomic::check_writable(path, Format::from_path(path).role())?;
     }

@@ -18,11 +18,18 @@ fn time(micros: u64) -> humantime::Rfc3339Timestamp {
     )
 }
 
+/// Where the connection went, with its TLS version (`tls=1.3`, `insecure` when the target's
+/// certificate was taken unverified).
 fn target(record: &ConnectionRecord) -> String {
-    record
+    let target = record
         .target
         .as_ref()
-        .map_or_else(|| "-".to_string(), ToString::to_string)
+        .map_or_else(|| "-".to_string(), ToString::to_string);
+    match &record.target_tls {
+        Some(tls) if tls.verified => format!("{target} tls={}", tls.version),
+        Some(tls) => format!("{target} tls={} insecure", tls.version),
+        None => target,
+    }
 }
 
 fn outcome(record: &ConnectionRecord) -> String {

@@ -419,6 +419,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_rewritten_host_leaves_out_the_default_port_of_its_scheme() {
+        let to = |port, tls: bool| ListenerConfig {
+            rewrite_host: true,
+            target_tls: tls.then(TargetTls::default),
+            ..ListenerConfig::forward(0, HostPort::new("api.test", port))
+        };
+        let host = |config: ListenerConfig| config.rewritten_host().unwrap_or_default();
+        assert_eq!(host(to(80, false)), "api.test");
+        assert_eq!(host(to(443, false)), "api.test:443");
+        assert_eq!(host(to(443, true)), "api.test");
+        assert_eq!(host(to(80, true)), "api.test:80");
+    }
+
+    #[test]
     fn host_port_parses_names_ipv4_and_bracketed_ipv6() {
         assert_eq!(
             "example.org:80".parse::<HostPort>().unwrap(),

@@ -108,8 +108,15 @@ impl ConnectionError {
         }
     }
 
-    /// Reading from or writing to `side` failed while relaying.
+    /// Reading from or writing to `side` failed while relaying. A TLS session's failure (an
+    /// alert after the handshake, such as a TLS 1.3 server asking for a client certificate)
+    /// is said in TLS words.
     pub(crate) fn relaying(side: Side, source: io::Error) -> Self {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = tcpmon_tls::client::tls_error(&source) {
+            let words = tcpmon_tls::client::describe(tls);
+            return Self::new(side, FailureKind::Tls, format!("{}: {words}", side.label()));
+        }
         Self::io(side, side.label(), source)
     }
 

@@ -111,10 +111,7 @@ pub(crate) async fn connect(
 
 /// A failed handshake in words: a certificate problem names the way out.
 fn handshake_error(target: &HostPort, error: std::io::Error) -> ConnectionError {
-    let tls_error = error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    match tls_error {
+    match tcpmon_tls::client::tls_error(&error) {
         Some(e) => {
             let kind = match e {
                 rustls::Error::InvalidCertificate(_) => FailureKind::Certificate,

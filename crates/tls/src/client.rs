@@ -162,6 +162,11 @@ pub fn server_name(
     ServerName::try_from(bare.to_string()).map_err(|_| SetupError::ServerName(name.to_string()))
 }
 
+/// The TLS error inside an I/O error from a TLS stream, when there is one.
+pub fn tls_error(error: &std::io::Error) -> Option<&rustls::Error> {
+    error.get_ref()?.downcast_ref::<rustls::Error>()
+}
+
 /// A handshake failure in words a user can act on: what was wrong and the way out.
 pub fn describe(error: &rustls::Error) -> String {
     let way_out = "give its CA with --target-ca FILE, or accept any certificate with --insecure";
@@ -196,6 +201,9 @@ pub fn describe(error: &rustls::Error) -> String {
         | rustls::Error::InappropriateMessage { .. }
         | rustls::Error::InappropriateHandshakeMessage { .. } => {
             "the target does not speak TLS there".to_string()
+        }
+        rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
+            "the target asks for a client certificate: give one with --client-cert FILE".into()
         }
         rustls::Error::AlertReceived(alert) => {
             format!("the target refused the handshake ({alert:?})")
