@@ -195,3 +195,18 @@ async fn unusable_tls_files_fail_the_listener_start_with_their_names() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn tls_runs_inside_an_upstream_proxys_tunnel() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = certificate(dir.path(), "DNS:localhost");
+    let (server, _s) = s_server(&cert, &key, &[]).await;
+    let (proxy, _p, _d) = tinyproxy().await;
+    let config = ListenerConfig {
+        upstream_proxy: Some(HostPort::new("127.0.0.1", proxy.port())),
+        ..to_target(server.port(), "localhost", ca(&cert))
+    };
+    let (record, body) = get_through(config).await;
+    assert!(String::from_utf8_lossy(&body).contains("TLSv1.3"), "{:?}", record.state);
+    assert_eq!(record.target_tls.expect("TLS facts").version, "1.3");
+}
