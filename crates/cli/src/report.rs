@@ -18,13 +18,18 @@ fn time(micros: u64) -> humantime::Rfc3339Timestamp {
     )
 }
 
-/// Where the connection went, with its TLS version (`tls=1.3`, `insecure` when the target's
-/// certificate was taken unverified).
+/// Where the connection went (`-` before a proxy's first request named it).
 fn target(record: &ConnectionRecord) -> String {
-    let target = record
+    record
         .target
         .as_ref()
-        .map_or_else(|| "-".to_string(), ToString::to_string);
+        .map_or_else(|| "-".to_string(), ToString::to_string)
+}
+
+/// [`target`] with its TLS version (`tls=1.3`, `insecure` when the target's certificate was
+/// taken unverified), as lines show it.
+fn destination(record: &ConnectionRecord) -> String {
+    let target = target(record);
     match &record.target_tls {
         Some(tls) if tls.verified => format!("{target} tls={}", tls.version),
         Some(tls) => format!("{target} tls={} insecure", tls.version),
@@ -55,7 +60,7 @@ pub fn connection_line(record: &ConnectionRecord) -> String {
         record.id,
         time(record.accepted_at),
         record.client,
-        target(record),
+        destination(record),
         request,
         record.bytes[Direction::ClientToServer.index()],
         record.bytes[Direction::ServerToClient.index()],
@@ -84,7 +89,7 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
         index + 1,
         time(exchange.request.first_at),
         record.client,
-        target(record),
+        destination(record),
         exchange.method,
         exchange.url(&target(record)),
         status,
