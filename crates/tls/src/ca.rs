@@ -170,13 +170,13 @@ fn generate() -> Result<(String, KeyPair), CaError> {
     let now = OffsetDateTime::now_utc();
     let mut params = CertificateParams::default();
     params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "TCPMon");
     params.distinguished_name.push(
         DnType::CommonName,
         format!("TCPMon local CA ({} {})", hostname(), now.date()),
     );
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "TCPMon");
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     params.not_before = now - Duration::days(1);
