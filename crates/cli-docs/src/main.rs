@@ -62,7 +62,7 @@ mod tests {
         assert!(man.contains(".TH tcpmon-cli 1"), "{man}");
         assert!(man.contains("LISTEN_PORT TARGET_HOST TARGET_PORT"), "{man}");
         assert!(man.contains("[\\-\\-proxy] LISTEN_PORT"), "{man}");
-        for sub in ["show", "export", "recover"] {
+        for sub in ["show", "export", "recover", "ca"] {
             assert!(
                 man.contains(&format!("tcpmon\\-cli\\-{sub}(1)")),
                 "{sub}: {man}"
@@ -80,7 +80,15 @@ mod tests {
         assert_eq!(names, ["tcpmon-cli.bash", "_tcpmon-cli", "tcpmon-cli.fish"]);
         for path in written {
             let script = read(path);
-            for word in ["show", "export", "recover", "proxy", "save"] {
+            for word in [
+                "show",
+                "export",
+                "recover",
+                "ca",
+                "regenerate",
+                "proxy",
+                "save",
+            ] {
                 assert!(script.contains(word), "{word}: {script}");
             }
         }

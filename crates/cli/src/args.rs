@@ -1,10 +1,10 @@
 //! The command line has two shapes: Apache TCPMon's listener (`LISTEN_PORT TARGET_HOST
-//! TARGET_PORT`, or `LISTEN_PORT` alone for an HTTP proxy) and subcommands (`show`, `export`, `recover`). The first
+//! TARGET_PORT`, or `LISTEN_PORT` alone for an HTTP proxy) and subcommands (`show`, `export`, `recover`, `ca`). The first
 //! argument decides which parser reads the rest, so no subcommand ever meets the listener's
 //! positional arguments (and a target host may be called `show`). A new subcommand is a module
 //! with `Args` and `run`, and a variant of [`Command`].
 
-use crate::{export, listen, recover, show};
+use crate::{ca, export, listen, recover, show};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
@@ -30,6 +30,8 @@ pub enum Command {
     Export(export::Args),
     /// Lists the captures a crash left behind, or exports one (LOG OUT) and removes it.
     Recover(recover::Args),
+    /// The local CA that signs TCPMon's certificates for TLS clients: path, export, regenerate.
+    Ca(ca::Args),
 }
 
 /// The parser for subcommands only.

@@ -3,6 +3,7 @@
 //! so that its command line definition also makes the man pages and shell completions.
 
 mod args;
+mod ca;
 mod capture;
 mod export;
 mod exposure;
@@ -23,6 +24,7 @@ pub async fn run() -> ExitCode {
         Invocation::Command(Command::Show(args)) => show::run(&args),
         Invocation::Command(Command::Export(args)) => export::run(&args),
         Invocation::Command(Command::Recover(args)) => recover::run(&args),
+        Invocation::Command(Command::Ca(args)) => ca::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,6 +21,8 @@ pub enum FileRole {
     Text,
     /// A shell script of curl commands.
     Curl,
+    /// A certificate exported for clients to trust (the local CA's).
+    Certificate,
 }
 
 impl fmt::Display for FileRole {
@@ -31,6 +33,7 @@ impl fmt::Display for FileRole {
             FileRole::Har => "HAR file",
             FileRole::Text => "text file",
             FileRole::Curl => "curl script",
+            FileRole::Certificate => "certificate file",
         })
     }
 }

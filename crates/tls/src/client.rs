@@ -6,9 +6,10 @@
 //! checks that the server holds its key (the handshake's signatures), so the bytes are at least
 //! from the certificate's owner. TLS 1.2 and 1.3 only: rustls speaks nothing older.
 
+use crate::provider;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{WebPkiServerVerifier, verify_server_name};
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms, aws_lc_rs};
+use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
@@ -60,11 +61,6 @@ pub enum SetupError {
     /// A name to send as SNI that is no DNS name or IP address.
     #[error("{0:?} is not a host name or IP address to verify")]
     ServerName(String),
-}
-
-/// The one crypto provider TCPMon uses.
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(aws_lc_rs::default_provider())
 }
 
 /// The system's trusted roots, read once per process (reading them takes milliseconds).

@@ -4,7 +4,25 @@
 //! - [`client`]: the client side towards targets: which certificates are trusted (the system
 //!   store, `--target-ca` files, or anything with `--insecure`), the name sent and verified,
 //!   client certificates, ALPN.
+//! - [`ca`]: the local CA, made on first use in the user's config folder; export and
+//!   regenerate.
+//! - [`leaf`]: the leaf certificates the CA issues for the names clients ask for, one key per
+//!   process, cached per name.
+//! - [`server`]: the server side towards clients: the certificate for each handshake's SNI
+//!   (or the fallback names) and the rustls server configuration.
 //!
-//! rustls with the `ring` provider only (no OpenSSL in the product, one provider compiled).
+//! rustls with the `aws-lc-rs` provider only (no OpenSSL in the product, one provider
+//! compiled; rcgen signs with the same library).
 
+pub mod ca;
 pub mod client;
+pub mod leaf;
+pub mod server;
+
+use rustls::crypto::{CryptoProvider, aws_lc_rs};
+use std::sync::Arc;
+
+/// The one crypto provider TCPMon uses.
+pub(crate) fn provider() -> Arc<CryptoProvider> {
+    Arc::new(aws_lc_rs::default_provider())
+}

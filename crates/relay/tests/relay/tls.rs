@@ -207,6 +207,10 @@ async fn tls_runs_inside_an_upstream_proxys_tunnel() {
         ..to_target(server.port(), "localhost", ca(&cert))
     };
     let (record, body) = get_through(config).await;
-    assert!(String::from_utf8_lossy(&body).contains("TLSv1.3"), "{:?}", record.state);
+    assert!(
+        String::from_utf8_lossy(&body).contains("TLSv1.3"),
+        "{:?}",
+        record.state
+    );
     assert_eq!(record.target_tls.expect("TLS facts").version, "1.3");
 }
