@@ -43,6 +43,6 @@ fuzz_target!(|data: &[u8]| {
         if let Some(r) = &e.response {
             assert!(r.start <= r.head_at() && r.end <= response.len() as u64);
         }
-        let _ = e.url("fallback:80");
+        let _ = e.url("fallback:80", false);
     }
 });

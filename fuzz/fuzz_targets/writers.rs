@@ -246,6 +246,7 @@ fuzz_target!(|data: &[u8]| {
         server: &server,
         accepted_at: T,
         connected_at: (flags & 0x40 != 0).then_some(T + step / 2),
+        tls: flags & 0x80 != 0,
     };
     let messages: Vec<(&[u8], &[u8])> = exchanges
         .iter()
@@ -289,6 +290,7 @@ fuzz_target!(|data: &[u8]| {
             exchange,
             request: req,
             server: &server,
+            tls: false,
         })
         .collect();
     let mut script = Vec::new();

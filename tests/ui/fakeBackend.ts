@@ -142,6 +142,7 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       idle_timeout: null,
       max_connections: null,
       target_tls: null,
+      listen_tls: false,
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,

@@ -71,6 +71,7 @@ export function listener(id: number, overrides: Partial<ListenerInfo> = {}): Lis
       idle_timeout: null,
       max_connections: null,
       target_tls: null,
+      listen_tls: false,
     },
     local_addr: "127.0.0.1:8081",
     running: true,

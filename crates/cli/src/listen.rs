@@ -139,12 +139,21 @@ pub async fn run(args: Args) -> Result<()> {
     let engine = Engine::new(args.engine_options()).context("cannot create the capture store")?;
     let events = engine.subscribe();
     let warnings = crate::exposure::warnings(&config);
+    let listen_tls = config.listen_tls;
     let description = target_description(&config);
     let info = engine.add_listener(config).await?;
     for warning in warnings {
         eprintln!("tcpmon-cli: warning: {warning}");
     }
     let local = info.local_addr.context("the listener has no address")?;
+    if listen_tls {
+        let ca = tcpmon_tls::ca::default_dir()
+            .map(|dir| dir.join(tcpmon_tls::ca::CERT_FILE).display().to_string())
+            .unwrap_or_default();
+        eprintln!(
+            "tcpmon-cli: clients speak TLS to {local}; they must trust TCPMon's CA {ca} (docs/https.md)"
+        );
+    }
     let mut stdout = std::io::stdout();
     writeln!(stdout, "listening on {local} -> {description}")?;
     stdout.flush()?;

@@ -26,6 +26,14 @@ fn target(record: &ConnectionRecord) -> String {
         .map_or_else(|| "-".to_string(), ToString::to_string)
 }
 
+/// The client's address, with the TLS version it spoke to a TLS listener (`tls=1.3`).
+fn client(record: &ConnectionRecord) -> String {
+    match &record.client_tls {
+        Some(tls) => format!("{} tls={}", record.client, tls.version),
+        None => record.client.clone(),
+    }
+}
+
 /// [`target`] with its TLS version (`tls=1.3`, `insecure` when the target's certificate was
 /// taken unverified), as lines show it.
 fn destination(record: &ConnectionRecord) -> String {
@@ -59,7 +67,7 @@ pub fn connection_line(record: &ConnectionRecord) -> String {
         "#{} {} {} -> {} {} sent={}B received={}B {}ms {}",
         record.id,
         time(record.accepted_at),
-        record.client,
+        client(record),
         destination(record),
         request,
         record.bytes[Direction::ClientToServer.index()],
@@ -88,10 +96,10 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
         record.id,
         index + 1,
         time(exchange.request.first_at),
-        record.client,
+        client(record),
         destination(record),
         exchange.method,
-        exchange.url(&target(record)),
+        exchange.url(&target(record), record.client_tls.is_some()),
         status,
         exchange.request.body_len,
         response.map_or(0, |r| r.body_len),

@@ -1,13 +1,18 @@
-//! Options for TLS towards the target: `--target-tls` and what goes with it. Flattened into
+//! Options for TLS: `--listen-tls`, and towards the target `--target-tls` and what goes with
+//! it. Flattened into
 //! [`crate::listen::Args`].
 
 use anyhow::{Result, bail};
 use std::path::Path;
 use tcpmon_relay::{ListenerConfig, TargetTls};
 
-/// How TCPMon speaks TLS to the target.
+/// How TCPMon speaks TLS to its clients and to the target.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TargetTlsArgs {
+    /// Clients speak TLS to TCPMon, which shows a certificate from its local CA for the name
+    /// they ask for (`tcpmon-cli ca path` prints the CA to trust).
+    #[arg(long)]
+    pub listen_tls: bool,
     /// Speak TLS to the target (clients speak plain HTTP to TCPMon). Its certificate is verified
     /// against the system's trust store (SSL_CERT_FILE is honoured) and --target-ca.
     #[arg(long)]
@@ -37,6 +42,7 @@ impl TargetTlsArgs {
     /// Sets these options on `config`; the TLS options without `--target-tls` are a mistake
     /// worth saying rather than ignoring.
     pub fn apply(&self, config: &mut ListenerConfig) -> Result<()> {
+        config.listen_tls = self.listen_tls;
         let given = [
             (!self.target_ca.is_empty(), "--target-ca"),
             (self.insecure, "--insecure"),

@@ -275,3 +275,34 @@ fn tls_flags_without_target_tls_and_unusable_files_are_one_line_errors() {
         "TLS to the target works in forward mode",
     );
 }
+
+#[test]
+fn a_tls_listener_in_front_of_a_tls_target_with_the_ca_its_clients_trust() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = files(dir.path());
+    let (port, _server) = s_server(&dir, &[]);
+    let config_home = dir.join("config");
+    let mut command = cli();
+    command
+        .current_dir(&dir)
+        .env("XDG_CONFIG_HOME", &config_home)
+        .args(["0", "localhost", &port.to_string()])
+        .args(["--listen-tls", "--target-tls", "--target-ca", "ca.pem"]);
+    let (guard, out, relay, _) = start_command(&mut command);
+    let ca = config_home.join("org.tcpmon.desktop/ca/ca.pem");
+    let page = Command::new("curl")
+        .args(["-s", "--max-time", "20", "--cacert"])
+        .arg(&ca)
+        .arg(format!("https://localhost:{relay}/"))
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(String::from_utf8_lossy(&page).contains("TLSv1.3"));
+    let (_, lines, err) = terminate(guard, out);
+    assert!(
+        err.contains(&format!("they must trust TCPMon's CA {}", ca.display())),
+        "{err}"
+    );
+    let exchange = format!(" tls=1.3 -> localhost:{port} tls=1.3 GET https://localhost:{relay}/ ");
+    assert!(lines.contains(&exchange), "{lines}");
+}

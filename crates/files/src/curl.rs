@@ -17,6 +17,7 @@ pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
             exchange: &l.exchange,
             request: &l.request,
             server: &l.server,
+            tls: l.record.target_tls.is_some(),
         })
         .collect();
     write_atomically(path, FileRole::Curl, |out| {

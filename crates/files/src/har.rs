@@ -31,6 +31,7 @@ pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
             server: &l.server,
             accepted_at: l.record.accepted_at,
             connected_at: l.record.connected_at,
+            tls: l.record.client_tls.is_some(),
         })
         .collect();
     let entries: Vec<HarEntry<'_>> = loaded

@@ -277,8 +277,9 @@ impl Exchange {
     }
 
     /// The absolute URL asked for: the target itself when absolute, else built from the Host
-    /// header (or `fallback_host`, the relay's target) and the path.
-    pub fn url(&self, fallback_host: &str) -> String {
+    /// header (or `fallback_host`, the relay's target) and the path, `https://` when the client
+    /// spoke TLS (`tls`).
+    pub fn url(&self, fallback_host: &str, tls: bool) -> String {
         if self.target.contains("://") {
             return self.target.to_string();
         }
@@ -291,7 +292,8 @@ impl Exchange {
         } else {
             "/"
         };
-        format!("http://{host}{path}")
+        let scheme = if tls { "https" } else { "http" };
+        format!("{scheme}://{host}{path}")
     }
 }
 
@@ -917,8 +919,9 @@ HTTP/1.1 204 No Content\r\n\r\n";
                 ("PUT /c".into(), Some(204), 2, 0, true),
             ]
         );
-        assert_eq!(list[0].url("target"), "http://h/a");
-        assert_eq!(list[2].url("target:80"), "http://target:80/c");
+        assert_eq!(list[0].url("target", false), "http://h/a");
+        assert_eq!(list[0].url("target", true), "https://h/a");
+        assert_eq!(list[2].url("target:80", false), "http://target:80/c");
         // The spans tile each stream.
         assert_eq!(list[1].request.start, list[0].request.end);
         assert_eq!(list[2].request.end, request.len() as u64);
@@ -980,7 +983,7 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
             list[0].response.as_ref().unwrap().end,
             response.len() as u64
         );
-        assert_eq!(list[0].url("x"), "https://a.test:443");
+        assert_eq!(list[0].url("x", false), "https://a.test:443");
 
         let request =
             b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi";

@@ -250,7 +250,7 @@ impl<'a> Row<'a> {
             Some(e) => format!(
                 "{} {} {} {}",
                 e.method,
-                e.url(self.fallback_host),
+                e.url(self.fallback_host, false),
                 e.status.map(|s| s.to_string()).unwrap_or_default(),
                 e.reason
             ),

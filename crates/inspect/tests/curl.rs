@@ -126,7 +126,12 @@ fn command(request: &[u8], server: &str) -> String {
     tracker.feed(Direction::ClientToServer, request, 1, &mut exchanges);
     assert_eq!(exchanges.len(), 1);
     assert!(exchanges[0].request.complete());
-    curl_command(&exchanges[0], request, server)
+    curl_command(&CurlRequest {
+        exchange: &exchanges[0],
+        request,
+        server,
+        tls: false,
+    })
 }
 
 /// The shells the commands must work in: the POSIX `sh` (dash on Debian) and bash.
@@ -261,6 +266,7 @@ fn a_script_replays_every_request_in_order() {
             exchange,
             request,
             server: &server,
+            tls: false,
         })
         .collect();
     let mut script = Vec::new();

@@ -89,6 +89,7 @@ fn conn(server_ip: Option<&str>, connected_after: Option<u64>) -> HarConnection<
         server: "127.0.0.1:8080",
         accepted_at: T,
         connected_at: connected_after.map(|d| T + d),
+        tls: false,
     }
 }
 

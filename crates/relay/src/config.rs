@@ -280,6 +280,10 @@ pub struct ListenerConfig {
     /// Forward mode: speak TLS to the target (the client speaks plain HTTP to the listener).
     #[serde(default)]
     pub target_tls: Option<TargetTls>,
+    /// Clients speak TLS to the listener, which shows a certificate from TCPMon's local CA for
+    /// the name they ask for (`localhost` and the bind address without SNI).
+    #[serde(default)]
+    pub listen_tls: bool,
 }
 
 /// How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the
@@ -332,6 +336,7 @@ impl ListenerConfig {
             idle_timeout: None,
             max_connections: None,
             target_tls: None,
+            listen_tls: false,
         }
     }
 

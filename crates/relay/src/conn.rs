@@ -37,6 +37,14 @@ impl IntoHalves for TcpStream {
     }
 }
 
+#[cfg(feature = "tls")]
+impl IntoHalves for tokio_rustls::server::TlsStream<TcpStream> {
+    fn into_halves(self) -> (Reader, Writer) {
+        let (r, w) = tokio::io::split(self);
+        (Box::new(r), Box::new(w))
+    }
+}
+
 impl IntoHalves for DuplexStream {
     fn into_halves(self) -> (Reader, Writer) {
         let (r, w) = tokio::io::split(self);
@@ -48,6 +56,8 @@ impl IntoHalves for DuplexStream {
 pub(crate) struct Core {
     pub store: Store,
     pub bus: EventBus,
+    /// Where TCPMon's local CA lives (TLS listeners issue from it); `None`: no CA.
+    pub ca_dir: Option<std::path::PathBuf>,
 }
 
 /// One connection's handle on the engine.
@@ -123,6 +133,12 @@ impl ConnCtx {
     #[cfg(feature = "tls")]
     pub(crate) fn secured(&self, facts: TlsFacts) {
         self.change(|r| r.target_tls = Some(facts));
+    }
+
+    /// Records what the client's TLS session with TCPMon agreed on.
+    #[cfg(feature = "tls")]
+    pub(crate) fn client_secured(&self, facts: TlsFacts) {
+        self.change(|r| r.client_tls = Some(facts));
     }
 
     /// Runs the connection's work until it ends, the listener stops or the connection has been

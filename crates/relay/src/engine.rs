@@ -49,6 +49,8 @@ pub struct EngineOptions {
     pub capture_file: Option<PathBuf>,
     /// How much is recorded.
     pub limits: Limits,
+    /// Where TCPMon's local CA is kept (made on first use by a TLS listener).
+    pub ca_dir: Option<PathBuf>,
 }
 
 impl Default for EngineOptions {
@@ -57,6 +59,7 @@ impl Default for EngineOptions {
             capture_dir: default_capture_dir(),
             capture_file: None,
             limits: Limits::default(),
+            ca_dir: default_ca_dir(),
         }
     }
 }
@@ -70,6 +73,14 @@ impl EngineOptions {
             (None, None) => LogPlace::Anonymous(None),
         }
     }
+}
+
+/// The local CA's folder, shared by the CLI and the app (`tcpmon_tls::ca::default_dir`).
+fn default_ca_dir() -> Option<PathBuf> {
+    #[cfg(feature = "tls")]
+    return tcpmon_tls::ca::default_dir().ok();
+    #[cfg(not(feature = "tls"))]
+    None
 }
 
 /// `$XDG_CACHE_HOME/tcpmon` or `~/.cache/tcpmon`: captures can be large, and a cache dir is
@@ -133,6 +144,7 @@ impl Engine {
         let core = Arc::new(Core {
             store,
             bus: EventBus::new(),
+            ca_dir: options.ca_dir,
         });
         let shutdown = CancellationToken::new();
         tokio::spawn(report_progress(Arc::downgrade(&core), shutdown.clone()));
@@ -204,7 +216,7 @@ impl Engine {
 
     /// Creates a listener and starts it. Nothing is created when it cannot start.
     pub async fn add_listener(&self, config: ListenerConfig) -> Result<ListenerInfo> {
-        let (listener, local_addr) = bind(&config).await?;
+        let (listener, local_addr) = bind(&config, self.inner.core.ca_dir.as_deref()).await?;
         let id = ListenerId(
             self.inner
                 .next_listener
@@ -245,7 +257,7 @@ impl Engine {
         if let Some(slot) = self.slots().get_mut(&id) {
             slot.info.config = config.clone();
         }
-        match bind(&config).await {
+        match bind(&config, self.inner.core.ca_dir.as_deref()).await {
             Ok((listener, local_addr)) => {
                 self.run(id, listener, local_addr);
                 self.announce(id)
@@ -468,11 +480,23 @@ async fn play_client(client: tokio::io::DuplexStream, request: Vec<u8>) {
 }
 
 /// Checks the settings and the target, and binds the listen address.
-async fn bind(config: &ListenerConfig) -> Result<(TcpListener, SocketAddr)> {
+async fn bind(
+    config: &ListenerConfig,
+    ca_dir: Option<&std::path::Path>,
+) -> Result<(TcpListener, SocketAddr)> {
     config.validate()?;
     #[cfg(feature = "tls")]
     if let Some(tls) = &config.target_tls {
         crate::tls::prepare(tls)?;
+    }
+    #[cfg(feature = "tls")]
+    if config.listen_tls {
+        crate::tls::prepare_listener(config, ca_dir)?;
+    }
+    #[cfg(not(feature = "tls"))]
+    if config.listen_tls {
+        let _ = ca_dir;
+        return Err(Error::Tls("this build of TCPMon has no TLS".into()));
     }
     if let (Mode::Forward { target }, None) = (&config.mode, &config.upstream_proxy) {
         resolve(target, Side::Target, config.connect_timeout)

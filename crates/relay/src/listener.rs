@@ -2,12 +2,15 @@
 
 use crate::config::{ListenerConfig, Mode};
 use crate::conn::{ConnCtx, Core, IntoHalves};
+use crate::conn_error::ConnectionError;
 use crate::record::{ConnId, ConnectionRecord, ConnectionState, ListenerId, now_micros};
 use crate::{forward, http_proxy};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
+#[cfg(feature = "tls")]
+use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -57,12 +60,41 @@ pub(crate) async fn serve(
 ) {
     let record = origin.record(id, &config);
     let ctx = ConnCtx::open(core, config, cancel, record);
-    match &ctx.config.mode {
-        Mode::Forward { target } => ctx.run(forward::run(&ctx, client, target)).await,
-        Mode::HttpProxy => ctx.run(http_proxy::run(&ctx, client)).await,
-    }
+    ctx.run(dispatch(&ctx, client)).await;
     // The connection stops counting towards the listener's cap once it has ended.
     drop(counted);
+}
+
+/// [`serve`] for a TLS listener: the client's handshake first, inside the connection's life,
+/// so a client that fails it is a row that says why.
+#[cfg(feature = "tls")]
+async fn serve_tls(
+    core: Arc<Core>,
+    config: Arc<ListenerConfig>,
+    cancel: CancellationToken,
+    id: ConnId,
+    origin: Origin,
+    client: TcpStream,
+    counted: impl Send,
+) {
+    let record = origin.record(id, &config);
+    let ctx = ConnCtx::open(core, config, cancel, record);
+    ctx.run(async {
+        let ca_dir = ctx.core.ca_dir.as_deref();
+        let (session, facts) = crate::tls::accept(client, &ctx.config, ca_dir).await?;
+        ctx.client_secured(facts);
+        dispatch(&ctx, session).await
+    })
+    .await;
+    drop(counted);
+}
+
+/// Runs a connection in its listener's mode.
+async fn dispatch(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), ConnectionError> {
+    match &ctx.config.mode {
+        Mode::Forward { target } => forward::run(ctx, client, target).await,
+        Mode::HttpProxy => http_proxy::run(ctx, client).await,
+    }
 }
 
 /// Counts a listener's open connections while it lives.
@@ -137,6 +169,19 @@ pub(crate) async fn accept_loop(
                     }
                 }
                 let counted = Open::new(&open);
+                #[cfg(feature = "tls")]
+                if config.listen_tls {
+                    tasks.spawn(serve_tls(
+                        core.clone(),
+                        config.clone(),
+                        cancel.child_token(),
+                        conn,
+                        origin,
+                        socket,
+                        counted,
+                    ));
+                    continue;
+                }
                 tasks.spawn(serve(
                     core.clone(),
                     config.clone(),

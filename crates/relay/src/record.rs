@@ -124,6 +124,9 @@ pub struct ConnectionRecord {
     /// TCPMon's TLS session with the target, once its handshake completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_tls: Option<TlsFacts>,
+    /// The client's TLS session with TCPMon (a TLS listener), once its handshake completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_tls: Option<TlsFacts>,
 }
 
 /// What a TLS handshake agreed on, and how the peer's certificate was taken.
@@ -138,8 +141,9 @@ pub struct TlsFacts {
     pub alpn: Option<String>,
     /// The name sent as SNI (none for an IP address).
     pub server_name: Option<String>,
-    /// Whether the certificate was verified (the system store or `--target-ca`) or taken
-    /// unverified (`--insecure`).
+    /// Towards the target: whether its certificate was verified (the system store or
+    /// `--target-ca`) rather than taken unverified (`--insecure`). Towards a client: whether it
+    /// accepted TCPMon's certificate (always, once the handshake completed).
     pub verified: bool,
 }
 
@@ -169,6 +173,7 @@ impl ConnectionRecord {
             resend_of: None,
             request_line: None,
             target_tls: None,
+            client_tls: None,
             exchanges: ExchangeList::new(),
         }
     }

@@ -1,21 +1,26 @@
-//! The TLS leg towards a target: beside `dial` on the connection path. A dialled stream (direct
-//! or through an upstream proxy's tunnel) is wrapped in a client TLS session; the pumps then
-//! relay and record the plaintext.
+//! TLS on the connection path, beside `dial`: towards a target, a dialled stream (direct or
+//! through an upstream proxy's tunnel) is wrapped in a client session; from a client of a TLS
+//! listener, the accepted stream in a server session whose certificate TCPMon's local CA
+//! issues for the name asked. The pumps then relay and record the plaintext.
 //!
-//! A listener's rustls configuration is built when it starts (so a missing `--target-ca` file
-//! fails the start, not each connection) and kept per settings for its connections.
+//! rustls configurations are built when a listener starts (so a missing `--target-ca` file or
+//! an unreadable CA fails the start, not each connection) and kept per settings.
 
-use crate::config::{HostPort, TargetTls};
+use crate::config::{HostPort, ListenerConfig, TargetTls};
 use crate::conn_error::{ConnectionError, FailureKind, Side};
 use crate::error::{Error, Result};
 use crate::record::TlsFacts;
-use rustls::ClientConfig;
+use rustls::{ClientConfig, ServerConfig};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+use tcpmon_tls::ca::Ca;
+use tcpmon_tls::leaf::Leaves;
+use tcpmon_tls::server::{IssuingResolver, server_config};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
+use tokio_rustls::{TlsAcceptor, TlsConnector, server};
 
 /// A handshake that has not completed by then never will: the target speaks no TLS, or
 /// waits for something else.
@@ -86,17 +91,9 @@ pub(crate) async fn connect(
         Ok(Ok(session)) => session,
     };
     let (_, state) = session.get_ref();
-    let version = match state.protocol_version() {
-        Some(rustls::ProtocolVersion::TLSv1_3) => "1.3".to_string(),
-        Some(rustls::ProtocolVersion::TLSv1_2) => "1.2".to_string(),
-        other => format!("{other:?}"),
-    };
     let facts = TlsFacts {
-        version,
-        cipher: state
-            .negotiated_cipher_suite()
-            .map(|c| format!("{:?}", c.suite()))
-            .unwrap_or_default(),
+        version: version(state.protocol_version()),
+        cipher: cipher(state.negotiated_cipher_suite()),
         alpn: state
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned()),
@@ -107,6 +104,21 @@ pub(crate) async fn connect(
         verified: !tls.insecure,
     };
     Ok((session, facts))
+}
+
+/// `1.3`, `1.2`: the TLS version as lines and the window show it.
+fn version(version: Option<rustls::ProtocolVersion>) -> String {
+    match version {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "1.3".into(),
+        Some(rustls::ProtocolVersion::TLSv1_2) => "1.2".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn cipher(suite: Option<rustls::SupportedCipherSuite>) -> String {
+    suite
+        .map(|c| format!("{:?}", c.suite()))
+        .unwrap_or_default()
 }
 
 /// A failed handshake in words: a certificate problem names the way out.
@@ -136,4 +148,140 @@ fn handshake_error(target: &HostPort, error: std::io::Error) -> ConnectionError 
             }
         }
     }
+}
+
+/// The names a TLS listener's certificate carries for clients that send no SNI: `localhost`
+/// and the address it listens on (unless that is every address).
+fn fallback_names(config: &ListenerConfig) -> Vec<String> {
+    let mut names = vec!["localhost".to_string()];
+    if !config.bind.is_unspecified() {
+        names.push(config.bind.to_string());
+    }
+    names
+}
+
+/// What a TLS listener's server configuration depends on.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ListenerKey {
+    ca_dir: PathBuf,
+    fallback: Vec<String>,
+}
+
+/// The leaf issuers, one per CA folder (one leaf key per process and CA), and the server
+/// configurations of TLS listeners.
+struct Servers {
+    leaves: HashMap<PathBuf, Arc<Leaves>>,
+    configs: HashMap<ListenerKey, Arc<ServerConfig>>,
+}
+
+fn servers() -> MutexGuard<'static, Servers> {
+    static SERVERS: LazyLock<Mutex<Servers>> = LazyLock::new(|| {
+        Mutex::new(Servers {
+            leaves: HashMap::new(),
+            configs: HashMap::new(),
+        })
+    });
+    SERVERS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn listener_key(config: &ListenerConfig, ca_dir: Option<&Path>) -> Result<ListenerKey> {
+    let ca_dir = ca_dir.ok_or_else(|| {
+        Error::Tls("a TLS listener needs TCPMon's CA, and no folder for it is known".into())
+    })?;
+    Ok(ListenerKey {
+        ca_dir: ca_dir.to_path_buf(),
+        fallback: fallback_names(config),
+    })
+}
+
+/// Builds the server configuration of a TLS listener at its start: the CA is made on first
+/// use (or read), the certificate for clients without SNI issued now.
+pub(crate) fn prepare_listener(config: &ListenerConfig, ca_dir: Option<&Path>) -> Result<()> {
+    let key = listener_key(config, ca_dir)?;
+    let tls_error = |e: &dyn std::fmt::Display| Error::Tls(e.to_string());
+    let mut servers = servers();
+    let leaves = match servers.leaves.get(&key.ca_dir) {
+        Some(leaves) => leaves.clone(),
+        None => {
+            let ca = Ca::load_or_create(&key.ca_dir).map_err(|e| tls_error(&e))?;
+            let leaves = Arc::new(Leaves::new(ca).map_err(|e| tls_error(&e))?);
+            servers.leaves.insert(key.ca_dir.clone(), leaves.clone());
+            leaves
+        }
+    };
+    let resolver = IssuingResolver::new(leaves, key.fallback.clone()).map_err(|e| tls_error(&e))?;
+    let config = server_config(Arc::new(resolver), &[]).map_err(|e| tls_error(&e))?;
+    servers.configs.insert(key, config);
+    Ok(())
+}
+
+/// Completes a client's handshake with a TLS listener, within [`HANDSHAKE_TIMEOUT`]; returns
+/// the session and what it agreed on.
+pub(crate) async fn accept(
+    stream: TcpStream,
+    config: &ListenerConfig,
+    ca_dir: Option<&Path>,
+) -> std::result::Result<(server::TlsStream<TcpStream>, TlsFacts), ConnectionError> {
+    let failed = |kind, what: String| ConnectionError::new(Side::Client, kind, what);
+    let key = listener_key(config, ca_dir).map_err(|e| failed(FailureKind::Tls, e.to_string()))?;
+    let server = servers().configs.get(&key).cloned();
+    let server = server
+        .ok_or_else(|| failed(FailureKind::Tls, "the listener has no TLS settings".into()))?;
+    let mut first = [0; 1];
+    let peeked = tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.peek(&mut first)).await;
+    match peeked {
+        Ok(Ok(1)) if first[0] != TLS_HANDSHAKE_RECORD => {
+            let what = "the client sent plain bytes to a TLS listener (use https://, or a listener without TLS)";
+            return Err(failed(FailureKind::Protocol, what.into()));
+        }
+        Ok(Ok(0)) => {
+            return Err(failed(
+                FailureKind::Closed,
+                "the client closed before a TLS handshake".into(),
+            ));
+        }
+        _ => {}
+    }
+    let handshake = TlsAcceptor::from(server).accept(stream);
+    let session = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+        Err(_) => {
+            let what = format!(
+                "no TLS handshake from the client within {} s",
+                HANDSHAKE_TIMEOUT.as_secs()
+            );
+            return Err(failed(FailureKind::TimedOut, what));
+        }
+        Ok(Err(e)) => return Err(client_handshake_error(e)),
+        Ok(Ok(session)) => session,
+    };
+    let (_, state) = session.get_ref();
+    let facts = TlsFacts {
+        version: version(state.protocol_version()),
+        cipher: cipher(state.negotiated_cipher_suite()),
+        alpn: state
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned()),
+        server_name: state.server_name().map(str::to_string),
+        verified: true,
+    };
+    Ok((session, facts))
+}
+
+/// The first byte of every TLS connection: a handshake record.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// A client's failed handshake in words: a client that rejects TCPMon's certificate is told
+/// how to trust it.
+fn client_handshake_error(error: std::io::Error) -> ConnectionError {
+    use rustls::AlertDescription::{BadCertificate, CertificateUnknown, UnknownCA};
+    let words = match tcpmon_tls::client::tls_error(&error) {
+        Some(rustls::Error::AlertReceived(UnknownCA | BadCertificate | CertificateUnknown)) => {
+            "the client does not trust TCPMon's CA: install it (tcpmon-cli ca path prints it; docs/https.md says how)".to_string()
+        }
+        Some(e) => format!("TLS with the client: {e}"),
+        None => {
+            return ConnectionError::io(Side::Client, "TLS with the client: the handshake failed", error);
+        }
+    };
+    ConnectionError::new(Side::Client, FailureKind::Tls, words)
 }

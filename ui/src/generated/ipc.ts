@@ -127,7 +127,11 @@ exchanges: Array<Exchange>,
 /**
  * TCPMon's TLS session with the target, once its handshake completed.
  */
-target_tls?: TlsFacts | null, };
+target_tls?: TlsFacts | null, 
+/**
+ * The client's TLS session with TCPMon (a TLS listener), once its handshake completed.
+ */
+client_tls?: TlsFacts | null, };
 
 /**
  * Where a connection is in its life.
@@ -293,7 +297,12 @@ max_connections: number | null,
 /**
  * Forward mode: speak TLS to the target (the client speaks plain HTTP to the listener).
  */
-target_tls: TargetTls | null, };
+target_tls: TargetTls | null, 
+/**
+ * Clients speak TLS to the listener, which shows a certificate from TCPMon's local CA for
+ * the name they ask for (`localhost` and the bind address without SNI).
+ */
+listen_tls: boolean, };
 
 /**
  * The form's fields, as text.
@@ -523,8 +532,9 @@ alpn: string | null,
  */
 server_name: string | null, 
 /**
- * Whether the certificate was verified (the system store or `--target-ca`) or taken
- * unverified (`--insecure`).
+ * Towards the target: whether its certificate was verified (the system store or
+ * `--target-ca`) rather than taken unverified (`--insecure`). Towards a client: whether it
+ * accepted TCPMon's certificate (always, once the handshake completed).
  */
 verified: boolean, };
 

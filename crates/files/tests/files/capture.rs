@@ -13,8 +13,8 @@ use tokio::net::TcpStream;
 fn engine_in(dir: &std::path::Path, limits: Limits) -> Engine {
     Engine::new(EngineOptions {
         capture_dir: Some(dir.to_path_buf()),
-        capture_file: None,
         limits,
+        ..EngineOptions::default()
     })
     .unwrap()
 }

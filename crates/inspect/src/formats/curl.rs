@@ -40,6 +40,8 @@ pub struct CurlRequest<'a> {
     pub request: &'a [u8],
     /// `host:port` the relay sent the request to.
     pub server: &'a str,
+    /// The relay spoke TLS to the server: the command asks for `https://`.
+    pub tls: bool,
 }
 
 /// Headers curl sends by itself unless told otherwise.
@@ -53,12 +55,15 @@ const EXPECT_THRESHOLD: usize = 1024;
 /// a long line is unreadable anyway. Longer bodies come from `printf`, a shell builtin.
 const MAX_INLINE_BODY: usize = 4096;
 
-/// A curl command, on one line, that sends `request` (the bytes of `exchange`'s request) to
-/// `server` (`host:port`) again; see the module docs.
-pub fn curl_command(exchange: &Exchange, request: &[u8], server: &str) -> String {
-    let request = &*super::redact_request(request);
-    let message = Message::read(exchange, request);
-    let (host, port) = split_server(server);
+/// A curl command, on one line, that sends the request (the bytes of its exchange's request)
+/// to its server (`host:port`) again, over TLS when the relay spoke TLS there; see the module
+/// docs.
+pub fn curl_command(r: &CurlRequest<'_>) -> String {
+    let request = &*super::redact_request(r.request);
+    let message = Message::read(r.exchange, request);
+    let (host, port) = split_server(r.server);
+    let scheme = if r.tls { "https" } else { "http" };
+    let default_port = if r.tls { "443" } else { "80" };
     let mut args: Vec<String> = vec!["curl".into()];
     args.push(
         if message.version == 0 {
@@ -75,13 +80,13 @@ pub fn curl_command(exchange: &Exchange, request: &[u8], server: &str) -> String
     }
     args.push("--path-as-is".into());
     let curl_host = match port {
-        None | Some("80") => host.clone(),
-        Some(port) => format!("{host}:{port}"),
+        Some(port) if port != default_port => format!("{host}:{port}"),
+        _ => host.clone(),
     };
     for arg in message.header_args(&curl_host) {
         args.extend(["-H".into(), quote(&arg)]);
     }
-    let url = message.url(&host, port, &mut args);
+    let url = message.url(scheme, &host, port, &mut args);
     let pipe = message.body_args(&mut args);
     args.push(quote(url.as_bytes()));
     format!("{}{}", pipe.unwrap_or_default(), args.join(" "))
@@ -187,7 +192,7 @@ impl Message {
 
     /// The URL curl is given; a target curl would change goes verbatim with
     /// `--request-target` (added to `args`, as `--globoff` is for `{}[]`).
-    fn url(&self, host: &str, port: Option<&str>, args: &mut Vec<String>) -> String {
+    fn url(&self, scheme: &str, host: &str, port: Option<&str>, args: &mut Vec<String>) -> String {
         let target = self.target.as_str();
         let plain_path = target.starts_with('/')
             && !self.method.eq_ignore_ascii_case("CONNECT")
@@ -200,10 +205,10 @@ impl Message {
         let url_host = if host.is_empty() { "localhost" } else { host };
         let url_port = port.map(|p| format!(":{p}")).unwrap_or_default();
         if plain_path {
-            format!("http://{url_host}{url_port}{target}")
+            format!("{scheme}://{url_host}{url_port}{target}")
         } else {
             args.extend(["--request-target".into(), quote(target.as_bytes())]);
-            format!("http://{url_host}{url_port}/")
+            format!("{scheme}://{url_host}{url_port}/")
         }
     }
 
@@ -240,7 +245,7 @@ pub fn write_curl_script(out: &mut impl Write, requests: &[CurlRequest<'_>]) -> 
         requests.len()
     )?;
     for r in requests {
-        writeln!(out, "{}", curl_command(r.exchange, r.request, r.server))?;
+        writeln!(out, "{}", curl_command(r))?;
     }
     Ok(())
 }
@@ -311,7 +316,12 @@ mod tests {
         let mut tracker = Tracker::new();
         let mut list = Vec::new();
         tracker.feed(Direction::ClientToServer, request, 1, &mut list);
-        curl_command(&list[0], request, server)
+        curl_command(&CurlRequest {
+            exchange: &list[0],
+            request,
+            server,
+            tls: false,
+        })
     }
 
     #[test]
@@ -335,6 +345,29 @@ mod tests {
                 "127.0.0.1:8080"
             ),
             "curl --http1.1 --path-as-is -H 'User-Agent: x' -H 'Accept: */*' 'http://127.0.0.1:8080/a?b=1'"
+        );
+    }
+
+    #[test]
+    fn a_request_the_relay_sent_over_tls_is_sent_to_https_without_its_default_port() {
+        let request = b"GET /a HTTP/1.1\r\nHost: api.test\r\nUser-Agent: x\r\nAccept: */*\r\n\r\n";
+        let mut list = Vec::new();
+        Tracker::new().feed(Direction::ClientToServer, request, 1, &mut list);
+        let over_tls = |server| {
+            curl_command(&CurlRequest {
+                exchange: &list[0],
+                request,
+                server,
+                tls: true,
+            })
+        };
+        assert_eq!(
+            over_tls("api.test:443"),
+            "curl --http1.1 --path-as-is -H 'User-Agent: x' -H 'Accept: */*' https://api.test:443/a"
+        );
+        assert!(
+            over_tls("api.test:8443").contains("-H 'Host: api.test' "),
+            "another port: its Host stays"
         );
     }
 

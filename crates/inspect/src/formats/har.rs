@@ -61,6 +61,8 @@ pub struct HarConnection<'a> {
     pub accepted_at: u64,
     /// When the relay's connection to the server was established, if it was.
     pub connected_at: Option<u64>,
+    /// The client spoke TLS to the relay: its URLs are `https://`.
+    pub tls: bool,
 }
 
 /// One exchange to write, with the bytes of its messages.
@@ -339,7 +341,7 @@ fn build_request(entry: &HarEntry<'_>, comments: &mut Vec<String>) -> RequestOut
     let ex = entry.exchange;
     let mut out = RequestOut {
         method: ex.method.to_string(),
-        url: uri_safe(&ex.url(entry.conn.server)),
+        url: uri_safe(&ex.url(entry.conn.server, entry.conn.tls)),
         http_version: format!("HTTP/1.{}", ex.version),
         cookies: Vec::new(),
         headers: Vec::new(),

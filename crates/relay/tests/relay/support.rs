@@ -21,6 +21,7 @@ pub async fn within<T>(f: impl Future<Output = T>) -> T {
 pub fn engine() -> Engine {
     Engine::new(EngineOptions {
         capture_dir: None,
+        ca_dir: None,
         ..EngineOptions::default()
     })
     .expect("engine")

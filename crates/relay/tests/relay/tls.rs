@@ -214,3 +214,104 @@ async fn tls_runs_inside_an_upstream_proxys_tunnel() {
     );
     assert_eq!(record.target_tls.expect("TLS facts").version, "1.3");
 }
+
+/// An engine whose local CA lives in `dir` (never the user's).
+fn engine_with_ca(dir: &Path) -> Engine {
+    Engine::new(tcpmon_relay::EngineOptions {
+        capture_dir: None,
+        ca_dir: Some(dir.join("ca")),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn tls_listener(target: SocketAddr) -> ListenerConfig {
+    ListenerConfig {
+        listen_tls: true,
+        ..ListenerConfig::forward(0, HostPort::new("127.0.0.1", target.port()))
+    }
+}
+
+#[tokio::test]
+async fn a_tls_listener_shows_a_certificate_its_clients_can_trust_by_name_or_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let (origin, _nginx, _root) = nginx(&[("index.html", b"plain origin")]).await;
+    let engine = engine_with_ca(dir.path());
+    let relay = listen(&engine, tls_listener(origin)).await;
+    let ca = dir.path().join("ca/ca.pem").display().to_string();
+    let by_name = format!("https://localhost:{}/", relay.port());
+    let (ok, body) = curl(&["--cacert", &ca, &by_name]).await;
+    assert!(ok && body == b"plain origin", "{ok} {body:?}");
+    let by_address = format!("https://127.0.0.1:{}/", relay.port());
+    let (ok, _) = curl(&["--cacert", &ca, &by_address]).await;
+    assert!(ok, "no SNI: the certificate names the bind address");
+    let records = connections(&engine, 2).await;
+    let first = finished(&engine, records[0].id).await;
+    let facts = first.client_tls.expect("client TLS facts");
+    assert_eq!(
+        (facts.version.as_str(), facts.server_name.as_deref()),
+        ("1.3", Some("localhost"))
+    );
+    assert_eq!(first.exchanges.len(), 1, "the plaintext is tracked as HTTP");
+    let second = finished(&engine, records[1].id).await;
+    assert_eq!(second.client_tls.expect("facts").server_name, None);
+}
+
+#[tokio::test]
+async fn https_in_front_of_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = certificate(dir.path(), "DNS:localhost");
+    let (server, _s) = s_server(&cert, &key, &[]).await;
+    let engine = engine_with_ca(dir.path());
+    let config = ListenerConfig {
+        listen_tls: true,
+        ..to_target(server.port(), "localhost", ca(&cert))
+    };
+    let relay = listen(&engine, config).await;
+    let ca = dir.path().join("ca/ca.pem").display().to_string();
+    let (ok, body) = curl(&[
+        "--cacert",
+        &ca,
+        &format!("https://localhost:{}/", relay.port()),
+    ])
+    .await;
+    assert!(ok && String::from_utf8_lossy(&body).contains("TLSv1.3"));
+    let record = connections(&engine, 1).await.remove(0);
+    let record = finished(&engine, record.id).await;
+    assert!(record.client_tls.is_some() && record.target_tls.is_some());
+}
+
+#[tokio::test]
+async fn clients_that_fail_the_handshake_are_rows_that_say_why_and_the_listener_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (origin, _nginx, _root) = nginx(&[("index.html", b"ok")]).await;
+    let engine = engine_with_ca(dir.path());
+    let relay = listen(&engine, tls_listener(origin)).await;
+    let url = format!("https://localhost:{}/", relay.port());
+    let (ok, _) = curl(&[&url]).await;
+    assert!(!ok, "curl does not trust TCPMon's CA by default");
+    let (ok, _) = curl(&[&format!("http://localhost:{}/", relay.port())]).await;
+    assert!(!ok);
+    let ca = dir.path().join("ca/ca.pem").display().to_string();
+    let (ok, _) = curl(&["--cacert", &ca, &url]).await;
+    assert!(ok, "the listener carries on");
+    let records = connections(&engine, 3).await;
+    let reason = |i: usize| {
+        let record = records[i].clone();
+        let engine = engine.clone();
+        async move {
+            match finished(&engine, record.id).await.state {
+                ConnectionState::Failed { reason } => reason,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let untrusted = reason(0).await;
+    assert!(
+        untrusted.contains("does not trust TCPMon's CA"),
+        "{untrusted}"
+    );
+    assert!(untrusted.contains("tcpmon-cli ca path"), "{untrusted}");
+    let plain = reason(1).await;
+    assert!(plain.contains("plain bytes to a TLS listener"), "{plain}");
+}
