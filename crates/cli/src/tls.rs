@@ -36,6 +36,10 @@ pub struct TargetTlsArgs {
     /// Protocols to offer the target with ALPN, comma-separated (e.g. http/1.1).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub target_alpn: Vec<String>,
+    /// Write the TLS secrets of both legs to FILE as NSS key-log lines, for Wireshark (as
+    /// SSLKEYLOGFILE does).
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<std::path::PathBuf>,
 }
 
 impl TargetTlsArgs {
@@ -43,6 +47,10 @@ impl TargetTlsArgs {
     /// worth saying rather than ignoring.
     pub fn apply(&self, config: &mut ListenerConfig) -> Result<()> {
         config.listen_tls = self.listen_tls;
+        if let Some(path) = &self.keylog {
+            tcpmon_tls::keylog::to_file(path)
+                .map_err(|e| anyhow::anyhow!("--keylog {}: {e}", path.display()))?;
+        }
         let given = [
             (!self.target_ca.is_empty(), "--target-ca"),
             (self.insecure, "--insecure"),

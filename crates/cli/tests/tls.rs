@@ -287,7 +287,8 @@ fn a_tls_listener_in_front_of_a_tls_target_with_the_ca_its_clients_trust() {
         .current_dir(&dir)
         .env("XDG_CONFIG_HOME", &config_home)
         .args(["0", "localhost", &port.to_string()])
-        .args(["--listen-tls", "--target-tls", "--target-ca", "ca.pem"]);
+        .args(["--listen-tls", "--target-tls", "--target-ca", "ca.pem"])
+        .args(["--keylog", "keys.log"]);
     let (guard, out, relay, _) = start_command(&mut command);
     let ca = config_home.join("org.tcpmon.desktop/ca/ca.pem");
     let page = Command::new("curl")
@@ -305,4 +306,12 @@ fn a_tls_listener_in_front_of_a_tls_target_with_the_ca_its_clients_trust() {
     );
     let exchange = format!(" tls=1.3 -> localhost:{port} tls=1.3 GET https://localhost:{relay}/ ");
     assert!(lines.contains(&exchange), "{lines}");
+    // Both legs' secrets, for Wireshark: two TLS 1.3 sessions, two client randoms.
+    let keys = std::fs::read_to_string(dir.join("keys.log")).unwrap();
+    let randoms: std::collections::HashSet<&str> = keys
+        .lines()
+        .filter(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 "))
+        .filter_map(|l| l.split(' ').nth(1))
+        .collect();
+    assert_eq!(randoms.len(), 2, "{keys}");
 }

@@ -144,6 +144,9 @@ pub fn client_config(tls: &TargetTls) -> Result<Arc<ClientConfig>, SetupError> {
         }
     };
     config.alpn_protocols = tls.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    if let Some(key_log) = crate::keylog::key_log() {
+        config.key_log = key_log;
+    }
     Ok(Arc::new(config))
 }
 

@@ -4,6 +4,7 @@
 //! - [`client`]: the client side towards targets: which certificates are trusted (the system
 //!   store, `--target-ca` files, or anything with `--insecure`), the name sent and verified,
 //!   client certificates, ALPN.
+//! - [`keylog`]: NSS key-log lines for Wireshark (`SSLKEYLOGFILE`, `--keylog`), both legs.
 //! - [`ca`]: the local CA, made on first use in the user's config folder; export and
 //!   regenerate.
 //! - [`leaf`]: the leaf certificates the CA issues for the names clients ask for, one key per
@@ -16,6 +17,7 @@
 
 pub mod ca;
 pub mod client;
+pub mod keylog;
 pub mod leaf;
 pub mod server;
 

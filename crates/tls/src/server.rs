@@ -48,5 +48,8 @@ pub fn server_config(
         .with_no_client_auth()
         .with_cert_resolver(resolver);
     config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    if let Some(key_log) = crate::keylog::key_log() {
+        config.key_log = key_log;
+    }
     Ok(Arc::new(config))
 }
