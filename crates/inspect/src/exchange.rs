@@ -548,8 +548,15 @@ impl Tracker {
         match self.sides[side].state.clone() {
             State::Raw { index } => {
                 if let Some(i) = index {
-                    let span = span_at(&mut exchanges[i], side, offset, at);
+                    let exchange = &mut exchanges[i];
+                    let span = span_at(exchange, side, offset, at);
+                    let tunnel_starts = side == REQUEST_SIDE && span.len() == span.head_len();
                     extend(span, input.len() as u64, 0, at);
+                    if tunnel_starts && exchange.tunnel {
+                        if let Some(name) = crate::tls::client_hello_sni(input) {
+                            exchange.add_note(format!("TLS to {name} (SNI), not decrypted"));
+                        }
+                    }
                     self.touch(i);
                 }
                 input.len()
@@ -1062,6 +1069,34 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         )]);
         assert!(!list[0].request.complete());
         assert!(list[0].note().unwrap().contains("ended inside the body"));
+    }
+
+    #[test]
+    fn an_encrypted_tunnel_is_named_by_the_sni_its_client_asked_for() {
+        use crate::tls::samples::{hello, sni};
+        let mut tracker = Tracker::new();
+        let mut list = Vec::new();
+        let connect = b"CONNECT api.example.org:443 HTTP/1.1\r\nHost: api.example.org:443\r\n\r\n";
+        tracker.feed(Direction::ClientToServer, connect, 1, &mut list);
+        let established = b"HTTP/1.1 200 Connection established\r\n\r\n";
+        tracker.feed(Direction::ServerToClient, established, 2, &mut list);
+        tracker.feed(
+            Direction::ClientToServer,
+            &hello(&[sni("api.example.org")]),
+            3,
+            &mut list,
+        );
+        tracker.feed(
+            Direction::ClientToServer,
+            &hello(&[sni("later.test")]),
+            4,
+            &mut list,
+        );
+        assert!(list[0].tunnel);
+        assert_eq!(
+            list[0].note(),
+            Some("TLS to api.example.org (SNI), not decrypted")
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! - [`rewrite`]: the Host header rewritten on a live request stream.
 //! - [`compose`]: a request typed into the Sender, made ready to send.
 //! - [`search`]: the search box's query language over exchanges and raw streams.
+//! - [`tls`]: what a TLS ClientHello says in clear (the server name asked for).
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 
 pub mod compose;
@@ -25,6 +26,7 @@ pub mod formats;
 pub mod http1;
 pub mod rewrite;
 pub mod search;
+pub mod tls;
 pub mod url;
 pub mod view;
 

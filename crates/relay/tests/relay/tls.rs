@@ -315,3 +315,20 @@ async fn clients_that_fail_the_handshake_are_rows_that_say_why_and_the_listener_
     let plain = reason(1).await;
     assert!(plain.contains("plain bytes to a TLS listener"), "{plain}");
 }
+
+#[tokio::test]
+async fn a_proxy_names_an_encrypted_tunnel_by_the_sni_its_client_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = certificate(dir.path(), "DNS:localhost");
+    let (server, _s) = s_server(&cert, &key, &[]).await;
+    let engine = engine();
+    let proxy = listen(&engine, ListenerConfig::http_proxy(0)).await;
+    let cacert = cert.display().to_string();
+    let url = format!("https://localhost:{}/", server.port());
+    let (ok, body) = curl(&["-x", &format!("http://{proxy}"), "--cacert", &cacert, &url]).await;
+    assert!(ok && String::from_utf8_lossy(&body).contains("TLSv1.3"));
+    let record = connections(&engine, 1).await.remove(0);
+    let record = finished(&engine, record.id).await;
+    let connect = record.exchanges.get(0).expect("the CONNECT");
+    assert_eq!(connect.note(), Some("TLS to localhost (SNI), not decrypted"));
+}
