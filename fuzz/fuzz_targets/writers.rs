@@ -247,6 +247,7 @@ fuzz_target!(|data: &[u8]| {
         accepted_at: T,
         connected_at: (flags & 0x40 != 0).then_some(T + step / 2),
         tls: flags & 0x80 != 0,
+        secured_at: (flags & 0x80 != 0).then_some(T + step / 2 + 1),
     };
     let messages: Vec<(&[u8], &[u8])> = exchanges
         .iter()

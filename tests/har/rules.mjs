@@ -31,10 +31,15 @@ export function checkRules(name, har) {
     for (const phase of ["send", "wait", "receive"]) {
       assert.ok(entry.timings[phase] >= 0, `${at}: ${phase}`);
     }
-    // time equals the sum of the timings that are not -1.
-    const sum = PHASES.map((p) => entry.timings[p])
+    // time equals the sum of the timings that are not -1; ssl is inside connect (the spec:
+    // "the time is also included in the connect field"), so it counts once.
+    const sum = PHASES.filter((p) => p !== "ssl")
+      .map((p) => entry.timings[p])
       .filter((t) => t !== -1)
       .reduce((a, b) => a + b, 0);
+    if (entry.timings.ssl !== -1) {
+      assert.ok(entry.timings.ssl <= entry.timings.connect, `${at}: ssl outside connect`);
+    }
     assert.ok(Math.abs(entry.time - sum) < 1e-9, `${at}: time ${entry.time} vs sum ${sum}`);
     // content.size is the decoded size, bodySize the wire size, compression the difference.
     const { content, bodySize } = entry.response;

@@ -32,6 +32,7 @@ pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
             accepted_at: l.record.accepted_at,
             connected_at: l.record.connected_at,
             tls: l.record.client_tls.is_some(),
+            secured_at: l.record.target_tls.as_ref().map(|t| t.completed_at),
         })
         .collect();
     let entries: Vec<HarEntry<'_>> = loaded

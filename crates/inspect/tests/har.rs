@@ -90,6 +90,7 @@ fn conn(server_ip: Option<&str>, connected_after: Option<u64>) -> HarConnection<
         accepted_at: T,
         connected_at: connected_after.map(|d| T + d),
         tls: false,
+        secured_at: None,
     }
 }
 
@@ -123,7 +124,8 @@ fn check(har: &[u8]) -> Value {
         ] {
             let t = timings[phase].as_f64().unwrap();
             assert!(t == -1.0 || t >= 0.0, "{phase} = {t}");
-            if t != -1.0 {
+            // ssl is inside connect, as the spec says: counted once.
+            if t != -1.0 && phase != "ssl" {
                 sum += t;
             }
         }
@@ -441,6 +443,20 @@ fn keep_alive() -> Capture {
             1_002_500,
         ),
     ])
+}
+
+#[test]
+fn a_tls_handshake_with_the_server_is_ssl_inside_connect_on_the_first_exchange() {
+    let capture = keep_alive();
+    let conn = HarConnection {
+        secured_at: Some(T + 1_800),
+        ..conn(Some("127.0.0.1"), Some(1_000))
+    };
+    let har = check(&capture.har(&conn));
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["timings"]["connect"], 1.8);
+    assert_eq!(entries[0]["timings"]["ssl"], 0.8);
+    assert_eq!(entries[1]["timings"]["ssl"], -1.0, "a reused connection");
 }
 
 #[test]

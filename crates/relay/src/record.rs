@@ -145,6 +145,10 @@ pub struct TlsFacts {
     /// `--target-ca`) rather than taken unverified (`--insecure`). Towards a client: whether it
     /// accepted TCPMon's certificate (always, once the handshake completed).
     pub verified: bool,
+    /// When the handshake completed (µs since the Unix epoch): HAR's `ssl` runs from the
+    /// connection's `connected_at` to here.
+    #[serde(default)]
+    pub completed_at: Micros,
 }
 
 impl ConnectionRecord {

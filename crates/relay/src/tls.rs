@@ -9,7 +9,7 @@
 use crate::config::{HostPort, ListenerConfig, TargetTls};
 use crate::conn_error::{ConnectionError, FailureKind, Side};
 use crate::error::{Error, Result};
-use crate::record::TlsFacts;
+use crate::record::{TlsFacts, now_micros};
 use rustls::{ClientConfig, ServerConfig};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -102,6 +102,7 @@ pub(crate) async fn connect(
             _ => None,
         },
         verified: !tls.insecure,
+        completed_at: now_micros(),
     };
     Ok((session, facts))
 }
@@ -263,6 +264,7 @@ pub(crate) async fn accept(
             .map(|p| String::from_utf8_lossy(p).into_owned()),
         server_name: state.server_name().map(str::to_string),
         verified: true,
+        completed_at: now_micros(),
     };
     Ok((session, facts))
 }

@@ -536,7 +536,12 @@ server_name: string | null,
  * `--target-ca`) rather than taken unverified (`--insecure`). Towards a client: whether it
  * accepted TCPMon's certificate (always, once the handshake completed).
  */
-verified: boolean, };
+verified: boolean, 
+/**
+ * When the handshake completed (µs since the Unix epoch): HAR's `ssl` runs from the
+ * connection's `connected_at` to here.
+ */
+completed_at: number, };
 
 /**
  * Which rendering to use.

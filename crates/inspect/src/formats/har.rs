@@ -22,8 +22,10 @@
 //! server), for later ones the first byte of the request (`connect` -1, the connection was
 //! reused). `send` runs from there (after `connect`) to the request's last byte, `wait` to the
 //! response's first byte (an interim `100 Continue` counts) and `receive` to its last byte;
-//! each is clamped at 0 so the parts never overlap. `blocked`, `dns` and `ssl` are -1: a relay
-//! does not see them.
+//! each is clamped at 0 so the parts never overlap. `blocked` and `dns` are -1: a relay does not
+//! see them. `ssl` is the relay's TLS handshake with the server on a connection's first
+//! exchange (-1 without TLS, or on later exchanges) and, as the spec says, also inside
+//! `connect`, so `time` counts it once.
 //!
 //! An exchange without a response (the server never answered, or its head never completed)
 //! is written with status 0, empty `statusText` and `httpVersion`, `headersSize` and
@@ -63,6 +65,8 @@ pub struct HarConnection<'a> {
     pub connected_at: Option<u64>,
     /// The client spoke TLS to the relay: its URLs are `https://`.
     pub tls: bool,
+    /// When the relay's TLS handshake with the server completed, if it spoke TLS there.
+    pub secured_at: Option<u64>,
 }
 
 /// One exchange to write, with the bytes of its messages.
@@ -240,13 +244,13 @@ struct Timings {
 }
 
 impl Timings {
-    /// The sum of the phases that apply, added in the order they are written.
+    /// The sum of the phases that apply, added in the order they are written; `ssl` is inside
+    /// `connect` and counts once.
     fn total(&self) -> f64 {
         [
             self.blocked,
             self.dns,
             self.connect,
-            self.ssl,
             self.send,
             self.wait,
             self.receive,
@@ -264,14 +268,18 @@ fn ms(us: u64) -> f64 {
 /// When the entry starts (µs) and its timings; see the module docs.
 fn timings(entry: &HarEntry<'_>, response: Option<&Span>) -> (u64, Timings) {
     let request = &entry.exchange.request;
-    let (start, connect) = if entry.first_of_connection {
+    let (start, connect, ssl) = if entry.first_of_connection {
         let start = entry.conn.accepted_at;
-        (
-            start,
-            entry.conn.connected_at.map(|c| c.saturating_sub(start)),
-        )
+        let connected = entry.conn.connected_at;
+        let ready = entry.conn.secured_at.or(connected);
+        let ssl = entry
+            .conn
+            .secured_at
+            .zip(connected)
+            .map(|(secured, connected)| secured.saturating_sub(connected));
+        (start, ready.map(|c| c.saturating_sub(start)), ssl)
     } else {
-        (request.first_at, None)
+        (request.first_at, None, None)
     };
     let ready = start.saturating_add(connect.unwrap_or(0));
     let sent = request.last_at.max(ready);
@@ -287,7 +295,7 @@ fn timings(entry: &HarEntry<'_>, response: Option<&Span>) -> (u64, Timings) {
         blocked: -1.0,
         dns: -1.0,
         connect: connect.map_or(-1.0, ms),
-        ssl: -1.0,
+        ssl: ssl.map_or(-1.0, ms),
         send: ms(sent - ready),
         wait: ms(wait),
         receive: ms(receive),

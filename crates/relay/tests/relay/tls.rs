@@ -330,5 +330,8 @@ async fn a_proxy_names_an_encrypted_tunnel_by_the_sni_its_client_asked_for() {
     let record = connections(&engine, 1).await.remove(0);
     let record = finished(&engine, record.id).await;
     let connect = record.exchanges.get(0).expect("the CONNECT");
-    assert_eq!(connect.note(), Some("TLS to localhost (SNI), not decrypted"));
+    assert_eq!(
+        connect.note(),
+        Some("TLS to localhost (SNI), not decrypted")
+    );
 }
