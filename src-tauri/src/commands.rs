@@ -159,7 +159,7 @@ pub async fn send_request(state: State<'_, AppState>, request: Composed) -> Resu
     let prepared = prepare(&request)
         .map_err(|e| CommandError::new(ErrorKind::InvalidInput, e.message).on(e.field))?;
     let target = tcpmon_relay::HostPort::new(prepared.host.as_str(), prepared.port);
-    Ok(state.engine.send(target, prepared.bytes))
+    Ok(state.engine.send(target, prepared.tls, prepared.bytes))
 }
 
 /// Where connections were saved.

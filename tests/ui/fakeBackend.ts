@@ -478,11 +478,11 @@ function search(session: number | null, query: string): RowRef[] {
 /** The Sender: a listener-0 connection that sends, then (a moment later) has its answer. */
 function sendRequest(request: SendRequest): number {
   if (config.sendError) reject(config.sendError);
-  if (!/^http:\/\//i.test(request.url)) {
-    reject({ kind: "invalid_input", message: "the Sender sends to http:// URLs only", field: "url" });
+  if (!/^https?:\/\//i.test(request.url)) {
+    reject({ kind: "invalid_input", message: "the Sender speaks http:// and https://", field: "url" });
   }
   const url = new URL(request.url);
-  const port = Number(url.port || 80);
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   const named = (name: string) => request.headers.some(([n]) => n.toLowerCase() === name);
   const head = [`${request.method} ${url.pathname}${url.search} HTTP/1.1`];
   if (!named("host")) head.push(`Host: ${url.host}`);

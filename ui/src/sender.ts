@@ -56,12 +56,11 @@ export function parseHeaders(text: string): { headers: [string, string][] } | { 
   return { headers };
 }
 
-/** Why a URL cannot be sent to, or null when it can (http:// with a host). */
+/** Why a URL cannot be sent to, or null when it can (http:// or https:// with a host). */
 export function urlProblem(text: string): string | null {
   const url = text.trim();
   if (url === "") return `Enter the URL to send to, like ${URL_EXAMPLE}`;
-  if (/^https:\/\//i.test(url)) return "The Sender speaks plain HTTP only: use an http:// URL, not https://";
-  if (!/^http:\/\//i.test(url)) return `Only http:// URLs: start the URL with http://, like ${URL_EXAMPLE}`;
+  if (!/^https?:\/\//i.test(url)) return `Only http:// and https:// URLs: start the URL with one, like ${URL_EXAMPLE}`;
   let parsed: URL;
   try {
     parsed = new URL(url);

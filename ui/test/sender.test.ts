@@ -27,15 +27,15 @@ describe("the Sender's headers box", () => {
 });
 
 describe("the Sender's URL", () => {
-  test("http:// with a host is accepted", () => {
+  test("http:// and https:// with a host are accepted", () => {
     assert.equal(urlProblem(" http://localhost:8080/axis2/services/XYZ "), null);
     assert.equal(urlProblem("HTTP://[::1]:81/"), null);
+    assert.equal(urlProblem("https://example.org/"), null);
   });
 
-  test("https, other schemes, no scheme and nothing are each explained", () => {
-    assert.match(urlProblem("https://example.org/")!, /plain HTTP only.*not https/);
-    assert.match(urlProblem("example.org/x")!, /Only http:\/\/ URLs/);
-    assert.match(urlProblem("ftp://example.org/")!, /Only http:\/\/ URLs/);
+  test("other schemes, no scheme and nothing are each explained", () => {
+    assert.match(urlProblem("example.org/x")!, /Only http:\/\/ and https:\/\/ URLs/);
+    assert.match(urlProblem("ftp://example.org/")!, /Only http:\/\/ and https:\/\/ URLs/);
     assert.match(urlProblem("")!, /Enter the URL/);
     assert.match(urlProblem("http://")!, /not a URL|no host/);
   });
@@ -66,7 +66,8 @@ describe("building the request", () => {
     };
     assert.equal(field({ method: "" }), "method");
     assert.equal(field({ method: "GE T" }), "method");
-    assert.equal(field({ url: "https://a.test/" }), "url");
+    assert.equal(field({ url: "ftp://a.test/" }), "url");
+    assert.equal(field({ url: "https://a.test/" }), null, "https is sent over TLS");
     assert.equal(field({ headers: "nonsense" }), "headers");
     assert.equal(field({ method: "PROPFIND" }), null, "any token is a method");
   });

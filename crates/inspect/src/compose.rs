@@ -26,8 +26,10 @@ pub struct Composed {
 pub struct Prepared {
     /// Host name or IP literal (IPv6 without brackets).
     pub host: String,
-    /// Port (80 unless the URL says otherwise).
+    /// Port (80, or 443 for `https://`, unless the URL says otherwise).
     pub port: u16,
+    /// `https://`: the request goes over TLS.
+    pub tls: bool,
     /// The request on the wire.
     pub bytes: Vec<u8>,
 }
@@ -49,19 +51,57 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ComposeError {
     }
 }
 
-/// Splits `http://[user:password@]host[:port][/path]` into host, port, origin-form target
-/// and the user info; a `#fragment` is the browser's, never sent.
-fn split_url(url: &str) -> Result<(String, u16, String, Option<&str>), ComposeError> {
+/// Where a Sender URL goes.
+struct Destination<'a> {
+    host: String,
+    port: u16,
+    /// Origin-form target.
+    path: String,
+    /// `user:password` from the URL.
+    user: Option<&'a str>,
+    tls: bool,
+}
+
+impl Destination<'_> {
+    /// The `Host` header's value: the port left out when it is the scheme's default.
+    fn authority(&self) -> String {
+        let default = if self.tls { 443 } else { 80 };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == default {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+}
+
+/// Splits `http[s]://[user:password@]host[:port][/path]`; a `#fragment` is the browser's,
+/// never sent.
+fn split_url(url: &str) -> Result<Destination<'_>, ComposeError> {
     let parts = url::split_url(url);
-    let authority = match (parts.scheme, parts.authority) {
-        (Some(scheme), Some(authority)) if scheme.eq_ignore_ascii_case("http") => authority,
+    let (authority, tls) = match (parts.scheme, parts.authority) {
+        (Some(scheme), Some(authority)) if scheme.eq_ignore_ascii_case("http") => {
+            (authority, false)
+        }
+        (Some(scheme), Some(authority)) if scheme.eq_ignore_ascii_case("https") => {
+            (authority, true)
+        }
         (Some(scheme), _) => {
             return Err(invalid(
                 "url",
-                format!("{scheme}:// is not supported: the Sender speaks plain http://"),
+                format!("{scheme}:// is not supported: the Sender speaks http:// and https://"),
             ));
         }
-        _ => return Err(invalid("url", "give a URL that starts with http://")),
+        _ => {
+            return Err(invalid(
+                "url",
+                "give a URL that starts with http:// or https://",
+            ));
+        }
     };
     let path = parts.origin_form();
     if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
@@ -72,14 +112,26 @@ fn split_url(url: &str) -> Result<(String, u16, String, Option<&str>), ComposeEr
         _ => invalid("url", "the URL has no valid host"),
     })?;
     let port = match port {
-        None | Some("") => 80,
+        None | Some("") => {
+            if tls {
+                443
+            } else {
+                80
+            }
+        }
         Some(p) => p
             .parse::<u16>()
             .ok()
             .filter(|&p| p != 0)
             .ok_or_else(|| invalid("url", format!("{p} is not a port")))?,
     };
-    Ok((host.to_string(), port, path, parts.userinfo))
+    Ok(Destination {
+        host: host.to_string(),
+        port,
+        path,
+        user: parts.userinfo,
+        tls,
+    })
 }
 
 /// Checks what the user typed and builds the request bytes.
@@ -96,8 +148,8 @@ pub fn prepare(request: &Composed) -> Result<Prepared, ComposeError> {
             "the method must be one word, like GET or POST",
         ));
     }
-    let (host, port, path, user) = split_url(&request.url)?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    let to = split_url(&request.url)?;
+    let mut head = format!("{method} {} HTTP/1.1\r\n", to.path);
     let has = |name: &str| {
         request
             .headers
@@ -105,15 +157,9 @@ pub fn prepare(request: &Composed) -> Result<Prepared, ComposeError> {
             .any(|(n, _)| n.trim().eq_ignore_ascii_case(name))
     };
     if !has("host") {
-        let authority = match (host.contains(':'), port) {
-            (true, 80) => format!("[{host}]"),
-            (true, _) => format!("[{host}]:{port}"),
-            (false, 80) => host.clone(),
-            (false, _) => format!("{host}:{port}"),
-        };
-        head.push_str(&format!("Host: {authority}\r\n"));
+        head.push_str(&format!("Host: {}\r\n", to.authority()));
     }
-    if let Some(user) = user.filter(|_| !has("authorization")) {
+    if let Some(user) = to.user.filter(|_| !has("authorization")) {
         let credentials = base64::engine::general_purpose::STANDARD.encode(user);
         head.push_str(&format!("Authorization: Basic {credentials}\r\n"));
     }
@@ -157,7 +203,12 @@ pub fn prepare(request: &Composed) -> Result<Prepared, ComposeError> {
     head.push_str("\r\n");
     let mut bytes = head.into_bytes();
     bytes.extend_from_slice(request.body.as_bytes());
-    Ok(Prepared { host, port, bytes })
+    Ok(Prepared {
+        host: to.host,
+        port: to.port,
+        tls: to.tls,
+        bytes,
+    })
 }
 
 #[cfg(test)]
@@ -202,12 +253,20 @@ mod tests {
         let p = prepare(&composed("GET", "http://[::1]", &[("host", "x")], "")).unwrap();
         assert_eq!((p.host.as_str(), p.port), ("::1", 80));
         assert_eq!(p.bytes, b"GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+        let p = prepare(&composed("GET", "https://h.test/", &[], "")).unwrap();
+        assert_eq!((p.port, p.tls), (443, true));
+        assert!(p.bytes.starts_with(b"GET / HTTP/1.1\r\nHost: h.test\r\n"));
+        let p = prepare(&composed("GET", "https://h.test:80/", &[], "")).unwrap();
+        assert!(
+            p.bytes
+                .starts_with(b"GET / HTTP/1.1\r\nHost: h.test:80\r\n")
+        );
     }
 
     #[test]
     fn what_cannot_be_sent_names_its_field() {
         let field = |c: Composed| prepare(&c).unwrap_err().field;
-        assert_eq!(field(composed("GET", "https://a.test/", &[], "")), "url");
+        assert_eq!(field(composed("GET", "ftp://a.test/", &[], "")), "url");
         assert_eq!(field(composed("GET", "a.test/", &[], "")), "url");
         assert_eq!(
             field(composed("GET", "http://a.test:99999/", &[], "")),

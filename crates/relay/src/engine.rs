@@ -1,7 +1,7 @@
 //! The engine: a registry of listeners over one capture store and one event bus. It runs on
 //! the caller's tokio runtime and is cheap to clone.
 
-use crate::config::{HostPort, ListenerConfig, Mode};
+use crate::config::{HostPort, ListenerConfig, Mode, TargetTls};
 use crate::conn::Core;
 use crate::conn_error::Side;
 use crate::dial::resolve;
@@ -362,10 +362,10 @@ impl Engine {
         Ok(self.play(info.config, origin, running, request))
     }
 
-    /// The Sender: sends `request` to `target` as a new connection of [`SENDER`], directly
-    /// (no listener's upstream proxy or slow link). Returns the connection's id; its answer
-    /// is captured like any other.
-    pub fn send(&self, target: HostPort, request: Vec<u8>) -> ConnId {
+    /// The Sender: sends `request` to `target` (over TLS, verified against the system's trust
+    /// store, when `tls`) as a new connection of [`SENDER`], directly (no listener's upstream
+    /// proxy or slow link). Returns the connection's id; its answer is captured like any other.
+    pub fn send(&self, target: HostPort, tls: bool, request: Vec<u8>) -> ConnId {
         let origin = Origin {
             listener: SENDER,
             listen_port: 0,
@@ -373,7 +373,10 @@ impl Engine {
             resend_of: None,
             request_line: request_line(&request).map(str::to_string),
         };
-        let config = ListenerConfig::forward(0, target);
+        let config = ListenerConfig {
+            target_tls: tls.then(TargetTls::default),
+            ..ListenerConfig::forward(0, target)
+        };
         self.play(config, origin, self.unowned(), request)
     }
 

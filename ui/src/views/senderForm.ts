@@ -45,7 +45,7 @@ const urlInput = () =>
     "data-testid": "sender-url",
     "aria-label": "URL",
     placeholder: URL_EXAMPLE,
-    title: "http:// only: the Sender speaks plain HTTP",
+    title: "http:// or https:// (verified against the system's trusted certificates)",
     spellcheck: "false",
     autocomplete: "off",
   });

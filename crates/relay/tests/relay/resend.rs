@@ -68,6 +68,7 @@ async fn the_sender_sends_a_composed_request_and_captures_the_answer() {
     let prepared = tcpmon_inspect::compose::prepare(&composed).unwrap();
     let id = engine.send(
         HostPort::new(prepared.host.as_str(), prepared.port),
+        prepared.tls,
         prepared.bytes,
     );
     let record = finished(&engine, id).await;

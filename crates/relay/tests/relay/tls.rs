@@ -335,3 +335,43 @@ async fn a_proxy_names_an_encrypted_tunnel_by_the_sni_its_client_asked_for() {
         Some("TLS to localhost (SNI), not decrypted")
     );
 }
+
+#[tokio::test]
+async fn the_sender_speaks_tls_to_https_urls_and_resend_as_the_listener_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = certificate(dir.path(), "DNS:localhost");
+    let (server, _s) = s_server(&cert, &key, &[]).await;
+    let engine = engine();
+    let composed = tcpmon_inspect::compose::Composed {
+        method: "GET".into(),
+        url: format!("https://localhost:{}/", server.port()),
+        headers: Vec::new(),
+        body: String::new(),
+    };
+    let prepared = tcpmon_inspect::compose::prepare(&composed).unwrap();
+    let target = HostPort::new(prepared.host.as_str(), prepared.port);
+    let id = engine.send(target, prepared.tls, prepared.bytes);
+    let ConnectionState::Failed { reason } = finished(&engine, id).await.state else {
+        panic!("a self-signed server is not in the system's store")
+    };
+    assert!(
+        reason.contains("TLS with localhost") && reason.contains("--target-ca"),
+        "{reason}"
+    );
+
+    // A resend goes out as its listener's connections do: over TLS, trusted by its CA.
+    let relay = listen(&engine, to_target(server.port(), "localhost", ca(&cert))).await;
+    let (_, body) = curl(&[&format!("http://{relay}/")]).await;
+    assert!(String::from_utf8_lossy(&body).contains("TLSv1.3"));
+    let original = connections(&engine, 2).await[1].id;
+    finished(&engine, original).await;
+    let resent = engine
+        .resend(
+            original,
+            b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec(),
+        )
+        .await
+        .unwrap();
+    let record = finished(&engine, resent).await;
+    assert_eq!(record.target_tls.expect("TLS facts").version, "1.3");
+}
