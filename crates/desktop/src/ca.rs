@@ -73,7 +73,11 @@ mod tests {
         let err = export(&dir, &tmp.path().join("missing/ca.pem")).unwrap_err();
         let error = CommandError::from(err);
         assert_eq!(error.kind, ErrorKind::Io);
-        assert!(error.message.contains("does not exist"), "{}", error.message);
+        assert!(
+            error.message.contains("does not exist"),
+            "{}",
+            error.message
+        );
         assert!(!dir.exists());
     }
 
@@ -84,6 +88,10 @@ mod tests {
         std::fs::create_dir(&dir).unwrap();
         std::fs::write(dir.join(tcpmon_tls::ca::KEY_FILE), "").unwrap();
         let error = CommandError::from(export(&dir, &tmp.path().join("out.pem")).unwrap_err());
-        assert!(error.message.contains("ca.pem: missing"), "{}", error.message);
+        assert!(
+            error.message.contains("ca.pem: missing"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -240,7 +240,11 @@ mod tests {
             target_tls: false,
             ..f.clone()
         };
-        assert_eq!(kept.parse().unwrap().target_tls, None, "CA files kept, not used");
+        assert_eq!(
+            kept.parse().unwrap().target_tls,
+            None,
+            "CA files kept, not used"
+        );
         let proxy = ListenerForm { proxy: true, ..f };
         let err = proxy.parse().unwrap_err();
         assert_eq!(err.field, Some("target_tls"));
