@@ -6,14 +6,8 @@ import { activePanel, calls, oneListener, useHarness } from "./harness.mjs";
 
 const withApp = useHarness();
 
-const facts = (overrides = {}) => ({
-  version: "1.3",
-  cipher: "TLS13_AES_256_GCM_SHA384",
-  alpn: null,
-  server_name: "localhost",
-  verified: true,
-  ...overrides,
-});
+/** What a TLS 1.3 handshake settled on, as the engine records it. */
+const tls13 = { version: "1.3", cipher: "TLS13_AES_256_GCM_SHA384", server_name: "localhost" };
 
 describe("Admin tab: TLS", () => {
   test("TLS to target with a picked CA file and TLS listener reach add_listener", async () => {
@@ -75,7 +69,12 @@ describe("listener tab: TLS", () => {
     await withApp(oneListener, async (page) => {
       const [plain, tls] = await page.evaluate(
         ([tls]) => [window.fake.open(1), window.fake.open(1, tls)],
-        [{ client_tls: facts({ alpn: "http/1.1" }), target_tls: facts({ verified: false }) }],
+        [
+          {
+            client_tls: { ...tls13, alpn: "http/1.1", verified: true },
+            target_tls: { ...tls13, alpn: null, verified: false },
+          },
+        ],
       );
       const host = (id) =>
         activePanel(page).locator(`[data-testid=connection-row][data-id="${id}"] .c-host`).first();
