@@ -42,6 +42,8 @@ macro_rules! command_list {
             sync status[Shared]() -> Status;
             async search[Shared](session: Option<u64>, query: String) -> Found;
             async send_request[Shared](request: Composed) -> ConnId;
+            async pick_target_ca[Window]() -> Option<Vec<String>>;
+            async export_ca[Window, Shared]() -> Option<String>;
         }
     };
 }

@@ -11,7 +11,7 @@ use tcpmon_desktop::capture::{self, LeftCapture};
 use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
-use tcpmon_desktop::{resend, search, settings};
+use tcpmon_desktop::{ca, resend, search, settings};
 use tcpmon_files::{Format, Pick, RowRef, save};
 use tcpmon_inspect::compose::{Composed, prepare};
 use tcpmon_inspect::view::ViewKind;
@@ -293,4 +293,30 @@ pub fn status(state: State<'_, AppState>) -> Result<Status> {
         capture_limit: state.capture_limit(),
         recording_stopped: store.recording_stopped(),
     })
+}
+
+/// "Target CA...": the PEM files to trust besides the system's store, picked in a native
+/// dialog; `None` when the user cancelled.
+#[tauri::command]
+pub async fn pick_target_ca<R: Runtime>(app: AppHandle<R>) -> Result<Option<Vec<String>>> {
+    let filter = ("PEM certificates", &["pem", "crt", "cer"][..]);
+    let picked = dialog::open_paths(&app, filter).await;
+    Ok(picked.map(|paths| paths.iter().map(|p| p.display().to_string()).collect()))
+}
+
+/// "Export CA certificate...": writes the local CA's certificate (made first if there is
+/// none) where the user chose; the path, or `None` when the user cancelled.
+#[tauri::command]
+pub async fn export_ca<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<String>> {
+    let dir = state.ca_dir()?.to_path_buf();
+    let filter = ("Certificate (PEM; DER for .der, .cer)", ca::EXTENSIONS);
+    let Some(path) = dialog::save_path(&app, ca::SUGGESTED_NAME, filter).await else {
+        return Ok(None);
+    };
+    let target = path.clone();
+    blocking(move || Ok(ca::export(&dir, &target)?)).await?;
+    Ok(Some(path.display().to_string()))
 }

@@ -46,6 +46,25 @@ pub async fn open_path<R: Runtime>(app: &AppHandle<R>, filter: (&str, &[&str])) 
     rx.await.ok().flatten()
 }
 
+/// Asks which files to open (one or more); `None` when the user cancelled.
+pub async fn open_paths<R: Runtime>(
+    app: &AppHandle<R>,
+    filter: (&str, &[&str]),
+) -> Option<Vec<PathBuf>> {
+    if let Some(path) = test_answer() {
+        return Some(vec![path]);
+    }
+    let (tx, rx) = oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter(filter.0, filter.1)
+        .pick_files(move |paths| {
+            let picked = paths.map(|ps| ps.into_iter().filter_map(|p| p.into_path().ok()));
+            let _ = tx.send(picked.map(|ps| ps.collect::<Vec<_>>()));
+        });
+    rx.await.ok().flatten()
+}
+
 /// The path tests answer dialogs with (debug builds only).
 fn test_answer() -> Option<PathBuf> {
     if cfg!(debug_assertions) {

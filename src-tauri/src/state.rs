@@ -23,6 +23,8 @@ pub struct AppState {
     capture_dir: Option<PathBuf>,
     /// The capture limit in force, in bytes; 0: none.
     capture_limit: AtomicU64,
+    /// The engine's local CA folder, whose certificate "Export CA certificate..." writes.
+    ca_dir: Option<PathBuf>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
         options: EngineOptions,
     ) -> Result<Self, String> {
         let capture_dir = options.capture_dir.clone();
+        let ca_dir = options.ca_dir.clone();
         let engine = Engine::new(options).map_err(|e| e.to_string())?;
         let (launched, launch_error) = match launch {
             None => (None, None),
@@ -49,6 +52,7 @@ impl AppState {
             config_dir: OnceLock::new(),
             capture_dir,
             capture_limit: AtomicU64::new(0),
+            ca_dir,
         })
     }
 
@@ -87,6 +91,16 @@ impl AppState {
         self.config_dir
             .get()
             .ok_or_else(|| CommandError::new(ErrorKind::Io, "the config folder is not known yet"))
+    }
+
+    /// The engine's local CA folder.
+    pub fn ca_dir(&self) -> Result<&Path, CommandError> {
+        self.ca_dir.as_deref().ok_or_else(|| {
+            CommandError::new(
+                ErrorKind::Io,
+                "no config folder for the CA (neither XDG_CONFIG_HOME nor HOME is set)",
+            )
+        })
     }
 
     /// The live store, or an open session's, owned so work on it can leave this thread.

@@ -49,6 +49,8 @@ export type FakeConfig = {
   left_captures?: LeftCapture[];
   /** What open_left_capture opens (any listed path), as open_session does with `session`. */
   leftSession?: OpenedSession;
+  /** What the Target CA dialog picks; null: the user cancels it. */
+  pickedCa?: string[] | null;
 };
 
 const config: FakeConfig = (window as unknown as { fakeConfig?: FakeConfig }).fakeConfig ?? {};
@@ -121,6 +123,13 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
     });
   }
   if (port === 0) port = nextFreePort++;
+  if (form.proxy && form.target_tls) {
+    reject({
+      kind: "invalid_input",
+      message: "TLS to the target works in forward mode: a proxy's clients reach HTTPS sites with CONNECT",
+      field: "target_tls",
+    });
+  }
   const mode = form.proxy
     ? ({ kind: "http_proxy" } as const)
     : ({
@@ -141,8 +150,17 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       proxy_auth: null,
       idle_timeout: null,
       max_connections: null,
-      target_tls: null,
-      listen_tls: false,
+      target_tls: form.target_tls
+        ? {
+            ca_files: form.target_ca,
+            insecure: form.insecure,
+            server_name: null,
+            client_cert: null,
+            client_key: null,
+            alpn: [],
+          }
+        : null,
+      listen_tls: form.listen_tls,
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,
@@ -614,6 +632,8 @@ const handlers: Handlers = {
     settings = args.settings;
     return null;
   },
+  pick_target_ca: () => (config.pickedCa === undefined ? ["/home/dev/certs/dev-server.pem"] : config.pickedCa),
+  export_ca: () => "/home/dev/tcpmon-ca.pem",
   status: () => ({ capture_bytes: 48_213_504, capture_limit: captureLimit, recording_stopped: recordingStopped }),
 };
 

@@ -103,8 +103,15 @@ describe("Admin tab", () => {
       assert.match(await offer.textContent(), /Port 9001 → example.org:80/);
       await page.getByTestId("reopen-listener").click();
       await page.getByTestId("listener-tab").filter({ hasText: "Port 9001" }).waitFor();
-      // Saved by a build without the Host rewrite: it comes back off.
-      assert.deepEqual((await calls(page, "add_listener"))[0].form, { ...form, rewrite_host: false });
+      // Saved by a build without the Host rewrite and TLS: they come back off.
+      assert.deepEqual((await calls(page, "add_listener"))[0].form, {
+        ...form,
+        rewrite_host: false,
+        target_tls: false,
+        target_ca: [],
+        insecure: false,
+        listen_tls: false,
+      });
       await offer.waitFor({ state: "hidden" });
     });
   });

@@ -8,6 +8,7 @@ import type {
   RowRef,
   SaveFormat,
   Span,
+  TlsFacts,
 } from "./types";
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
@@ -127,7 +128,46 @@ function targetHostPort(record: ConnectionRecord): string | null {
 export function exchangeUrl(exchange: Exchange, record: ConnectionRecord): string {
   if (exchange.target.includes("://") || exchange.method === "CONNECT") return exchange.target;
   const host = exchange.host ?? targetHostPort(record) ?? "";
-  return `http://${host}${exchange.target}`;
+  // The scheme the client used: https:// when it spoke TLS to a TLS listener (as the CLI says).
+  return `${record.client_tls ? "https" : "http"}://${host}${exchange.target}`;
+}
+
+/** The mark before the Host of a row whose connection spoke TLS on either side. */
+export function tlsMark(record: ConnectionRecord): string {
+  return record.client_tls || record.target_tls ? "🔒 " : "";
+}
+
+/** One side's line of the TLS section. */
+export type TlsSide = { side: "client" | "target"; title: string; text: string };
+
+/**
+ * The TLS section of a connection: a line per side that spoke TLS (the client to a TLS
+ * listener; TCPMon to the target), with what the handshake settled and how the certificate
+ * was taken. Empty for a plain connection.
+ */
+export function tlsSides(record: ConnectionRecord): TlsSide[] {
+  const line = (facts: TlsFacts, trust: string) =>
+    [
+      `TLS ${facts.version}`,
+      facts.cipher,
+      `ALPN ${facts.alpn ?? "none"}`,
+      `SNI ${facts.server_name ?? "none"}`,
+      trust,
+    ].join(" · ");
+  const sides: TlsSide[] = [];
+  if (record.client_tls)
+    sides.push({
+      side: "client",
+      title: "Client → TCPMon",
+      text: line(record.client_tls, "the client accepted TCPMon's certificate"),
+    });
+  if (record.target_tls)
+    sides.push({
+      side: "target",
+      title: "TCPMon → target",
+      text: line(record.target_tls, record.target_tls.verified ? "verified" : "not verified (--insecure)"),
+    });
+  return sides;
 }
 
 /** The Host column: the Host header, else the authority of an absolute target, else where the bytes went. */

@@ -71,6 +71,10 @@ export const ipc = {
   /** Applies the capture limit as typed ("500MiB"; "" = none); resolves to it in bytes. */
   setCaptureLimit: (limit: string) => call("set_capture_limit", { limit }),
   status: () => call("status", {}),
+  /** "Target CA...": Rust's open dialog; the PEM files picked, or null when cancelled. */
+  pickTargetCa: () => call("pick_target_ca", {}),
+  /** Rust's save dialog, then the local CA's certificate written there; null when cancelled. */
+  exportCa: () => call("export_ca", {}),
 };
 
 /** Calls `handler` with every `engine-events` batch; resolves once listening, to the unsubscribe. */

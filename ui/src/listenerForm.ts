@@ -20,6 +20,14 @@ export type AdminValues = {
   slow_delay_ms: string;
   /** Forward mode: rewrite each request's Host header to the target. */
   rewrite_host: boolean;
+  /** Forward mode: speak TLS to the target. */
+  target_tls: boolean;
+  /** PEM files trusted besides the system's store ("Target CA..."), kept while TLS is off. */
+  target_ca: string[];
+  /** Accept any certificate from the target. */
+  insecure: boolean;
+  /** Clients speak TLS to the listener (a certificate from TCPMon's local CA). */
+  listen_tls: boolean;
 };
 
 /** Apache TCPMon's defaults (target 127.0.0.1:8888), bound to loopback unless the user says so. */
@@ -36,6 +44,10 @@ export const DEFAULT_ADMIN: AdminValues = {
   slow_bytes: "",
   slow_delay_ms: "",
   rewrite_host: false,
+  target_tls: false,
+  target_ca: [],
+  insecure: false,
+  listen_tls: false,
 };
 
 export function formFromAdmin(v: AdminValues): ListenerForm {
@@ -49,7 +61,14 @@ export function formFromAdmin(v: AdminValues): ListenerForm {
     slow_bytes: v.slow ? v.slow_bytes.trim() : "",
     slow_delay_ms: v.slow ? v.slow_delay_ms.trim() : "",
     rewrite_host: !v.proxy && v.rewrite_host,
+    ...tlsFields(!v.proxy && v.target_tls, v.target_ca, v.insecure),
+    listen_tls: v.listen_tls,
   };
+}
+
+/** The target TLS fields of a form: the CA files and `insecure` go only with TLS on. */
+function tlsFields(on: boolean, ca: readonly string[], insecure: boolean) {
+  return { target_tls: on, target_ca: on ? [...ca] : [], insecure: on && insecure };
 }
 
 /** A running listener as a form, with the port it really got, so it can be opened again as it was. */
@@ -69,7 +88,19 @@ export function formFromListener(info: ListenerInfo): ListenerForm {
     slow_delay_ms: config.slow_link ? String(config.slow_link.delay_ms) : "",
     // A shell older than the Host rewrite sends no such field: the bytes went untouched.
     rewrite_host: target !== null && config.rewrite_host === true,
+    // A shell older than TLS sends neither field: plain TCP on both sides.
+    ...tlsFields(
+      target !== null && !!config.target_tls,
+      config.target_tls?.ca_files ?? [],
+      config.target_tls?.insecure === true,
+    ),
+    listen_tls: config.listen_tls === true,
   };
+}
+
+/** The last part of a path ("dev.pem"), as a file's name is shown. */
+export function fileName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1) || path;
 }
 
 /** One line naming a listener form: "Port 8081 → example.org:80", "Port 3128 (HTTP proxy)". */
@@ -78,5 +109,8 @@ export function describeForm(form: ListenerForm): string {
   // The default bind address goes unsaid; whether another one is loopback is Rust's to say.
   const bind = ["", DEFAULT_ADMIN.bind].includes(form.bind.trim()) ? "" : ` on ${form.bind.trim()}`;
   const rewrite = !form.proxy && form.rewrite_host ? " (Host rewritten)" : "";
-  return `Port ${form.port || "any"}${bind} ${where}${rewrite}`;
+  const tls = [form.listen_tls ? "TLS listener" : "", !form.proxy && form.target_tls ? "TLS to target" : ""]
+    .filter((t) => t !== "")
+    .join(", ");
+  return `Port ${form.port || "any"}${bind} ${where}${rewrite}${tls ? ` (${tls})` : ""}`;
 }

@@ -9,6 +9,7 @@ import { parseSettings, SettingsKeeper } from "./settings";
 import { Store } from "./store";
 import type { Startup } from "./types";
 import { AdminView } from "./views/admin";
+import { CaExportSection } from "./views/caExport";
 import { AppFrame } from "./views/appFrame";
 import { CaptureLimitField } from "./views/captureLimit";
 import { RecoverNotice } from "./views/recoverNotice";
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   const stats = new StatsFeed(store, status);
   const limitField = new CaptureLimitField(settings, () => void stats.poll());
   admin.addSection(limitField.root);
+  admin.addSection(new CaExportSection().root);
   void limitField.applySaved();
   stats.start();
 

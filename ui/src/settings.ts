@@ -47,12 +47,23 @@ const bool = (v: unknown, fallback: boolean) => (typeof v === "boolean" ? v : fa
 const oneOf = <T extends string>(v: unknown, allowed: readonly T[], fallback: T): T =>
   allowed.includes(v as T) ? (v as T) : fallback;
 
+const strings = (v: unknown, fallback: string[]) =>
+  Array.isArray(v) && v.every((item) => typeof item === "string") ? [...(v as string[])] : [...fallback];
+
+type Field = string | boolean | string[];
+
 /** Takes every field of `defaults` from `raw` when it has the same type. */
-function sameShape<T extends Record<string, string | boolean>>(raw: unknown, defaults: T): T {
+function sameShape<T extends Record<string, Field>>(raw: unknown, defaults: T): T {
   const source = isObject(raw) ? raw : {};
-  const out: Record<string, string | boolean> = {};
+  const out: Record<string, Field> = {};
   for (const [key, fallback] of Object.entries(defaults)) {
-    out[key] = typeof fallback === "boolean" ? bool(source[key], fallback) : str(source[key], fallback);
+    const value = source[key];
+    out[key] =
+      typeof fallback === "boolean"
+        ? bool(value, fallback)
+        : Array.isArray(fallback)
+          ? strings(value, fallback)
+          : str(value, fallback);
   }
   return out as T;
 }
@@ -67,6 +78,10 @@ const EMPTY_FORM: ListenerForm = {
   slow_bytes: "",
   slow_delay_ms: "",
   rewrite_host: false,
+  target_tls: false,
+  target_ca: [],
+  insecure: false,
+  listen_tls: false,
 };
 
 export function parseSettings(raw: unknown): Settings {

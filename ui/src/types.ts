@@ -24,6 +24,7 @@ export type {
   Span,
   Startup,
   Status,
+  TlsFacts,
   ViewKind,
   ViewPage,
 } from "./generated/ipc";
@@ -56,6 +57,8 @@ export type FormField =
   | "slow_link"
   /** A Host rewrite asked of a proxy-mode listener. */
   | "rewrite_host"
+  /** TLS to the target: asked of a proxy, or a Target CA file that holds no certificate. */
+  | "target_tls"
   /** The search box (a bad regex). */
   | "search"
   /** The capture limit in the Admin tab. */

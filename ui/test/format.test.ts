@@ -26,8 +26,11 @@ import {
   statusClass,
   statusText,
   targetText,
+  tlsMark,
+  tlsSides,
   truncationText,
 } from "../src/format";
+import type { TlsFacts } from "../src/types";
 import { exchange, listener, record, span } from "./fixtures";
 
 test("time reads as local yyyy-MM-dd HH:mm:ss", () => {
@@ -107,6 +110,14 @@ describe("exchange rows", () => {
     assert.equal(exchangeUrl(exchange({ target: "/", host: null }), unknown), "http:///");
   });
 
+  test("a TLS client's URLs are https://", () => {
+    const tls = record(4, { target: { host: "localhost", port: 4433 }, client_tls: facts() });
+    assert.equal(exchangeUrl(exchange({ target: "/a", host: "localhost:8443" }), tls), "https://localhost:8443/a");
+    const toTarget = record(5, { target: { host: "localhost", port: 4433 }, target_tls: facts() });
+    const url = exchangeUrl(exchange({ target: "/a", host: null }), toTarget);
+    assert.equal(url, "http://localhost:4433/a", "as the client asked");
+  });
+
   test("the Host column: the Host header, an absolute target's authority, else the target", () => {
     assert.equal(exchangeHost(exchange({ host: "a.test" }), conn), "a.test");
     assert.equal(exchangeHost(exchange({ host: null, target: "http://b.test:81/x" }), conn), "b.test:81");
@@ -164,6 +175,56 @@ describe("exchange rows", () => {
     const local = new Date(2026, 0, 5, 9, 7, 3, 45);
     assert.equal(formatClock(local.getTime() * 1000 + 999), "09:07:03.045");
     assert.equal(formatInstant(local.getTime() * 1000), "2026-01-05 09:07:03.045");
+  });
+});
+
+/** The facts the TLS section shows (a record carries more, such as when the handshake ended). */
+const facts = (overrides: Partial<TlsFacts> = {}) =>
+  ({
+    version: "1.3",
+    cipher: "TLS13_AES_256_GCM_SHA384",
+    alpn: null,
+    server_name: "localhost",
+    verified: true,
+    ...overrides,
+  }) as TlsFacts;
+
+describe("TLS", () => {
+  test("rows of a connection with TLS on either side carry a lock", () => {
+    assert.equal(tlsMark(record(1)), "");
+    assert.equal(tlsMark(record(1, { client_tls: facts() })), "🔒 ");
+    assert.equal(tlsMark(record(1, { target_tls: facts() })), "🔒 ");
+    assert.equal(tlsMark(record(1, { target_tls: null, client_tls: null })), "");
+  });
+
+  test("the TLS section has a line per side, saying how the certificate was taken", () => {
+    assert.deepEqual(tlsSides(record(1)), []);
+    const both = tlsSides(
+      record(1, {
+        client_tls: facts({ alpn: "http/1.1" }),
+        target_tls: facts({
+          version: "1.2",
+          cipher: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+          server_name: null,
+          verified: false,
+        }),
+      }),
+    );
+    assert.deepEqual(both, [
+      {
+        side: "client",
+        title: "Client → TCPMon",
+        text:
+          "TLS 1.3 · TLS13_AES_256_GCM_SHA384 · ALPN http/1.1 · SNI localhost · " +
+          "the client accepted TCPMon's certificate",
+      },
+      {
+        side: "target",
+        title: "TCPMon → target",
+        text: "TLS 1.2 · TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 · ALPN none · SNI none · not verified (--insecure)",
+      },
+    ]);
+    assert.match(tlsSides(record(1, { target_tls: facts() }))[0]!.text, / · verified$/);
   });
 });
 

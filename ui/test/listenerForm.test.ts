@@ -3,6 +3,7 @@ import { test } from "node:test";
 import {
   DEFAULT_ADMIN,
   describeForm,
+  fileName,
   formFromAdmin,
   formFromListener,
 } from "../src/listenerForm";
@@ -57,7 +58,53 @@ test("a running listener becomes a form with the port it really got", () => {
     slow_bytes: "64",
     slow_delay_ms: "100",
     rewrite_host: true,
+    target_tls: false,
+    target_ca: [],
+    insecure: false,
+    listen_tls: false,
   });
+});
+
+test("TLS to target and its options apply to forward listeners only, with TLS on", () => {
+  const tls = { ...DEFAULT_ADMIN, target_tls: true, target_ca: ["/certs/dev.pem"], insecure: true, listen_tls: true };
+  const form = formFromAdmin(tls);
+  assert.deepEqual(
+    [form.target_tls, form.target_ca, form.insecure, form.listen_tls],
+    [true, ["/certs/dev.pem"], true, true],
+  );
+  const proxy = formFromAdmin({ ...tls, proxy: true });
+  assert.deepEqual([proxy.target_tls, proxy.target_ca, proxy.insecure, proxy.listen_tls], [false, [], false, true]);
+  const off = formFromAdmin({ ...tls, target_tls: false });
+  assert.deepEqual([off.target_ca, off.insecure], [[], false], "kept in the Admin tab, not sent");
+  assert.equal(describeForm(form), "Port any → 127.0.0.1:8888 (TLS listener, TLS to target)");
+});
+
+test("a stopped TLS listener opens again as it was; an older shell's listener as plain TCP", () => {
+  const info = listener(1);
+  info.config.listen_tls = true;
+  info.config.target_tls = {
+    ca_files: ["/certs/dev.pem"],
+    insecure: true,
+    server_name: null,
+    client_cert: null,
+    client_key: null,
+    alpn: [],
+  };
+  const form = formFromListener(info);
+  assert.deepEqual(
+    [form.target_tls, form.target_ca, form.insecure, form.listen_tls],
+    [true, ["/certs/dev.pem"], true, true],
+  );
+  const old = listener(1);
+  delete (old.config as { target_tls?: unknown }).target_tls;
+  delete (old.config as { listen_tls?: unknown }).listen_tls;
+  const plain = formFromListener(old);
+  assert.deepEqual([plain.target_tls, plain.target_ca, plain.insecure, plain.listen_tls], [false, [], false, false]);
+});
+
+test("a picked file is shown by its name", () => {
+  assert.equal(fileName("/home/dev/certs/dev.pem"), "dev.pem");
+  assert.equal(fileName("dev.pem"), "dev.pem");
 });
 
 test("Rewrite Host applies to forward listeners only", () => {

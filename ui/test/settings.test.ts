@@ -28,6 +28,20 @@ test("valid fields are kept and wrong-typed ones fall back one by one", () => {
   assert.equal(s.open_listeners[0]!.rewrite_host, false);
 });
 
+test("TLS choices are kept; Target CA files only as a list of paths", () => {
+  const s = parseSettings({
+    admin: { target_tls: true, target_ca: ["/certs/a.pem", "/certs/b.pem"], insecure: true, listen_tls: true },
+    open_listeners: [{ port: "8443", listen_tls: true, target_ca: ["/certs/a.pem", 7] }],
+  });
+  assert.deepEqual(
+    [s.admin.target_tls, s.admin.target_ca, s.admin.insecure, s.admin.listen_tls],
+    [true, ["/certs/a.pem", "/certs/b.pem"], true, true],
+  );
+  assert.equal(s.open_listeners[0]!.listen_tls, true);
+  assert.deepEqual(s.open_listeners[0]!.target_ca, [], "a list with a non-path falls back whole");
+  assert.deepEqual(parseSettings({ admin: { target_ca: "/certs/a.pem" } }).admin.target_ca, []);
+});
+
 test("every save format is remembered, and the Sender's form field by field", () => {
   for (const format of ["session", "text", "har", "curl"] as const) {
     assert.equal(parseSettings({ save_format: format }).save_format, format);

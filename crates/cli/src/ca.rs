@@ -2,10 +2,7 @@
 //! (the CLI and the app share it): where it is, a copy to give clients, a new one.
 
 use anyhow::Result;
-use std::io::Write;
 use std::path::PathBuf;
-use tcpmon_files::FileRole;
-use tcpmon_files::atomic::{check_writable, write_file};
 use tcpmon_tls::ca::{self, Ca};
 
 /// `ca path | export FILE | regenerate`.
@@ -35,10 +32,7 @@ pub fn run(args: &Args) -> Result<()> {
     match &args.action {
         Action::Path => println!("{}", Ca::load_or_create(&dir)?.cert_path().display()),
         Action::Export { file } => {
-            check_writable(file, FileRole::Certificate)?;
-            let bytes = Ca::load_or_create(&dir)?.export(file);
-            let failed = |e| tcpmon_files::Error::file(FileRole::Certificate, file, e);
-            write_file(file, failed, |out| out.write_all(&bytes).map_err(failed))?;
+            tcpmon_desktop::ca::export(&dir, file)?;
             eprintln!("wrote the CA certificate to {}", file.display());
         }
         Action::Regenerate => {

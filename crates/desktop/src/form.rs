@@ -3,7 +3,7 @@
 
 use crate::error::CommandError;
 use serde::{Deserialize, Serialize};
-use tcpmon_relay::{BindCheck, ListenerConfig, ListenerText};
+use tcpmon_relay::{BindCheck, ListenerConfig, ListenerText, TargetTls};
 
 /// The form's fields, as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +28,18 @@ pub struct ListenerForm {
     /// Forward mode: rewrite each request's Host header to the target.
     #[serde(default)]
     pub rewrite_host: bool,
+    /// Forward mode: speak TLS to the target.
+    #[serde(default)]
+    pub target_tls: bool,
+    /// PEM files trusted besides the system's store, with `target_tls` ("Target CA...").
+    #[serde(default)]
+    pub target_ca: Vec<String>,
+    /// Accept any certificate from the target, with `target_tls`.
+    #[serde(default)]
+    pub insecure: bool,
+    /// Clients speak TLS to the listener, which shows a certificate from the local CA.
+    #[serde(default)]
+    pub listen_tls: bool,
 }
 
 /// The bind address field as [`ListenerForm::parse`] reads it (empty means 127.0.0.1): whether
@@ -45,7 +57,8 @@ pub fn check_bind(text: &str) -> BindCheck {
 
 impl ListenerForm {
     /// The listener config the form describes, by the rule the command lines share. In proxy
-    /// mode the target fields are ignored: the form keeps them for when forward mode is back.
+    /// mode the target fields are ignored: the form keeps them for when forward mode is back;
+    /// so are the target CA files and `insecure` without `target_tls`.
     pub fn parse(&self) -> Result<ListenerConfig, CommandError> {
         let slow = !(self.slow_bytes.trim().is_empty() && self.slow_delay_ms.trim().is_empty());
         let text = ListenerText {
@@ -56,7 +69,15 @@ impl ListenerForm {
             slow_link: slow.then_some((self.slow_bytes.as_str(), self.slow_delay_ms.as_str())),
             rewrite_host: self.rewrite_host,
         };
-        Ok(text.parse()?)
+        let mut config = text.parse()?;
+        config.listen_tls = self.listen_tls;
+        config.target_tls = self.target_tls.then(|| TargetTls {
+            ca_files: self.target_ca.clone(),
+            insecure: self.insecure,
+            ..TargetTls::default()
+        });
+        config.validate()?;
+        Ok(config)
     }
 }
 
@@ -193,6 +214,43 @@ mod tests {
             proxy.parse(),
             Ok(crate::launch::parse(&args(&["8081"])).unwrap().unwrap()),
             "one port is a proxy, in the form as on the command line"
+        );
+    }
+
+    #[test]
+    fn tls_options_go_on_the_config() {
+        let f = ListenerForm {
+            target_tls: true,
+            target_ca: vec!["/certs/dev.pem".into()],
+            insecure: true,
+            listen_tls: true,
+            ..form()
+        };
+        let config = f.parse().unwrap();
+        assert!(config.listen_tls);
+        assert_eq!(
+            config.target_tls,
+            Some(TargetTls {
+                ca_files: vec!["/certs/dev.pem".into()],
+                insecure: true,
+                ..TargetTls::default()
+            })
+        );
+        let kept = ListenerForm {
+            target_tls: false,
+            ..f.clone()
+        };
+        assert_eq!(
+            kept.parse().unwrap().target_tls,
+            None,
+            "CA files kept, not used"
+        );
+        let proxy = ListenerForm { proxy: true, ..f };
+        let err = proxy.parse().unwrap_err();
+        assert_eq!(err.field, Some("target_tls"));
+        assert_eq!(
+            err.message,
+            "TLS to the target works in forward mode: a proxy's clients reach HTTPS sites with CONNECT"
         );
     }
 

@@ -11,8 +11,10 @@
 //! - [`launch`]: `tcpmon [LISTEN_PORT [TARGET_HOST TARGET_PORT]]`.
 //! - [`sessions`]: opened session files, by id.
 //! - [`capture`]: the capture limit, and the captures crashes left behind.
+//! - [`ca`]: the local CA's certificate, exported where the user chose.
 
 pub mod batch;
+pub mod ca;
 pub mod capture;
 pub mod error;
 pub mod form;

@@ -333,3 +333,41 @@ export async function startFixedServer(routes) {
       }),
   };
 }
+
+/**
+ * A self-signed certificate for `localhost` (cert.pem, key.pem in `dir`) and `openssl s_server
+ * -www` serving it on a free port: an HTTPS server whose certificate no system trusts, as a dev
+ * server's. Resolves once it listens.
+ */
+export async function startTlsServer(dir) {
+  const cert = path.join(dir, "cert.pem");
+  const key = path.join(dir, "key.pem");
+  await new Promise((resolve, reject) =>
+    execFile(
+      "openssl",
+      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"]
+        .concat(["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
+        .concat(["-keyout", key, "-out", cert]),
+      (error, _stdout, stderr) => (error ? reject(new Error(`openssl req: ${stderr}`)) : resolve()),
+    ),
+  );
+  const child = track(
+    spawn("openssl", ["s_server", "-accept", "127.0.0.1:0", "-www", "-cert", cert, "-key", key], {
+      stdio: ["ignore", "pipe", "ignore"],
+    }),
+  );
+  let output = "";
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`s_server did not start: ${output}`)), 10000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(/ACCEPT .*:(\d+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`s_server exited (${code}): ${output}`)));
+  });
+  return { port, cert, stop: () => stopChild(child) };
+}

@@ -343,7 +343,23 @@ slow_delay_ms: string,
 /**
  * Forward mode: rewrite each request's Host header to the target.
  */
-rewrite_host: boolean, };
+rewrite_host: boolean, 
+/**
+ * Forward mode: speak TLS to the target.
+ */
+target_tls: boolean, 
+/**
+ * PEM files trusted besides the system's store, with `target_tls` ("Target CA...").
+ */
+target_ca: Array<string>, 
+/**
+ * Accept any certificate from the target, with `target_tls`.
+ */
+insecure: boolean, 
+/**
+ * Clients speak TLS to the listener, which shows a certificate from the local CA.
+ */
+listen_tls: boolean, };
 
 /**
  * A listener's id: unique within an engine, kept across stop, start and restart.
@@ -606,6 +622,8 @@ export type Commands = {
   status: { args: Record<string, never>; result: Status };
   search: { args: { session: number | null; query: string }; result: SearchResult };
   send_request: { args: { request: Composed }; result: ConnId };
+  pick_target_ca: { args: Record<string, never>; result: Array<string> | null };
+  export_ca: { args: Record<string, never>; result: string | null };
 };
 
 /** The one event and its payload. */

@@ -2,10 +2,10 @@
  * The Admin tab: Apache TCPMon's "Create a new TCPMon..." form (same labels), plus the bind
  * address, and the listeners that were open last time, offered again.
  */
-import { el } from "../dom";
+import { el, setText } from "../dom";
 import { ipc } from "../ipc";
 import { bindChecks, exposed, watchTyping } from "../bindCheck";
-import { formFromAdmin, type AdminValues } from "../listenerForm";
+import { fileName, formFromAdmin, type AdminValues } from "../listenerForm";
 import type { SettingsKeeper } from "../settings";
 import type { CommandError, ListenerForm, ListenerInfo } from "../types";
 import { FieldErrors, errorNote, errorSlots } from "./fieldErrors";
@@ -21,11 +21,27 @@ type AdminFields = {
   upstream: HTMLInputElement;
   slow: HTMLInputElement;
   rewriteHost: HTMLInputElement;
+  listenTls: HTMLInputElement;
+  targetTls: HTMLInputElement;
+  insecure: HTMLInputElement;
+  /** "Target CA...": Rust's file dialog picks them. */
+  targetCa: HTMLButtonElement;
+  /** The picked CA files' names. */
+  caNames: HTMLElement;
+  caClear: HTMLButtonElement;
 };
 
 /** The places for the errors of the fields Rust names, each after its field. */
 const adminSlots = () =>
-  errorSlots("listen_port", "bind_address", "target_host", "target_port", "upstream_proxy", "slow_link");
+  errorSlots(
+    "listen_port",
+    "bind_address",
+    "target_host",
+    "target_port",
+    "upstream_proxy",
+    "slow_link",
+    "target_tls",
+  );
 
 type AdminSlots = ReturnType<typeof adminSlots>;
 
@@ -61,6 +77,25 @@ function adminFields(): AdminFields {
     upstream: checkbox("upstream-enabled"),
     slow: checkbox("slow-enabled"),
     rewriteHost: checkbox("rewrite-host"),
+    listenTls: checkbox("listen-tls"),
+    targetTls: checkbox("target-tls"),
+    insecure: checkbox("insecure"),
+    targetCa: el(
+      "button",
+      {
+        type: "button",
+        class: "small",
+        "data-testid": "target-ca",
+        title: "Certificates (PEM) to trust besides the system's: a self-signed server's own, or a private CA",
+      },
+      "Target CA...",
+    ),
+    caNames: el("span", { class: "mono muted", "data-testid": "target-ca-files" }),
+    caClear: el(
+      "button",
+      { type: "button", class: "small", "data-testid": "target-ca-clear", hidden: true },
+      "Clear",
+    ),
   };
 }
 
@@ -72,8 +107,35 @@ const row = (label: string, input: HTMLInputElement, slot?: HTMLElement, extra?:
     el("div", { class: "form-value" }, input, slot, extra),
   );
 
-const check = (input: HTMLInputElement, label: string) =>
-  el("label", { class: "check" }, input, el("span", {}, label));
+const check = (input: HTMLInputElement, label: string, title?: string) =>
+  el("label", { class: "check", title }, input, el("span", {}, label));
+
+/** A form row of controls without a label of its own. */
+const plainRow = (...controls: (HTMLElement | undefined)[]) =>
+  el("div", { class: "form-row" }, el("span", { class: "label" }), el("div", { class: "form-value" }, ...controls));
+
+/** "TLS listener"; "TLS to target" with its CA files and "Accept any certificate". */
+function tlsRows(f: AdminFields, slot: HTMLElement): HTMLElement[] {
+  return [
+    plainRow(
+      check(
+        f.listenTls,
+        "TLS listener",
+        "Clients speak HTTPS to TCPMon, which shows a certificate from its local CA (export it below to trust it)",
+      ),
+    ),
+    plainRow(
+      check(f.targetTls, "TLS to target", "Forward mode: speak HTTPS to the target; clients speak plain HTTP"),
+      slot,
+    ),
+    plainRow(
+      f.targetCa,
+      f.caNames,
+      f.caClear,
+      check(f.insecure, "Accept any certificate", "Take the target's certificate unverified; rows say so"),
+    ),
+  ];
+}
 
 /** The "Act as a..." radios and the Host rewrite checkbox, each a form row. */
 function modeRows(f: AdminFields): HTMLElement[] {
@@ -127,6 +189,7 @@ function adminForm(
     row("Target Hostname", t.target_host, slots.target_host),
     row("Target Port #", t.target_port, slots.target_port),
     rewrite,
+    ...tlsRows(f, slots.target_tls),
     el(
       "fieldset",
       {},
@@ -159,6 +222,8 @@ export class AdminView {
   });
   private readonly errors: FieldErrors;
   private readonly reopen: ReopenOffer;
+  /** The Target CA files picked, kept while TLS to the target is off. */
+  private targetCa: string[] = [];
 
   constructor(
     private readonly settings: SettingsKeeper,
@@ -175,6 +240,8 @@ export class AdminView {
     });
     form.addEventListener("input", () => this.changed());
     form.addEventListener("change", () => this.changed());
+    this.fields.targetCa.addEventListener("click", () => void this.pickCa());
+    this.fields.caClear.addEventListener("click", () => this.setCa([]));
     this.reopen = new ReopenOffer(onAdded);
     this.card = el("div", { class: "admin-card" }, form, this.reopen.root);
     this.panel = el("section", { class: "admin", "data-testid": "admin-panel" }, this.card);
@@ -192,7 +259,7 @@ export class AdminView {
   }
 
   private values(): AdminValues {
-    const { texts: t, proxy, upstream, slow, rewriteHost } = this.fields;
+    const { texts: t, proxy, upstream, slow, rewriteHost, listenTls, targetTls, insecure } = this.fields;
     return {
       port: t.port.value,
       bind: t.bind.value,
@@ -206,6 +273,10 @@ export class AdminView {
       slow_bytes: t.slow_bytes.value,
       slow_delay_ms: t.slow_delay_ms.value,
       rewrite_host: rewriteHost.checked,
+      target_tls: targetTls.checked,
+      target_ca: [...this.targetCa],
+      insecure: insecure.checked,
+      listen_tls: listenTls.checked,
     };
   }
 
@@ -217,19 +288,48 @@ export class AdminView {
     f.upstream.checked = values.upstream;
     f.slow.checked = values.slow;
     f.rewriteHost.checked = values.rewrite_host;
+    f.listenTls.checked = values.listen_tls;
+    f.targetTls.checked = values.target_tls;
+    f.insecure.checked = values.insecure;
+    this.targetCa = [...values.target_ca];
+    this.drawCa();
     this.syncEnabled();
+  }
+
+  private drawCa(): void {
+    const { caNames, caClear } = this.fields;
+    setText(caNames, this.targetCa.map(fileName).join(", "));
+    caNames.title = this.targetCa.join("\n");
+    caClear.hidden = this.targetCa.length === 0;
+  }
+
+  private setCa(files: string[]): void {
+    this.targetCa = files;
+    this.drawCa();
+    this.changed();
+  }
+
+  /** "Target CA...": Rust's open dialog; a cancelled dialog keeps what was picked. */
+  private async pickCa(): Promise<void> {
+    try {
+      const picked = await ipc.pickTargetCa();
+      if (picked !== null) this.setCa(picked);
+    } catch (error) {
+      this.errors.show(error as CommandError);
+    }
   }
 
   /** Greys out what the mode and checkboxes make irrelevant, as Apache TCPMon did. */
   private syncEnabled(): void {
-    const { texts: t, proxy, upstream, slow, rewriteHost } = this.fields;
-    const enable = (on: boolean, ...inputs: HTMLInputElement[]) => {
+    const { texts: t, proxy, upstream, slow, rewriteHost, targetTls, targetCa, caClear, insecure } = this.fields;
+    const enable = (on: boolean, ...inputs: (HTMLInputElement | HTMLButtonElement)[]) => {
       for (const input of inputs) {
         input.disabled = !on;
         input.closest(".form-row")?.classList.toggle("disabled", !on);
       }
     };
-    enable(!proxy.checked, t.target_host, t.target_port, rewriteHost);
+    enable(!proxy.checked, t.target_host, t.target_port, rewriteHost, targetTls);
+    enable(!proxy.checked && targetTls.checked, targetCa, caClear, insecure);
     enable(upstream.checked, t.upstream_host, t.upstream_port);
     enable(slow.checked, t.slow_bytes, t.slow_delay_ms);
     this.watchBind(t.bind.value);

@@ -6,7 +6,7 @@
  * where they come from.
  */
 import { el, setText } from "../dom";
-import { errorText, plural, savedUnit } from "../format";
+import { errorText, plural, savedUnit, tlsSides } from "../format";
 import { ipc } from "../ipc";
 import type { KeyAction } from "../keyboard";
 import {
@@ -84,6 +84,8 @@ export class ConnectionsView {
   private readonly search: SearchBox;
   private readonly actions: RowActions;
   private readonly exchangeNote: HTMLElement;
+  /** The shown connection's TLS facts, per side that spoke TLS. */
+  private readonly tlsDetails: HTMLElement;
   private selection: Selection<RowKey> = FOLLOW;
   /** Connection ids written to a file by Save: closing asks only when some row is not among them. */
   private readonly saved = new Set<number>();
@@ -123,12 +125,19 @@ export class ConnectionsView {
       role: "note",
       hidden: true,
     });
+    this.tlsDetails = el("div", {
+      class: "tls-details",
+      "data-testid": "tls-details",
+      "aria-label": "TLS",
+      hidden: true,
+    });
     const upper = el("div", { class: "upper" }, this.table.root, this.actions.root);
     this.root = el(
       "div",
       { class: "connections" },
       upper,
       splitter(upper, () => true),
+      this.tlsDetails,
       this.exchangeNote,
       this.panes.root,
     );
@@ -238,8 +247,28 @@ export class ConnectionsView {
     const note = target?.exchange == null ? null : (rowExchange(target.record, target.exchange)?.note ?? null);
     this.exchangeNote.hidden = note === null;
     setText(this.exchangeNote, note === null ? "" : `⚠ Exchange ${target!.exchange! + 1}: ${note}`);
+    this.drawTls(target?.record ?? null);
     this.updateButtons(rows.length, shown);
     this.search.showCount(this.rows.filtered, this.rows.shown.length, this.rows.all.length);
+  }
+
+  /** The TLS section: a line per side of the shown connection that spoke TLS, drawn when it changed. */
+  private drawTls(record: ConnectionRecord | null): void {
+    const sides = record === null ? [] : tlsSides(record);
+    const key = JSON.stringify(sides);
+    if (this.tlsDetails.dataset.shown === key) return;
+    this.tlsDetails.dataset.shown = key;
+    this.tlsDetails.hidden = sides.length === 0;
+    this.tlsDetails.replaceChildren(
+      ...sides.map(({ side, title, text }) =>
+        el(
+          "div",
+          { "data-testid": `tls-${side}` },
+          el("span", { class: "label" }, `🔒 ${title}: `),
+          el("span", { class: "tls-side" }, text),
+        ),
+      ),
+    );
   }
 
   /** Whether a row still exists (and passes the filter): its connection is here and has row k. */

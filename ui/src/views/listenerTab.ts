@@ -141,6 +141,9 @@ export class ListenerTab {
     if (config.slow_link)
       badges.push(`slow: ${config.slow_link.bytes_per_pause} B / ${config.slow_link.delay_ms} ms`);
     if (config.mode.kind === "forward" && config.rewrite_host) badges.push("Host rewritten");
+    if (config.listen_tls) badges.push("TLS listener");
+    if (config.mode.kind === "forward" && config.target_tls)
+      badges.push(config.target_tls.insecure ? "TLS to target (any certificate)" : "TLS to target");
     // Whether the bind address is loopback is Rust's answer; asked once per address.
     const check = bindChecks.known(config.bind);
     if (check === undefined) {

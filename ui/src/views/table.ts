@@ -23,6 +23,7 @@ import {
   statusClass,
   statusText,
   targetText,
+  tlsMark,
 } from "../format";
 import { rowCount, rowExchange, type RowKey, type RowList } from "../rows";
 import { MOST_RECENT, type Modifiers, type Selection } from "../selection";
@@ -75,10 +76,11 @@ const COLUMNS: Column[] = [
   { title: "Client", tip: "Who connected", className: "c-client", text: ({ record }) => clientText(record) },
   {
     title: "Host",
-    tip: "The request's Host (a raw connection: where the bytes went)",
+    tip: "The request's Host (a raw connection: where the bytes went); 🔒: TLS on the connection",
     // c-target: the class of this column's predecessor, Target Host, kept for existing selectors.
     className: "c-host c-target",
-    text: ({ record, exchange }) => (exchange ? exchangeHost(exchange, record) : targetText(record)),
+    text: ({ record, exchange }) =>
+      tlsMark(record) + (exchange ? exchangeHost(exchange, record) : targetText(record)),
     tooltip: ({ record }) => `Connection to ${targetText(record)}`,
   },
   { title: "Method", tip: "", className: "c-method", text: ({ exchange }) => exchange?.method ?? "" },

@@ -1,0 +1,122 @@
+// HTTPS in the window: "Export CA certificate..." writes TCPMon's local CA, and a listener with
+// "TLS listener" and "TLS to target" (trusting the target through "Target CA...") puts TCPMon
+// between curl and `openssl s_server`, both legs verified; "Accept any certificate" takes an
+// untrusted target and says so. Two app starts share one config folder (so one CA), each with
+// its dialogs answered by another file: the export's, then the target's certificate.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { launchApp, PANEL, tid } from "./lib/app.mjs";
+import { curl, curlOk, startTlsServer, tempDir } from "./lib/servers.mjs";
+
+let app;
+let server;
+let dir;
+let config;
+
+before(async () => {
+  dir = tempDir("tls");
+  server = await startTlsServer(dir);
+  config = tempDir("tls-config");
+});
+after(async () => {
+  await app?.close();
+  await server?.stop();
+});
+
+/** The TLS section of the visible tab: its lines by side, null when hidden. */
+const tlsDetails = () =>
+  app.browser.execute((panel) => {
+    const section = document.querySelector(`${panel} [data-testid="tls-details"]`);
+    if (!section || section.hidden) return null;
+    const side = (name) => section.querySelector(`[data-testid="tls-${name}"]`)?.textContent ?? null;
+    return { client: side("client"), target: side("target") };
+  }, PANEL);
+
+const setChecked = async (testid, on) => {
+  const box = await app.$(tid(testid));
+  if ((await box.isSelected()) !== on) await app.click(tid(testid));
+  assert.equal(await box.isSelected(), on, testid);
+};
+
+test("Export CA certificate... writes the local CA where the dialog says", async () => {
+  const exported = path.join(dir, "tcpmon-ca.pem");
+  app = await launchApp({ dialogPath: exported, env: { XDG_CONFIG_HOME: config } });
+  await app.selectTab("Admin");
+  await app.click(tid("export-ca"));
+  await app.waitFor(
+    async () => (await app.$(tid("export-ca-result")).getText()) === `Wrote ${exported}`,
+    "the export's outcome next to the button",
+  );
+  const pem = fs.readFileSync(exported, "utf8");
+  assert.match(pem, /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+  const kept = path.join(config, "org.tcpmon.desktop", "ca", "ca.pem");
+  assert.equal(pem, fs.readFileSync(kept, "utf8"), "the CA the app made in its config folder");
+  assert.deepEqual(await app.problems(), []);
+  await app.close();
+  app = null;
+});
+
+test("HTTPS in front of HTTPS: curl trusts the exported CA, TCPMon the target's certificate", async () => {
+  app = await launchApp({ dialogPath: server.cert, env: { XDG_CONFIG_HOME: config } });
+  await app.selectTab("Admin");
+  await app.click(tid("mode-listener"));
+  assert.equal(await (await app.$(tid("target-ca"))).isEnabled(), false, "Target CA... waits for TLS to target");
+  await setChecked("target-tls", true);
+  await app.click(tid("target-ca"));
+  await app.waitFor(
+    async () => (await app.$(tid("target-ca-files")).getText()) === "cert.pem",
+    "the picked file's name",
+  );
+  await setChecked("insecure", false);
+  await setChecked("listen-tls", true);
+  const port = await app.addListener({ host: "localhost", targetPort: server.port });
+
+  const page = await curlOk(["--cacert", path.join(dir, "tcpmon-ca.pem"), `https://localhost:${port}/`]);
+  assert.match(page, /s_server/, "the target's page, through both TLS legs");
+
+  const [row] = await app.waitForRows(
+    (rows) => rows.length === 1 && rows[0].status === "200",
+    "the exchange, answered",
+  );
+  assert.equal(row.host, `🔒 localhost:${port}`, "the lock, before the Host the client sent");
+  assert.equal(row.url, `https://localhost:${port}/`);
+  await app.clickRow(row);
+  const details = await app.waitFor(tlsDetails, "the TLS section of the selected connection");
+  assert.match(details.client, /^🔒 Client → TCPMon: TLS 1\.[23] · \S+ · ALPN \S+ · SNI localhost · /);
+  assert.match(details.target, /^🔒 TCPMon → target: TLS 1\.[23] · \S+ · ALPN none · SNI localhost · verified$/);
+  assert.deepEqual(await app.problems(), []);
+});
+
+test("Accept any certificate relays to a target nothing vouches for, and the row says so", async () => {
+  await app.selectTab("Admin");
+  await app.click(tid("target-ca-clear"));
+  await app.waitFor(async () => (await app.$(tid("target-ca-files")).getText()) === "", "no CA file");
+  await setChecked("insecure", true);
+  await setChecked("listen-tls", false);
+  const port = await app.addListener({ host: "localhost", targetPort: server.port });
+  assert.match(await curlOk([`http://127.0.0.1:${port}/`]), /s_server/);
+  const [row] = await app.waitForRows((rows) => rows.length === 1 && rows[0].status === "200", "the exchange");
+  assert.equal(row.host, `🔒 127.0.0.1:${port}`);
+  assert.equal(row.url, `http://127.0.0.1:${port}/`, "the client spoke plain HTTP");
+  await app.clickRow(row);
+  const details = await app.waitFor(tlsDetails, "the TLS section");
+  assert.equal(details.client, null, "no TLS on the client's side");
+  assert.match(details.target, /· not verified \(--insecure\)$/);
+
+  // Without it, the same target is refused: its certificate is nobody's.
+  await app.selectTab("Admin");
+  await setChecked("insecure", false);
+  const strict = await app.addListener({ host: "localhost", targetPort: server.port });
+  const refused = await curl([`http://127.0.0.1:${strict}/`]);
+  assert.notEqual(refused.code, 0, "curl gets no page");
+  const [failed] = await app.waitForRows((rows) => rows.length === 1, "the refused connection's row");
+  await app.clickRow(failed);
+  const pane = await app.waitForPane("response", (p) => p.failure !== null, "why the connection failed");
+  assert.match(pane.failure, /certificate/i);
+  const [shown] = await app.rows();
+  assert.ok(!shown.host.includes("🔒"), `no lock without a TLS session: ${shown.host}`);
+  assert.equal(await tlsDetails(), null, "and no TLS section");
+  assert.deepEqual(await app.problems(), []);
+});
