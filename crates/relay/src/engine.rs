@@ -7,7 +7,7 @@ use crate::conn_error::Side;
 use crate::dial::resolve;
 use crate::error::{Error, Result};
 use crate::event::{EventBus, EventKind, ListenerInfo, Subscription};
-use crate::listener::{Origin, accept_loop, serve};
+use crate::listener::{Accepted, Origin, accept_loop, serve};
 use crate::record::{ConnId, ConnectionRecord, ListenerId};
 use crate::store::{Limits, LogPlace, Store};
 use serde::{Deserialize, Serialize};
@@ -402,15 +402,14 @@ impl Engine {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         );
         let (client, relay_end) = tokio::io::duplex(RESEND_PIPE);
-        let conn = serve(
-            self.inner.core.clone(),
-            Arc::new(config),
+        let accepted = Accepted {
+            core: self.inner.core.clone(),
+            config: Arc::new(config),
             cancel,
             id,
             origin,
-            relay_end,
-            (),
-        );
+        };
+        let conn = serve(accepted, relay_end, ());
         tasks.spawn(async move {
             tokio::join!(conn, play_client(client, request));
         });

@@ -48,18 +48,26 @@ impl Origin {
     }
 }
 
+/// A connection just accepted (or started by the engine itself), before it is recorded.
+pub(crate) struct Accepted {
+    pub core: Arc<Core>,
+    pub config: Arc<ListenerConfig>,
+    pub cancel: CancellationToken,
+    pub id: ConnId,
+    pub origin: Origin,
+}
+
+impl Accepted {
+    /// Records the connection and announces it.
+    fn open(self) -> ConnCtx {
+        let record = self.origin.record(self.id, &self.config);
+        ConnCtx::open(self.core, self.config, self.cancel, record)
+    }
+}
+
 /// Records a connection and runs it in its listener's mode until it ends.
-pub(crate) async fn serve(
-    core: Arc<Core>,
-    config: Arc<ListenerConfig>,
-    cancel: CancellationToken,
-    id: ConnId,
-    origin: Origin,
-    client: impl IntoHalves,
-    counted: impl Send,
-) {
-    let record = origin.record(id, &config);
-    let ctx = ConnCtx::open(core, config, cancel, record);
+pub(crate) async fn serve(accepted: Accepted, client: impl IntoHalves, counted: impl Send) {
+    let ctx = accepted.open();
     ctx.run(dispatch(&ctx, client)).await;
     // The connection stops counting towards the listener's cap once it has ended.
     drop(counted);
@@ -68,17 +76,8 @@ pub(crate) async fn serve(
 /// [`serve`] for a TLS listener: the client's handshake first, inside the connection's life,
 /// so a client that fails it is a row that says why.
 #[cfg(feature = "tls")]
-async fn serve_tls(
-    core: Arc<Core>,
-    config: Arc<ListenerConfig>,
-    cancel: CancellationToken,
-    id: ConnId,
-    origin: Origin,
-    client: TcpStream,
-    counted: impl Send,
-) {
-    let record = origin.record(id, &config);
-    let ctx = ConnCtx::open(core, config, cancel, record);
+async fn serve_tls(accepted: Accepted, client: TcpStream, counted: impl Send) {
+    let ctx = accepted.open();
     ctx.run(async {
         let ca_dir = ctx.core.ca_dir.as_deref();
         let (session, facts) = crate::tls::accept(client, &ctx.config, ca_dir).await?;
@@ -114,9 +113,8 @@ impl Drop for Open {
 }
 
 /// Records a connection turned away at once (the listener's connection cap), and closes it.
-fn turn_away(core: Arc<Core>, config: Arc<ListenerConfig>, id: ConnId, origin: Origin, max: u32) {
-    let record = origin.record(id, &config);
-    let ctx = ConnCtx::open(core, config, CancellationToken::new(), record);
+fn turn_away(accepted: Accepted, max: u32) {
+    let ctx = accepted.open();
     let reason = format!(
         "refused: this listener already has {max} connection{} open, its limit (--max-connections)",
         if max == 1 { "" } else { "s" }
@@ -153,44 +151,33 @@ pub(crate) async fn accept_loop(
                 backoff = Duration::from_millis(5);
                 // Nagle would delay small relayed writes; failure only costs latency.
                 let _ = socket.set_nodelay(true);
-                let conn = ConnId(next_conn.fetch_add(1, Ordering::Relaxed));
-                let origin = Origin {
-                    listener: id,
-                    listen_port,
-                    client: peer.to_string(),
-                    resend_of: None,
-                    request_line: None,
+                let accepted = Accepted {
+                    core: core.clone(),
+                    config: config.clone(),
+                    cancel: cancel.child_token(),
+                    id: ConnId(next_conn.fetch_add(1, Ordering::Relaxed)),
+                    origin: Origin {
+                        listener: id,
+                        listen_port,
+                        client: peer.to_string(),
+                        resend_of: None,
+                        request_line: None,
+                    },
                 };
                 if let Some(max) = config.max_connections {
                     if open.load(Ordering::Acquire) >= max as usize {
                         drop(socket);
-                        turn_away(core.clone(), config.clone(), conn, origin, max);
+                        turn_away(accepted, max);
                         continue;
                     }
                 }
                 let counted = Open::new(&open);
                 #[cfg(feature = "tls")]
                 if config.listen_tls {
-                    tasks.spawn(serve_tls(
-                        core.clone(),
-                        config.clone(),
-                        cancel.child_token(),
-                        conn,
-                        origin,
-                        socket,
-                        counted,
-                    ));
+                    tasks.spawn(serve_tls(accepted, socket, counted));
                     continue;
                 }
-                tasks.spawn(serve(
-                    core.clone(),
-                    config.clone(),
-                    cancel.child_token(),
-                    conn,
-                    origin,
-                    socket,
-                    counted,
-                ));
+                tasks.spawn(serve(accepted, socket, counted));
             }
             Err(_) => {
                 tokio::select! {

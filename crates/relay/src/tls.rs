@@ -90,21 +90,26 @@ pub(crate) async fn connect(
         Ok(Err(e)) => return Err(handshake_error(target, e)),
         Ok(Ok(session)) => session,
     };
-    let (_, state) = session.get_ref();
-    let facts = TlsFacts {
+    let server_name = match name {
+        rustls::pki_types::ServerName::DnsName(dns) => Some(dns.as_ref().to_string()),
+        _ => None,
+    };
+    let facts = facts(session.get_ref().1, server_name, !tls.insecure);
+    Ok((session, facts))
+}
+
+/// What a completed handshake agreed on.
+fn facts(state: &rustls::CommonState, server_name: Option<String>, verified: bool) -> TlsFacts {
+    TlsFacts {
         version: version(state.protocol_version()),
         cipher: cipher(state.negotiated_cipher_suite()),
         alpn: state
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned()),
-        server_name: match name {
-            rustls::pki_types::ServerName::DnsName(dns) => Some(dns.as_ref().to_string()),
-            _ => None,
-        },
-        verified: !tls.insecure,
+        server_name,
+        verified,
         completed_at: now_micros(),
-    };
-    Ok((session, facts))
+    }
 }
 
 /// `1.3`, `1.2`: the TLS version as lines and the window show it.
@@ -255,17 +260,8 @@ pub(crate) async fn accept(
         Ok(Err(e)) => return Err(client_handshake_error(e)),
         Ok(Ok(session)) => session,
     };
-    let (_, state) = session.get_ref();
-    let facts = TlsFacts {
-        version: version(state.protocol_version()),
-        cipher: cipher(state.negotiated_cipher_suite()),
-        alpn: state
-            .alpn_protocol()
-            .map(|p| String::from_utf8_lossy(p).into_owned()),
-        server_name: state.server_name().map(str::to_string),
-        verified: true,
-        completed_at: now_micros(),
-    };
+    let state = session.get_ref().1;
+    let facts = facts(state, state.server_name().map(str::to_string), true);
     Ok((session, facts))
 }
 
