@@ -161,6 +161,7 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
           }
         : null,
       listen_tls: form.listen_tls,
+      decrypt_tls: false,
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,

@@ -72,6 +72,7 @@ export function listener(id: number, overrides: Partial<ListenerInfo> = {}): Lis
       max_connections: null,
       target_tls: null,
       listen_tls: false,
+      decrypt_tls: false,
     },
     local_addr: "127.0.0.1:8081",
     running: true,

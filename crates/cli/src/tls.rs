@@ -13,6 +13,11 @@ pub struct TargetTlsArgs {
     /// they ask for (`tcpmon-cli ca path` prints the CA to trust).
     #[arg(long)]
     pub listen_tls: bool,
+    /// Proxy mode: decrypt CONNECT tunnels whose client speaks TLS, so their exchanges show in
+    /// clear: clients get certificates from TCPMon's local CA (which they must trust); origins
+    /// are verified as --target-ca and --insecure say.
+    #[arg(long)]
+    pub decrypt_tls: bool,
     /// Speak TLS to the target (clients speak plain HTTP to TCPMon). Its certificate is verified
     /// against the system's trust store (SSL_CERT_FILE is honoured) and --target-ca.
     #[arg(long)]
@@ -47,6 +52,7 @@ impl TargetTlsArgs {
     /// worth saying rather than ignoring.
     pub fn apply(&self, config: &mut ListenerConfig) -> Result<()> {
         config.listen_tls = self.listen_tls;
+        config.decrypt_tls = self.decrypt_tls;
         if let Some(path) = &self.keylog {
             tcpmon_tls::keylog::to_file(path)
                 .map_err(|e| anyhow::anyhow!("--keylog {}: {e}", path.display()))?;
@@ -59,10 +65,15 @@ impl TargetTlsArgs {
             (self.client_key.is_some(), "--client-key"),
             (!self.target_alpn.is_empty(), "--target-alpn"),
         ];
-        if !self.target_tls {
+        let settings_given = given.iter().any(|(set, _)| *set);
+        if !self.target_tls && !self.decrypt_tls {
             if let Some((_, flag)) = given.iter().find(|(set, _)| *set) {
-                bail!("{flag} goes with --target-tls");
+                bail!("{flag} goes with --target-tls (or --decrypt-tls in proxy mode)");
             }
+            return Ok(());
+        }
+        if !self.target_tls && !settings_given {
+            // A decrypting proxy with no settings of its own: the system's trust for origins.
             return Ok(());
         }
         if self.client_key.is_some() && self.client_cert.is_none() {

@@ -242,7 +242,7 @@ fn alpn_offers_what_it_is_told_and_a_server_that_wants_another_refuses() {
 fn tls_flags_without_target_tls_and_unusable_files_are_one_line_errors() {
     fails(
         &["0", "localhost", "443", "--insecure"],
-        "--insecure goes with --target-tls",
+        "--insecure goes with --target-tls (or --decrypt-tls in proxy mode)",
     );
     fails(
         &["0", "localhost", "443", "--target-ca", "ca.pem"],
@@ -273,6 +273,10 @@ fn tls_flags_without_target_tls_and_unusable_files_are_one_line_errors() {
     fails(
         &["--proxy", "0", "--target-tls"],
         "TLS to the target works in forward mode",
+    );
+    fails(
+        &["0", "localhost", "443", "--decrypt-tls"],
+        "decrypting HTTPS works in proxy mode",
     );
 }
 
@@ -314,4 +318,37 @@ fn a_tls_listener_in_front_of_a_tls_target_with_the_ca_its_clients_trust() {
         .filter_map(|l| l.split(' ').nth(1))
         .collect();
     assert_eq!(randoms.len(), 2, "{keys}");
+}
+
+#[test]
+fn a_decrypting_proxy_shows_https_in_clear_to_a_client_that_trusts_its_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = files(dir.path());
+    let (port, _server) = s_server(&dir, &[]);
+    let config_home = dir.join("config");
+    let mut command = cli();
+    command
+        .current_dir(&dir)
+        .env("XDG_CONFIG_HOME", &config_home)
+        .args(["--proxy", "0", "--decrypt-tls", "--target-ca", "ca.pem"]);
+    let (guard, out, relay, _) = start_command(&mut command);
+    let ca = config_home.join("org.tcpmon.desktop/ca/ca.pem");
+    let page = Command::new("curl")
+        .args([
+            "-s",
+            "--max-time",
+            "20",
+            "-x",
+            &format!("http://127.0.0.1:{relay}"),
+            "--cacert",
+        ])
+        .arg(&ca)
+        .arg(format!("https://localhost:{port}/"))
+        .output()
+        .unwrap()
+        .stdout;
+    assert!(String::from_utf8_lossy(&page).contains("TLSv1.3"));
+    let (_, lines, _) = terminate(guard, out);
+    let exchange = format!(" tls=1.3 GET https://localhost:{port}/ \"200 ok\"");
+    assert!(lines.contains(&exchange), "{lines}");
 }

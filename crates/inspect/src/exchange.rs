@@ -431,6 +431,16 @@ impl Tracker {
         self.changed_from = Some(self.changed_from.map_or(index, |c| c.min(index)));
     }
 
+    /// The tunnel the last exchange opened carries HTTP again from here on (TCPMon decrypts
+    /// it): the next bytes of each side start new exchanges after the `exchanges` there are.
+    pub fn resume_http(&mut self, exchanges: usize) {
+        for side in &mut self.sides {
+            side.state = State::Head;
+            side.pending = HeadBuffer::default();
+            side.next = exchanges;
+        }
+    }
+
     /// Feeds bytes of one side captured at `at` (µs since the Unix epoch), updating
     /// `exchanges`, which only this tracker changes.
     pub fn feed(&mut self, dir: Direction, data: &[u8], at: u64, exchanges: &mut Vec<Exchange>) {
@@ -1069,6 +1079,33 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         )]);
         assert!(!list[0].request.complete());
         assert!(list[0].note().unwrap().contains("ended inside the body"));
+    }
+
+    #[test]
+    fn a_decrypted_tunnel_carries_exchanges_again() {
+        let mut tracker = Tracker::new();
+        let mut list = Vec::new();
+        let connect = b"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n";
+        tracker.feed(Direction::ClientToServer, connect, 1, &mut list);
+        let established = b"HTTP/1.1 200 Connection established\r\n\r\n";
+        tracker.feed(Direction::ServerToClient, established, 2, &mut list);
+        tracker.resume_http(list.len());
+        tracker.feed(
+            Direction::ClientToServer,
+            b"GET /x HTTP/1.1\r\nHost: a.test\r\n\r\n",
+            3,
+            &mut list,
+        );
+        tracker.feed(
+            Direction::ServerToClient,
+            b"HTTP/1.1 204 No Content\r\n\r\n",
+            4,
+            &mut list,
+        );
+        assert_eq!(list.len(), 2);
+        assert!(list[0].tunnel);
+        assert_eq!((list[1].target.as_str(), list[1].status), ("/x", Some(204)));
+        assert_eq!(list[1].url("a.test:443", true), "https://a.test/x");
     }
 
     #[test]

@@ -284,6 +284,11 @@ pub struct ListenerConfig {
     /// the name they ask for (`localhost` and the bind address without SNI).
     #[serde(default)]
     pub listen_tls: bool,
+    /// Proxy mode: decrypt CONNECT tunnels whose client speaks TLS (a certificate from TCPMon's
+    /// local CA for the name asked, TLS to the origin as `target_tls` says, or with the system's
+    /// trust when it is unset), so their exchanges show in clear.
+    #[serde(default)]
+    pub decrypt_tls: bool,
 }
 
 /// How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the
@@ -337,6 +342,7 @@ impl ListenerConfig {
             max_connections: None,
             target_tls: None,
             listen_tls: false,
+            decrypt_tls: false,
         }
     }
 

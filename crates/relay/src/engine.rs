@@ -492,11 +492,15 @@ async fn bind(
         crate::tls::prepare(tls)?;
     }
     #[cfg(feature = "tls")]
+    if config.decrypt_tls {
+        crate::tls::prepare_decrypting(config, ca_dir)?;
+    }
+    #[cfg(feature = "tls")]
     if config.listen_tls {
         crate::tls::prepare_listener(config, ca_dir)?;
     }
     #[cfg(not(feature = "tls"))]
-    if config.listen_tls {
+    if config.listen_tls || config.decrypt_tls {
         let _ = ca_dir;
         return Err(Error::Tls("this build of TCPMon has no TLS".into()));
     }

@@ -10,7 +10,7 @@
 //! requests to this machine's loopback addresses get `403` (see `guard`).
 
 use crate::config::{HostPort, ListenerConfig};
-use crate::conn::{ConnCtx, IntoHalves, Outbound, Reader, Recorder};
+use crate::conn::{ConnCtx, IntoHalves, Outbound, Reader, Recorder, Writer};
 use crate::conn_error::{ConnectionError, FailureKind, Side};
 use crate::dial::{Dialed, connect_to, dial};
 use crate::guard::{self, Verdict};
@@ -439,16 +439,72 @@ impl Proxy<'_> {
             client_out.rec.record(&dialed.early);
         }
         client_in.buf.consume(head.head.len);
-        let client = (client_in.r, client_out.out.into_writer());
+        let mut early = client_in.buf.into_vec();
+        let mut client = (client_in.r, client_out.out.into_writer());
+        if ctx.config.decrypt_tls
+            && dialed.early.is_empty()
+            && first_byte(&mut client.0, &mut early).await? == Some(TLS_RECORD)
+        {
+            return decrypt(ctx, client, early, dialed.stream, &target).await;
+        }
         relay_both(
             ctx,
             client,
             dialed.stream.into_halves(),
-            client_in.buf.into_vec(),
+            early,
             dialed.early,
         )
         .await
     }
+}
+
+/// The first byte of a tunnel's client stream: the first of `early`, or read into it.
+async fn first_byte(reader: &mut Reader, early: &mut Vec<u8>) -> Result<Option<u8>> {
+    if early.is_empty() {
+        let mut byte = [0; 1];
+        let n = reader
+            .read(&mut byte)
+            .await
+            .map_err(|e| ConnectionError::relaying(Side::Client, e))?;
+        early.extend_from_slice(&byte[..n]);
+    }
+    Ok(early.first().copied())
+}
+
+/// The first byte of a TLS client's stream (a handshake record).
+const TLS_RECORD: u8 = 0x16;
+
+/// A CONNECT tunnel whose client speaks TLS, decrypted: the client gets a certificate from
+/// TCPMon's CA, the origin TLS as the listener's target settings say; the plaintext is
+/// relayed and recorded, and tracked as HTTP again.
+#[cfg(feature = "tls")]
+async fn decrypt(
+    ctx: &ConnCtx,
+    client: (Reader, Writer),
+    early: Vec<u8>,
+    origin: tokio::net::TcpStream,
+    target: &HostPort,
+) -> Result<()> {
+    let tls = ctx.config.target_tls.clone().unwrap_or_default();
+    let ca_dir = ctx.core.ca_dir.as_deref();
+    let sides = crate::tls::intercept(client, early, origin, target, &tls, ca_dir).await?;
+    ctx.client_secured(sides.client_facts);
+    ctx.secured(sides.origin_facts);
+    ctx.core.store.resume_http(ctx.id);
+    relay_both(ctx, sides.client, sides.origin, Vec::new(), Vec::new()).await
+}
+
+/// Without the `tls` feature nothing is decrypted: a listener asking says why on each tunnel.
+#[cfg(not(feature = "tls"))]
+async fn decrypt(
+    _: &ConnCtx,
+    _: (Reader, Writer),
+    _: Vec<u8>,
+    _: tokio::net::TcpStream,
+    _: &HostPort,
+) -> Result<()> {
+    let what = "this build of TCPMon has no TLS (the relay's `tls` feature)";
+    Err(ConnectionError::new(Side::Client, FailureKind::Tls, what))
 }
 
 /// Reads the next request head; `None` when the client closed between requests.

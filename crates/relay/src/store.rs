@@ -586,6 +586,19 @@ impl Store {
         Some(record)
     }
 
+    /// The connection's CONNECT tunnel carries HTTP again from here (TCPMon decrypts it): the
+    /// bytes recorded next are parsed as new exchanges.
+    #[cfg(feature = "tls")]
+    pub(crate) fn resume_http(&self, id: ConnId) {
+        let mut guard = self.shared.state();
+        if let Some(entry) = guard.entries.get_mut(&id) {
+            let live = entry.record.exchanges.live_mut().len();
+            if let Some(tracker) = &mut entry.tracker {
+                tracker.resume_http(live);
+            }
+        }
+    }
+
     /// Counts `data` as relayed in `dir` and records it (up to the cap).
     pub(crate) fn append(&self, id: ConnId, dir: Direction, data: &[u8]) {
         self.append_at(id, dir, data, now_micros());

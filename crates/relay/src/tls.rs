@@ -7,6 +7,7 @@
 //! an unreadable CA fails the start, not each connection) and kept per settings.
 
 use crate::config::{HostPort, ListenerConfig, TargetTls};
+use crate::conn::{Reader, Writer};
 use crate::conn_error::{ConnectionError, FailureKind, Side};
 use crate::error::{Error, Result};
 use crate::record::{TlsFacts, now_micros};
@@ -18,6 +19,7 @@ use std::time::Duration;
 use tcpmon_tls::ca::Ca;
 use tcpmon_tls::leaf::Leaves;
 use tcpmon_tls::server::{IssuingResolver, server_config};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector, server};
@@ -204,21 +206,39 @@ fn listener_key(config: &ListenerConfig, ca_dir: Option<&Path>) -> Result<Listen
 /// use (or read), the certificate for clients without SNI issued now.
 pub(crate) fn prepare_listener(config: &ListenerConfig, ca_dir: Option<&Path>) -> Result<()> {
     let key = listener_key(config, ca_dir)?;
+    let server = issuing_config(&key.ca_dir, key.fallback.clone())?;
+    servers().configs.insert(key, server);
+    Ok(())
+}
+
+/// Readies a decrypting proxy at its start: TLS to origins as its target settings say (the
+/// system's trust when unset), and TCPMon's CA (made now if it is not there yet).
+pub(crate) fn prepare_decrypting(config: &ListenerConfig, ca_dir: Option<&Path>) -> Result<()> {
+    prepare(&config.target_tls.clone().unwrap_or_default())?;
+    let ca_dir = ca_dir.ok_or_else(|| {
+        Error::Tls("decrypting needs TCPMon's CA, and no folder for it is known".into())
+    })?;
+    issuing_config(ca_dir, vec!["localhost".into()]).map(drop)
+}
+
+/// A server configuration whose certificates the CA in `ca_dir` issues (made on first use),
+/// with `fallback` for clients without SNI.
+fn issuing_config(ca_dir: &Path, fallback: Vec<String>) -> Result<Arc<ServerConfig>> {
     let tls_error = |e: &dyn std::fmt::Display| Error::Tls(e.to_string());
-    let mut servers = servers();
-    let leaves = match servers.leaves.get(&key.ca_dir) {
-        Some(leaves) => leaves.clone(),
-        None => {
-            let ca = Ca::load_or_create(&key.ca_dir).map_err(|e| tls_error(&e))?;
-            let leaves = Arc::new(Leaves::new(ca).map_err(|e| tls_error(&e))?);
-            servers.leaves.insert(key.ca_dir.clone(), leaves.clone());
-            leaves
+    let leaves = {
+        let mut servers = servers();
+        match servers.leaves.get(ca_dir) {
+            Some(leaves) => leaves.clone(),
+            None => {
+                let ca = Ca::load_or_create(ca_dir).map_err(|e| tls_error(&e))?;
+                let leaves = Arc::new(Leaves::new(ca).map_err(|e| tls_error(&e))?);
+                servers.leaves.insert(ca_dir.to_path_buf(), leaves.clone());
+                leaves
+            }
         }
     };
-    let resolver = IssuingResolver::new(leaves, key.fallback.clone()).map_err(|e| tls_error(&e))?;
-    let config = server_config(Arc::new(resolver), &[]).map_err(|e| tls_error(&e))?;
-    servers.configs.insert(key, config);
-    Ok(())
+    let resolver = IssuingResolver::new(leaves, fallback).map_err(|e| tls_error(&e))?;
+    server_config(Arc::new(resolver), &[]).map_err(|e| tls_error(&e))
 }
 
 /// Completes a client's handshake with a TLS listener, within [`HANDSHAKE_TIMEOUT`]; returns
@@ -248,6 +268,14 @@ pub(crate) async fn accept(
         }
         _ => {}
     }
+    handshake_with_client(server, stream).await
+}
+
+/// The client's side of a handshake with `server`, within [`HANDSHAKE_TIMEOUT`].
+async fn handshake_with_client<S: AsyncRead + AsyncWrite + Unpin>(
+    server: Arc<ServerConfig>,
+    stream: S,
+) -> std::result::Result<(server::TlsStream<S>, TlsFacts), ConnectionError> {
     let handshake = TlsAcceptor::from(server).accept(stream);
     let session = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
         Err(_) => {
@@ -255,7 +283,8 @@ pub(crate) async fn accept(
                 "no TLS handshake from the client within {} s",
                 HANDSHAKE_TIMEOUT.as_secs()
             );
-            return Err(failed(FailureKind::TimedOut, what));
+            let error = ConnectionError::new(Side::Client, FailureKind::TimedOut, what);
+            return Err(error);
         }
         Ok(Err(e)) => return Err(client_handshake_error(e)),
         Ok(Ok(session)) => session,
@@ -265,8 +294,47 @@ pub(crate) async fn accept(
     Ok((session, facts))
 }
 
+/// Decrypts a CONNECT tunnel to `target` whose client speaks TLS (`early` holds what it sent
+/// already, its ClientHello's start): TCPMon answers with a certificate for the name asked (the
+/// CONNECT host without SNI), then opens TLS to the origin over `origin` as `tls` says. Returns
+/// both plaintext sides and their facts: client's, then the origin's.
+pub(crate) async fn intercept(
+    (reader, writer): (Reader, Writer),
+    early: Vec<u8>,
+    origin: TcpStream,
+    target: &HostPort,
+    tls: &TargetTls,
+    ca_dir: Option<&Path>,
+) -> std::result::Result<Intercepted, ConnectionError> {
+    let no_ca = || {
+        let what = "decrypting needs TCPMon's CA, and no folder for it is known";
+        ConnectionError::new(Side::Client, FailureKind::Tls, what)
+    };
+    let server = issuing_config(ca_dir.ok_or_else(no_ca)?, vec![target.host.clone()])
+        .map_err(|e| ConnectionError::new(Side::Client, FailureKind::Tls, e.to_string()))?;
+    let client = tokio::io::join(std::io::Cursor::new(early).chain(reader), writer);
+    let (client, client_facts) = handshake_with_client(server, client).await?;
+    let (origin, origin_facts) = connect(origin, target, tls).await?;
+    let (cr, cw) = tokio::io::split(client);
+    let (or, ow) = tokio::io::split(origin);
+    Ok(Intercepted {
+        client: (Box::new(cr), Box::new(cw)),
+        origin: (Box::new(or), Box::new(ow)),
+        client_facts,
+        origin_facts,
+    })
+}
+
+/// A decrypted tunnel's two plaintext sides and what each handshake agreed on.
+pub(crate) struct Intercepted {
+    pub client: (Reader, Writer),
+    pub origin: (Reader, Writer),
+    pub client_facts: TlsFacts,
+    pub origin_facts: TlsFacts,
+}
+
 /// The first byte of every TLS connection: a handshake record.
-const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+pub(crate) const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 
 /// A client's failed handshake in words: a client that rejects TCPMon's certificate is told
 /// how to trust it.

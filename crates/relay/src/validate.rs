@@ -103,9 +103,14 @@ pub enum ConfigError {
     RewriteHostInProxyMode,
     /// TLS to the target asked of an HTTP proxy, whose clients ask for HTTPS with CONNECT.
     #[error(
-        "TLS to the target works in forward mode: a proxy's clients reach HTTPS sites with CONNECT"
+        "TLS to the target works in forward mode, or for the origins of a decrypting proxy (--decrypt-tls): a proxy's clients reach HTTPS sites with CONNECT"
     )]
     TargetTlsInProxyMode,
+    /// Decryption asked of a relay to one target, which sees no CONNECT.
+    #[error(
+        "decrypting HTTPS works in proxy mode, on CONNECT tunnels (a relay to one target speaks TLS with --listen-tls and --target-tls)"
+    )]
+    DecryptInForwardMode,
     /// A command line with neither one nor three positional arguments.
     #[error("give LISTEN_PORT, or LISTEN_PORT TARGET_HOST TARGET_PORT (got {0} arguments)")]
     Arguments(usize),
@@ -123,6 +128,7 @@ impl ConfigError {
             ConfigError::SlowLink => Field::SlowLink,
             ConfigError::RewriteHostInProxyMode => Field::RewriteHost,
             ConfigError::TargetTlsInProxyMode => Field::TargetTls,
+            ConfigError::DecryptInForwardMode => Field::TargetTls,
             ConfigError::Arguments(_) => return None,
         })
     }
@@ -234,11 +240,14 @@ impl ListenerConfig {
                 if target.port == 0 {
                     return Err(ConfigError::TargetPortZero);
                 }
+                if self.decrypt_tls {
+                    return Err(ConfigError::DecryptInForwardMode);
+                }
             }
             Mode::HttpProxy if self.rewrite_host => {
                 return Err(ConfigError::RewriteHostInProxyMode);
             }
-            Mode::HttpProxy if self.target_tls.is_some() => {
+            Mode::HttpProxy if self.target_tls.is_some() && !self.decrypt_tls => {
                 return Err(ConfigError::TargetTlsInProxyMode);
             }
             Mode::HttpProxy => {}

@@ -302,7 +302,13 @@ target_tls: TargetTls | null,
  * Clients speak TLS to the listener, which shows a certificate from TCPMon's local CA for
  * the name they ask for (`localhost` and the bind address without SNI).
  */
-listen_tls: boolean, };
+listen_tls: boolean, 
+/**
+ * Proxy mode: decrypt CONNECT tunnels whose client speaks TLS (a certificate from TCPMon's
+ * local CA for the name asked, TLS to the origin as `target_tls` says, or with the system's
+ * trust when it is unset), so their exchanges show in clear.
+ */
+decrypt_tls: boolean, };
 
 /**
  * The form's fields, as text.

@@ -375,3 +375,69 @@ async fn the_sender_speaks_tls_to_https_urls_and_resend_as_the_listener_did() {
     let record = finished(&engine, resent).await;
     assert_eq!(record.target_tls.expect("TLS facts").version, "1.3");
 }
+
+#[tokio::test]
+async fn a_decrypting_proxy_shows_https_exchanges_in_clear_and_leaves_other_tunnels_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = certificate(dir.path(), "DNS:localhost");
+    let (server, _s) = s_server(&cert, &key, &[]).await;
+    let engine = engine_with_ca(dir.path());
+    let config = ListenerConfig {
+        decrypt_tls: true,
+        target_tls: Some(ca(&cert)),
+        ..ListenerConfig::http_proxy(0)
+    };
+    let proxy = listen(&engine, config).await;
+    let tcpmon_ca = dir.path().join("ca/ca.pem").display().to_string();
+    let url = format!("https://localhost:{}/", server.port());
+    let via = format!("http://{proxy}");
+    let (ok, body) = curl(&["-x", &via, "--cacert", &tcpmon_ca, &url]).await;
+    assert!(
+        ok && String::from_utf8_lossy(&body).contains("TLSv1.3"),
+        "{ok}"
+    );
+    let record = connections(&engine, 1).await.remove(0);
+    let record = finished(&engine, record.id).await;
+    let exchanges: Vec<_> = record.exchanges.iter().collect();
+    assert_eq!(
+        exchanges.len(),
+        2,
+        "the CONNECT, then the request inside it"
+    );
+    assert_eq!(exchanges[1].method, "GET");
+    assert_eq!(exchanges[1].status, Some(200));
+    assert_eq!(
+        exchanges[1].url("-", record.client_tls.is_some()),
+        format!("{url}")
+    );
+    assert_eq!(
+        record
+            .client_tls
+            .expect("client facts")
+            .server_name
+            .as_deref(),
+        Some("localhost")
+    );
+    assert!(record.target_tls.expect("origin facts").verified);
+
+    // A tunnel whose client does not speak TLS stays a raw tunnel.
+    let plain = echo_server().await;
+    let mut stream = tokio::net::TcpStream::connect(proxy).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let connect = format!(
+        "CONNECT 127.0.0.1:{0} HTTP/1.1\r\nHost: 127.0.0.1:{0}\r\n\r\n",
+        plain.port()
+    );
+    stream.write_all(connect.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 39];
+    within(stream.read_exact(&mut answer)).await.unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    stream.write_all(b"ping").await.unwrap();
+    let mut echoed = [0; 4];
+    within(stream.read_exact(&mut echoed)).await.unwrap();
+    assert_eq!(&echoed, b"ping");
+}
