@@ -126,7 +126,7 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
   if (form.proxy && form.target_tls) {
     reject({
       kind: "invalid_input",
-      message: "TLS to the target works in forward mode: a proxy's clients reach HTTPS sites with CONNECT",
+      message: "TLS to the target works in forward mode, or for the origins of a decrypting proxy (--decrypt-tls): a proxy's clients reach HTTPS sites with CONNECT",
       field: "target_tls",
     });
   }

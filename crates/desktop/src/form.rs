@@ -250,7 +250,8 @@ mod tests {
         assert_eq!(err.field, Some("target_tls"));
         assert_eq!(
             err.message,
-            "TLS to the target works in forward mode: a proxy's clients reach HTTPS sites with CONNECT"
+            tcpmon_relay::ConfigError::TargetTlsInProxyMode.to_string(),
+            "the engine's one rule and words"
         );
     }
 
