@@ -280,35 +280,62 @@ fn tls_flags_without_target_tls_and_unusable_files_are_one_line_errors() {
     );
 }
 
+/// The CLI started in `dir` with `args`, its local CA in `dir/config`; the CLI, its stdout,
+/// its port, and the CA's certificate, with which `curl_args` (curl's own, then the URL) are
+/// fetched: the page.
+fn fetch_through_ca(
+    dir: &Path,
+    args: &[&str],
+    curl_args: &[String],
+) -> (
+    Guard,
+    std::io::BufReader<std::process::ChildStdout>,
+    PathBuf,
+    String,
+) {
+    let config_home = dir.join("config");
+    let mut command = cli();
+    command
+        .current_dir(dir)
+        .env("XDG_CONFIG_HOME", &config_home)
+        .args(args);
+    let (guard, out, relay, _) = start_command(&mut command);
+    let ca = config_home.join("org.tcpmon.desktop/ca/ca.pem");
+    let curl_args: Vec<String> = curl_args
+        .iter()
+        .map(|a| a.replace("{relay}", &relay.to_string()))
+        .collect();
+    let page = Command::new("curl")
+        .args(["-s", "--max-time", "20", "--cacert"])
+        .arg(&ca)
+        .args(&curl_args)
+        .output()
+        .unwrap()
+        .stdout;
+    (guard, out, ca, String::from_utf8_lossy(&page).into_owned())
+}
+
 #[test]
 fn a_tls_listener_in_front_of_a_tls_target_with_the_ca_its_clients_trust() {
     let dir = tempfile::tempdir().unwrap();
     let dir = files(dir.path());
     let (port, _server) = s_server(&dir, &[]);
-    let config_home = dir.join("config");
-    let mut command = cli();
-    command
-        .current_dir(&dir)
-        .env("XDG_CONFIG_HOME", &config_home)
-        .args(["0", "localhost", &port.to_string()])
-        .args(["--listen-tls", "--target-tls", "--target-ca", "ca.pem"])
-        .args(["--keylog", "keys.log"]);
-    let (guard, out, relay, _) = start_command(&mut command);
-    let ca = config_home.join("org.tcpmon.desktop/ca/ca.pem");
-    let page = Command::new("curl")
-        .args(["-s", "--max-time", "20", "--cacert"])
-        .arg(&ca)
-        .arg(format!("https://localhost:{relay}/"))
-        .output()
-        .unwrap()
-        .stdout;
-    assert!(String::from_utf8_lossy(&page).contains("TLSv1.3"));
+    let port_text = port.to_string();
+    let args = ["0", "localhost", &port_text, "--listen-tls", "--target-tls"];
+    let args = [
+        &args[..],
+        &["--target-ca", "ca.pem", "--keylog", "keys.log"],
+    ]
+    .concat();
+    let url = "https://localhost:{relay}/".to_string();
+    let (guard, out, ca, page) = fetch_through_ca(&dir, &args, &[url]);
+    assert!(page.contains("TLSv1.3"), "{page}");
     let (_, lines, err) = terminate(guard, out);
     assert!(
         err.contains(&format!("they must trust TCPMon's CA {}", ca.display())),
         "{err}"
     );
-    let exchange = format!(" tls=1.3 -> localhost:{port} tls=1.3 GET https://localhost:{relay}/ ");
+    let exchange = format!(" tls=1.3 -> localhost:{port} tls=1.3 GET https://localhost:");
     assert!(lines.contains(&exchange), "{lines}");
     // Both legs' secrets, for Wireshark: two TLS 1.3 sessions, two client randoms.
     let keys = std::fs::read_to_string(dir.join("keys.log")).unwrap();
@@ -325,29 +352,14 @@ fn a_decrypting_proxy_shows_https_in_clear_to_a_client_that_trusts_its_ca() {
     let dir = tempfile::tempdir().unwrap();
     let dir = files(dir.path());
     let (port, _server) = s_server(&dir, &[]);
-    let config_home = dir.join("config");
-    let mut command = cli();
-    command
-        .current_dir(&dir)
-        .env("XDG_CONFIG_HOME", &config_home)
-        .args(["--proxy", "0", "--decrypt-tls", "--target-ca", "ca.pem"]);
-    let (guard, out, relay, _) = start_command(&mut command);
-    let ca = config_home.join("org.tcpmon.desktop/ca/ca.pem");
-    let page = Command::new("curl")
-        .args([
-            "-s",
-            "--max-time",
-            "20",
-            "-x",
-            &format!("http://127.0.0.1:{relay}"),
-            "--cacert",
-        ])
-        .arg(&ca)
-        .arg(format!("https://localhost:{port}/"))
-        .output()
-        .unwrap()
-        .stdout;
-    assert!(String::from_utf8_lossy(&page).contains("TLSv1.3"));
+    let args = ["--proxy", "0", "--decrypt-tls", "--target-ca", "ca.pem"];
+    let curl_args = [
+        "-x".to_string(),
+        "http://127.0.0.1:{relay}".to_string(),
+        format!("https://localhost:{port}/"),
+    ];
+    let (guard, out, _, page) = fetch_through_ca(&dir, &args, &curl_args);
+    assert!(page.contains("TLSv1.3"), "{page}");
     let (_, lines, _) = terminate(guard, out);
     let exchange = format!(" tls=1.3 GET https://localhost:{port}/ \"200 ok\"");
     assert!(lines.contains(&exchange), "{lines}");
