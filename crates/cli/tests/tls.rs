@@ -298,6 +298,8 @@ fn fetch_through_ca(
     command
         .current_dir(dir)
         .env("XDG_CONFIG_HOME", &config_home)
+        // Used when no --keylog is given, as Wireshark users set it.
+        .env("SSLKEYLOGFILE", dir.join("env-keys.log"))
         .args(args);
     let (guard, out, relay, _) = start_command(&mut command);
     let ca = config_home.join("org.tcpmon.desktop/ca/ca.pem");
@@ -339,12 +341,21 @@ fn a_tls_listener_in_front_of_a_tls_target_with_the_ca_its_clients_trust() {
     assert!(lines.contains(&exchange), "{lines}");
     // Both legs' secrets, for Wireshark: two TLS 1.3 sessions, two client randoms.
     let keys = std::fs::read_to_string(dir.join("keys.log")).unwrap();
+    assert_eq!(sessions_logged(&keys), 2, "{keys}");
+    assert!(
+        !dir.join("env-keys.log").exists(),
+        "--keylog wins over SSLKEYLOGFILE"
+    );
+}
+
+/// How many TLS 1.3 sessions (client randoms) a key log holds secrets of.
+fn sessions_logged(keys: &str) -> usize {
     let randoms: std::collections::HashSet<&str> = keys
         .lines()
         .filter(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 "))
         .filter_map(|l| l.split(' ').nth(1))
         .collect();
-    assert_eq!(randoms.len(), 2, "{keys}");
+    randoms.len()
 }
 
 #[test]
@@ -363,4 +374,7 @@ fn a_decrypting_proxy_shows_https_in_clear_to_a_client_that_trusts_its_ca() {
     let (_, lines, _) = terminate(guard, out);
     let exchange = format!(" tls=1.3 GET https://localhost:{port}/ \"200 ok\"");
     assert!(lines.contains(&exchange), "{lines}");
+    // SSLKEYLOGFILE: both legs of the decrypted tunnel.
+    let keys = std::fs::read_to_string(dir.join("env-keys.log")).unwrap();
+    assert_eq!(sessions_logged(&keys), 2, "{keys}");
 }

@@ -1083,12 +1083,7 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
 
     #[test]
     fn a_decrypted_tunnel_carries_exchanges_again() {
-        let mut tracker = Tracker::new();
-        let mut list = Vec::new();
-        let connect = b"CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n";
-        tracker.feed(Direction::ClientToServer, connect, 1, &mut list);
-        let established = b"HTTP/1.1 200 Connection established\r\n\r\n";
-        tracker.feed(Direction::ServerToClient, established, 2, &mut list);
+        let (mut tracker, mut list) = tunnel("a.test");
         tracker.resume_http(list.len());
         tracker.feed(
             Direction::ClientToServer,
@@ -1108,15 +1103,21 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         assert_eq!(list[1].url("a.test:443", true), "https://a.test/x");
     }
 
+    /// A tracker and its exchanges after `CONNECT host:443` was answered 200.
+    fn tunnel(host: &str) -> (Tracker, Vec<Exchange>) {
+        let mut tracker = Tracker::new();
+        let mut list = Vec::new();
+        let connect = format!("CONNECT {host}:443 HTTP/1.1\r\nHost: {host}:443\r\n\r\n");
+        tracker.feed(Direction::ClientToServer, connect.as_bytes(), 1, &mut list);
+        let established = b"HTTP/1.1 200 Connection established\r\n\r\n";
+        tracker.feed(Direction::ServerToClient, established, 2, &mut list);
+        (tracker, list)
+    }
+
     #[test]
     fn an_encrypted_tunnel_is_named_by_the_sni_its_client_asked_for() {
         use crate::tls::samples::{hello, sni};
-        let mut tracker = Tracker::new();
-        let mut list = Vec::new();
-        let connect = b"CONNECT api.example.org:443 HTTP/1.1\r\nHost: api.example.org:443\r\n\r\n";
-        tracker.feed(Direction::ClientToServer, connect, 1, &mut list);
-        let established = b"HTTP/1.1 200 Connection established\r\n\r\n";
-        tracker.feed(Direction::ServerToClient, established, 2, &mut list);
+        let (mut tracker, mut list) = tunnel("api.example.org");
         tracker.feed(
             Direction::ClientToServer,
             &hello(&[sni("api.example.org")]),

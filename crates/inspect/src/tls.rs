@@ -32,9 +32,15 @@ pub fn client_hello_sni(bytes: &[u8]) -> Option<String> {
         return (name_type == 0)
             .then(|| String::from_utf8(name.to_vec()).ok())
             .flatten()
-            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_graphic()));
+            .filter(|n| is_host_name(n));
     }
     None
+}
+
+/// A DNS name as SNI carries it: at most 255 printable bytes (a hostile hello's 64 KiB "name"
+/// never becomes a note).
+fn is_host_name(name: &str) -> bool {
+    (1..=255).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// Reads big-endian fields off the front of a slice; `None` past its end.
@@ -118,6 +124,8 @@ mod tests {
         );
         assert_eq!(client_hello_sni(b"GET / HTTP/1.1\r\n\r\n"), None);
         assert_eq!(client_hello_sni(&full[..20]), None);
+        let long = "a".repeat(300);
+        assert_eq!(client_hello_sni(&hello(&[sni(&long)])), None, "no DNS name");
         for cut in 0..full.len() {
             let _ = client_hello_sni(&full[..cut]);
         }

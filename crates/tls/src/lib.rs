@@ -22,9 +22,12 @@ pub mod leaf;
 pub mod server;
 
 use rustls::crypto::{CryptoProvider, aws_lc_rs};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-/// The one crypto provider TCPMon uses.
+/// The one crypto provider TCPMon uses, built once: every configuration shares it (a
+/// decrypting proxy builds a server configuration per tunnel).
 pub(crate) fn provider() -> Arc<CryptoProvider> {
-    Arc::new(aws_lc_rs::default_provider())
+    static PROVIDER: LazyLock<Arc<CryptoProvider>> =
+        LazyLock::new(|| Arc::new(aws_lc_rs::default_provider()));
+    PROVIDER.clone()
 }

@@ -16,13 +16,6 @@ fn exposed_proxy() -> ListenerConfig {
     }
 }
 
-fn reason(state: &ConnectionState) -> &str {
-    match state {
-        ConnectionState::Failed { reason } => reason,
-        other => panic!("expected a failure, got {other:?}"),
-    }
-}
-
 /// This machine's name when it resolves to a loopback address (as on Debian, where
 /// /etc/hosts maps it to 127.0.1.1).
 async fn loopback_hostname() -> Option<String> {

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use tcpmon_relay::{ConnId, ConnectionRecord, Engine, EngineOptions, HostPort, ListenerConfig};
+use tcpmon_relay::{
+    ConnId, ConnectionRecord, ConnectionState, Engine, EngineOptions, HostPort, ListenerConfig,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -338,4 +340,12 @@ pub async fn through_proxy_with_credentials(engine: &Engine) -> (String, Connect
     assert_eq!(code, "200", "{seen}");
     let record = connections(engine, 1).await.remove(0);
     (seen, finished(engine, record.id).await)
+}
+
+/// Why a connection failed; a test that expected a failure stops on anything else.
+pub fn reason(state: &ConnectionState) -> &str {
+    match state {
+        ConnectionState::Failed { reason } => reason,
+        other => panic!("expected a failure, got {other:?}"),
+    }
 }

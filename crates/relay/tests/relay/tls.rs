@@ -117,9 +117,7 @@ async fn an_unknown_issuer_is_refused_with_the_way_out_and_insecure_takes_it_vis
     let target = |tls| to_target(server.port(), "localhost", tls);
     let (record, body) = get_through(target(TargetTls::default())).await;
     assert!(body.is_empty(), "nothing reaches the client");
-    let ConnectionState::Failed { reason } = &record.state else {
-        panic!("{:?}", record.state)
-    };
+    let reason = reason(&record.state);
     assert!(reason.contains("unknown issuer"), "{reason}");
     assert!(
         reason.contains("--target-ca FILE") && reason.contains("--insecure"),
@@ -146,9 +144,7 @@ async fn an_address_target_is_verified_by_the_name_given_and_tls12_is_spoken() {
     let (server, _s) = s_server(&cert, &key, &["-tls1_2"]).await;
     let by_address = |tls| to_target(server.port(), "127.0.0.1", tls);
     let (record, _) = get_through(by_address(ca(&cert))).await;
-    let ConnectionState::Failed { reason } = &record.state else {
-        panic!("{:?}", record.state)
-    };
+    let reason = reason(&record.state);
     assert!(reason.contains("not valid for that name"), "{reason}");
     assert!(reason.contains("--tls-server-name"), "{reason}");
 
@@ -165,9 +161,7 @@ async fn an_address_target_is_verified_by_the_name_given_and_tls12_is_spoken() {
 async fn a_target_that_speaks_no_tls_ends_its_connection_with_a_reason() {
     let plain = echo_server().await;
     let (record, _) = get_through(to_target(plain.port(), "127.0.0.1", TargetTls::default())).await;
-    let ConnectionState::Failed { reason } = &record.state else {
-        panic!("{:?}", record.state)
-    };
+    let reason = reason(&record.state);
     assert!(
         reason.starts_with(&format!("TLS with 127.0.0.1:{}", plain.port())),
         "{reason}"
@@ -296,23 +290,18 @@ async fn clients_that_fail_the_handshake_are_rows_that_say_why_and_the_listener_
     let (ok, _) = curl(&["--cacert", &ca, &url]).await;
     assert!(ok, "the listener carries on");
     let records = connections(&engine, 3).await;
-    let reason = |i: usize| {
-        let record = records[i].clone();
+    let reason_of = |i: usize| {
+        let id = records[i].id;
         let engine = engine.clone();
-        async move {
-            match finished(&engine, record.id).await.state {
-                ConnectionState::Failed { reason } => reason,
-                other => panic!("{other:?}"),
-            }
-        }
+        async move { reason(&finished(&engine, id).await.state).to_string() }
     };
-    let untrusted = reason(0).await;
+    let untrusted = reason_of(0).await;
     assert!(
         untrusted.contains("does not trust TCPMon's CA"),
         "{untrusted}"
     );
     assert!(untrusted.contains("tcpmon-cli ca path"), "{untrusted}");
-    let plain = reason(1).await;
+    let plain = reason_of(1).await;
     assert!(plain.contains("plain bytes to a TLS listener"), "{plain}");
 }
 
@@ -351,9 +340,8 @@ async fn the_sender_speaks_tls_to_https_urls_and_resend_as_the_listener_did() {
     let prepared = tcpmon_inspect::compose::prepare(&composed).unwrap();
     let target = HostPort::new(prepared.host.as_str(), prepared.port);
     let id = engine.send(target, prepared.tls, prepared.bytes);
-    let ConnectionState::Failed { reason } = finished(&engine, id).await.state else {
-        panic!("a self-signed server is not in the system's store")
-    };
+    let record = finished(&engine, id).await;
+    let reason = reason(&record.state); // a self-signed server is not in the system's store
     assert!(
         reason.contains("TLS with localhost") && reason.contains("--target-ca"),
         "{reason}"
