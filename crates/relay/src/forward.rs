@@ -20,8 +20,8 @@ pub(crate) async fn run(
     )
     .await?;
     ctx.connected();
-    let target_side = match &ctx.config.target_tls {
-        Some(tls) => secure(ctx, dialed, target, tls).await?,
+    let (server, early) = match &ctx.config.target_tls {
+        Some(tls) => (secure(ctx, dialed, target, tls).await?, Vec::new()),
         None => {
             if !dialed.early.is_empty() {
                 ctx.recorder(Direction::ServerToClient)
@@ -30,15 +30,7 @@ pub(crate) async fn run(
             (dialed.stream.into_halves(), dialed.early)
         }
     };
-    let ((reader, writer), early) = target_side;
-    relay_both(
-        ctx,
-        client.into_halves(),
-        (reader, writer),
-        Vec::new(),
-        early,
-    )
-    .await
+    relay_both(ctx, client.into_halves(), server, Vec::new(), early).await
 }
 
 /// The target's side of the relay over TLS: the handshake done, its facts recorded.
@@ -48,7 +40,7 @@ async fn secure(
     dialed: Dialed,
     target: &HostPort,
     tls: &TargetTls,
-) -> Result<((Reader, Writer), Vec<u8>), ConnectionError> {
+) -> Result<(Reader, Writer), ConnectionError> {
     if !dialed.early.is_empty() {
         let what = "the upstream proxy sent bytes before the TLS handshake began";
         return Err(ConnectionError::new(
@@ -60,7 +52,7 @@ async fn secure(
     let (session, facts) = crate::tls::connect(dialed.stream, target, tls).await?;
     ctx.secured(facts);
     let (r, w) = tokio::io::split(session);
-    Ok(((Box::new(r), Box::new(w)), Vec::new()))
+    Ok((Box::new(r), Box::new(w)))
 }
 
 /// Without the `tls` feature a listener asking for TLS to its target fails each connection
@@ -71,7 +63,7 @@ async fn secure(
     _: Dialed,
     _: &HostPort,
     _: &TargetTls,
-) -> Result<((Reader, Writer), Vec<u8>), ConnectionError> {
+) -> Result<(Reader, Writer), ConnectionError> {
     let what = "this build of TCPMon has no TLS (the relay's `tls` feature)";
     Err(ConnectionError::new(Side::Target, FailureKind::Tls, what))
 }
