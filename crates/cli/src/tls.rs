@@ -18,6 +18,11 @@ pub struct TargetTlsArgs {
     /// are verified as --target-ca and --insecure say.
     #[arg(long)]
     pub decrypt_tls: bool,
+    /// With --decrypt-tls: pass tunnels to matching hosts through untouched (for clients that
+    /// pin certificates). A host glob matched against the SNI name and the CONNECT host
+    /// (*.example.com; * matches any characters). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub no_decrypt: Vec<String>,
     /// Speak TLS to the target (clients speak plain HTTP to TCPMon). Its certificate is verified
     /// against the system's trust store (SSL_CERT_FILE is honoured) and --target-ca.
     #[arg(long)]
@@ -53,6 +58,7 @@ impl TargetTlsArgs {
     pub fn apply(&self, config: &mut ListenerConfig) -> Result<()> {
         config.listen_tls = self.listen_tls;
         config.decrypt_tls = self.decrypt_tls;
+        config.no_decrypt = self.no_decrypt.clone();
         if let Some(path) = &self.keylog {
             tcpmon_tls::keylog::to_file(path)
                 .map_err(|e| anyhow::anyhow!("--keylog {}: {e}", path.display()))?;

@@ -289,6 +289,11 @@ pub struct ListenerConfig {
     /// trust when it is unset), so their exchanges show in clear.
     #[serde(default)]
     pub decrypt_tls: bool,
+    /// With `decrypt_tls`: hosts whose tunnels pass through untouched (clients that pin
+    /// certificates), as globs matched against the SNI name and the CONNECT host
+    /// (`*.example.com`; `*` matches any characters, dots too; case does not matter).
+    #[serde(default)]
+    pub no_decrypt: Vec<String>,
 }
 
 /// How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the
@@ -317,6 +322,21 @@ pub struct TargetTls {
 }
 
 impl ListenerConfig {
+    /// Whether a decrypting proxy passes `host`'s tunnels through untouched: it matches one of
+    /// the `no_decrypt` globs (patterns that do not parse, which validation refuses, match
+    /// nothing).
+    pub fn passes_through(&self, host: &str) -> bool {
+        let options = glob::MatchOptions {
+            case_sensitive: false,
+            require_literal_separator: false,
+            require_literal_leading_dot: false,
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.no_decrypt
+            .iter()
+            .any(|pattern| glob::Pattern::new(pattern).is_ok_and(|p| p.matches_with(host, options)))
+    }
+
     /// A forwarding listener on `127.0.0.1:port` with default options.
     pub fn forward(port: u16, target: HostPort) -> Self {
         Self::with_mode(port, Mode::Forward { target })
@@ -343,6 +363,7 @@ impl ListenerConfig {
             target_tls: None,
             listen_tls: false,
             decrypt_tls: false,
+            no_decrypt: Vec::new(),
         }
     }
 

@@ -49,8 +49,8 @@ pub use engine::{Engine, EngineOptions, SENDER, Snapshot, default_capture_dir};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
 pub use record::{
-    ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch, ListenerId, Micros,
-    TlsFacts, now_micros,
+    CertificateFacts, ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch,
+    ListenerId, Micros, TlsFacts, Trust, now_micros,
 };
 pub use store::{
     ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader,

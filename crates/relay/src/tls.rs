@@ -110,6 +110,8 @@ fn facts(state: &rustls::CommonState, server_name: Option<String>, verified: boo
             .map(|p| String::from_utf8_lossy(p).into_owned()),
         server_name,
         verified,
+        trust: None,
+        chain: Vec::new(),
         completed_at: now_micros(),
     }
 }

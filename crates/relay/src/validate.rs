@@ -26,6 +26,8 @@ pub enum Field {
     RewriteHost,
     /// TLS to the target.
     TargetTls,
+    /// The hosts a decrypting proxy passes through.
+    NoDecrypt,
 }
 
 impl Field {
@@ -40,6 +42,7 @@ impl Field {
             Field::SlowLink => "slow_link",
             Field::RewriteHost => "rewrite_host",
             Field::TargetTls => "target_tls",
+            Field::NoDecrypt => "no_decrypt",
         }
     }
 }
@@ -56,6 +59,7 @@ impl fmt::Display for Field {
             Field::SlowLink => "slow link",
             Field::RewriteHost => "Host rewrite",
             Field::TargetTls => "TLS to the target",
+            Field::NoDecrypt => "hosts not decrypted",
         })
     }
 }
@@ -111,6 +115,17 @@ pub enum ConfigError {
         "decrypting HTTPS works in proxy mode, on CONNECT tunnels (a relay to one target speaks TLS with --listen-tls and --target-tls)"
     )]
     DecryptInForwardMode,
+    /// Hosts to pass through, for a listener that decrypts nothing.
+    #[error("hosts not to decrypt (--no-decrypt) go with decrypting HTTPS (--decrypt-tls)")]
+    NoDecryptWithoutDecrypt,
+    /// A pass-through pattern that is no host glob.
+    #[error(
+        "host pattern {pattern:?} for --no-decrypt: use a host name or address, with * for any characters (*.example.com)"
+    )]
+    NoDecryptPattern {
+        /// The pattern as given.
+        pattern: String,
+    },
     /// A command line with neither one nor three positional arguments.
     #[error("give LISTEN_PORT, or LISTEN_PORT TARGET_HOST TARGET_PORT (got {0} arguments)")]
     Arguments(usize),
@@ -129,6 +144,9 @@ impl ConfigError {
             ConfigError::RewriteHostInProxyMode => Field::RewriteHost,
             ConfigError::TargetTlsInProxyMode => Field::TargetTls,
             ConfigError::DecryptInForwardMode => Field::TargetTls,
+            ConfigError::NoDecryptWithoutDecrypt | ConfigError::NoDecryptPattern { .. } => {
+                Field::NoDecrypt
+            }
             ConfigError::Arguments(_) => return None,
         })
     }
@@ -252,8 +270,26 @@ impl ListenerConfig {
             }
             Mode::HttpProxy => {}
         }
-        Ok(())
+        if !self.no_decrypt.is_empty() && !self.decrypt_tls {
+            return Err(ConfigError::NoDecryptWithoutDecrypt);
+        }
+        match self.no_decrypt.iter().find(|p| !is_host_glob(p)) {
+            Some(pattern) => Err(ConfigError::NoDecryptPattern {
+                pattern: pattern.clone(),
+            }),
+            None => Ok(()),
+        }
     }
+}
+
+/// A host name or address with `*` and `?` for any characters: what `--no-decrypt` takes (no
+/// glob classes, which no host needs).
+fn is_host_glob(pattern: &str) -> bool {
+    !pattern.is_empty()
+        && pattern.len() <= 255
+        && pattern
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.*?_:".contains(&b))
 }
 
 #[cfg(test)]
@@ -367,5 +403,33 @@ mod tests {
             ListenerConfig::forward(0, HostPort::new("h", 1)).validate(),
             Ok(())
         );
+    }
+
+    #[test]
+    fn pass_through_hosts_need_decryption_and_host_globs() {
+        let mut proxy = ListenerConfig::http_proxy(0);
+        proxy.no_decrypt = vec!["*.bank.example".into()];
+        assert_eq!(proxy.validate(), Err(ConfigError::NoDecryptWithoutDecrypt));
+        proxy.decrypt_tls = true;
+        assert_eq!(proxy.validate(), Ok(()));
+        proxy.no_decrypt.push("[a-z]*".into());
+        let err = proxy.validate().unwrap_err();
+        assert_eq!(err.field(), Some(Field::NoDecrypt));
+        assert!(err.to_string().contains("\"[a-z]*\""), "{err}");
+        proxy.no_decrypt = vec![String::new()];
+        assert!(proxy.validate().is_err());
+    }
+
+    #[test]
+    fn pass_through_globs_match_whole_host_names_in_any_case() {
+        let mut proxy = ListenerConfig::http_proxy(0);
+        proxy.decrypt_tls = true;
+        proxy.no_decrypt = vec!["*.Pinned.example".into(), "10.0.0.?".into()];
+        assert!(proxy.passes_through("api.pinned.example"));
+        assert!(proxy.passes_through("a.b.PINNED.example"));
+        assert!(proxy.passes_through("10.0.0.7"));
+        assert!(!proxy.passes_through("pinned.example"));
+        assert!(!proxy.passes_through("pinned.example.evil"));
+        assert!(!proxy.passes_through("10.0.0.70"));
     }
 }

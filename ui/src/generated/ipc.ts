@@ -16,6 +16,36 @@ loopback: boolean,
 error?: string | null, };
 
 /**
+ * One certificate of a chain, as a user checks it: who it names, who signed it, for which
+ * names, until when, and its fingerprint.
+ */
+export type CertificateFacts = { 
+/**
+ * The subject's distinguished name (`CN=example.org, O=...`).
+ */
+subject: string, 
+/**
+ * The issuer's distinguished name.
+ */
+issuer: string, 
+/**
+ * Its subject alternative names: DNS names and IP addresses.
+ */
+names: Array<string>, 
+/**
+ * Valid from (RFC 3339, UTC).
+ */
+not_before: string, 
+/**
+ * Valid until (RFC 3339, UTC).
+ */
+not_after: string, 
+/**
+ * SHA-256 of the DER certificate, upper-case hex pairs joined by `:` (as browsers show).
+ */
+sha256: string, };
+
+/**
  * A failed command.
  */
 export type CommandError = { 
@@ -308,7 +338,13 @@ listen_tls: boolean,
  * local CA for the name asked, TLS to the origin as `target_tls` says, or with the system's
  * trust when it is unset), so their exchanges show in clear.
  */
-decrypt_tls: boolean, };
+decrypt_tls: boolean, 
+/**
+ * With `decrypt_tls`: hosts whose tunnels pass through untouched (clients that pin
+ * certificates), as globs matched against the SNI name and the CONNECT host
+ * (`*.example.com`; `*` matches any characters, dots too; case does not matter).
+ */
+no_decrypt: Array<string>, };
 
 /**
  * The form's fields, as text.
@@ -560,10 +596,24 @@ server_name: string | null,
  */
 verified: boolean, 
 /**
+ * What the certificate was checked against (none in files from before it was recorded).
+ */
+trust: Trust | null, 
+/**
+ * The certificates presented, leaf first: the target's towards the target, TCPMon's own
+ * (the leaf its CA issued, and the CA) towards a client.
+ */
+chain: Array<CertificateFacts>, 
+/**
  * When the handshake completed (µs since the Unix epoch): HAR's `ssl` runs from the
  * connection's `connected_at` to here.
  */
 completed_at: number, };
+
+/**
+ * What a peer's certificate was checked against.
+ */
+export type Trust = "system_store" | "target_ca" | "insecure" | "local_ca";
 
 /**
  * Which rendering to use.
