@@ -1,27 +1,39 @@
 #!/usr/bin/env bash
 # TLS relay benchmark, in one go: HTTPS in front of HTTPS (`tcpmon-cli --listen-tls --target-tls`)
-# against socat doing the same (openssl-listen ... openssl-connect) and against nginx directly,
-# all on loopback, one run, one machine.
+# against socat doing the same (openssl-listen ... openssl-connect), mitmdump in reverse mode
+# and nginx directly, all on loopback, one run, one machine.
 #
 # Rows: new TLS connections per second with one small request each (openssl s_time -new),
-# keep-alive requests per second over TLS (wrk), bulk MB/s of one download (curl), and for
-# tcpmon-cli its CPU time per handshake and per GB and its peak RSS. It prints figures and
-# judges nothing.
+# keep-alive requests per second over TLS (wrk), bulk MB/s of one download (curl); for
+# tcpmon-cli its CPU time per handshake and per GB and its peak RSS; RSS per open relayed TLS
+# connection (both legs) with OPEN connections held; and, through a decrypting proxy, the
+# time to the first response from a host never seen (a leaf certificate is issued) and from a
+# cached one. It prints figures and judges nothing.
 #
 #   bash bench/tls.sh            # 10 s per rate, 1 GiB download
 #   QUICK=1 bash bench/tls.sh    # 3 s per rate, 128 MiB download
 #
-# Knobs: QUICK, DURATION (seconds), BULK_MB, WRK_CONNECTIONS, KEEP_WORK=1 (keep the temp dir).
-# Needs: openssl, socat, nginx, wrk, curl, cargo. Numbers mean something on an idle machine.
+# Knobs: QUICK, DURATION (seconds), BULK_MB, WRK_CONNECTIONS, OPEN (connections held, 1000),
+# HOSTS (never-seen hosts, 20), KEEP_WORK=1 (keep the temp dir).
+# Needs: openssl, socat, nginx, wrk, curl, cargo, python3; mitmproxy 11 is installed into
+# ~/.cache/tcpmon-bench-venv from PyPI on first use. Numbers mean something on an idle machine.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ ${QUICK:-0} == 1 ]]; then : "${DURATION:=3}" "${BULK_MB:=128}"; else : "${DURATION:=10}" "${BULK_MB:=1024}"; fi
-: "${WRK_CONNECTIONS:=32}" "${KEEP_WORK:=0}" "${NGINX:=/usr/sbin/nginx}"
+: "${WRK_CONNECTIONS:=32}" "${KEEP_WORK:=0}" "${NGINX:=/usr/sbin/nginx}" "${OPEN:=1000}" "${HOSTS:=20}"
 say() { echo "tls.sh: $*" >&2; }
 for tool in openssl socat wrk curl cargo "$NGINX"; do
     command -v "$tool" >/dev/null 2>&1 || { say "missing: $tool"; exit 1; }
 done
+
+VENV=${TCPMON_BENCH_VENV:-$HOME/.cache/tcpmon-bench-venv}
+MITMDUMP=$VENV/bin/mitmdump
+if [[ ! -x $MITMDUMP ]]; then
+    say "installing mitmproxy 11 into $VENV"
+    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check mitmproxy==11.0.2
+fi
+ulimit -n 16384 # both legs of OPEN connections, for each relay
 
 say "building release tcpmon-cli"
 (cd "$ROOT" && cargo build --release -q -p tcpmon-cli)
@@ -59,7 +71,8 @@ cat > nginx.conf <<EOF
 daemon off; worker_processes 1; error_log $WORK/logs/error.log; pid $WORK/nginx.pid;
 events { worker_connections 4096; }
 http { access_log off; sendfile on;
-  server { listen 127.0.0.1:$ORIGIN ssl; ssl_certificate $WORK/leaf.pem;
+  server { listen 127.0.0.1:$ORIGIN ssl; $(for i in $(seq 2 $((HOSTS + 1))); do echo "listen 127.0.0.$i:$ORIGIN ssl;"; done)
+    ssl_certificate $WORK/leaf.pem;
     ssl_certificate_key $WORK/leaf-key.pem; root $WORK/www; keepalive_requests 1000000; } }
 EOF
 "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" & pids+=($!)
@@ -72,10 +85,16 @@ TCPMON=$(free_port)
 XDG_CONFIG_HOME=$WORK/config XDG_CACHE_HOME=$WORK/cache "$CLI" "$TCPMON" localhost "$ORIGIN" \
     --listen-tls --target-tls --target-ca ca.pem --quiet > /dev/null 2> tcpmon.err & pids+=($!)
 TCPMON_PID=$!
-for port in "$ORIGIN" "$SOCAT" "$TCPMON"; do wait_port "$port"; done
+MITM=$(free_port)
+"$MITMDUMP" -q --mode "reverse:https://localhost:$ORIGIN" --listen-host 127.0.0.1 -p "$MITM" \
+    --set confdir="$WORK/mitm" --set ssl_verify_upstream_trusted_ca="$WORK/ca.pem" \
+    --set flow_detail=0 > mitm.log 2>&1 & pids+=($!)
+MITM_PID=$!
+for port in "$ORIGIN" "$SOCAT" "$TCPMON" "$MITM"; do wait_port "$port"; done
 TCPMON_CA=$WORK/config/org.tcpmon.desktop/ca/ca.pem
-# s_time and curl verify against a bundle of both CAs: the origin's (direct, socat) and TCPMon's.
-cat ca.pem "$TCPMON_CA" > trusted.pem
+# s_time and curl verify against a bundle of the CAs: the origin's (direct, socat), TCPMon's
+# and mitmproxy's.
+cat ca.pem "$TCPMON_CA" "$WORK/mitm/mitmproxy-ca-cert.pem" > trusted.pem
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 handshakes() {
@@ -91,10 +110,11 @@ bulk() {
         awk '{printf "%.0f", $1 / 1e6}'
 }
 
-printf '%-34s %12s %12s %12s\n' "" direct socat tcpmon-cli
+row() { printf '%-34s %12s %12s %12s %12s\n' "$@"; }
+row "" direct socat mitmdump tcpmon-cli
 declare -A H R B
-for name in direct socat tcpmon; do
-    port=$ORIGIN; [[ $name == socat ]] && port=$SOCAT; [[ $name == tcpmon ]] && port=$TCPMON
+for name in direct socat mitm tcpmon; do
+    case $name in direct) port=$ORIGIN ;; socat) port=$SOCAT ;; mitm) port=$MITM ;; tcpmon) port=$TCPMON ;; esac
     before=$(cpu_ticks "$TCPMON_PID")
     H[$name]=$(handshakes "$port")
     [[ $name == tcpmon ]] && HS_TICKS=$(( $(cpu_ticks "$TCPMON_PID") - before ))
@@ -103,11 +123,71 @@ for name in direct socat tcpmon; do
     B[$name]=$(bulk "$port")
     [[ $name == tcpmon ]] && BULK_TICKS=$(( $(cpu_ticks "$TCPMON_PID") - before ))
 done
-printf '%-34s %12s %12s %12s\n' "new TLS connections/s (1 req each)" "${H[direct]}" "${H[socat]}" "${H[tcpmon]}"
-printf '%-34s %12s %12s %12s\n' "keep-alive requests/s (wrk)" "${R[direct]}" "${R[socat]}" "${R[tcpmon]}"
-printf '%-34s %12s %12s %12s\n' "bulk download MB/s (${BULK_MB} MiB)" "${B[direct]}" "${B[socat]}" "${B[tcpmon]}"
+row "new TLS connections/s (1 req each)" "${H[direct]}" "${H[socat]}" "${H[mitm]}" "${H[tcpmon]}"
+row "keep-alive requests/s (wrk)" "${R[direct]}" "${R[socat]}" "${R[mitm]}" "${R[tcpmon]}"
+row "bulk download MB/s (${BULK_MB} MiB)" "${B[direct]}" "${B[socat]}" "${B[mitm]}" "${B[tcpmon]}"
 TCK=$(getconf CLK_TCK)
 HS_COUNT=$(( ${H[tcpmon]:-0} * DURATION ))
 awk -v t="$HS_TICKS" -v n="$HS_COUNT" -v k="$TCK" 'BEGIN { if (n > 0) printf "tcpmon-cli CPU per handshake (both legs): %.0f us\n", t / k / n * 1e6 }'
 awk -v t="$BULK_TICKS" -v mb="$BULK_MB" -v k="$TCK" 'BEGIN { printf "tcpmon-cli CPU per GB relayed (both legs): %.2f s\n", t / k / (mb / 1024) }'
-echo "tcpmon-cli peak RSS: $(awk '/VmHWM/ {print $2, $3}' "/proc/$TCPMON_PID/status")"
+echo "tcpmon-cli peak RSS so far: $(awk '/VmHWM/ {print $2, $3}' "/proc/$TCPMON_PID/status")"
+
+# OPEN TLS connections held open through each relay, one request each (so both legs are up).
+cat > hold.py <<'PY'
+import socket, ssl, sys
+port, count = int(sys.argv[1]), int(sys.argv[2])
+context = ssl.create_default_context(cafile="trusted.pem")
+held = []
+for _ in range(count):
+    s = context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+    s.sendall(b"GET /small HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    got = b""
+    while len(got) < 1024 or b"\r\n\r\n" not in got:
+        got += s.recv(65536)
+    held.append(s)
+print("held", flush=True)
+sys.stdin.read()
+PY
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+per_connection() { # relay pid, port: KiB of RSS per held connection
+    local before after
+    before=$(rss_kib "$1")
+    coproc HOLD { python3 hold.py "$2" "$OPEN"; }
+    read -r _ <&"${HOLD[0]}"
+    after=$(rss_kib "$1")
+    exec {HOLD[1]}>&-; wait "$HOLD_PID" 2>/dev/null || true
+    awk -v a="$after" -v b="$before" -v n="$OPEN" 'BEGIN { printf "%.1f", (a - b) / n }'
+}
+echo "RSS per open relayed TLS connection, both legs ($OPEN held; rustls publishes ~13 KiB per session):"
+echo "  tcpmon-cli: $(per_connection "$TCPMON_PID" "$TCPMON") KiB   mitmdump: $(per_connection "$MITM_PID" "$MITM") KiB"
+
+# A decrypting proxy's first response from a host never seen (a leaf is issued) and from a
+# cached one: HOSTS loopback addresses, each fetched twice; medians.
+TPROXY=$(free_port); MPROXY=$(free_port)
+XDG_CONFIG_HOME=$WORK/config XDG_CACHE_HOME=$WORK/cache "$CLI" --proxy "$TPROXY" --decrypt-tls \
+    --target-ca ca.pem --quiet > /dev/null 2>> tcpmon.err & pids+=($!)
+"$MITMDUMP" -q --mode regular --listen-host 127.0.0.1 -p "$MPROXY" --set confdir="$WORK/mitm" \
+    --set ssl_verify_upstream_trusted_ca="$WORK/ca.pem" --set flow_detail=0 >> mitm.log 2>&1 & pids+=($!)
+wait_port "$TPROXY"; wait_port "$MPROXY"
+# The origin's leaf names localhost only: an address is accepted by its CA, not by name.
+openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca-key.pem -days 2 -out leaf.pem 2>/dev/null \
+    -extfile <(printf 'subjectAltName=DNS:localhost%s\nextendedKeyUsage=serverAuth\n' \
+        "$(for i in $(seq 2 $((HOSTS + 1))); do printf ',IP:127.0.0.%s' "$i"; done)")
+kill -HUP "$(cat nginx.pid)"; sleep 0.5
+first_response() { # proxy port, host
+    curl -sS -o /dev/null --cacert trusted.pem ${1:+-x "http://127.0.0.1:$1"} -w '%{time_total}' "https://$2:$ORIGIN/small"
+}
+median_ms() { sort -n | awk '{v[NR] = $1} END {printf "%.1f", v[int((NR + 1) / 2)] * 1000}'; }
+declare -A NEW CACHED
+for name in direct mitm tcpmon; do
+    proxy=""; [[ $name == mitm ]] && proxy=$MPROXY; [[ $name == tcpmon ]] && proxy=$TPROXY
+    : > new.txt; : > cached.txt
+    for i in $(seq 2 $((HOSTS + 1))); do
+        first_response "$proxy" "127.0.0.$i" >> new.txt; echo >> new.txt
+        first_response "$proxy" "127.0.0.$i" >> cached.txt; echo >> cached.txt
+    done
+    NEW[$name]=$(median_ms < new.txt); CACHED[$name]=$(median_ms < cached.txt)
+done
+printf '%-34s %12s %12s %12s\n' "first response, ms (median)" direct mitmdump tcpmon-cli
+printf '%-34s %12s %12s %12s\n' "  host never seen (leaf issued)" "${NEW[direct]}" "${NEW[mitm]}" "${NEW[tcpmon]}"
+printf '%-34s %12s %12s %12s\n' "  host seen before (leaf cached)" "${CACHED[direct]}" "${CACHED[mitm]}" "${CACHED[tcpmon]}"

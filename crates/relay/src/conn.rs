@@ -40,8 +40,7 @@ impl IntoHalves for TcpStream {
 #[cfg(feature = "tls")]
 impl IntoHalves for tokio_rustls::server::TlsStream<TcpStream> {
     fn into_halves(self) -> (Reader, Writer) {
-        let (r, w) = tokio::io::split(self);
-        (Box::new(r), Box::new(w))
+        crate::tls::halves(self)
     }
 }
 

@@ -51,8 +51,7 @@ async fn secure(
     }
     let (session, facts) = crate::tls::connect(dialed.stream, target, None, tls).await?;
     ctx.secured(facts);
-    let (r, w) = tokio::io::split(session);
-    Ok((Box::new(r), Box::new(w)))
+    Ok(crate::tls::halves(session))
 }
 
 /// Without the `tls` feature a listener asking for TLS to its target fails each connection

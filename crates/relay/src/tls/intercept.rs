@@ -124,24 +124,20 @@ pub(crate) async fn intercept(
     let client =
         handshake(StartHandshake::from_parts(accepted, transport).into_stream(server)).await?;
     let client_facts = client_facts(client.get_ref().1, Some(&certificate));
-    let client = tokio::io::split(client);
-    let client: (Reader, Writer) = (Box::new(client.0), Box::new(client.1));
+    let client = super::halves(client);
     Ok(match origin {
         Err(why) => Interception::OriginFailed {
             client,
             client_facts,
             why,
         },
-        Ok((origin, origin_facts)) => {
-            let (or, ow) = tokio::io::split(origin);
-            Interception::Decrypted(Decrypted {
-                http: pick.as_deref().is_none_or(|p| p == HTTP_1_1),
-                client,
-                origin: (Box::new(or), Box::new(ow)),
-                client_facts,
-                origin_facts,
-            })
-        }
+        Ok((origin, origin_facts)) => Interception::Decrypted(Decrypted {
+            http: pick.as_deref().is_none_or(|p| p == HTTP_1_1),
+            client,
+            origin: super::halves(origin),
+            client_facts,
+            origin_facts,
+        }),
     })
 }
 

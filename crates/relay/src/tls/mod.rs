@@ -14,14 +14,18 @@ pub(crate) use intercept::{Interception, intercept};
 pub(crate) use listen::{accept, prepare_decrypting, prepare_listener};
 
 use crate::config::{HostPort, TargetTls};
+use crate::conn::{Reader, Writer};
 use crate::conn_error::{ConnectionError, FailureKind, Side};
 use crate::error::{Error, Result};
 use crate::record::{TlsFacts, Trust, now_micros};
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tcpmon_inspect::tls::CertificateFacts;
 use tcpmon_tls::client::Client;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -150,6 +154,35 @@ fn cipher(suite: Option<rustls::SupportedCipherSuite>) -> String {
     suite
         .map(|c| format!("{:?}", c.suite()))
         .unwrap_or_default()
+}
+
+/// A TLS session's halves, its plaintext read so that a peer closing without `close_notify`
+/// has closed, no more: Python's `ssl`, Java and Chromium close that way after complete
+/// exchanges (HTTP framing says where each message ends), and curl and mitmproxy take it so.
+pub(crate) fn halves<S>(session: S) -> (Reader, Writer)
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let (r, w) = tokio::io::split(session);
+    (Box::new(EofWithoutNotify(r)), Box::new(w))
+}
+
+/// Reads as the inner reader, with rustls's "closed without close_notify" as the end.
+struct EofWithoutNotify<R>(R);
+
+impl<R: AsyncRead + Unpin> AsyncRead for EofWithoutNotify<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match Pin::new(&mut self.0).poll_read(cx, buf) {
+            Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
 }
 
 /// A failed handshake in words: a certificate problem names the way out.

@@ -429,3 +429,34 @@ async fn a_decrypting_proxy_shows_https_exchanges_in_clear_and_leaves_other_tunn
     within(stream.read_exact(&mut echoed)).await.unwrap();
     assert_eq!(&echoed, b"ping");
 }
+
+#[tokio::test]
+async fn a_client_that_closes_without_close_notify_has_simply_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (origin, _nginx, _root) = nginx(&[("index.html", b"ok")]).await;
+    let engine = engine_with_ca(dir.path());
+    let relay = listen(&engine, tls_listener(origin)).await;
+    let ca = dir.path().join("ca/ca.pem");
+    // Python's ssl closes its socket without close_notify, as Java and Chromium do.
+    let script = "import socket, ssl, sys\n\
+        c = ssl.create_default_context(cafile=sys.argv[2])\n\
+        s = c.wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1]))), server_hostname='localhost')\n\
+        s.sendall(b'GET / HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n')\n\
+        print(s.recv(4096).split(b'\\r\\n')[0].decode())\n\
+        s.close()\n";
+    let out = within(
+        tokio::process::Command::new("python3")
+            .args(["-c", script, &relay.port().to_string()])
+            .arg(&ca)
+            .output(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "HTTP/1.1 200 OK"
+    );
+    let record = connections(&engine, 1).await.remove(0);
+    let record = finished(&engine, record.id).await;
+    assert_eq!(record.state, ConnectionState::Done, "{:?}", record.state);
+}
