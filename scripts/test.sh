@@ -5,11 +5,12 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh
 
 # Build tools and WebKitGTK for the desktop app; the real servers and clients the tests drive
-# (nginx, tinyproxy, Python's http.server, curl); Chromium for the UI tests; man and the
-# shells whose completions the .deb ships, to use them.
+# (nginx, tinyproxy, Python's http.server, curl, openssl, Java 17, tshark); Chromium for the UI
+# tests and certutil for its trust of TCPMon's CA; man and the shells whose completions the
+# .deb ships, to use them.
 need_packages build-essential pkg-config libwebkit2gtk-4.1-dev \
-  curl python3 python3-venv nginx-light tinyproxy chromium xvfb xauth webkit2gtk-driver \
-  man-db zsh fish
+  curl python3 python3-venv nginx-light tinyproxy openssl openjdk-17-jdk-headless tshark \
+  chromium libnss3-tools xvfb xauth webkit2gtk-driver man-db zsh fish
 need_node_modules
 need_python_venv
 
