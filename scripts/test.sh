@@ -21,9 +21,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 echo "== HAR files as written, against har-validator and the HAR spec's other rules"
 node --test tests/har/
-echo "== Real clients through the CLI: curl, Python requests, a SOAP call (zeep to spyne)"
+echo "== Real clients through the CLI: curl, Python requests, zeep to spyne (SOAP); over TLS: requests, Java's HttpClient, openssl s_client, tshark with --keylog"
 node --test tests/clients/
-echo "== A real browser through the relay and the proxy"
+echo "== A real browser through the relay, the proxy and the decrypting proxy (https)"
 node --test tests/browser/
 echo "== Fuzz targets, briefly (longer runs: bash fuzz/run.sh SECONDS)"
 bash fuzz/run.sh "${FUZZ_SECONDS:-15}"
