@@ -25,19 +25,25 @@ const venv = process.env.TCPMON_VENV ?? path.join(os.homedir(), ".cache/tcpmon-v
 const python = path.join(venv, "bin/python");
 const PAGE = "hello over TLS\n";
 
-/** An origin serving /hello.txt, and tcpmon-cli with `args` (ORIGIN in them is the origin's
- * port) and a CA of its own; the CA's path, the origin, the monitor and the config env. */
+const PROXY = ["0", "--decrypt-tls", "--target-ca", "CERT"];
+const LISTENER = ["0", "localhost", "ORIGIN", "--listen-tls", "--target-tls", "--target-ca", "CERT"];
+
+/** tcpmon-cli with `args` (ORIGIN and CERT in them: `origin`'s port and certificate) and the
+ * config folder of `env`. */
+const tcpmonFor = (origin, env, args) =>
+  monitor(args.map((a) => a.replace("ORIGIN", origin.port).replace("CERT", origin.cert)), { env });
+
+/** An origin serving /hello.txt (its certificate naming `names`), and tcpmon-cli with `args`
+ * and a CA of its own; the CA's path, the origin, the monitor and the env that has the CA. */
 async function setUp(args, names) {
   const origin = await httpsOrigin({ "hello.txt": PAGE }, names);
   const { env } = ownConfig();
   const ca = await caPath(env);
-  const tcpmon = await monitor(args.map((a) => a.replace("ORIGIN", origin.port).replace("CERT", origin.cert)), { env });
-  return { ca, origin, tcpmon, env };
+  return { ca, origin, tcpmon: await tcpmonFor(origin, env, args), env };
 }
 
-const decryptingProxy = (names) => setUp(["0", "--decrypt-tls", "--target-ca", "CERT"], names);
-const tlsListener = (names) =>
-  setUp(["0", "localhost", "ORIGIN", "--listen-tls", "--target-tls", "--target-ca", "CERT"], names);
+const decryptingProxy = (names) => setUp(PROXY, names);
+const tlsListener = (names) => setUp(LISTENER, names);
 
 /** Python requests, one GET of `url` trusting `ca` ("default": its own roots), through
  * `proxy` when given: { status, body } or { error, message }. */
@@ -47,11 +53,12 @@ async function requestsGet(url, ca, proxy) {
   return JSON.parse(stdout);
 }
 
+/** The CLI's lines for connections (#N), not exchanges (#N.M). */
 const connectionLines = (lines) => lines.filter((l) => /^#\d+ /.test(l));
 
 test("Python requests through the decrypting proxy: the page, and an https:// exchange in the HAR", async () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-tls-har-")), "run.har");
-  const { ca, origin, tcpmon } = await setUp(["0", "--decrypt-tls", "--target-ca", "CERT", "--save", file]);
+  const { ca, origin, tcpmon } = await setUp([...PROXY, "--save", file]);
   const url = `https://localhost:${origin.port}/hello.txt`;
   const answer = await requestsGet(url, ca, `http://127.0.0.1:${tcpmon.port}`);
   await tcpmon.stop();
@@ -86,49 +93,36 @@ test("Python requests with its own roots refuses TCPMon's certificate, and the C
   assert.match(connection ?? tcpmon.lines.join("\n"), /failed: the client does not trust TCPMon's CA/);
 });
 
-// A close without close_notify, after every exchange completed with HTTP/1.1 framing, loses
-// nothing: browsers, Java, Python and curl take it for an ordinary close, and so must TCPMon.
+// Python's ssl (client and server here), Java and Chromium close without close_notify. Once
+// every exchange is complete by HTTP/1.1's framing that loses nothing (rustls's manual says
+// so), and clients take it for an ordinary close: so must TCPMon.
 test("a TLS connection that ends without close_notify after complete exchanges is not marked failed", async () => {
   const { ca, tcpmon } = await tlsListener();
   const answer = await requestsGet(`https://localhost:${tcpmon.port}/hello.txt`, ca);
   await tcpmon.stop();
   assert.deepEqual(answer, { status: 200, body: PAGE });
-  const connections = connectionLines(tcpmon.lines).filter((l) => !/^#\d+\.\d+ /.test(l));
+  const connections = connectionLines(tcpmon.lines);
   assert.equal(connections.length, 1, tcpmon.lines.join("\n"));
   assert.doesNotMatch(connections[0], /failed/);
 });
 
-/** A PKCS12 trust store holding only TCPMon's CA, made with keytool as docs/https.md says. */
-async function javaTrustStore(ca) {
+// One JVM for both scenarios (and one for keytool): each start costs seconds.
+test("Java's HttpClient through the decrypting proxy and to a TLS listener, trusting TCPMon's CA from keytool", async () => {
+  const { ca, origin, tcpmon: proxy, env } = await decryptingProxy();
+  const listener = await tcpmonFor(origin, env, LISTENER);
+  // A PKCS12 trust store holding only TCPMon's CA, made as docs/https.md says.
   const store = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-java-")), "tcpmon.p12");
   await run("keytool", ["-importcert", "-noprompt", "-storetype", "PKCS12", "-keystore", store,
     "-storepass", "changeit", "-alias", "tcpmon-ca", "-file", ca], { timeout: 30_000 });
-  return store;
-}
-
-/** `java Client.java [PROXY] URL` trusting only TCPMon's CA: the status line and the body. */
-async function javaGet(ca, args) {
-  const store = await javaTrustStore(ca);
+  const proxied = `https://localhost:${origin.port}/hello.txt`;
+  const relayed = `https://localhost:${listener.port}/hello.txt`;
   const { stdout } = await run("java", [`-Djavax.net.ssl.trustStore=${store}`, "-Djavax.net.ssl.trustStorePassword=changeit",
-    path.join(here, "Client.java"), ...args], { timeout: 60_000 });
-  return stdout;
-}
-
-test("Java's HttpClient through the decrypting proxy, trusting TCPMon's CA from keytool", async () => {
-  const { ca, origin, tcpmon } = await decryptingProxy();
-  const url = `https://localhost:${origin.port}/hello.txt`;
-  const out = await javaGet(ca, [`127.0.0.1:${tcpmon.port}`, url]);
-  await tcpmon.stop();
-  assert.equal(out, `200\n${PAGE}`);
-  assert.ok(tcpmon.lines.some((l) => l.includes(`tls=1.3 GET ${url} "200 OK"`)), tcpmon.lines.join("\n"));
-});
-
-test("Java's HttpClient to a TLS listener", async () => {
-  const { ca, tcpmon } = await tlsListener();
-  const out = await javaGet(ca, [`https://localhost:${tcpmon.port}/hello.txt`]);
-  await tcpmon.stop();
-  assert.equal(out, `200\n${PAGE}`);
-  assert.ok(tcpmon.lines.some((l) => /tls=1\.3 GET https:\/\/localhost:\d+\/hello\.txt "200 OK"/.test(l)), tcpmon.lines.join("\n"));
+    path.join(here, "Client.java"), `127.0.0.1:${proxy.port}`, proxied, "-", relayed], { timeout: 60_000 });
+  await proxy.stop();
+  await listener.stop();
+  assert.equal(stdout, `200 ${proxied}\n${PAGE}200 ${relayed}\n${PAGE}`);
+  assert.ok(proxy.lines.some((l) => l.includes(`tls=1.3 GET ${proxied} "200 OK"`)), proxy.lines.join("\n"));
+  assert.ok(listener.lines.some((l) => l.includes(`tls=1.3 GET ${relayed} "200 OK"`)), listener.lines.join("\n"));
 });
 
 /** `openssl s_client ARGS -CAfile CA -showcerts`, input closed at once: its output and the
@@ -141,12 +135,13 @@ async function sClient(ca, args) {
   return { stdout, chain: chain.map((pem) => new X509Certificate(pem)) };
 }
 
-/** Asserts that `chain` is a leaf TCPMon's CA (the file `caFile`) signed, then that CA. */
+/** Asserts that `chain` is a leaf TCPMon's CA (the file `caFile`) signed, then that CA if
+ * sent at all. */
 function assertIssuedByTcpmon(chain, caFile) {
   const ca = new X509Certificate(fs.readFileSync(caFile));
-  assert.equal(chain.length, 2, "the leaf and TCPMon's CA");
+  assert.ok(chain.length === 1 || chain.length === 2, `${chain.length} certificates`);
   assert.ok(chain[0].checkIssued(ca) && chain[0].verify(ca.publicKey), `${chain[0].issuer} is not ${ca.subject}`);
-  assert.equal(chain[1].fingerprint256, ca.fingerprint256);
+  if (chain[1]) assert.equal(chain[1].fingerprint256, ca.fingerprint256);
 }
 
 test("openssl s_client to a TLS listener: a leaf for the SNI name, else localhost and the bind address", async () => {
@@ -158,9 +153,15 @@ test("openssl s_client to a TLS listener: a leaf for the SNI name, else localhos
     assert.match(stdout, /Verify return code: 0 \(ok\)/);
     assertIssuedByTcpmon(chain, ca);
   }
-  assert.equal(named.chain[0].subjectAltName, "DNS:some.name");
-  assert.equal(unnamed.chain[0].subjectAltName, "DNS:localhost, IP Address:127.0.0.1");
+  assertNames(named.chain[0], ["DNS:some.name"]);
+  assertNames(unnamed.chain[0], ["DNS:localhost", "IP Address:127.0.0.1"]);
 });
+
+/** Asserts that `cert`'s subjectAltName has each of `names` (as Node writes them). */
+function assertNames(cert, names) {
+  const has = cert.subjectAltName.split(", ");
+  for (const name of names) assert.ok(has.includes(name), `${name} in ${cert.subjectAltName}`);
+}
 
 /** openssl s_client through a decrypting proxy to an origin whose certificate names `names`:
  * what it got, and the CA's path. */
@@ -176,15 +177,12 @@ test("openssl s_client through the decrypting proxy: a leaf for the origin's nam
   const { stdout, chain, ca } = await throughDecryptingProxy();
   assert.match(stdout, /Verify return code: 0 \(ok\)/);
   assertIssuedByTcpmon(chain, ca);
-  assert.match(chain[0].subjectAltName, /(^|, )DNS:localhost(,|$)/);
+  assertNames(chain[0], ["DNS:localhost"]);
 });
 
 test("the decrypting proxy's leaf also carries the names of the origin's own certificate", async () => {
   const { chain } = await throughDecryptingProxy("DNS:localhost,DNS:alt.test,IP:127.0.0.1");
-  const names = chain[0].subjectAltName.split(", ");
-  for (const name of ["DNS:localhost", "DNS:alt.test", "IP Address:127.0.0.1"]) {
-    assert.ok(names.includes(name), `${name} in ${chain[0].subjectAltName}`);
-  }
+  assertNames(chain[0], ["DNS:localhost", "DNS:alt.test", "IP Address:127.0.0.1"]);
 });
 
 /** Starts tshark capturing `ports` on lo into `file`; resolves once it captures, with its
@@ -228,7 +226,7 @@ async function capture(ports, file) {
 test("tshark decrypts both legs of a TLS relay with the --keylog file", { skip: process.getuid() !== 0 && "capturing on lo needs root" }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-keylog-"));
   const [keys, pcap] = [path.join(dir, "keys"), path.join(dir, "lo.pcapng")];
-  const { ca, origin, tcpmon } = await setUp(["0", "localhost", "ORIGIN", "--listen-tls", "--target-tls", "--target-ca", "CERT", "--keylog", keys]);
+  const { ca, origin, tcpmon } = await setUp([...LISTENER, "--keylog", keys]);
   const ports = [tcpmon.port, origin.port];
   const stop = await capture(ports, pcap);
   const { stdout } = await run("curl", ["-sS", "--max-time", "20", "--cacert", ca, `https://localhost:${tcpmon.port}/hello.txt`]);
