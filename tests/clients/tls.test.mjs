@@ -200,7 +200,8 @@ async function capture(ports, file) {
     await new Promise((r) => net.connect({ port: marker, host: "127.0.0.1", localPort: from }).on("error", r));
     return from;
   };
-  // Read while written, the file may end inside a packet: tshark says so, and reads the rest.
+  // Read while written, the file may end inside a packet: tshark then fails after printing the
+  // packets before it.
   const heard = (from) => {
     const knocks = from.map((p) => `tcp.srcport == ${p}`).join(" || ");
     return run("tshark", ["-r", file, "-Y", `tcp.dstport == ${marker} && (${knocks})`], { timeout: 20_000 })
