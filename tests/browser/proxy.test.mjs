@@ -1,30 +1,42 @@
 // A real browser (Debian's headless Chromium) loads a page through tcpmon-cli in proxy mode
-// and in relay mode; the CLI's lines show every request the page made.
+// and in relay mode, and an https page through the decrypting proxy with TCPMon's CA trusted;
+// the CLI's lines and the HAR show every request the page made.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { freePort, monitor, start, waitForPort } from "../lib/monitor.mjs";
+import { caPath, httpsOrigin, ownConfig } from "../lib/tls.mjs";
 import { checkRules, validate } from "../har/rules.mjs";
 
-/** Python's http.server serving a page that loads a script and an image. */
+const run = promisify(execFile);
+
+/** A page that loads a script and an image; the script sets its title. */
+const PAGE = {
+  "index.html": '<!doctype html><title>loading</title><script src="app.js"></script><img src="dot.gif">',
+  "app.js": 'document.title = "loaded through TCPMon";',
+  "dot.gif": Buffer.from("R0lGODlhAQABAAAAACwAAAAAAQABAAA=", "base64"),
+};
+
+/** Python's http.server serving PAGE. */
 async function site() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-site-"));
-  fs.writeFileSync(path.join(dir, "index.html"), '<!doctype html><title>loading</title><script src="app.js"></script><img src="dot.gif">');
-  fs.writeFileSync(path.join(dir, "app.js"), 'document.title = "loaded through TCPMon";');
-  fs.writeFileSync(path.join(dir, "dot.gif"), Buffer.from("R0lGODlhAQABAAAAACwAAAAAAQABAAA=", "base64"));
+  for (const [name, contents] of Object.entries(PAGE)) fs.writeFileSync(path.join(dir, name), contents);
   const port = await freePort();
   start("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", dir], { stdio: "ignore" });
   await waitForPort(port);
   return port;
 }
 
-async function browser(extraArgs) {
+async function browser(extraArgs, env = process.env) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     headless: true,
+    env,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", ...extraArgs],
   });
@@ -80,4 +92,36 @@ test("a page loads through a relay listener", async () => {
   assert.match(text, /\/app\.js "200 OK"/, text);
   const har = await savedHar(file);
   assert.ok(har.log.entries.length >= 3, JSON.stringify(har.log.entries.map((e) => e.request.url)));
+});
+
+/** An NSS database in `home`/.pki/nssdb (where Chromium on Linux looks) trusting `ca` to
+ * issue server certificates, made with certutil as docs/https.md says. */
+async function trustInNss(home, ca) {
+  const db = `sql:${path.join(home, ".pki/nssdb")}`;
+  fs.mkdirSync(path.join(home, ".pki/nssdb"), { recursive: true });
+  await run("certutil", ["-d", db, "-N", "--empty-password"], { timeout: 20_000 });
+  await run("certutil", ["-d", db, "-A", "-t", "C,,", "-n", "TCPMon local CA", "-i", ca], { timeout: 20_000 });
+}
+
+test("an https page loads through the decrypting proxy, with TCPMon's CA in Chromium's NSS db", async () => {
+  const origin = await httpsOrigin(PAGE);
+  const { home, env } = ownConfig();
+  await trustInNss(home, await caPath(env));
+  const file = harFile();
+  const tcpmon = await monitor(["0", "--decrypt-tls", "--target-ca", origin.cert, "--save", file], { env });
+  const b = await browser([`--proxy-server=http://127.0.0.1:${tcpmon.port}`, "--proxy-bypass-list=<-loopback>"],
+    { ...process.env, HOME: home });
+  const page = await b.newPage();
+  const base = `https://localhost:${origin.port}`;
+  await page.goto(`${base}/index.html`, { timeout: 20_000 });
+  await page.waitForFunction(() => document.title === "loaded through TCPMon", null, { timeout: 20_000 });
+  await b.close();
+  await tcpmon.stop();
+  const har = await savedHar(file);
+  const entry = (name) => har.log.entries.find((e) => e.request.url === `${base}/${name}`);
+  for (const name of Object.keys(PAGE)) {
+    assert.equal(entry(name)?.response.status, 200, `${name} in ${har.log.entries.map((e) => e.request.url).join(" ")}`);
+  }
+  assert.equal(entry("app.js").response.content.text, PAGE["app.js"], "the script in clear");
+  assert.equal(entry("dot.gif").response.content.text, PAGE["dot.gif"].toString("base64"));
 });

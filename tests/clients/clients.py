@@ -2,8 +2,11 @@
 
     clients.py requests BASE_URL   keep-alive session: gzip JSON, POST JSON, GET text
     clients.py soap WSDL_URL       zeep calls say_hello("TCPMon", 2)
+    clients.py https URL CA [PROXY] one GET that trusts only CA (the PEM file; "default":
+                                   requests' own roots), through the HTTP proxy PROXY if given
 
-Prints what the server answered as JSON, for the test to compare."""
+Prints what the server answered as JSON, for the test to compare (https: the status and body,
+or the kind of error and its message)."""
 
 import json
 import sys
@@ -22,3 +25,13 @@ elif kind == "soap":
 
     client = zeep.Client(url)
     print(json.dumps({"greetings": list(client.service.say_hello("TCPMon", 2))}))
+elif kind == "https":
+    import requests
+
+    ca, proxy = sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None
+    try:
+        r = requests.get(url, verify=True if ca == "default" else ca, timeout=20,
+                         proxies={"https": proxy} if proxy else None)
+        print(json.dumps({"status": r.status_code, "body": r.text}))
+    except requests.exceptions.SSLError as e:
+        print(json.dumps({"error": "SSLError", "message": str(e)}))

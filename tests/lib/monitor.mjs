@@ -50,15 +50,16 @@ export async function serverOnPort(command, args) {
   return Number(first);
 }
 
-/** Starts tcpmon-cli; resolves with its port, its output lines so far, and `stop` (SIGTERM,
- * resolves once it has exited, after any --save). */
-export async function monitor(args) {
-  const child = start(cli, args);
+/** Starts tcpmon-cli (with spawn's `options`, such as its env); resolves with its port, its
+ * output lines so far, and `stop` (SIGTERM, resolves once it has exited, after any --save). */
+export async function monitor(args, options = {}) {
+  const child = start(cli, args, options);
   const lines = [];
   const rl = createInterface({ input: child.stdout });
   const first = await new Promise((resolve) => rl.once("line", resolve));
   rl.on("line", (l) => lines.push(l));
   const port = Number(/listening on 127\.0\.0\.1:(\d+) /.exec(first)[1]);
-  const exited = new Promise((r) => child.on("exit", r));
+  // "close", not "exit": its output is read to the end by then.
+  const exited = new Promise((r) => child.on("close", r));
   return { port, lines, stop: () => { child.kill("SIGTERM"); return exited; } };
 }
