@@ -378,3 +378,42 @@ fn a_decrypting_proxy_shows_https_in_clear_to_a_client_that_trusts_its_ca() {
     let keys = std::fs::read_to_string(dir.join("env-keys.log")).unwrap();
     assert_eq!(sessions_logged(&keys), 2, "{keys}");
 }
+
+#[test]
+fn hosts_not_to_decrypt_pass_through_and_patterns_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = files(dir.path());
+    let (port, _server) = s_server(&dir, &[]);
+    let args = ["--proxy", "0", "--decrypt-tls", "--target-ca", "ca.pem"];
+    let args = [
+        &args[..],
+        &["--no-decrypt", "*.example", "--no-decrypt", "LOCAL*"],
+    ]
+    .concat();
+    // The client trusts the origin's CA only: the origin's own certificate must reach it.
+    let origin_ca = dir.join("ca.pem").display().to_string();
+    let curl_args = [
+        "--cacert".to_string(),
+        origin_ca,
+        "-x".to_string(),
+        "http://127.0.0.1:{relay}".to_string(),
+        format!("https://localhost:{port}/"),
+    ];
+    let (guard, out, _, page) = fetch_through_ca(&dir, &args, &curl_args);
+    assert!(page.contains("TLSv1.3"), "{page}");
+    let (_, lines, _) = terminate(guard, out);
+    assert!(
+        lines.contains("(TLS to localhost (SNI), not decrypted)"),
+        "{lines}"
+    );
+    assert!(!lines.contains("GET https://"), "not decrypted: {lines}");
+
+    fails(
+        &["--proxy", "0", "--no-decrypt", "*.example"],
+        "hosts not to decrypt (--no-decrypt) go with decrypting HTTPS (--decrypt-tls)",
+    );
+    fails(
+        &["--proxy", "0", "--decrypt-tls", "--no-decrypt", "[a-z]*"],
+        "host pattern \"[a-z]*\" for --no-decrypt",
+    );
+}

@@ -15,7 +15,8 @@
 //! - [`rewrite`]: the Host header rewritten on a live request stream.
 //! - [`compose`]: a request typed into the Sender, made ready to send.
 //! - [`search`]: the search box's query language over exchanges and raw streams.
-//! - [`tls`]: what a TLS ClientHello says in clear (the server name asked for).
+//! - [`tls`]: what a TLS ClientHello says in clear (the server name asked for), and the
+//!   certificate and trust facts a connection's record keeps.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 
 pub mod compose;

@@ -1,11 +1,53 @@
-//! What a TLS ClientHello says in clear: the server name (SNI) a client asks for. Enough to
-//! name an encrypted CONNECT tunnel's destination as the client sees it, without decrypting.
+//! What TLS shows in clear: the server name (SNI) a ClientHello asks for, enough to name an
+//! encrypted CONNECT tunnel's destination as the client sees it, without decrypting; and the
+//! facts about certificates and trust that a connection's record keeps (the `tls` crate
+//! reads them off a handshake; they live here, beside the capture's other data, so builds
+//! without a crypto library still read and write them).
+
+use serde::{Deserialize, Serialize};
+
+/// The first byte of every TLS connection: a handshake record's type.
+pub const HANDSHAKE_RECORD: u8 = 22;
+
+/// What a peer's certificate was checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Trust {
+    /// The system's trust store (`SSL_CERT_FILE` when set).
+    SystemStore,
+    /// A certificate given with `--target-ca` (the server's own, or the CA that issued it).
+    TargetCa,
+    /// Nothing: `--insecure` took it unverified.
+    Insecure,
+    /// A client that completed the handshake: it trusts TCPMon's local CA.
+    LocalCa,
+}
+
+/// One certificate of a chain, as a user checks it: who it names, who signed it, for which
+/// names, until when, and its fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CertificateFacts {
+    /// The subject's distinguished name (`CN=example.org, O=...`).
+    pub subject: String,
+    /// The issuer's distinguished name.
+    pub issuer: String,
+    /// Its subject alternative names: DNS names and IP addresses.
+    pub names: Vec<String>,
+    /// Valid from (RFC 3339, UTC).
+    pub not_before: String,
+    /// Valid until (RFC 3339, UTC).
+    pub not_after: String,
+    /// SHA-256 of the DER certificate, upper-case hex pairs joined by `:` (as browsers show).
+    pub sha256: String,
+}
 
 /// The SNI host name in a ClientHello at the start of `bytes` (one TLS record; a hello cut
 /// short still gives its name when the name came before the cut). `None` for anything else.
 pub fn client_hello_sni(bytes: &[u8]) -> Option<String> {
     // Record: type 22 (handshake), version, length; handshake: type 1 (ClientHello), length.
-    let (&[22, 3, _, _, _], rest) = bytes.split_first_chunk::<5>()? else {
+    let (&[HANDSHAKE_RECORD, 3, _, _, _], rest) = bytes.split_first_chunk::<5>()? else {
         return None;
     };
     let (&[1, _, _, _], hello) = rest.split_first_chunk::<4>()? else {

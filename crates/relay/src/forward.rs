@@ -49,7 +49,7 @@ async fn secure(
             what,
         ));
     }
-    let (session, facts) = crate::tls::connect(dialed.stream, target, tls).await?;
+    let (session, facts) = crate::tls::connect(dialed.stream, target, None, tls).await?;
     ctx.secured(facts);
     let (r, w) = tokio::io::split(session);
     Ok((Box::new(r), Box::new(w)))

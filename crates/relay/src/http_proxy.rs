@@ -182,19 +182,26 @@ fn wire_head(config: &ListenerConfig, head: &RequestHead, bytes: Vec<u8>, path: 
     edit_headers(&rewritten, &HOP_TO_PROXY, None).into_owned()
 }
 
+/// Both directions of a client connection, recorded.
+fn client_sides(ctx: &ConnCtx, (r, w): (Reader, Writer)) -> (ClientIn<'_>, ClientOut<'_>) {
+    let client_in = ClientIn {
+        r,
+        buf: HeadBuffer::default(),
+        rec: ctx.recorder(Direction::ClientToServer),
+    };
+    let client_out = ClientOut {
+        out: ctx.outbound(w),
+        rec: ctx.recorder(Direction::ServerToClient),
+    };
+    (client_in, client_out)
+}
+
 pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<()> {
-    let (r, w) = client.into_halves();
+    let (client_in, client_out) = client_sides(ctx, client.into_halves());
     let mut proxy = Proxy {
         ctx,
-        client_in: ClientIn {
-            r,
-            buf: HeadBuffer::default(),
-            rec: ctx.recorder(Direction::ClientToServer),
-        },
-        client_out: ClientOut {
-            out: ctx.outbound(w),
-            rec: ctx.recorder(Direction::ServerToClient),
-        },
+        client_in,
+        client_out,
         upstream: None,
         target: None,
     };
@@ -442,8 +449,10 @@ impl Proxy<'_> {
         let mut early = client_in.buf.into_vec();
         let mut client = (client_in.r, client_out.out.into_writer());
         if ctx.config.decrypt_tls
+            && !ctx.config.passes_through(&target.host)
             && dialed.early.is_empty()
-            && first_byte(&mut client.0, &mut early).await? == Some(TLS_RECORD)
+            && first_byte(&mut client.0, &mut early).await?
+                == Some(tcpmon_inspect::tls::HANDSHAKE_RECORD)
         {
             return decrypt(ctx, client, early, dialed.stream, &target).await;
         }
@@ -471,12 +480,9 @@ async fn first_byte(reader: &mut Reader, early: &mut Vec<u8>) -> Result<Option<u
     Ok(early.first().copied())
 }
 
-/// The first byte of a TLS client's stream (a handshake record).
-const TLS_RECORD: u8 = 0x16;
-
-/// A CONNECT tunnel whose client speaks TLS, decrypted: the client gets a certificate from
-/// TCPMon's CA, the origin TLS as the listener's target settings say; the plaintext is
-/// relayed and recorded, and tracked as HTTP again.
+/// A CONNECT tunnel whose client speaks TLS, decrypted (see `tls::intercept`): the plaintext
+/// is relayed and recorded, and tracked as HTTP again when it is HTTP/1; a host not to decrypt
+/// passes through; an origin that fails is explained to the client inside its session.
 #[cfg(feature = "tls")]
 async fn decrypt(
     ctx: &ConnCtx,
@@ -485,13 +491,49 @@ async fn decrypt(
     origin: tokio::net::TcpStream,
     target: &HostPort,
 ) -> Result<()> {
-    let tls = ctx.config.target_tls.clone().unwrap_or_default();
+    use crate::tls::Interception;
     let ca_dir = ctx.core.ca_dir.as_deref();
-    let sides = crate::tls::intercept(client, early, origin, target, &tls, ca_dir).await?;
-    ctx.client_secured(sides.client_facts);
-    ctx.secured(sides.origin_facts);
+    match crate::tls::intercept(client, early, origin, target, &ctx.config, ca_dir).await? {
+        Interception::Decrypted(sides) => {
+            ctx.client_secured(sides.client_facts);
+            ctx.secured(sides.origin_facts);
+            if sides.http {
+                ctx.core.store.resume_http(ctx.id);
+            }
+            relay_both(ctx, sides.client, sides.origin, Vec::new(), Vec::new()).await
+        }
+        Interception::PassThrough {
+            client,
+            early,
+            origin,
+        } => relay_both(ctx, client, origin.into_halves(), early, Vec::new()).await,
+        Interception::OriginFailed {
+            client,
+            client_facts,
+            why,
+        } => {
+            ctx.client_secured(client_facts);
+            Err(refuse_inside(ctx, client, why).await)
+        }
+    }
+}
+
+/// Tells a decrypted tunnel's client why its origin is out of reach: its request gets a
+/// `502` page inside its TLS session (recorded as an exchange, as a plain proxy's refusals
+/// are). Returns `why`, the connection's reason, whatever the client does.
+#[cfg(feature = "tls")]
+async fn refuse_inside(
+    ctx: &ConnCtx,
+    client: (Reader, Writer),
+    why: ConnectionError,
+) -> ConnectionError {
     ctx.core.store.resume_http(ctx.id);
-    relay_both(ctx, sides.client, sides.origin, Vec::new(), Vec::new()).await
+    let (mut client_in, mut client_out) = client_sides(ctx, client);
+    let request = read_head(&mut client_in, &mut client_out);
+    match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, request).await {
+        Ok(Ok(Some(_))) => client_out.refuse("502 Bad Gateway", why).await,
+        _ => why,
+    }
 }
 
 /// Without the `tls` feature nothing is decrypted: a listener asking says why on each tunnel.

@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 pub use tcpmon_inspect::Direction;
 use tcpmon_inspect::exchange::ExchangeList;
+pub use tcpmon_inspect::tls::{CertificateFacts, Trust};
 
 /// A connection's id: unique within an engine, increasing in accept order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -156,40 +157,6 @@ pub struct TlsFacts {
     /// connection's `connected_at` to here.
     #[serde(default)]
     pub completed_at: Micros,
-}
-
-/// What a peer's certificate was checked against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum Trust {
-    /// The system's trust store (`SSL_CERT_FILE` when set).
-    SystemStore,
-    /// A certificate given with `--target-ca` (the server's own, or the CA that issued it).
-    TargetCa,
-    /// Nothing: `--insecure` took it unverified.
-    Insecure,
-    /// A client that completed the handshake: it trusts TCPMon's local CA.
-    LocalCa,
-}
-
-/// One certificate of a chain, as a user checks it: who it names, who signed it, for which
-/// names, until when, and its fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct CertificateFacts {
-    /// The subject's distinguished name (`CN=example.org, O=...`).
-    pub subject: String,
-    /// The issuer's distinguished name.
-    pub issuer: String,
-    /// Its subject alternative names: DNS names and IP addresses.
-    pub names: Vec<String>,
-    /// Valid from (RFC 3339, UTC).
-    pub not_before: String,
-    /// Valid until (RFC 3339, UTC).
-    pub not_after: String,
-    /// SHA-256 of the DER certificate, upper-case hex pairs joined by `:` (as browsers show).
-    pub sha256: String,
 }
 
 impl ConnectionRecord {

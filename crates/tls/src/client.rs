@@ -18,6 +18,7 @@ use rustls::{
 };
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use tcpmon_inspect::tls::Trust;
 use thiserror::Error;
 
 /// What a listener needs to speak TLS to its target.
@@ -88,9 +89,42 @@ fn read_certs(what: &'static str, path: &Path) -> Result<Vec<CertificateDer<'sta
     Ok(certs)
 }
 
+/// A client configuration, and what it trusts besides the system's store: enough to say after
+/// a handshake what the target's certificate was checked against.
+#[derive(Debug)]
+pub struct Client {
+    /// What rustls connects with.
+    pub config: Arc<ClientConfig>,
+    /// With `--insecure`, nothing is checked.
+    insecure: bool,
+    /// The `--target-ca` certificates and their subjects (raw DER names).
+    target_ca: Vec<(CertificateDer<'static>, Vec<u8>)>,
+}
+
+impl Client {
+    /// What the certificate chain a handshake verified (leaf first) was trusted through: a
+    /// `--target-ca` certificate when one is in it or issued one of it, else the system store.
+    pub fn trust(&self, chain: &[CertificateDer<'_>]) -> Trust {
+        if self.insecure {
+            return Trust::Insecure;
+        }
+        let given = |der: &CertificateDer<'_>| {
+            let issuer = crate::cert::subject_and_issuer(der).map(|(_, issuer)| issuer);
+            self.target_ca.iter().any(|(ca, subject)| {
+                ca.as_ref() == der.as_ref() || issuer.as_ref() == Some(subject)
+            })
+        };
+        if chain.iter().any(given) {
+            Trust::TargetCa
+        } else {
+            Trust::SystemStore
+        }
+    }
+}
+
 /// The client configuration `tls` asks for. Built once per listener start, so a missing
 /// `--target-ca` file fails the listener, not each connection.
-pub fn client_config(tls: &TargetTls) -> Result<Arc<ClientConfig>, SetupError> {
+pub fn client_config(tls: &TargetTls) -> Result<Client, SetupError> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(SetupError::ClientCert)?;
@@ -118,7 +152,7 @@ pub fn client_config(tls: &TargetTls) -> Result<Arc<ClientConfig>, SetupError> {
         Some((webpki, pinned))
     };
     let verifier = Verifier {
-        webpki,
+        webpki: webpki.clone(),
         algorithms: provider().signature_verification_algorithms,
     };
     let builder = builder
@@ -148,7 +182,21 @@ pub fn client_config(tls: &TargetTls) -> Result<Arc<ClientConfig>, SetupError> {
     if let Some(key_log) = crate::keylog::key_log() {
         config.key_log = key_log;
     }
-    Ok(Arc::new(config))
+    let target_ca = match &webpki {
+        Some((_, pinned)) => pinned
+            .iter()
+            .filter_map(|der| {
+                let (subject, _) = crate::cert::subject_and_issuer(der)?;
+                Some((der.clone(), subject))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Client {
+        config: Arc::new(config),
+        insecure: tls.insecure,
+        target_ca,
+    })
 }
 
 /// The name to send and verify for `host`: the override when given, else the host. An IP

@@ -4,6 +4,8 @@
 //! - [`client`]: the client side towards targets: which certificates are trusted (the system
 //!   store, `--target-ca` files, or anything with `--insecure`), the name sent and verified,
 //!   client certificates, ALPN.
+//! - [`cert`]: certificates as a user checks them (subject, issuer, names, validity,
+//!   fingerprint), and the names an origin's certificate lends the one TCPMon shows.
 //! - [`keylog`]: NSS key-log lines for Wireshark (`SSLKEYLOGFILE`, `--keylog`), both legs.
 //! - [`ca`]: the local CA, made on first use in the user's config folder; export and
 //!   regenerate.
@@ -16,6 +18,7 @@
 //! compiled; rcgen signs with the same library).
 
 pub mod ca;
+pub mod cert;
 pub mod client;
 pub mod keylog;
 pub mod leaf;

@@ -37,6 +37,31 @@ impl ResolvesServerCert for IssuingResolver {
     }
 }
 
+/// Presents one certificate, chosen before the handshake: a decrypted tunnel's, issued once
+/// the origin's certificate and ALPN pick are known.
+#[derive(Debug)]
+struct Presenting(Arc<CertifiedKey>);
+
+impl ResolvesServerCert for Presenting {
+    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+/// `base` (an issuing configuration: its session cache and ticketer are shared, so clients
+/// resume across tunnels) presenting `certificate`, answering ALPN with `alpn` alone (none:
+/// no ALPN, which clients take as HTTP/1.1).
+pub fn presenting(
+    base: &ServerConfig,
+    certificate: Arc<CertifiedKey>,
+    alpn: Option<&[u8]>,
+) -> Arc<ServerConfig> {
+    let mut config = base.clone();
+    config.cert_resolver = Arc::new(Presenting(certificate));
+    config.alpn_protocols = alpn.map(|p| vec![p.to_vec()]).unwrap_or_default();
+    Arc::new(config)
+}
+
 /// A server configuration presenting what `resolver` picks: TLS 1.2 and 1.3, no client
 /// certificates, `alpn` offered in order (none: no ALPN).
 pub fn server_config(

@@ -266,3 +266,63 @@ async fn reversed_and_orphan_records_open_in_one_pass() {
         format!("bytes of {n}").into_bytes()
     );
 }
+
+/// TLS facts as a decrypted tunnel records them: both sides, a chain each.
+fn tls_facts(trust: tcpmon_relay::Trust) -> tcpmon_relay::TlsFacts {
+    tcpmon_relay::TlsFacts {
+        version: "1.3".into(),
+        cipher: "TLS13_AES_128_GCM_SHA256".into(),
+        alpn: Some("http/1.1".into()),
+        server_name: Some("origin.test".into()),
+        verified: true,
+        trust: Some(trust),
+        chain: vec![tcpmon_relay::CertificateFacts {
+            subject: "CN=origin.test".into(),
+            issuer: "CN=Private CA".into(),
+            names: vec!["origin.test".into(), "127.0.0.1".into()],
+            not_before: "2026-01-01T00:00:00Z".into(),
+            not_after: "2027-01-01T00:00:00Z".into(),
+            sha256: "AB:CD".into(),
+        }],
+        completed_at: 1_700_000_000_000_000,
+    }
+}
+
+#[tokio::test]
+async fn tls_facts_survive_a_session_and_files_from_before_them_still_open() {
+    let engine = engine();
+    let relay = forward(&engine, echo_server().await).await;
+    let client = within(TcpStream::connect(relay)).await.unwrap();
+    exchange(client, b"hello", 1).await;
+    let id = finished(&engine, ConnId(1)).await.id;
+    engine.store().update(id, |r| {
+        r.client_tls = Some(tls_facts(tcpmon_relay::Trust::LocalCa));
+        r.target_tls = Some(tls_facts(tcpmon_relay::Trust::TargetCa));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tls.tcpmon");
+    session::save(engine.store(), &[id], &path).unwrap();
+    let opened = session::open(&path).unwrap().store.record(id).unwrap();
+    assert_eq!(
+        opened.client_tls,
+        Some(tls_facts(tcpmon_relay::Trust::LocalCa))
+    );
+    assert_eq!(
+        opened.target_tls,
+        Some(tls_facts(tcpmon_relay::Trust::TargetCa))
+    );
+
+    // A record written before trust and chains were kept: they read as unknown and empty.
+    let mut old = serde_json::to_value(&opened).unwrap();
+    for side in ["client_tls", "target_tls"] {
+        let facts = old[side].as_object_mut().unwrap();
+        facts.remove("trust");
+        facts.remove("chain");
+    }
+    let old: tcpmon_relay::ConnectionRecord = serde_json::from_value(old).unwrap();
+    let facts = old.target_tls.unwrap();
+    assert_eq!(
+        (facts.trust, facts.chain.len(), facts.verified),
+        (None, 0, true)
+    );
+}

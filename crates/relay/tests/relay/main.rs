@@ -4,6 +4,8 @@
 // Tests stop at the first surprise, with its message: unwrap is the point here.
 #![allow(clippy::unwrap_used)]
 
+#[cfg(feature = "tls")]
+mod decrypt;
 mod events;
 mod exchanges;
 mod exposed;

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use tcpmon_relay::{ConnectionState, Engine, Error, HostPort, ListenerConfig, TargetTls};
 
 /// A self-signed certificate for `names` (subjectAltName entries such as `DNS:localhost`).
-fn certificate(dir: &Path, names: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn certificate(dir: &Path, names: &str) -> (PathBuf, PathBuf) {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let status = Command::new("openssl")
         .args([
@@ -36,7 +36,7 @@ fn certificate(dir: &Path, names: &str) -> (PathBuf, PathBuf) {
 
 /// `openssl s_server -www` on a free loopback port: it answers a GET with a page about the
 /// session.
-async fn s_server(cert: &Path, key: &Path, extra: &[&str]) -> (SocketAddr, Process) {
+pub(crate) async fn s_server(cert: &Path, key: &Path, extra: &[&str]) -> (SocketAddr, Process) {
     let mut child = Command::new("openssl")
         .args(["s_server", "-accept", "127.0.0.1:0", "-www", "-cert"])
         .arg(cert)
@@ -82,7 +82,7 @@ async fn get_through(config: ListenerConfig) -> (tcpmon_relay::ConnectionRecord,
     (finished(&engine, record.id).await, body)
 }
 
-fn ca(cert: &Path) -> TargetTls {
+pub(crate) fn ca(cert: &Path) -> TargetTls {
     TargetTls {
         ca_files: vec![cert.display().to_string()],
         ..TargetTls::default()
@@ -210,7 +210,7 @@ async fn tls_runs_inside_an_upstream_proxys_tunnel() {
 }
 
 /// An engine whose local CA lives in `dir` (never the user's).
-fn engine_with_ca(dir: &Path) -> Engine {
+pub(crate) fn engine_with_ca(dir: &Path) -> Engine {
     Engine::new(tcpmon_relay::EngineOptions {
         capture_dir: None,
         ca_dir: Some(dir.join("ca")),
