@@ -6,6 +6,7 @@
 // share one config folder (so one CA), each with its dialogs answered by another file: the
 // export's, then the target's certificate, then the origin's.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -30,6 +31,32 @@ after(async () => {
   await server?.stop();
   await origin?.stop();
 });
+
+/** The SHA-256 fingerprint of a PEM certificate, as openssl prints it. */
+const fingerprint = (file) =>
+  new Promise((resolve, reject) =>
+    execFile("openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", file], (error, stdout, stderr) =>
+      error ? reject(new Error(`openssl x509: ${stderr}`)) : resolve(stdout.trim().replace(/^sha256 Fingerprint=/i, "")),
+    ),
+  );
+
+/**
+ * The certificates of a side's chain in the visible tab's TLS section, each as its facts by term
+ * (`leaf`/`intermediate`/`root` holds the subject) and whether it is `shown`; null without one.
+ */
+const chain = (side) =>
+  app.browser.execute(
+    (panel, side) => {
+      const details = document.querySelector(`${panel} [data-testid="tls-${side}-chain"]`);
+      if (!details) return null;
+      return [...details.querySelectorAll("dl")].map((dl) => ({
+        shown: details.open && dl.getClientRects().length > 0,
+        ...Object.fromEntries([...dl.querySelectorAll("dt")].map((dt) => [dt.textContent, dt.nextElementSibling.textContent])),
+      }));
+    },
+    PANEL,
+    side,
+  );
 
 /** The local CA's certificate, where the app keeps it (in its config folder). */
 const caCert = () => path.join(config, "org.tcpmon.desktop", "ca", "ca.pem");
@@ -93,7 +120,7 @@ test("HTTPS in front of HTTPS: curl trusts the exported CA, TCPMon the target's 
   await app.clickRow(row);
   const details = await app.waitFor(tlsDetails, "the TLS section of the selected connection");
   assert.match(details.client, /^🔒 Client → TCPMon: TLS 1\.[23] · \S+ · ALPN \S+ · SNI localhost · /);
-  assert.match(details.target, /^🔒 TCPMon → target: TLS 1\.[23] · \S+ · ALPN none · SNI localhost · verified$/);
+  assert.match(details.target, /^🔒 TCPMon → target: TLS 1\.[23] · \S+ · ALPN none · SNI localhost · trusted \(Target CA\)$/);
   assert.deepEqual(await app.problems(), []);
 });
 
@@ -158,10 +185,24 @@ test("Decrypt HTTPS: curl's requests through the proxy show in clear; a host not
   await app.clickRow(row);
   const details = await app.waitFor(tlsDetails, "the TLS section of the decrypted connection");
   assert.match(details.client, /^🔒 Client → TCPMon: TLS 1\.[23] · \S+ · ALPN \S+ · SNI localhost · client trusts TCPMon's CA$/);
-  assert.match(
-    details.target,
-    /^🔒 TCPMon → target: TLS 1\.[23] · \S+ · ALPN \S+ · SNI localhost · (verified|trusted \(Target CA\))$/,
+  assert.match(details.target, /^🔒 TCPMon → target: TLS 1\.[23] · \S+ · ALPN \S+ · SNI localhost · trusted \(Target CA\)$/);
+  // The origin's certificate, opened from its summary line: the one openssl made, by its fingerprint.
+  await app.click(`${PANEL} [data-testid="tls-target-chain"] summary`);
+  const [leaf] = await app.waitFor(async () => {
+    const certs = await chain("target");
+    return certs?.[0]?.shown && certs;
+  }, "the origin's certificate, shown");
+  assert.deepEqual(
+    [leaf.leaf, leaf.issuer, leaf.names, leaf["SHA-256"]],
+    ["CN=localhost", "CN=localhost", "localhost, 127.0.0.1", await fingerprint(origin.cert)],
   );
+  assert.match(leaf.valid, /^from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC until \d{4}-/);
+  // Towards curl: TCPMon's leaf for the name asked, issued by its CA (the one curl was given).
+  const [ourLeaf, ca] = await chain("client");
+  assert.equal(ourLeaf.leaf, "CN=localhost");
+  assert.match(ourLeaf.names, /\blocalhost\b/);
+  assert.deepEqual([ourLeaf.issuer, ca.issuer], [ca.root, ca.root], "the CA signed the leaf and itself");
+  assert.equal(ca["SHA-256"], await fingerprint(caCert()));
 
   // 127.0.0.1 matches a pattern: curl reaches the origin's own certificate, which it trusts.
   const passed = await curlOk([...proxy, "--cacert", origin.cert, `https://127.0.0.1:${origin.port}/passed`]);

@@ -202,7 +202,11 @@ export function certLines(cert: CertificateFacts, index: number): CertLines {
     names:
       names.length === 0 ? "none" : names.slice(0, SHOWN_NAMES).join(", ") + (more > 0 ? ` and ${more} more` : ""),
     allNames: names.join(", "),
-    validity: `from ${certTime(cert.not_before)} until ${certTime(cert.not_after)}`,
+    // A certificate the engine could not read has its fingerprint alone.
+    validity:
+      cert.not_before === "" && cert.not_after === ""
+        ? "unknown"
+        : `from ${certTime(cert.not_before)} until ${certTime(cert.not_after)}`,
     sha256: cert.sha256,
   };
 }

@@ -285,6 +285,8 @@ describe("TLS", () => {
     assert.equal(cdn.names, `${many.slice(0, 8).join(", ")} and 22 more`);
     assert.equal(cdn.allNames, many.join(", "));
     assert.match(cdn.validity, /^from not a time until /, "a time it cannot read, as it is");
+    const unread = { subject: "(not a certificate TCPMon can read)", issuer: "", names: [], not_before: "", not_after: "" };
+    assert.equal(certLines(cert(unread), 0).validity, "unknown");
   });
 });
 
