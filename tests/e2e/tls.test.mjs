@@ -1,9 +1,12 @@
 // HTTPS in the window: "Export CA certificate..." writes TCPMon's local CA, and a listener with
 // "TLS listener" and "TLS to target" (trusting the target through "Target CA...") puts TCPMon
 // between curl and `openssl s_server`, both legs verified; "Accept any certificate" takes an
-// untrusted target and says so. Two app starts share one config folder (so one CA), each with
-// its dialogs answered by another file: the export's, then the target's certificate.
+// untrusted target and says so; a decrypting proxy (Decrypt HTTPS) shows curl's HTTPS requests
+// in clear and passes a host of its "Hosts not to decrypt" through untouched. Three app starts
+// share one config folder (so one CA), each with its dialogs answered by another file: the
+// export's, then the target's certificate, then the origin's.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -12,18 +15,51 @@ import { curl, curlOk, startTlsServer, tempDir } from "./lib/servers.mjs";
 
 let app;
 let server;
+/** An origin whose certificate names localhost and 127.0.0.1, for the decrypting proxy. */
+let origin;
 let dir;
 let config;
 
 before(async () => {
   dir = tempDir("tls");
   server = await startTlsServer(dir);
+  origin = await startTlsServer(tempDir("tls-origin"), { san: "DNS:localhost,IP:127.0.0.1" });
   config = tempDir("tls-config");
 });
 after(async () => {
   await app?.close();
   await server?.stop();
+  await origin?.stop();
 });
+
+/** The SHA-256 fingerprint of a PEM certificate, as openssl prints it. */
+const fingerprint = (file) =>
+  new Promise((resolve, reject) =>
+    execFile("openssl", ["x509", "-noout", "-fingerprint", "-sha256", "-in", file], (error, stdout, stderr) =>
+      error ? reject(new Error(`openssl x509: ${stderr}`)) : resolve(stdout.trim().replace(/^sha256 Fingerprint=/i, "")),
+    ),
+  );
+
+/**
+ * The certificates of a side's chain in the visible tab's TLS section, each as its facts by term
+ * (`leaf`/`intermediate`/`root` holds the subject) and whether it is `shown`; null without one.
+ */
+const chain = (side) =>
+  app.browser.execute(
+    (panel, side) => {
+      const details = document.querySelector(`${panel} [data-testid="tls-${side}-chain"]`);
+      if (!details) return null;
+      return [...details.querySelectorAll("dl")].map((dl) => ({
+        shown: details.open && dl.getClientRects().length > 0,
+        ...Object.fromEntries([...dl.querySelectorAll("dt")].map((dt) => [dt.textContent, dt.nextElementSibling.textContent])),
+      }));
+    },
+    PANEL,
+    side,
+  );
+
+/** The local CA's certificate, where the app keeps it (in its config folder). */
+const caCert = () => path.join(config, "org.tcpmon.desktop", "ca", "ca.pem");
 
 /** The TLS section of the visible tab: its lines by side, null when hidden. */
 const tlsDetails = () =>
@@ -51,8 +87,7 @@ test("Export CA certificate... writes the local CA where the dialog says", async
   );
   const pem = fs.readFileSync(exported, "utf8");
   assert.match(pem, /^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
-  const kept = path.join(config, "org.tcpmon.desktop", "ca", "ca.pem");
-  assert.equal(pem, fs.readFileSync(kept, "utf8"), "the CA the app made in its config folder");
+  assert.equal(pem, fs.readFileSync(caCert(), "utf8"), "the CA the app made in its config folder");
   assert.deepEqual(await app.problems(), []);
   await app.close();
   app = null;
@@ -85,7 +120,7 @@ test("HTTPS in front of HTTPS: curl trusts the exported CA, TCPMon the target's 
   await app.clickRow(row);
   const details = await app.waitFor(tlsDetails, "the TLS section of the selected connection");
   assert.match(details.client, /^🔒 Client → TCPMon: TLS 1\.[23] · \S+ · ALPN \S+ · SNI localhost · /);
-  assert.match(details.target, /^🔒 TCPMon → target: TLS 1\.[23] · \S+ · ALPN none · SNI localhost · verified$/);
+  assert.match(details.target, /^🔒 TCPMon → target: TLS 1\.[23] · \S+ · ALPN none · SNI localhost · trusted \(Target CA\)$/);
   assert.deepEqual(await app.problems(), []);
 });
 
@@ -103,7 +138,7 @@ test("Accept any certificate relays to a target nothing vouches for, and the row
   await app.clickRow(row);
   const details = await app.waitFor(tlsDetails, "the TLS section");
   assert.equal(details.client, null, "no TLS on the client's side");
-  assert.match(details.target, /· not verified \(--insecure\)$/);
+  assert.match(details.target, /· NOT verified \(Accept any certificate\)$/);
 
   // Without it, the same target is refused: its certificate is nobody's.
   await app.selectTab("Admin");
@@ -118,5 +153,73 @@ test("Accept any certificate relays to a target nothing vouches for, and the row
   const [shown] = await app.rows();
   assert.ok(!shown.host.includes("🔒"), `no lock without a TLS session: ${shown.host}`);
   assert.equal(await tlsDetails(), null, "and no TLS section");
+  assert.deepEqual(await app.problems(), []);
+});
+
+test("Decrypt HTTPS: curl's requests through the proxy show in clear; a host not to decrypt stays a tunnel", async () => {
+  await app.close();
+  app = await launchApp({ dialogPath: origin.cert, env: { XDG_CONFIG_HOME: config } });
+  await app.selectTab("Admin");
+  await app.click(tid("mode-proxy"));
+  assert.equal(await (await app.$(tid("no-decrypt"))).isEnabled(), false, "the list waits for Decrypt HTTPS");
+  await setChecked("decrypt-tls", true);
+  await app.type(tid("no-decrypt"), "*.bank.example, 127.0.0.*");
+  await app.click(tid("target-ca"));
+  await app.waitFor(async () => (await app.$(tid("target-ca-files")).getText()) === "cert.pem", "the origin's certificate");
+  await setChecked("insecure", false);
+  await setChecked("listen-tls", false);
+  const port = await app.addListener({ proxy: true });
+  const proxy = ["-x", `http://127.0.0.1:${port}`];
+
+  // curl trusts only TCPMon's CA: the certificate it got was TCPMon's, for the name it asked.
+  const page = await curlOk([...proxy, "--cacert", caCert(), `https://localhost:${origin.port}/decrypted`]);
+  assert.match(page, /s_server/, "the origin's page, through both TLS legs");
+  const https = `https://localhost:${origin.port}/decrypted`;
+  const rows = await app.waitForRows(
+    (rows) => rows.some((r) => r.url === https && r.status === "200"),
+    "the request inside the tunnel, in clear",
+  );
+  const row = rows.find((r) => r.url === https);
+  assert.equal(row.method, "GET");
+  assert.match(row.host, /^🔒 /, "a lock on the decrypted exchange");
+  await app.clickRow(row);
+  const details = await app.waitFor(tlsDetails, "the TLS section of the decrypted connection");
+  assert.match(details.client, /^🔒 Client → TCPMon: TLS 1\.[23] · \S+ · ALPN \S+ · SNI localhost · client trusts TCPMon's CA$/);
+  assert.match(details.target, /^🔒 TCPMon → target: TLS 1\.[23] · \S+ · ALPN \S+ · SNI localhost · trusted \(Target CA\)$/);
+  // The origin's certificate, opened from its summary line: the one openssl made, by its fingerprint.
+  await app.click(`${PANEL} [data-testid="tls-target-chain"] summary`);
+  const [leaf] = await app.waitFor(async () => {
+    const certs = await chain("target");
+    return certs?.[0]?.shown && certs;
+  }, "the origin's certificate, shown");
+  assert.deepEqual(
+    [leaf.leaf, leaf.issuer, leaf.names, leaf["SHA-256"]],
+    ["CN=localhost", "CN=localhost", "localhost, 127.0.0.1", await fingerprint(origin.cert)],
+  );
+  assert.match(leaf.valid, /^from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC until \d{4}-/);
+  // Towards curl: TCPMon's leaf for the name asked, issued by its CA (the one curl was given).
+  const [ourLeaf, ca] = await chain("client");
+  assert.equal(ourLeaf.leaf, "CN=localhost");
+  assert.match(ourLeaf.names, /\blocalhost\b/);
+  assert.deepEqual([ourLeaf.issuer, ca.issuer], [ca.root, ca.root], "the CA signed the leaf and itself");
+  assert.equal(ca["SHA-256"], await fingerprint(caCert()));
+
+  // 127.0.0.1 matches a pattern: curl reaches the origin's own certificate, which it trusts.
+  const passed = await curlOk([...proxy, "--cacert", origin.cert, `https://127.0.0.1:${origin.port}/passed`]);
+  assert.match(passed, /s_server/);
+  const authority = `127.0.0.1:${origin.port}`;
+  const now = await app.waitForRows(
+    (rows) => rows.some((r) => r.method === "CONNECT" && r.url === authority && r.state === "Done"),
+    "the passed-through tunnel's row, closed",
+  );
+  const tunnel = now.find((r) => r.url === authority);
+  assert.equal(
+    now.filter((r) => r.conn === tunnel.conn).length,
+    1,
+    "one CONNECT row: nothing inside the tunnel was read as HTTP",
+  );
+  assert.ok(!now.some((r) => r.url.includes("/passed")), "the request inside stayed encrypted");
+  await app.clickRow(tunnel);
+  assert.equal(await tlsDetails(), null, "TCPMon spoke no TLS on a raw tunnel");
   assert.deepEqual(await app.problems(), []);
 });

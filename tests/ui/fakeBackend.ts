@@ -11,6 +11,7 @@ import bindCases from "../../crates/relay/tests/bind_cases.json";
 import type { Commands, JsonValue } from "../../ui/src/generated/ipc";
 import type {
   BindCheck,
+  CertificateFacts,
   CommandError,
   ConnectionRecord,
   Direction,
@@ -25,6 +26,7 @@ import type {
   SaveFormat,
   SendRequest,
   Span,
+  TlsFacts,
   ViewPage,
 } from "../../ui/src/types";
 
@@ -123,13 +125,15 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
     });
   }
   if (port === 0) port = nextFreePort++;
-  if (form.proxy && form.target_tls) {
+  if (form.proxy && form.target_tls && !form.decrypt_tls) {
     reject({
       kind: "invalid_input",
       message: "TLS to the target works in forward mode, or for the origins of a decrypting proxy (--decrypt-tls): a proxy's clients reach HTTPS sites with CONNECT",
       field: "target_tls",
     });
   }
+  const noDecrypt = hostList(form);
+  const originTls = form.proxy && form.decrypt_tls && (form.target_ca.length > 0 || form.insecure);
   const mode = form.proxy
     ? ({ kind: "http_proxy" } as const)
     : ({
@@ -150,23 +154,49 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       proxy_auth: null,
       idle_timeout: null,
       max_connections: null,
-      target_tls: form.target_tls
-        ? {
-            ca_files: form.target_ca,
-            insecure: form.insecure,
-            server_name: null,
-            client_cert: null,
-            client_key: null,
-            alpn: [],
-          }
-        : null,
+      target_tls:
+        form.target_tls || originTls
+          ? {
+              ca_files: form.target_ca,
+              insecure: form.insecure,
+              server_name: null,
+              client_cert: null,
+              client_key: null,
+              alpn: [],
+            }
+          : null,
       listen_tls: form.listen_tls,
-      decrypt_tls: false,
+      decrypt_tls: form.decrypt_tls,
+      no_decrypt: noDecrypt,
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,
     error: null,
   };
+}
+
+/** The form's "Hosts not to decrypt" as Rust reads and checks it, with the engine's words. */
+function hostList(form: ListenerForm): string[] {
+  const hosts = form.no_decrypt
+    .split(/[,\n]/)
+    .map((h) => h.trim())
+    .filter((h) => h !== "");
+  if (hosts.length > 0 && !form.decrypt_tls) {
+    reject({
+      kind: "invalid_input",
+      message: "hosts not to decrypt (--no-decrypt) go with decrypting HTTPS (--decrypt-tls)",
+      field: "no_decrypt",
+    });
+  }
+  const bad = hosts.find((h) => !/^[A-Za-z0-9.*?_:-]{1,255}$/.test(h));
+  if (bad !== undefined) {
+    reject({
+      kind: "invalid_input",
+      message: `host pattern ${JSON.stringify(bad)} for --no-decrypt: use a host name or address, with * for any characters (*.example.com)`,
+      field: "no_decrypt",
+    });
+  }
+  return hosts;
 }
 
 /**
@@ -672,8 +702,44 @@ function floodTemplate(listener: number): Partial<ConnectionRecord> {
 }
 
 /** What tests call inside the page. */
+/** A certificate with a fingerprint of its own (the engine's form: upper-case hex pairs). */
+function certificate(subject: string, issuer: string, names: string[], seed: number): CertificateFacts {
+  const sha256 = Array.from({ length: 32 }, (_, i) => ((seed * 31 + i * 17) % 256).toString(16).padStart(2, "0"))
+    .join(":")
+    .toUpperCase();
+  return {
+    subject,
+    issuer,
+    names,
+    not_before: "2026-05-01T10:00:00Z",
+    not_after: "2027-05-01T10:00:00Z",
+    sha256,
+  };
+}
+
+/**
+ * What a TLS 1.3 handshake on `side` records, with the chain presented (leaf first): towards a
+ * client, TCPMon's leaf for `name` and its CA; towards the target, the target's leaf and the CA
+ * that issued it. `overrides` replaces any of it.
+ */
+function tlsFacts(side: "client" | "target", name = "localhost", overrides: Partial<TlsFacts> = {}): TlsFacts {
+  const ca = side === "client" ? "CN=TCPMon CA, O=TCPMon" : "CN=Dev Root CA, O=Example Dev";
+  return {
+    version: "1.3",
+    cipher: "TLS13_AES_256_GCM_SHA384",
+    alpn: "http/1.1",
+    server_name: name,
+    verified: true,
+    trust: side === "client" ? "local_ca" : "system_store",
+    chain: [certificate(`CN=${name}`, ca, [name], name.length), certificate(ca, ca, [], 7)],
+    completed_at: (START_MS - 30_000) * 1000,
+    ...overrides,
+  };
+}
+
 const fake = {
   calls,
+  tlsFacts,
   callsTo: (cmd: string) => calls.filter((c) => c.cmd === cmd).map((c) => c.args),
   /** Opens a connection on `listener` now; returns its id. */
   open(

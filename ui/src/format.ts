@@ -1,5 +1,6 @@
 /** How records and numbers read on screen. Pure, so the table and tests agree on every string. */
 import type {
+  CertificateFacts,
   CommandError,
   ConnectionRecord,
   ConnectionState,
@@ -9,6 +10,7 @@ import type {
   SaveFormat,
   Span,
   TlsFacts,
+  Trust,
 } from "./types";
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
@@ -137,36 +139,103 @@ export function tlsMark(record: ConnectionRecord): string {
   return record.client_tls || record.target_tls ? "🔒 " : "";
 }
 
-/** One side's line of the TLS section. */
-export type TlsSide = { side: "client" | "target"; title: string; text: string };
+/** One certificate of a chain, in words: its place in the chain, then each fact. */
+export type CertLines = {
+  /** "leaf", "intermediate" or "root" (a CA that signed itself). */
+  role: string;
+  subject: string;
+  issuer: string;
+  /** Its names (SANs), the first few; `allNames` has every one. */
+  names: string;
+  allNames: string;
+  /** "from 2026-05-01 10:00:00 UTC until 2027-05-01 10:00:00 UTC". */
+  validity: string;
+  sha256: string;
+};
+
+/** One side of the TLS section: what the handshake settled, how the certificate was taken, the chain. */
+export type TlsSide = {
+  side: "client" | "target";
+  title: string;
+  /** Version, cipher, ALPN and SNI. */
+  text: string;
+  /** How the peer's certificate was checked. */
+  trust: string;
+  /** The certificate was taken unverified. */
+  warn: boolean;
+  /** The certificates presented, leaf first (none in files from before they were recorded). */
+  chain: CertLines[];
+};
+
+/** How each kind of check reads in the app (the CLI names its flags instead). */
+const TRUST_WORDS: Record<Trust, string> = {
+  system_store: "trusted (system store)",
+  target_ca: "trusted (Target CA)",
+  insecure: "NOT verified (Accept any certificate)",
+  local_ca: "client trusts TCPMon's CA",
+};
+
+/** The check behind a side's certificate; files from before `trust` was recorded have only `verified`. */
+function trustOf(side: TlsSide["side"], facts: TlsFacts): Trust | null {
+  if (facts.trust != null) return facts.trust;
+  if (side === "client") return "local_ca";
+  return facts.verified ? null : "insecure";
+}
+
+/** Names beyond this many are counted, not listed (a CDN's certificate can have hundreds). */
+const SHOWN_NAMES = 8;
+
+/** An RFC 3339 UTC time as "2026-05-01 10:00:00 UTC"; anything else as it is. */
+function certTime(text: string): string {
+  const m = text.match(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?Z$/);
+  return m ? `${m[1]} ${m[2]} UTC` : text;
+}
+
+/** A certificate of a chain (`index` 0 is the leaf) as the TLS section words it. */
+export function certLines(cert: CertificateFacts, index: number): CertLines {
+  const { names } = cert;
+  const more = names.length - SHOWN_NAMES;
+  return {
+    role: index === 0 ? "leaf" : cert.subject === cert.issuer ? "root" : "intermediate",
+    subject: cert.subject,
+    issuer: cert.issuer,
+    names:
+      names.length === 0 ? "none" : names.slice(0, SHOWN_NAMES).join(", ") + (more > 0 ? ` and ${more} more` : ""),
+    allNames: names.join(", "),
+    // A certificate the engine could not read has its fingerprint alone.
+    validity:
+      cert.not_before === "" && cert.not_after === ""
+        ? "unknown"
+        : `from ${certTime(cert.not_before)} until ${certTime(cert.not_after)}`,
+    sha256: cert.sha256,
+  };
+}
 
 /**
- * The TLS section of a connection: a line per side that spoke TLS (the client to a TLS
- * listener; TCPMon to the target), with what the handshake settled and how the certificate
- * was taken. Empty for a plain connection.
+ * The TLS section of a connection: a part per side that spoke TLS (the client to TCPMon; TCPMon
+ * to the target), with what the handshake settled, how the certificate was taken and the chain
+ * presented. Empty for a plain connection.
  */
 export function tlsSides(record: ConnectionRecord): TlsSide[] {
-  const line = (facts: TlsFacts, trust: string) =>
-    [
-      `TLS ${facts.version}`,
-      facts.cipher,
-      `ALPN ${facts.alpn ?? "none"}`,
-      `SNI ${facts.server_name ?? "none"}`,
-      trust,
-    ].join(" · ");
+  const part = (side: TlsSide["side"], title: string, facts: TlsFacts): TlsSide => {
+    const trust = trustOf(side, facts);
+    return {
+      side,
+      title,
+      text: [
+        `TLS ${facts.version}`,
+        facts.cipher,
+        `ALPN ${facts.alpn ?? "none"}`,
+        `SNI ${facts.server_name ?? "none"}`,
+      ].join(" · "),
+      trust: trust === null ? "verified" : TRUST_WORDS[trust],
+      warn: trust === "insecure",
+      chain: (facts.chain ?? []).map(certLines),
+    };
+  };
   const sides: TlsSide[] = [];
-  if (record.client_tls)
-    sides.push({
-      side: "client",
-      title: "Client → TCPMon",
-      text: line(record.client_tls, "the client accepted TCPMon's certificate"),
-    });
-  if (record.target_tls)
-    sides.push({
-      side: "target",
-      title: "TCPMon → target",
-      text: line(record.target_tls, record.target_tls.verified ? "verified" : "not verified (--insecure)"),
-    });
+  if (record.client_tls) sides.push(part("client", "Client → TCPMon", record.client_tls));
+  if (record.target_tls) sides.push(part("target", "TCPMon → target", record.target_tls));
   return sides;
 }
 

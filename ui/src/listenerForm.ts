@@ -24,10 +24,14 @@ export type AdminValues = {
   target_tls: boolean;
   /** PEM files trusted besides the system's store ("Target CA..."), kept while TLS is off. */
   target_ca: string[];
-  /** Accept any certificate from the target. */
+  /** Accept any certificate from the target (or a decrypting proxy's origins). */
   insecure: boolean;
   /** Clients speak TLS to the listener (a certificate from TCPMon's local CA). */
   listen_tls: boolean;
+  /** Proxy mode: decrypt HTTPS tunnels ("Decrypt HTTPS"). */
+  decrypt_tls: boolean;
+  /** Proxy mode: host globs not to decrypt, as typed (one per line or comma-separated). */
+  no_decrypt: string;
 };
 
 /** Apache TCPMon's defaults (target 127.0.0.1:8888), bound to loopback unless the user says so. */
@@ -48,6 +52,8 @@ export const DEFAULT_ADMIN: AdminValues = {
   target_ca: [],
   insecure: false,
   listen_tls: false,
+  decrypt_tls: false,
+  no_decrypt: "",
 };
 
 export function formFromAdmin(v: AdminValues): ListenerForm {
@@ -61,14 +67,25 @@ export function formFromAdmin(v: AdminValues): ListenerForm {
     slow_bytes: v.slow ? v.slow_bytes.trim() : "",
     slow_delay_ms: v.slow ? v.slow_delay_ms.trim() : "",
     rewrite_host: !v.proxy && v.rewrite_host,
-    ...tlsFields(!v.proxy && v.target_tls, v.target_ca, v.insecure),
+    ...tlsFields(v.proxy, v.target_tls, v.decrypt_tls, v.target_ca, v.insecure),
     listen_tls: v.listen_tls,
+    // Rust reads the list (one per line or comma-separated); it goes only with decryption on.
+    no_decrypt: v.proxy && v.decrypt_tls ? v.no_decrypt.trim() : "",
   };
 }
 
-/** The target TLS fields of a form: the CA files and `insecure` go only with TLS on. */
-function tlsFields(on: boolean, ca: readonly string[], insecure: boolean) {
-  return { target_tls: on, target_ca: on ? [...ca] : [], insecure: on && insecure };
+/**
+ * The TLS fields of a form towards servers: TLS to the target in forward mode, decryption in
+ * proxy mode; the CA files and `insecure` go only with the one that applies, when it is on.
+ */
+function tlsFields(proxy: boolean, targetTls: boolean, decrypt: boolean, ca: readonly string[], insecure: boolean) {
+  const on = proxy ? decrypt : targetTls;
+  return {
+    target_tls: !proxy && targetTls,
+    decrypt_tls: proxy && decrypt,
+    target_ca: on ? [...ca] : [],
+    insecure: on && insecure,
+  };
 }
 
 /** A running listener as a form, with the port it really got, so it can be opened again as it was. */
@@ -88,13 +105,16 @@ export function formFromListener(info: ListenerInfo): ListenerForm {
     slow_delay_ms: config.slow_link ? String(config.slow_link.delay_ms) : "",
     // A shell older than the Host rewrite sends no such field: the bytes went untouched.
     rewrite_host: target !== null && config.rewrite_host === true,
-    // A shell older than TLS sends neither field: plain TCP on both sides.
+    // A shell older than TLS sends none of these fields: plain TCP on both sides.
     ...tlsFields(
-      target !== null && !!config.target_tls,
+      target === null,
+      !!config.target_tls,
+      config.decrypt_tls === true,
       config.target_tls?.ca_files ?? [],
       config.target_tls?.insecure === true,
     ),
     listen_tls: config.listen_tls === true,
+    no_decrypt: (config.no_decrypt ?? []).join("\n"),
   };
 }
 
@@ -109,7 +129,11 @@ export function describeForm(form: ListenerForm): string {
   // The default bind address goes unsaid; whether another one is loopback is Rust's to say.
   const bind = ["", DEFAULT_ADMIN.bind].includes(form.bind.trim()) ? "" : ` on ${form.bind.trim()}`;
   const rewrite = !form.proxy && form.rewrite_host ? " (Host rewritten)" : "";
-  const tls = [form.listen_tls ? "TLS listener" : "", !form.proxy && form.target_tls ? "TLS to target" : ""]
+  const tls = [
+    form.listen_tls ? "TLS listener" : "",
+    !form.proxy && form.target_tls ? "TLS to target" : "",
+    form.proxy && form.decrypt_tls ? "Decrypt HTTPS" : "",
+  ]
     .filter((t) => t !== "")
     .join(", ");
   return `Port ${form.port || "any"}${bind} ${where}${rewrite}${tls ? ` (${tls})` : ""}`;

@@ -82,6 +82,8 @@ const EMPTY_FORM: ListenerForm = {
   target_ca: [],
   insecure: false,
   listen_tls: false,
+  decrypt_tls: false,
+  no_decrypt: "",
 };
 
 export function parseSettings(raw: unknown): Settings {

@@ -7,6 +7,7 @@ import type * as wire from "./generated/ipc";
 
 export type {
   BindCheck,
+  CertificateFacts,
   ConnectionRecord,
   ConnectionState,
   Direction,
@@ -25,6 +26,7 @@ export type {
   Startup,
   Status,
   TlsFacts,
+  Trust,
   ViewKind,
   ViewPage,
 } from "./generated/ipc";
@@ -59,6 +61,8 @@ export type FormField =
   | "rewrite_host"
   /** TLS to the target: asked of a proxy, or a Target CA file that holds no certificate. */
   | "target_tls"
+  /** The hosts a decrypting proxy passes through: without Decrypt HTTPS, or not a host glob. */
+  | "no_decrypt"
   /** The search box (a bad regex). */
   | "search"
   /** The capture limit in the Admin tab. */

@@ -73,6 +73,7 @@ export function listener(id: number, overrides: Partial<ListenerInfo> = {}): Lis
       target_tls: null,
       listen_tls: false,
       decrypt_tls: false,
+      no_decrypt: [],
     },
     local_addr: "127.0.0.1:8081",
     running: true,

@@ -28,9 +28,10 @@ import {
   targetText,
   tlsMark,
   tlsSides,
+  certLines,
   truncationText,
 } from "../src/format";
-import type { TlsFacts } from "../src/types";
+import type { CertificateFacts, TlsFacts } from "../src/types";
 import { exchange, listener, record, span } from "./fixtures";
 
 test("time reads as local yyyy-MM-dd HH:mm:ss", () => {
@@ -186,6 +187,8 @@ const facts = (overrides: Partial<TlsFacts> = {}) =>
     alpn: null,
     server_name: "localhost",
     verified: true,
+    trust: null,
+    chain: [],
     ...overrides,
   }) as TlsFacts;
 
@@ -197,16 +200,17 @@ describe("TLS", () => {
     assert.equal(tlsMark(record(1, { target_tls: null, client_tls: null })), "");
   });
 
-  test("the TLS section has a line per side, saying how the certificate was taken", () => {
+  test("the TLS section has a part per side, saying how the certificate was taken", () => {
     assert.deepEqual(tlsSides(record(1)), []);
     const both = tlsSides(
       record(1, {
-        client_tls: facts({ alpn: "http/1.1" }),
+        client_tls: facts({ alpn: "http/1.1", trust: "local_ca" }),
         target_tls: facts({
           version: "1.2",
           cipher: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
           server_name: null,
           verified: false,
+          trust: "insecure",
         }),
       }),
     );
@@ -214,18 +218,87 @@ describe("TLS", () => {
       {
         side: "client",
         title: "Client → TCPMon",
-        text:
-          "TLS 1.3 · TLS13_AES_256_GCM_SHA384 · ALPN http/1.1 · SNI localhost · " +
-          "the client accepted TCPMon's certificate",
+        text: "TLS 1.3 · TLS13_AES_256_GCM_SHA384 · ALPN http/1.1 · SNI localhost",
+        trust: "client trusts TCPMon's CA",
+        warn: false,
+        chain: [],
       },
       {
         side: "target",
         title: "TCPMon → target",
-        text: "TLS 1.2 · TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 · ALPN none · SNI none · not verified (--insecure)",
+        text: "TLS 1.2 · TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 · ALPN none · SNI none",
+        trust: "NOT verified (Accept any certificate)",
+        warn: true,
+        chain: [],
       },
     ]);
-    assert.match(tlsSides(record(1, { target_tls: facts() }))[0]!.text, / · verified$/);
+    const target = (trust: TlsFacts["trust"]) => tlsSides(record(1, { target_tls: facts({ trust }) }))[0]!.trust;
+    assert.equal(target("system_store"), "trusted (system store)");
+    assert.equal(target("target_ca"), "trusted (Target CA)");
   });
+
+  test("files from before the check was recorded fall back on verified", () => {
+    const side = (tls: Partial<TlsFacts>, on: "client_tls" | "target_tls" = "target_tls") =>
+      tlsSides(record(1, { [on]: facts({ trust: null, ...tls }) }))[0]!;
+    assert.deepEqual([side({ verified: true }).trust, side({ verified: true }).warn], ["verified", false]);
+    assert.deepEqual(
+      [side({ verified: false }).trust, side({ verified: false }).warn],
+      ["NOT verified (Accept any certificate)", true],
+    );
+    assert.equal(side({}, "client_tls").trust, "client trusts TCPMon's CA");
+    const old = facts();
+    delete (old as { chain?: unknown }).chain;
+    delete (old as { trust?: unknown }).trust;
+    assert.deepEqual(tlsSides(record(1, { target_tls: old }))[0]!.chain, [], "no chain in an old file");
+  });
+
+  test("each certificate of the chain, leaf first: subject, issuer, names, validity, fingerprint", () => {
+    const leaf = cert({
+      subject: "CN=localhost",
+      issuer: "CN=TCPMon CA, O=TCPMon",
+      names: ["localhost", "127.0.0.1"],
+      not_before: "2026-05-01T10:00:00Z",
+      not_after: "2027-05-01T10:00:00.5Z",
+    });
+    const ca = cert({ subject: "CN=TCPMon CA, O=TCPMon", issuer: "CN=TCPMon CA, O=TCPMon", names: [] });
+    const middle = cert({ subject: "CN=Intermediate", issuer: "CN=Root" });
+    const [side] = tlsSides(record(1, { client_tls: facts({ chain: [leaf, middle, ca] }) }));
+    assert.deepEqual(side!.chain[0], {
+      role: "leaf",
+      subject: "CN=localhost",
+      issuer: "CN=TCPMon CA, O=TCPMon",
+      names: "localhost, 127.0.0.1",
+      allNames: "localhost, 127.0.0.1",
+      validity: "from 2026-05-01 10:00:00 UTC until 2027-05-01 10:00:00 UTC",
+      sha256: leaf.sha256,
+    });
+    assert.deepEqual(
+      side!.chain.map((c) => [c.role, c.names]),
+      [
+        ["leaf", "localhost, 127.0.0.1"],
+        ["intermediate", "example.org"],
+        ["root", "none"],
+      ],
+    );
+    const many = Array.from({ length: 30 }, (_, i) => `host${i}.example`);
+    const cdn = certLines(cert({ names: many, not_before: "not a time" }), 0);
+    assert.equal(cdn.names, `${many.slice(0, 8).join(", ")} and 22 more`);
+    assert.equal(cdn.allNames, many.join(", "));
+    assert.match(cdn.validity, /^from not a time until /, "a time it cannot read, as it is");
+    const unread = { subject: "(not a certificate TCPMon can read)", issuer: "", names: [], not_before: "", not_after: "" };
+    assert.equal(certLines(cert(unread), 0).validity, "unknown");
+  });
+});
+
+/** A certificate as the engine records it. */
+const cert = (overrides: Partial<CertificateFacts> = {}): CertificateFacts => ({
+  subject: "CN=example.org",
+  issuer: "CN=Example CA",
+  names: ["example.org"],
+  not_before: "2026-01-01T00:00:00Z",
+  not_after: "2027-01-01T00:00:00Z",
+  sha256: Array.from({ length: 32 }, (_, i) => (i * 7).toString(16).padStart(2, "0").toUpperCase()).join(":"),
+  ...overrides,
 });
 
 test("a save's count names what it counts: connections, requests, or rows of text", () => {

@@ -62,6 +62,8 @@ test("a running listener becomes a form with the port it really got", () => {
     target_ca: [],
     insecure: false,
     listen_tls: false,
+    decrypt_tls: false,
+    no_decrypt: "",
   });
 });
 
@@ -98,8 +100,58 @@ test("a stopped TLS listener opens again as it was; an older shell's listener as
   const old = listener(1);
   delete (old.config as { target_tls?: unknown }).target_tls;
   delete (old.config as { listen_tls?: unknown }).listen_tls;
+  delete (old.config as { decrypt_tls?: unknown }).decrypt_tls;
+  delete (old.config as { no_decrypt?: unknown }).no_decrypt;
   const plain = formFromListener(old);
-  assert.deepEqual([plain.target_tls, plain.target_ca, plain.insecure, plain.listen_tls], [false, [], false, false]);
+  assert.deepEqual(
+    [plain.target_tls, plain.target_ca, plain.insecure, plain.listen_tls, plain.decrypt_tls, plain.no_decrypt],
+    [false, [], false, false, false, ""],
+  );
+});
+
+test("Decrypt HTTPS and its pass-through list apply to proxies only; Target CA and insecure go to its origins", () => {
+  const decrypting = {
+    ...DEFAULT_ADMIN,
+    proxy: true,
+    decrypt_tls: true,
+    no_decrypt: " *.bank.example\npinned.example ",
+    target_tls: true,
+    target_ca: ["/certs/dev.pem"],
+    insecure: true,
+  };
+  const form = formFromAdmin(decrypting);
+  assert.deepEqual(
+    [form.decrypt_tls, form.no_decrypt, form.target_tls, form.target_ca, form.insecure],
+    [true, "*.bank.example\npinned.example", false, ["/certs/dev.pem"], true],
+    "the list as typed (Rust reads it), the CA settings for the origins",
+  );
+  assert.equal(describeForm(form), "Port any (HTTP proxy) (Decrypt HTTPS)");
+  const off = formFromAdmin({ ...decrypting, decrypt_tls: false });
+  assert.deepEqual([off.decrypt_tls, off.no_decrypt, off.target_ca, off.insecure], [false, "", [], false]);
+  const forward = formFromAdmin({ ...decrypting, proxy: false });
+  assert.deepEqual(
+    [forward.decrypt_tls, forward.no_decrypt, forward.target_tls, forward.target_ca],
+    [false, "", true, ["/certs/dev.pem"]],
+    "forward mode: TLS to target, not decryption",
+  );
+
+  const info = listener(1);
+  info.config.mode = { kind: "http_proxy" };
+  info.config.decrypt_tls = true;
+  info.config.no_decrypt = ["*.bank.example", "pinned.example"];
+  info.config.target_tls = {
+    ca_files: ["/certs/dev.pem"],
+    insecure: false,
+    server_name: null,
+    client_cert: null,
+    client_key: null,
+    alpn: [],
+  };
+  const reopened = formFromListener(info);
+  assert.deepEqual(
+    [reopened.proxy, reopened.decrypt_tls, reopened.no_decrypt, reopened.target_tls, reopened.target_ca],
+    [true, true, "*.bank.example\npinned.example", false, ["/certs/dev.pem"]],
+  );
 });
 
 test("a picked file is shown by its name", () => {

@@ -31,15 +31,24 @@ pub struct ListenerForm {
     /// Forward mode: speak TLS to the target.
     #[serde(default)]
     pub target_tls: bool,
-    /// PEM files trusted besides the system's store, with `target_tls` ("Target CA...").
+    /// PEM files trusted besides the system's store, with `target_tls` or `decrypt_tls`
+    /// ("Target CA...").
     #[serde(default)]
     pub target_ca: Vec<String>,
-    /// Accept any certificate from the target, with `target_tls`.
+    /// Accept any certificate from the target (or a decrypting proxy's origins), with
+    /// `target_tls` or `decrypt_tls`.
     #[serde(default)]
     pub insecure: bool,
     /// Clients speak TLS to the listener, which shows a certificate from the local CA.
     #[serde(default)]
     pub listen_tls: bool,
+    /// Proxy mode: decrypt CONNECT tunnels whose client speaks TLS ("Decrypt HTTPS").
+    #[serde(default)]
+    pub decrypt_tls: bool,
+    /// With `decrypt_tls`: host globs whose tunnels pass through untouched, one per line or
+    /// comma-separated (`*.bank.example`).
+    #[serde(default)]
+    pub no_decrypt: String,
 }
 
 /// The bind address field as [`ListenerForm::parse`] reads it (empty means 127.0.0.1): whether
@@ -58,7 +67,9 @@ pub fn check_bind(text: &str) -> BindCheck {
 impl ListenerForm {
     /// The listener config the form describes, by the rule the command lines share. In proxy
     /// mode the target fields are ignored: the form keeps them for when forward mode is back;
-    /// so are the target CA files and `insecure` without `target_tls`.
+    /// so are the target CA files and `insecure` without `target_tls` or `decrypt_tls`. A
+    /// decrypting proxy's origins are verified as they say (the system's store alone when
+    /// neither is set, as `--decrypt-tls` alone on the command line).
     pub fn parse(&self) -> Result<ListenerConfig, CommandError> {
         let slow = !(self.slow_bytes.trim().is_empty() && self.slow_delay_ms.trim().is_empty());
         let text = ListenerText {
@@ -71,7 +82,11 @@ impl ListenerForm {
         };
         let mut config = text.parse()?;
         config.listen_tls = self.listen_tls;
-        config.target_tls = self.target_tls.then(|| TargetTls {
+        config.decrypt_tls = self.decrypt_tls;
+        config.no_decrypt = host_list(&self.no_decrypt);
+        let origins =
+            self.proxy && self.decrypt_tls && (!self.target_ca.is_empty() || self.insecure);
+        config.target_tls = (self.target_tls || origins).then(|| TargetTls {
             ca_files: self.target_ca.clone(),
             insecure: self.insecure,
             ..TargetTls::default()
@@ -79,6 +94,15 @@ impl ListenerForm {
         config.validate()?;
         Ok(config)
     }
+}
+
+/// The entries of a list typed one per line or comma-separated, without blanks.
+fn host_list(text: &str) -> Vec<String> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 #[cfg(test)]
@@ -253,6 +277,90 @@ mod tests {
             tcpmon_relay::ConfigError::TargetTlsInProxyMode.to_string(),
             "the engine's one rule and words"
         );
+    }
+
+    #[test]
+    fn a_decrypting_proxy_takes_its_host_list_and_verifies_origins_as_the_form_says() {
+        let f = ListenerForm {
+            proxy: true,
+            decrypt_tls: true,
+            no_decrypt: "*.bank.example, pinned.example\n\n  api.example \n".into(),
+            ..form()
+        };
+        let config = f.parse().unwrap();
+        assert!(config.decrypt_tls);
+        assert_eq!(
+            config.no_decrypt,
+            ["*.bank.example", "pinned.example", "api.example"]
+        );
+        assert_eq!(config.target_tls, None, "origins: the system's store");
+        let trusting = ListenerForm {
+            target_ca: vec!["/certs/dev.pem".into()],
+            insecure: true,
+            ..f.clone()
+        };
+        assert_eq!(
+            trusting.parse().unwrap().target_tls,
+            Some(TargetTls {
+                ca_files: vec!["/certs/dev.pem".into()],
+                insecure: true,
+                ..TargetTls::default()
+            }),
+            "Target CA... and Accept any certificate apply to the origins"
+        );
+        let plain = ListenerForm {
+            decrypt_tls: false,
+            no_decrypt: String::new(),
+            ..trusting
+        };
+        assert_eq!(plain.parse().unwrap().target_tls, None, "kept, not used");
+    }
+
+    #[test]
+    fn decryption_mistakes_name_their_field_in_the_engines_words() {
+        use tcpmon_relay::ConfigError;
+        let proxy = ListenerForm {
+            proxy: true,
+            decrypt_tls: true,
+            ..form()
+        };
+        let cases = [
+            (
+                ListenerForm {
+                    decrypt_tls: false,
+                    no_decrypt: "*.bank.example".into(),
+                    ..proxy.clone()
+                },
+                "no_decrypt",
+                ConfigError::NoDecryptWithoutDecrypt,
+            ),
+            (
+                ListenerForm {
+                    no_decrypt: "ok.example\nbank example".into(),
+                    ..proxy.clone()
+                },
+                "no_decrypt",
+                ConfigError::NoDecryptPattern {
+                    pattern: "bank example".into(),
+                },
+            ),
+            (
+                ListenerForm {
+                    proxy: false,
+                    ..proxy
+                },
+                "target_tls",
+                ConfigError::DecryptInForwardMode,
+            ),
+        ];
+        for (f, field, engine) in cases {
+            let err = f.parse().unwrap_err();
+            assert_eq!(
+                (err.field, err.message),
+                (Some(field), engine.to_string()),
+                "{f:?}"
+            );
+        }
     }
 
     #[test]

@@ -335,18 +335,18 @@ export async function startFixedServer(routes) {
 }
 
 /**
- * A self-signed certificate for `localhost` (cert.pem, key.pem in `dir`) and `openssl s_server
- * -www` serving it on a free port: an HTTPS server whose certificate no system trusts, as a dev
- * server's. Resolves once it listens.
+ * A self-signed certificate for `localhost` (cert.pem, key.pem in `dir`; `san` lists its names)
+ * and `openssl s_server -www` serving it on a free port of 127.0.0.1: an HTTPS server whose
+ * certificate no system trusts, as a dev server's. Resolves once it listens.
  */
-export async function startTlsServer(dir) {
+export async function startTlsServer(dir, { san = "DNS:localhost" } = {}) {
   const cert = path.join(dir, "cert.pem");
   const key = path.join(dir, "key.pem");
   await new Promise((resolve, reject) =>
     execFile(
       "openssl",
       ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"]
-        .concat(["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"])
+        .concat(["-subj", "/CN=localhost", "-addext", `subjectAltName=${san}`])
         .concat(["-keyout", key, "-out", cert]),
       (error, _stdout, stderr) => (error ? reject(new Error(`openssl req: ${stderr}`)) : resolve()),
     ),

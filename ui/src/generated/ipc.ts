@@ -391,17 +391,28 @@ rewrite_host: boolean,
  */
 target_tls: boolean, 
 /**
- * PEM files trusted besides the system's store, with `target_tls` ("Target CA...").
+ * PEM files trusted besides the system's store, with `target_tls` or `decrypt_tls`
+ * ("Target CA...").
  */
 target_ca: Array<string>, 
 /**
- * Accept any certificate from the target, with `target_tls`.
+ * Accept any certificate from the target (or a decrypting proxy's origins), with
+ * `target_tls` or `decrypt_tls`.
  */
 insecure: boolean, 
 /**
  * Clients speak TLS to the listener, which shows a certificate from the local CA.
  */
-listen_tls: boolean, };
+listen_tls: boolean, 
+/**
+ * Proxy mode: decrypt CONNECT tunnels whose client speaks TLS ("Decrypt HTTPS").
+ */
+decrypt_tls: boolean, 
+/**
+ * With `decrypt_tls`: host globs whose tunnels pass through untouched, one per line or
+ * comma-separated (`*.bank.example`).
+ */
+no_decrypt: string, };
 
 /**
  * A listener's id: unique within an engine, kept across stop, start and restart.

@@ -15,7 +15,8 @@ type TextKey = { [K in keyof AdminValues]: AdminValues[K] extends string ? K : n
 
 /** The form's inputs: its text fields by the value they hold, the mode radios, the checkboxes. */
 type AdminFields = {
-  texts: Record<TextKey, HTMLInputElement>;
+  /** Text inputs; "Hosts not to decrypt" is a textarea (one host glob per line, or commas). */
+  texts: Record<TextKey, HTMLInputElement | HTMLTextAreaElement>;
   listener: HTMLInputElement;
   proxy: HTMLInputElement;
   upstream: HTMLInputElement;
@@ -24,6 +25,7 @@ type AdminFields = {
   listenTls: HTMLInputElement;
   targetTls: HTMLInputElement;
   insecure: HTMLInputElement;
+  decryptTls: HTMLInputElement;
   /** "Target CA...": Rust's file dialog picks them. */
   targetCa: HTMLButtonElement;
   /** The picked CA files' names. */
@@ -41,6 +43,7 @@ const adminSlots = () =>
     "upstream_proxy",
     "slow_link",
     "target_tls",
+    "no_decrypt",
   );
 
 type AdminSlots = ReturnType<typeof adminSlots>;
@@ -71,6 +74,16 @@ function adminFields(): AdminFields {
       upstream_port: textInput("upstream-port", 6, { inputmode: "numeric" }),
       slow_bytes: textInput("slow-bytes", 6, { inputmode: "numeric", placeholder: "64" }),
       slow_delay_ms: textInput("slow-delay", 6, { inputmode: "numeric", placeholder: "100" }),
+      no_decrypt: el("textarea", {
+        id: "no-decrypt",
+        class: "hosts",
+        "data-testid": "no-decrypt",
+        rows: 2,
+        cols: 30,
+        spellcheck: "false",
+        autocomplete: "off",
+        placeholder: "*.bank.example",
+      }),
     },
     listener: radio("mode-listener"),
     proxy: radio("mode-proxy"),
@@ -80,13 +93,16 @@ function adminFields(): AdminFields {
     listenTls: checkbox("listen-tls"),
     targetTls: checkbox("target-tls"),
     insecure: checkbox("insecure"),
+    decryptTls: checkbox("decrypt-tls"),
     targetCa: el(
       "button",
       {
         type: "button",
         class: "small",
         "data-testid": "target-ca",
-        title: "Certificates (PEM) to trust besides the system's: a self-signed server's own, or a private CA",
+        title:
+          "Certificates (PEM) to trust besides the system's, for the target or a decrypting proxy's " +
+          "origins: a self-signed server's own, or a private CA",
       },
       "Target CA...",
     ),
@@ -99,7 +115,7 @@ function adminFields(): AdminFields {
   };
 }
 
-const row = (label: string, input: HTMLInputElement, slot?: HTMLElement, extra?: HTMLElement) =>
+const row = (label: string, input: HTMLInputElement | HTMLTextAreaElement, slot?: HTMLElement, extra?: HTMLElement) =>
   el(
     "div",
     { class: "form-row" },
@@ -114,8 +130,11 @@ const check = (input: HTMLInputElement, label: string, title?: string) =>
 const plainRow = (...controls: (HTMLElement | undefined)[]) =>
   el("div", { class: "form-row" }, el("span", { class: "label" }), el("div", { class: "form-value" }, ...controls));
 
-/** "TLS listener"; "TLS to target" with its CA files and "Accept any certificate". */
-function tlsRows(f: AdminFields, slot: HTMLElement): HTMLElement[] {
+/**
+ * "TLS listener"; "TLS to target" (forward mode) or "Decrypt HTTPS" with the hosts it passes
+ * through (proxy mode); the CA files and "Accept any certificate" for either.
+ */
+function tlsRows(f: AdminFields, slots: AdminSlots): HTMLElement[] {
   return [
     plainRow(
       check(
@@ -126,13 +145,30 @@ function tlsRows(f: AdminFields, slot: HTMLElement): HTMLElement[] {
     ),
     plainRow(
       check(f.targetTls, "TLS to target", "Forward mode: speak HTTPS to the target; clients speak plain HTTP"),
-      slot,
+      slots.target_tls,
     ),
+    plainRow(
+      check(
+        f.decryptTls,
+        "Decrypt HTTPS",
+        "Proxy mode: show the exchanges inside HTTPS tunnels; TCPMon speaks HTTPS to each origin",
+      ),
+      el(
+        "span",
+        { class: "muted hint", "data-testid": "decrypt-hint" },
+        "Clients must trust TCPMon's CA (Export CA certificate... below).",
+      ),
+    ),
+    row("Hosts not to decrypt", f.texts.no_decrypt, slots.no_decrypt),
     plainRow(
       f.targetCa,
       f.caNames,
       f.caClear,
-      check(f.insecure, "Accept any certificate", "Take the target's certificate unverified; rows say so"),
+      check(
+        f.insecure,
+        "Accept any certificate",
+        "Take the target's (or origins') certificates unverified; rows say so",
+      ),
     ),
   ];
 }
@@ -189,7 +225,7 @@ function adminForm(
     row("Target Hostname", t.target_host, slots.target_host),
     row("Target Port #", t.target_port, slots.target_port),
     rewrite,
-    ...tlsRows(f, slots.target_tls),
+    ...tlsRows(f, slots),
     el(
       "fieldset",
       {},
@@ -259,7 +295,7 @@ export class AdminView {
   }
 
   private values(): AdminValues {
-    const { texts: t, proxy, upstream, slow, rewriteHost, listenTls, targetTls, insecure } = this.fields;
+    const { texts: t, proxy, upstream, slow, rewriteHost, listenTls, targetTls, insecure, decryptTls } = this.fields;
     return {
       port: t.port.value,
       bind: t.bind.value,
@@ -277,6 +313,8 @@ export class AdminView {
       target_ca: [...this.targetCa],
       insecure: insecure.checked,
       listen_tls: listenTls.checked,
+      decrypt_tls: decryptTls.checked,
+      no_decrypt: t.no_decrypt.value,
     };
   }
 
@@ -291,6 +329,7 @@ export class AdminView {
     f.listenTls.checked = values.listen_tls;
     f.targetTls.checked = values.target_tls;
     f.insecure.checked = values.insecure;
+    f.decryptTls.checked = values.decrypt_tls;
     this.targetCa = [...values.target_ca];
     this.drawCa();
     this.syncEnabled();
@@ -322,14 +361,18 @@ export class AdminView {
   /** Greys out what the mode and checkboxes make irrelevant, as Apache TCPMon did. */
   private syncEnabled(): void {
     const { texts: t, proxy, upstream, slow, rewriteHost, targetTls, targetCa, caClear, insecure } = this.fields;
-    const enable = (on: boolean, ...inputs: (HTMLInputElement | HTMLButtonElement)[]) => {
+    const { decryptTls } = this.fields;
+    const enable = (on: boolean, ...inputs: (HTMLInputElement | HTMLButtonElement | HTMLTextAreaElement)[]) => {
       for (const input of inputs) {
         input.disabled = !on;
         input.closest(".form-row")?.classList.toggle("disabled", !on);
       }
     };
     enable(!proxy.checked, t.target_host, t.target_port, rewriteHost, targetTls);
-    enable(!proxy.checked && targetTls.checked, targetCa, caClear, insecure);
+    enable(proxy.checked, decryptTls);
+    enable(proxy.checked && decryptTls.checked, t.no_decrypt);
+    // Forward mode: the target's certificate; proxy mode: the origins' of decrypted tunnels.
+    enable(proxy.checked ? decryptTls.checked : targetTls.checked, targetCa, caClear, insecure);
     enable(upstream.checked, t.upstream_host, t.upstream_port);
     enable(slow.checked, t.slow_bytes, t.slow_delay_ms);
     this.watchBind(t.bind.value);

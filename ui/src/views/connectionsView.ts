@@ -6,7 +6,7 @@
  * where they come from.
  */
 import { el, setText } from "../dom";
-import { errorText, plural, savedUnit, tlsSides } from "../format";
+import { errorText, plural, savedUnit, tlsSides, type TlsSide } from "../format";
 import { ipc } from "../ipc";
 import type { KeyAction } from "../keyboard";
 import {
@@ -74,6 +74,12 @@ export type ConnectionsViewOptions = {
 /** Open rows' durations keep counting on screen. */
 const TICK_MS = 1000;
 
+/** A fact of a certificate: its term and its value, as text (a certificate says anything). */
+const certRow = (term: string, value: string, title?: string) => [
+  el("dt", {}, term),
+  el("dd", { title }, value),
+];
+
 export class ConnectionsView {
   readonly root: HTMLElement;
   /** The search box with its count and error, for the tab to place in its toolbar. */
@@ -86,6 +92,8 @@ export class ConnectionsView {
   private readonly exchangeNote: HTMLElement;
   /** The shown connection's TLS facts, per side that spoke TLS. */
   private readonly tlsDetails: HTMLElement;
+  /** The sides whose certificate chain the user opened, kept open from connection to connection. */
+  private readonly chainsOpen = new Set<TlsSide["side"]>();
   private selection: Selection<RowKey> = FOLLOW;
   /** Connection ids written to a file by Save: closing asks only when some row is not among them. */
   private readonly saved = new Set<number>();
@@ -252,7 +260,7 @@ export class ConnectionsView {
     this.search.showCount(this.rows.filtered, this.rows.shown.length, this.rows.all.length);
   }
 
-  /** The TLS section: a line per side of the shown connection that spoke TLS, drawn when it changed. */
+  /** The TLS section: a part per side of the shown connection that spoke TLS, drawn when it changed. */
   private drawTls(record: ConnectionRecord | null): void {
     const sides = record === null ? [] : tlsSides(record);
     const key = JSON.stringify(sides);
@@ -260,15 +268,45 @@ export class ConnectionsView {
     this.tlsDetails.dataset.shown = key;
     this.tlsDetails.hidden = sides.length === 0;
     this.tlsDetails.replaceChildren(
-      ...sides.map(({ side, title, text }) =>
+      ...sides.flatMap((side) => [
         el(
           "div",
-          { "data-testid": `tls-${side}` },
-          el("span", { class: "label" }, `🔒 ${title}: `),
-          el("span", { class: "tls-side" }, text),
+          { "data-testid": `tls-${side.side}` },
+          el("span", { class: "label" }, `🔒 ${side.title}: `),
+          el("span", { class: "tls-side" }, `${side.text} · `),
+          el("span", { class: side.warn ? "tls-side tls-warn" : "tls-side" }, side.trust),
+        ),
+        ...(side.chain.length === 0 ? [] : [this.chainOf(side)]),
+      ]),
+    );
+  }
+
+  /** A side's certificates, closed to one summary line unless the user opened that side's before. */
+  private chainOf({ side, chain }: TlsSide): HTMLElement {
+    const [leaf] = chain;
+    const count = chain.length === 1 ? "Certificate" : `${chain.length} certificates`;
+    const details = el(
+      "details",
+      { class: "tls-chain", "data-testid": `tls-${side}-chain` },
+      el("summary", {}, `${count}: ${leaf!.subject}`),
+      ...chain.map((cert) =>
+        el(
+          "dl",
+          { class: "tls-cert" },
+          ...certRow(cert.role, cert.subject),
+          ...certRow("issuer", cert.issuer),
+          ...certRow("names", cert.names, cert.allNames),
+          ...certRow("valid", cert.validity),
+          ...certRow("SHA-256", cert.sha256),
         ),
       ),
     );
+    details.open = this.chainsOpen.has(side);
+    details.addEventListener("toggle", () => {
+      if (details.open) this.chainsOpen.add(side);
+      else this.chainsOpen.delete(side);
+    });
+    return details;
   }
 
   /** Whether a row still exists (and passes the filter): its connection is here and has row k. */

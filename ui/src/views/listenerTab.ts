@@ -144,6 +144,10 @@ export class ListenerTab {
     if (config.listen_tls) badges.push("TLS listener");
     if (config.mode.kind === "forward" && config.target_tls)
       badges.push(config.target_tls.insecure ? "TLS to target (any certificate)" : "TLS to target");
+    if (config.mode.kind === "http_proxy" && config.decrypt_tls)
+      badges.push(config.target_tls?.insecure ? "Decrypts HTTPS (any certificate)" : "Decrypts HTTPS");
+    if (config.mode.kind === "http_proxy" && config.decrypt_tls && config.no_decrypt.length > 0)
+      badges.push(`not decrypted: ${config.no_decrypt.join(", ")}`);
     // Whether the bind address is loopback is Rust's answer; asked once per address.
     const check = bindChecks.known(config.bind);
     if (check === undefined) {
