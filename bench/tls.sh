@@ -158,6 +158,17 @@ per_connection() { # relay pid, port: KiB of RSS per held connection
     exec {HOLD[1]}>&-; wait "$HOLD_PID" 2>/dev/null || true
     awk -v a="$after" -v b="$before" -v n="$OPEN" 'BEGIN { printf "%.1f", (a - b) / n }'
 }
+# Fresh relays: what the rates above left in their heaps (Python's above all) blurs a delta.
+kill "$TCPMON_PID" "$MITM_PID"
+TCPMON=$(free_port); MITM=$(free_port)
+XDG_CONFIG_HOME=$WORK/config XDG_CACHE_HOME=$WORK/cache "$CLI" "$TCPMON" localhost "$ORIGIN" \
+    --listen-tls --target-tls --target-ca ca.pem --quiet > /dev/null 2>> tcpmon.err & pids+=($!)
+TCPMON_PID=$!
+"$MITMDUMP" -q --mode "reverse:https://localhost:$ORIGIN" --listen-host 127.0.0.1 -p "$MITM" \
+    --set confdir="$WORK/mitm" --set ssl_verify_upstream_trusted_ca="$WORK/ca.pem" \
+    --set flow_detail=0 >> mitm.log 2>&1 & pids+=($!)
+MITM_PID=$!
+wait_port "$TCPMON"; wait_port "$MITM"
 echo "RSS per open relayed TLS connection, both legs ($OPEN held; rustls publishes ~13 KiB per session):"
 echo "  tcpmon-cli: $(per_connection "$TCPMON_PID" "$TCPMON") KiB   mitmdump: $(per_connection "$MITM_PID" "$MITM") KiB"
 
