@@ -14,6 +14,7 @@ pub use list::ExchangeList;
 
 use crate::Direction;
 use crate::http1::{BodyDecoder, Framing, HeadBuffer, RequestHead, parse_request, parse_response};
+use crate::ws;
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
@@ -179,6 +180,7 @@ pub struct Exchange {
 struct Extra {
     interim: Vec<u16>,
     note: Option<String>,
+    websocket: Option<ws::Summary>,
 }
 
 /// An exchange as JSON: every field at the top level.
@@ -202,6 +204,10 @@ struct ExchangeJson {
     tunnel: bool,
     #[serde(default)]
     note: Option<String>,
+    /// Set once the exchange became a WebSocket: its messages so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    websocket: Option<ws::Summary>,
 }
 
 impl From<Exchange> for ExchangeJson {
@@ -219,6 +225,7 @@ impl From<Exchange> for ExchangeJson {
             interim: extra.interim,
             tunnel: e.tunnel,
             note: extra.note,
+            websocket: extra.websocket,
         }
     }
 }
@@ -228,6 +235,7 @@ impl From<ExchangeJson> for Exchange {
         let extra = Extra {
             interim: j.interim,
             note: j.note,
+            websocket: j.websocket,
         };
         Self {
             method: j.method,
@@ -257,6 +265,17 @@ impl Exchange {
     /// Interim `1xx` statuses (e.g. `100 Continue`) before the final one.
     pub fn interim(&self) -> &[u16] {
         self.extra.as_ref().map_or(&[], |x| &x.interim)
+    }
+
+    /// Once the exchange became a WebSocket (`101` to `websocket`): what its messages have
+    /// carried each way, and the close.
+    pub fn websocket(&self) -> Option<&ws::Summary> {
+        self.extra.as_ref()?.websocket.as_ref()
+    }
+
+    /// What it has carried as a WebSocket, for the tracker to count into.
+    fn websocket_mut(&mut self) -> Option<&mut ws::Summary> {
+        self.extra.as_mut()?.websocket.as_mut()
     }
 
     /// What went wrong, e.g. a malformed head after this exchange or a body cut short.
@@ -318,9 +337,11 @@ enum State {
     Raw { index: Option<usize> },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Side {
     state: State,
+    /// After a switch to WebSocket: this side's frames, counted into the exchange.
+    ws: Option<Box<ws::Reader>>,
     /// Stream offset of the next byte this side will be given.
     offset: u64,
     /// Bytes not yet placed: an unfinished head, or bytes waiting for a switch decision.
@@ -337,6 +358,7 @@ impl Side {
     fn new() -> Self {
         Self {
             state: State::Head,
+            ws: None,
             offset: 0,
             pending: HeadBuffer::default(),
             pending_at: 0,
@@ -363,7 +385,7 @@ impl Side {
 }
 
 /// Finds the exchanges of one connection; see the module docs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Tracker {
     sides: [Side; 2],
     /// Lowest exchange index changed since [`Tracker::take_changed`].
@@ -436,6 +458,7 @@ impl Tracker {
     pub fn resume_http(&mut self, exchanges: usize) {
         for side in &mut self.sides {
             side.state = State::Head;
+            side.ws = None;
             side.pending = HeadBuffer::default();
             side.next = exchanges;
         }
@@ -567,6 +590,7 @@ impl Tracker {
                             exchange.add_note(format!("TLS to {name} (SNI), not decrypted"));
                         }
                     }
+                    self.count_messages(side, input, at, exchange);
                     self.touch(i);
                 }
                 input.len()
@@ -725,6 +749,9 @@ impl Tracker {
                 exchange.tunnel = true;
                 span_mut(exchange, RESPONSE_SIDE).set_complete();
                 self.sides[RESPONSE_SIDE].state = State::Raw { index: Some(index) };
+                if head.status == 101 && upgrades_to_websocket(&head) {
+                    self.follow_websocket(&head, exchange);
+                }
             }
             Ok(framing) => self.start_body(RESPONSE_SIDE, index, framing, false, exchanges),
             Err(e) => self.broken(RESPONSE_SIDE, Some(index), e, exchanges),
@@ -767,6 +794,45 @@ impl Tracker {
         };
     }
 
+    /// The exchange switched to WebSocket: each side's frames are followed from the next
+    /// byte, counted into the exchange (the messages themselves stay in the capture).
+    fn follow_websocket(&mut self, head: &crate::http1::ResponseHead, exchange: &mut Exchange) {
+        let deflate = head
+            .head
+            .header("Sec-WebSocket-Extensions")
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .and_then(ws::Deflate::negotiated);
+        let start = Direction::BOTH.map(|dir| self.sides[dir.index()].pending_offset());
+        let extra = exchange.extra.get_or_insert_with(Box::default);
+        extra.websocket = Some(ws::Summary {
+            deflate,
+            start,
+            ..ws::Summary::default()
+        });
+        for dir in Direction::BOTH {
+            let reader = ws::Reader::new(dir, start[dir.index()], deflate, false);
+            self.sides[dir.index()].ws = Some(Box::new(reader));
+        }
+    }
+
+    /// Counts the WebSocket messages `input` completes on `side` into `exchange`; frames no
+    /// peer sends end the following, with a note.
+    fn count_messages(&mut self, side: usize, input: &[u8], at: u64, exchange: &mut Exchange) {
+        let Some(reader) = &mut self.sides[side].ws else {
+            return;
+        };
+        let mut messages = Vec::new();
+        let read = reader.feed(input, at, &mut messages);
+        if let Some(summary) = exchange.websocket_mut() {
+            messages.iter().for_each(|m| summary.add(m));
+        }
+        if let Err(e) = read {
+            self.sides[side].ws = None;
+            let note = format!("{}: WebSocket: {e}; the rest is shown raw", side_name(side));
+            exchange.add_note(note);
+        }
+    }
+
     /// `side` stops being HTTP, for the reason `why`: from here on its bytes belong to exchange
     /// `index` as raw bytes, and its note says so.
     fn broken(
@@ -794,6 +860,13 @@ impl Tracker {
         }
         self.sides[side].state = State::Raw { index };
     }
+}
+
+/// A `101` that switches to WebSocket (`Upgrade: websocket`, any case).
+fn upgrades_to_websocket(head: &crate::http1::ResponseHead) -> bool {
+    head.head
+        .header("Upgrade")
+        .is_some_and(|v| v.eq_ignore_ascii_case(b"websocket"))
 }
 
 /// A head parsed from `pending_len` bytes, `None` while more may complete it, or why the
@@ -1012,6 +1085,8 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         );
         assert_eq!(list[0].request.end, request.len() as u64);
 
+        assert_eq!(list[0].websocket().unwrap().to_client.messages, 1);
+
         // An upgrade the server declines stays HTTP.
         let request = b"GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\nGET /2 HTTP/1.1\r\n\r\n";
         let response = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
@@ -1168,5 +1243,47 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         assert_eq!((res.first_at, res.last_at), (400, 420));
         assert_eq!(tracker.take_changed(), Some(0));
         assert_eq!(tracker.take_changed(), None);
+    }
+
+    #[test]
+    fn a_websocket_counts_its_messages_each_way_and_its_close() {
+        let request_head = b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+        let mut request = request_head.to_vec();
+        request.extend(b"\x81\x82\x01\x02\x03\x04\x69\x6b"); // "hi", masked
+        request.extend(b"\x88\x82\0\0\0\0\x03\xe8"); // close 1000
+        let mut response = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\n\
+            Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n"
+            .to_vec();
+        let response_head = response.len() as u64;
+        response.extend(b"\x81\x02yo\x89\x00"); // "yo", a ping
+        let list = track_split_everywhere(&request, &response);
+        let ws = list[0].websocket().expect("a WebSocket");
+        let count = |messages, bytes| ws::Count { messages, bytes };
+        assert_eq!((ws.to_server, ws.to_client), (count(2, 4), count(2, 2)));
+        assert_eq!(ws.deflate, Some(ws::Deflate::default()));
+        assert_eq!(ws.start, [request_head.len() as u64, response_head]);
+        let close = ws::Close {
+            code: Some(1000),
+            reason: String::new(),
+        };
+        assert_eq!(ws.close, Some((Direction::ClientToServer, close)));
+        let mut packed = ExchangeList::new();
+        packed.push(list[0].clone());
+        packed.settle(1);
+        assert_eq!(packed.get(0).unwrap().websocket(), Some(ws));
+
+        // Frames no peer sends end the following, with a note; the bytes stay in the span.
+        response.extend(b"\x80\x01x");
+        let list = track_split_everywhere(&request, &response);
+        assert!(
+            list[0]
+                .note()
+                .unwrap()
+                .contains("WebSocket: a continuation frame")
+        );
+        assert_eq!(
+            list[0].response.as_ref().unwrap().end,
+            response.len() as u64
+        );
     }
 }

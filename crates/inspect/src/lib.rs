@@ -17,6 +17,8 @@
 //! - [`search`]: the search box's query language over exchanges and raw streams.
 //! - [`tls`]: what a TLS ClientHello says in clear (the server name asked for), and the
 //!   certificate and trust facts a connection's record keeps.
+//! - [`ws`]: WebSocket frames and messages (masking, fragments, control frames,
+//!   permessage-deflate), followed at any byte boundary.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 
 pub mod compose;
@@ -30,5 +32,6 @@ pub mod search;
 pub mod tls;
 pub mod url;
 pub mod view;
+pub mod ws;
 
 pub use direction::Direction;

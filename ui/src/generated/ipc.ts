@@ -46,6 +46,19 @@ not_after: string,
 sha256: string, };
 
 /**
+ * What a close frame says.
+ */
+export type Close = { 
+/**
+ * The status code (1000 normal, 1001 going away, ...); none in an empty close frame.
+ */
+code: number | null, 
+/**
+ * The reason, as UTF-8 (lossy).
+ */
+reason: string, };
+
+/**
  * A failed command.
  */
 export type CommandError = { 
@@ -173,6 +186,32 @@ export type ConnectionState = { "kind": "connecting" } | { "kind": "active" } | 
 reason: string, };
 
 /**
+ * Messages and payload bytes one way.
+ */
+export type Count = { 
+/**
+ * Messages, control messages included.
+ */
+messages: number, 
+/**
+ * Their payload bytes on the wire.
+ */
+bytes: number, };
+
+/**
+ * What the server accepted in `Sec-WebSocket-Extensions` (its answer is what holds).
+ */
+export type Deflate = { 
+/**
+ * The client starts each message with an empty window.
+ */
+client_no_context_takeover: boolean, 
+/**
+ * The server does.
+ */
+server_no_context_takeover: boolean, };
+
+/**
  * Which way bytes travel.
  */
 export type Direction = "client_to_server" | "server_to_client";
@@ -233,7 +272,11 @@ lagged: boolean, };
  * thousands under load, so it is kept small: short strings inline (no allocation up to 24
  * bytes), the rarely used parts behind one pointer. Its JSON is flat (see `ExchangeJson`).
  */
-export type Exchange = { method: string, target: string, version: number, host: string | null, request: Span, response: Span | null, status: number | null, reason: string, interim: Array<number>, tunnel: boolean, note: string | null, };
+export type Exchange = { method: string, target: string, version: number, host: string | null, request: Span, response: Span | null, status: number | null, reason: string, interim: Array<number>, tunnel: boolean, note: string | null, 
+/**
+ * Set once the exchange became a WebSocket: its messages so far.
+ */
+websocket?: Summary, };
 
 /**
  * A host name or IP literal with a port. IPv6 literals display in brackets.
@@ -549,6 +592,34 @@ capture_limit: number | null,
  * Why recording is stopped (relaying goes on), while it is.
  */
 recording_stopped: string | null, };
+
+/**
+ * What an exchange that became a WebSocket has carried so far: the row and the CLI's summary
+ * show it; the messages themselves are read from the capture when asked for, by a [`Reader`]
+ * per direction from `start`.
+ */
+export type Summary = { 
+/**
+ * Client to server.
+ */
+to_server: Count, 
+/**
+ * Server to client.
+ */
+to_client: Count, 
+/**
+ * Where the frames start in each direction's stream (client to server first): a reader
+ * of the messages starts there.
+ */
+start: [number, number], 
+/**
+ * permessage-deflate, when it was agreed on.
+ */
+deflate: Deflate | null, 
+/**
+ * The first close message, and who sent it.
+ */
+close: [Direction, Close] | null, };
 
 /**
  * How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the

@@ -100,6 +100,7 @@ struct Packed<'a> {
     tunnel: bool,
     interim: Vec<u16>,
     note: Option<&'a str>,
+    websocket: Option<crate::ws::Summary>,
 }
 
 fn delta(at: u64, base: u64) -> i64 {
@@ -151,6 +152,7 @@ impl<'a> Packed<'a> {
             tunnel: e.tunnel,
             interim: e.interim().to_vec(),
             note: e.note(),
+            websocket: e.websocket().cloned(),
         }
     }
 
@@ -158,6 +160,7 @@ impl<'a> Packed<'a> {
         let extra = Extra {
             interim: self.interim,
             note: self.note.map(str::to_string),
+            websocket: self.websocket,
         };
         Exchange {
             method: CompactString::from(self.method),
