@@ -11,7 +11,8 @@
 //!
 //! Layout: `config` (what a listener does), `validate` (the one rule for its settings),
 //! `record` (what is known of a connection), `event` (what subscribers hear), `store` +
-//! `log_format` + `capture_file` (the capture and its file on disk), `listener` (accept and
+//! `log_format` + `capture_file` (the capture and its file on disk), `messages` (WebSocket
+//! messages read back from it), `listener` (accept and
 //! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial` (direct
 //! or via upstream proxy), `conn_error` (why a connection failed), `throttle` (slow link),
 //! `guard` and `idle` (exposure limits), `conn` (per-connection context), `engine` (the
@@ -31,6 +32,7 @@ mod http_proxy;
 mod idle;
 mod listener;
 pub mod log_format;
+pub mod messages;
 mod pump;
 mod record;
 mod store;

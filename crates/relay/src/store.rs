@@ -840,11 +840,22 @@ impl Store {
 
     /// Both directions' chunks of a connection, in capture order.
     pub fn chunks_in_order(&self, id: ConnId) -> Result<Vec<(Direction, ChunkRef)>> {
+        self.chunks_after(id, [0, 0])
+    }
+
+    /// Both directions' chunks of a connection that hold bytes at or past `from` (a stream
+    /// offset per direction, client to server first), in capture order: what a reader that
+    /// follows a live connection has not read yet.
+    pub fn chunks_after(&self, id: ConnId, from: [u64; 2]) -> Result<Vec<(Direction, ChunkRef)>> {
         let st = self.shared.state();
         let entry = st.entries.get(&id).ok_or(Error::NoSuchConnection(id.0))?;
         let mut all: Vec<_> = Direction::BOTH
             .iter()
-            .flat_map(|&d| entry.chunks[d.index()].iter().map(move |c| (d, *c)))
+            .flat_map(|&d| {
+                let chunks = &entry.chunks[d.index()];
+                let first = chunks.partition_point(|c| c.stream_end() <= from[d.index()]);
+                chunks[first..].iter().map(move |c| (d, *c))
+            })
             .collect();
         // Appends are serialised, so file order is capture order (clock steps cannot reorder).
         all.sort_by_key(|(_, c)| c.file_offset);
