@@ -12,6 +12,7 @@ mod recover;
 mod report;
 mod show;
 mod tls;
+mod ws_lines;
 
 pub use args::command;
 use args::{Command, Invocation};

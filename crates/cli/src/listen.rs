@@ -54,6 +54,10 @@ pub struct Args {
     /// Print only the "listening on" line.
     #[arg(long)]
     pub quiet: bool,
+    /// Also print a line per WebSocket message (#C.N.mK: time, -> to the server or <- to the
+    /// client, kind, size, a preview).
+    #[arg(long)]
+    pub ws: bool,
     #[command(flatten)]
     pub exposure: crate::exposure::Exposure,
     #[command(flatten)]
@@ -158,7 +162,7 @@ pub async fn run(args: Args) -> Result<()> {
     writeln!(stdout, "listening on {local} -> {description}")?;
     stdout.flush()?;
 
-    let printer = report::Printer::spawn(events, args.quiet);
+    let printer = report::Printer::spawn(events, args.quiet, args.ws.then(|| engine.clone()));
     stop.await;
     engine.shutdown().await;
     printer.finish().await;

@@ -1,18 +1,23 @@
-//! What the CLI prints: one line per HTTP exchange as soon as its response is complete, and
-//! one line per connection that carried no HTTP (a raw stream) or failed, when it finishes.
+//! What the CLI prints: one line per HTTP exchange as soon as its response is complete (an
+//! upgrade's as soon as it switches), one line per connection that carried no HTTP (a raw
+//! stream) or failed, when it finishes, and for each WebSocket a line per message with `--ws`
+//! and a summary when its connection finishes.
 
+use crate::ws_lines;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::io::Write;
 use tcpmon_inspect::exchange::Exchange;
+use tcpmon_relay::messages::Follower;
 use tcpmon_relay::{
-    ConnId, ConnectionRecord, ConnectionState, Direction, Event, EventKind, ExchangePatch, Missed,
-    Subscription,
+    ConnId, ConnectionRecord, ConnectionState, Direction, Engine, Event, EventKind, ExchangePatch,
+    Missed, Store, Subscription,
 };
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-fn time(micros: u64) -> humantime::Rfc3339Timestamp {
+/// A capture time (µs since the Unix epoch) as lines show it, to the millisecond.
+pub(crate) fn time(micros: u64) -> humantime::Rfc3339Timestamp {
     humantime::format_rfc3339_millis(
         std::time::UNIX_EPOCH + std::time::Duration::from_micros(micros),
     )
@@ -117,16 +122,32 @@ struct Live {
     pending: Vec<Exchange>,
     /// Exchanges printed and dropped.
     printed: usize,
+    /// With `--ws`: the WebSockets whose messages are printed as they come.
+    following: Vec<Following>,
+    /// Once the connection has finished: a summary line per WebSocket it carried.
+    closing: Vec<String>,
+}
+
+/// A WebSocket whose messages get lines.
+struct Following {
+    exchange: usize,
+    follower: Follower,
+    /// Messages printed so far.
+    printed: u64,
 }
 
 impl Live {
     fn new(mut record: ConnectionRecord) -> Self {
         let exchanges = std::mem::take(&mut record.exchanges);
-        Self {
+        let mut live = Self {
             record,
             pending: exchanges.to_vec(),
             printed: 0,
-        }
+            following: Vec::new(),
+            closing: Vec::new(),
+        };
+        live.summarise(&exchanges);
+        live
     }
 
     /// Takes a newer record, keeping only the exchanges not printed yet.
@@ -134,6 +155,33 @@ impl Live {
         let exchanges = std::mem::take(&mut record.exchanges);
         self.pending = exchanges.tail(self.printed.min(exchanges.len()));
         self.record = record;
+        self.summarise(&exchanges);
+    }
+
+    /// Once the connection has finished, the summary of each WebSocket among `exchanges`.
+    fn summarise(&mut self, exchanges: &tcpmon_inspect::exchange::ExchangeList) {
+        if !self.record.state.is_finished() {
+            return;
+        }
+        self.closing = exchanges
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some(ws_lines::summary_line(self.record.id, i, e.websocket()?)))
+            .collect();
+    }
+
+    /// Lines for the messages of followed WebSockets captured since the last call.
+    fn message_lines(&mut self, store: &Store) -> Vec<String> {
+        let id = self.record.id;
+        let mut lines = Vec::new();
+        for f in &mut self.following {
+            // A connection removed meanwhile has nothing more to read.
+            for message in f.follower.poll(store, id).unwrap_or_default() {
+                f.printed += 1;
+                lines.push(ws_lines::message_line(id, f.exchange, f.printed, &message));
+            }
+        }
+        lines
     }
 
     /// Applies a patch (indexes count from the connection's first exchange).
@@ -144,8 +192,9 @@ impl Live {
         self.pending.extend(patch.exchanges.iter().skip(skip));
     }
 
-    /// Lines for exchanges not yet printed: those complete, or all of them once `finished`.
-    fn lines(&mut self, finished: bool) -> Vec<String> {
+    /// Lines for exchanges not yet printed: those complete, or all of them once `finished`;
+    /// with `ws` (`--ws`: the store to read them from), lines for WebSocket messages.
+    fn lines(&mut self, finished: bool, ws: Option<&Store>) -> Vec<String> {
         let ready = self
             .pending
             .iter()
@@ -153,13 +202,25 @@ impl Live {
                 finished || e.tunnel || e.response.as_ref().is_some_and(|r| r.complete())
             })
             .count();
-        let mut lines: Vec<String> = self
-            .pending
-            .drain(..ready)
-            .enumerate()
-            .map(|(i, e)| exchange_line(&self.record, self.printed + i, &e))
-            .collect();
+        let mut lines = Vec::with_capacity(ready);
+        for (i, e) in self.pending.drain(..ready).enumerate() {
+            let index = self.printed + i;
+            lines.push(exchange_line(&self.record, index, &e));
+            if let (Some(summary), Some(_)) = (e.websocket(), ws) {
+                self.following.push(Following {
+                    exchange: index,
+                    follower: Follower::new(summary),
+                    printed: 0,
+                });
+            }
+        }
         self.printed += ready;
+        if let Some(store) = ws {
+            lines.extend(self.message_lines(store));
+        }
+        if finished {
+            lines.append(&mut self.closing);
+        }
         // A burst of pipelined requests may have grown it far beyond what stays pending.
         if self.pending.capacity() > 64 && self.pending.capacity() > 4 * self.pending.len() {
             self.pending.shrink_to(2 * self.pending.len());
@@ -178,6 +239,8 @@ impl Live {
 #[derive(Default)]
 struct Lines {
     live: HashMap<ConnId, Live>,
+    /// With `--ws`: the engine whose store holds the messages.
+    ws: Option<Engine>,
 }
 
 impl Lines {
@@ -194,7 +257,7 @@ impl Lines {
                     }
                     Entry::Vacant(slot) => slot.insert(Live::new(record)),
                 };
-                let lines = live.lines(finished);
+                let lines = live.lines(finished, self.ws.as_ref().map(Engine::store));
                 if finished {
                     self.live.remove(&id);
                 }
@@ -207,7 +270,7 @@ impl Lines {
             } => match self.live.get_mut(&id) {
                 Some(live) => {
                     live.patch(patch);
-                    live.lines(false)
+                    live.lines(false, self.ws.as_ref().map(Engine::store))
                 }
                 None => Vec::new(),
             },
@@ -229,10 +292,15 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn spawn(mut events: Subscription, quiet: bool) -> Self {
+    /// Prints what `events` tell (only notes when `quiet`); with `ws`, each WebSocket message
+    /// too, read from that engine's store.
+    pub fn spawn(mut events: Subscription, quiet: bool, ws: Option<Engine>) -> Self {
         let (stop, mut stopped) = oneshot::channel();
         let task = tokio::spawn(async move {
-            let mut lines = Lines::default();
+            let mut lines = Lines {
+                ws,
+                ..Lines::default()
+            };
             loop {
                 let next = tokio::select! {
                     biased;

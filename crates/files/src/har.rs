@@ -35,15 +35,22 @@ pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
             secured_at: l.record.target_tls.as_ref().map(|t| t.completed_at),
         })
         .collect();
+    let messages = loaded
+        .iter()
+        .map(|l| store.websocket_messages(&l.record, l.index))
+        .collect::<tcpmon_relay::Result<Vec<_>>>()
+        .map_err(|e| Error::file(FileRole::Har, path, e))?;
     let entries: Vec<HarEntry<'_>> = loaded
         .iter()
         .zip(&connections)
-        .map(|(l, conn)| HarEntry {
+        .zip(&messages)
+        .map(|((l, conn), messages)| HarEntry {
             conn,
             exchange: &l.exchange,
             first_of_connection: l.index == 0,
             request: &l.request,
             response: &l.response,
+            messages,
         })
         .collect();
     write_atomically(path, FileRole::Har, |out| {

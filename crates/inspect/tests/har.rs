@@ -71,6 +71,7 @@ impl Capture {
                 first_of_connection: i == 0,
                 request: self.request(i),
                 response: self.response(i),
+                messages: &[],
             })
             .collect()
     }

@@ -4,9 +4,9 @@
 //! store, both directions in capture order, payloads unmasked and inflated.
 
 use crate::error::{Error, Result};
-use crate::record::{ConnectionRecord, Direction};
+use crate::record::{ConnId, ConnectionRecord, Direction};
 use crate::store::Store;
-use tcpmon_inspect::ws::{Message, Reader};
+use tcpmon_inspect::ws::{Message, Reader, Summary};
 
 /// Follows one exchange's messages as its connection goes on: each [`Follower::poll`] reads
 /// what was captured since the last.
@@ -18,22 +18,19 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// A follower of exchange `index` of `record`'s connection; `None` when it is no WebSocket.
-    pub fn new(record: &ConnectionRecord, index: usize) -> Result<Option<Follower>> {
-        let exchange = record.exchanges.get(index).ok_or(Error::NoSuchExchange {
-            conn: record.id.0,
-            index,
-        })?;
-        Ok(exchange.websocket().map(|summary| Follower {
+    /// A follower of the messages of the exchange whose WebSocket `summary` describes, from
+    /// its first frame.
+    pub fn new(summary: &Summary) -> Follower {
+        Follower {
             readers: Direction::BOTH.map(|dir| Some(summary.reader(dir))),
             read: summary.start,
-        }))
+        }
     }
 
     /// The messages completed since the last call, in capture order.
-    pub fn poll(&mut self, store: &Store, record: &ConnectionRecord) -> Result<Vec<Message>> {
+    pub fn poll(&mut self, store: &Store, id: ConnId) -> Result<Vec<Message>> {
         let mut out = Vec::new();
-        for (dir, chunk) in store.chunks_after(record.id, self.read)? {
+        for (dir, chunk) in store.chunks_after(id, self.read)? {
             let d = dir.index();
             let Some(reader) = &mut self.readers[d] else {
                 continue;
@@ -60,8 +57,12 @@ impl Store {
         record: &ConnectionRecord,
         index: usize,
     ) -> Result<Vec<Message>> {
-        match Follower::new(record, index)? {
-            Some(mut follower) => follower.poll(self, record),
+        let exchange = record.exchanges.get(index).ok_or(Error::NoSuchExchange {
+            conn: record.id.0,
+            index,
+        })?;
+        match exchange.websocket() {
+            Some(summary) => Follower::new(summary).poll(self, record.id),
             None => Ok(Vec::new()),
         }
     }

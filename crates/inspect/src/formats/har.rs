@@ -33,13 +33,17 @@
 //! `receive` 0 (the spec makes those two non-negative). The entry's comment says why.
 //!
 //! For `CONNECT` tunnels and `101 Switching Protocols` the bytes after the switch are not
-//! bodies: they are left out, and the entry's comment says how many there were.
+//! bodies: they are left out, and the entry's comment says how many there were; a WebSocket's
+//! messages are written instead as `_webSocketMessages`, the array Chromium's dev tools write
+//! and read (`type` send or receive, `time` in seconds since the epoch, `opcode`, `data`: text
+//! as it is, binary as base64).
 
 mod date;
 mod read;
 
 pub use read::{HarError, ImportedEntry, MAX_ENTRIES, read_har};
 
+use crate::Direction;
 use crate::exchange::{Exchange, Span};
 use crate::http1::decode::decode_payload;
 use crate::http1::{Head, parse_request, parse_response};
@@ -82,6 +86,8 @@ pub struct HarEntry<'a> {
     pub request: &'a [u8],
     /// The bytes of `exchange.response`'s span (interim `1xx` heads included); empty if none.
     pub response: &'a [u8],
+    /// Its WebSocket messages, read from the capture; empty when it is no WebSocket.
+    pub messages: &'a [crate::ws::Message],
 }
 
 /// Writes `entries` as a HAR 1.2 file (pretty-printed JSON, UTF-8). Entries are built and
@@ -146,6 +152,37 @@ struct EntryOut {
     connection: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
+    #[serde(rename = "_webSocketMessages", skip_serializing_if = "Vec::is_empty")]
+    web_socket_messages: Vec<WebSocketMessageOut>,
+}
+
+/// One WebSocket message as Chromium's dev tools write it.
+#[derive(Serialize)]
+struct WebSocketMessageOut {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    time: f64,
+    opcode: u8,
+    data: String,
+}
+
+impl WebSocketMessageOut {
+    fn of(message: &crate::ws::Message) -> Self {
+        let data = message.data.as_deref().unwrap_or_default();
+        let data = match message.opcode {
+            crate::ws::Opcode::Text => String::from_utf8_lossy(data).into_owned(),
+            _ => base64::engine::general_purpose::STANDARD.encode(data),
+        };
+        Self {
+            kind: match message.dir {
+                Direction::ClientToServer => "send",
+                Direction::ServerToClient => "receive",
+            },
+            time: message.at as f64 / 1e6,
+            opcode: message.opcode.number(),
+            data,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -342,6 +379,7 @@ fn build_entry(entry: &HarEntry<'_>) -> EntryOut {
         server_ip_address: entry.conn.server_ip.map(|ip| ip.to_canonical().to_string()),
         connection: entry.conn.id.to_string(),
         comment: (!comments.is_empty()).then(|| comments.join("; ")),
+        web_socket_messages: entry.messages.iter().map(WebSocketMessageOut::of).collect(),
     }
 }
 
@@ -373,7 +411,7 @@ fn build_request(entry: &HarEntry<'_>, comments: &mut Vec<String>) -> RequestOut
     let decoded = decode_payload(&request, &ex.method);
     let wire = decoded.wire_len.saturating_sub(decoded.head_len);
     out.body_size = wire as i64;
-    if ex.tunnel {
+    if ex.tunnel && ex.websocket().is_none() {
         let after = request.len().saturating_sub(decoded.wire_len);
         if after > 0 {
             comments.push(format!(
@@ -416,7 +454,7 @@ fn build_response(
     let bytes = &entry.response[offset..];
     let (body, wire, decode_notes) = if ex.tunnel {
         let after = bytes.len().saturating_sub(head.head.len);
-        if after > 0 {
+        if after > 0 && ex.websocket().is_none() {
             comments.push(format!(
                 "{after} bytes received through the tunnel are not in this file"
             ));

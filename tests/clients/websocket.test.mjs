@@ -1,0 +1,59 @@
+// WebSocket through tcpmon-cli between real peers (Python's websockets, with and without
+// permessage-deflate): the upgrade's line, a line per message with --ws, the summary when the
+// connection closes, and the HAR's _webSocketMessages as Chromium's dev tools write them.
+//
+// Needs tests/clients/requirements.txt in $TCPMON_VENV (scripts/test.sh makes it).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { monitor, serverOnPort } from "../lib/monitor.mjs";
+import { checkRules, validate } from "../har/rules.mjs";
+
+const run = promisify(execFile);
+const here = path.dirname(new URL(import.meta.url).pathname);
+const venv = process.env.TCPMON_VENV ?? path.join(os.homedir(), ".cache/tcpmon-venv");
+const python = path.join(venv, "bin/python");
+const peers = path.join(here, "ws_peers.py");
+
+for (const deflate of [true, false]) {
+  const flags = deflate ? [] : ["--no-deflate"];
+  test(`WebSocket ${deflate ? "with" : "without"} permessage-deflate: lines per message, a summary, the HAR's messages`, async () => {
+    const server = await serverOnPort(python, [peers, "server", ...flags]);
+    const har = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-ws-")), "ws.har");
+    const tcpmon = await monitor(["0", "127.0.0.1", String(server), "--ws", "--save", har]);
+    const { stdout } = await run(python, [peers, "client", `ws://127.0.0.1:${tcpmon.port}/chat`, ...flags], { timeout: 20_000 });
+    assert.match(stdout, /'fragmented'/, "the client got its echoes");
+    await tcpmon.stop();
+    const lines = tcpmon.lines.join("\n");
+
+    assert.match(lines, /^#1\.1 .* GET http:\/\/127\.0\.0\.1:\d+\/chat "101 Switching Protocols"/m);
+    const deflated = deflate ? " deflated" : "";
+    assert.match(lines, new RegExp(`^#1\\.1\\.m1 \\S+ -> text \\d+B${deflated} "\\{\\\\"price\\\\": 101\\.5\\}"$`, "m"));
+    assert.match(lines, new RegExp(`^#1\\.1\\.m2 \\S+ <- text \\d+B${deflated} "\\{\\\\"price\\\\": 101\\.5\\}"$`, "m"));
+    assert.match(lines, /^#1\.1\.m\d+ \S+ -> binary \d+B( deflated)? 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f \.\.\.$/m);
+    assert.match(lines, /^#1\.1\.m\d+ \S+ -> text \d+B( deflated)? "fragmented"$/m);
+    assert.match(lines, /^#1\.1\.m\d+ \S+ -> close 6B 1000 "done"$/m);
+    assert.equal(lines.match(/^#1\.1\.m\d+ /gm).length, 12, "six messages each way, closes included");
+    assert.match(lines, /^#1\.1 websocket: -> 6 messages \d+B, <- 6 messages \d+B, closed by the client \(1000 "done"\)$/m);
+
+    const saved = JSON.parse(fs.readFileSync(har, "utf8"));
+    await validate(saved);
+    checkRules(har, saved);
+    const [entry] = saved.log.entries;
+    assert.equal(entry.response.status, 101);
+    const messages = entry._webSocketMessages;
+    assert.equal(messages.length, 12);
+    const sent = messages.filter((m) => m.type === "send");
+    assert.deepEqual(sent.map((m) => m.opcode), [1, 1, 1, 2, 1, 8]);
+    assert.equal(sent[2].data, "héllo wörld");
+    assert.deepEqual([...Buffer.from(sent[3].data, "base64")], [...Array(256).keys()]);
+    assert.equal(sent[4].data, "fragmented");
+    assert.ok(messages.every((m, i) => i === 0 || m.time >= messages[i - 1].time), "in capture order");
+    assert.ok(Math.abs(messages[0].time * 1000 - Date.parse(entry.startedDateTime)) < 60_000, "seconds since the epoch");
+    assert.doesNotMatch(entry.comment ?? "", /not in this file/);
+  });
+}
