@@ -9,6 +9,12 @@
 //! or breaks the protocol, the follower stops with an [`H2Error`] saying why; the relay still
 //! forwards every byte, and the connection is shown raw from there with that note.
 //!
+//! How the exchange tracker is meant to start it: a connection whose first bytes are
+//! [`PREFACE`] (or that chose `h2` by ALPN) with [`Connection::prior_knowledge`]; an
+//! `Upgrade: h2c` request answered by `101` with [`Connection::upgraded`] at the offsets after
+//! the request and after the `101` head. Each [`Stream`] then makes one exchange: its
+//! [`Extent`]s give the spans' offsets and times, its body [`Range`]s the bytes views read.
+//!
 //! - [`frame`]: frame headers, types, flags, error code names.
 //! - [`hpack`]: header blocks decoded, one dynamic table per direction.
 //! - [`Stream`] and its [`Message`]s: what one stream carried.
