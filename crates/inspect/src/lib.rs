@@ -8,6 +8,8 @@
 //! - [`http1`]: HTTP/1.x message heads and body framing, fed incrementally at any byte boundary;
 //!   whole messages decoded for reading (`http1::decode`).
 //! - [`exchange`]: a connection's request/response pairs, found as its bytes arrive.
+//! - [`h2`]: HTTP/2 followed passively: frames, HPACK, each stream's heads, body positions and
+//!   ends, at any byte boundary (not yet wired into [`exchange`]).
 //! - [`formats`]: file formats other tools read (Apache TCPMon 1.0 text, HAR, curl commands),
 //!   and HAR read back; files themselves are `tcpmon-files`'.
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
@@ -26,6 +28,7 @@ mod direction;
 pub mod edit;
 pub mod exchange;
 pub mod formats;
+pub mod h2;
 pub mod http1;
 pub mod rewrite;
 pub mod search;
