@@ -18,13 +18,19 @@
 //! - [`tls`]: what a TLS ClientHello says in clear (the server name asked for), and the
 //!   certificate and trust facts a connection's record keeps.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
+//! - [`grpc`]: gRPC and gRPC-Web bodies split into messages at any byte boundary (compressed
+//!   ones decoded, capped), and the status their trailers give.
+//! - [`protobuf`]: a message's fields without a schema, printed as `protoc --decode_raw` prints
+//!   them; with a `.proto` file or descriptor set, as JSON and text with field names.
 
 pub mod compose;
 mod direction;
 pub mod edit;
 pub mod exchange;
 pub mod formats;
+pub mod grpc;
 pub mod http1;
+pub mod protobuf;
 pub mod rewrite;
 pub mod search;
 pub mod tls;
