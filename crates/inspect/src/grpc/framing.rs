@@ -147,7 +147,9 @@ impl Splitter {
                     n
                 }
                 State::Skip { left } => {
-                    let n = usize::try_from(*left).unwrap_or(usize::MAX).min(bytes.len());
+                    let n = usize::try_from(*left)
+                        .unwrap_or(usize::MAX)
+                        .min(bytes.len());
                     *left -= n as u64;
                     if *left == 0 {
                         self.next_prefix();
@@ -196,7 +198,11 @@ impl Splitter {
         };
         let offset = self.frame_start;
         let web = self.protocol != Protocol::Grpc;
-        let defined = if web { COMPRESSED | TRAILERS } else { COMPRESSED };
+        let defined = if web {
+            COMPRESSED | TRAILERS
+        } else {
+            COMPRESSED
+        };
         let payload = if flag & !defined != 0 {
             Err(MessageError::BadFlag(flag))
         } else if flag & COMPRESSED != 0 {
@@ -268,5 +274,110 @@ impl Base64Text {
         self.pending.drain(..whole);
         self.offset += whole as u64;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn frame(flag: u8, payload: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+        [&[flag][..], &len.to_be_bytes(), payload].concat()
+    }
+
+    fn only_data(splitter: &mut Splitter, bytes: &[u8]) -> Result<Vec<u8>, MessageError> {
+        match splitter.feed(bytes).pop() {
+            Some(Item::Message(message)) => message.data,
+            other => panic!("not one message: {other:?}"),
+        }
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(bytes).expect("in memory");
+        encoder.finish().expect("in memory")
+    }
+
+    #[test]
+    fn a_decompression_bomb_stops_at_the_cap_and_the_next_message_still_decodes() {
+        let bomb = gzip(&vec![0; MAX_MESSAGE + 1]);
+        assert!(bomb.len() < 128 << 10);
+        let mut splitter = Splitter::new(Protocol::Grpc, Encoding::Gzip);
+        let items = splitter.feed(&[frame(1, &bomb), frame(1, &gzip(b"ok"))].concat());
+        let data: Vec<_> = items
+            .into_iter()
+            .map(|item| match item {
+                Item::Message(m) => m.data,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let max = MAX_MESSAGE;
+        assert_eq!(data, [Err(MessageError::Bomb { max }), Ok(b"ok".to_vec())]);
+    }
+
+    #[test]
+    fn encodings_not_decoded_say_so_per_message() {
+        let compressed = frame(1, b"\x00\x01");
+        let snappy = Encoding::from_header(Some("Snappy"));
+        let mut splitter = Splitter::new(Protocol::Grpc, snappy);
+        let unsupported = MessageError::UnsupportedEncoding("snappy".into());
+        assert_eq!(only_data(&mut splitter, &compressed), Err(unsupported));
+        assert_eq!(only_data(&mut splitter, &frame(0, b"x")), Ok(b"x".to_vec()));
+        let mut plain = Splitter::new(Protocol::Grpc, Encoding::from_header(None));
+        let missing = Err(MessageError::CompressedWithoutEncoding);
+        assert_eq!(only_data(&mut plain, &compressed), missing);
+        let mut deflate = Splitter::new(Protocol::Grpc, Encoding::Deflate);
+        assert!(matches!(
+            only_data(&mut deflate, &compressed),
+            Err(MessageError::Corrupt(_))
+        ));
+        assert_eq!(
+            only_data(&mut plain, &frame(0x80, b"")),
+            Err(MessageError::BadFlag(0x80))
+        );
+    }
+
+    #[test]
+    fn a_message_over_the_cap_is_skipped_without_being_kept() {
+        let mut splitter = Splitter::new(Protocol::Grpc, Encoding::Identity);
+        let len = MAX_MESSAGE as u32 + 1;
+        let prefix = [&[0][..], &len.to_be_bytes()].concat();
+        let too_large = Err(MessageError::TooLarge {
+            len,
+            max: MAX_MESSAGE,
+        });
+        assert_eq!(only_data(&mut splitter, &prefix), too_large);
+        let chunk = vec![7; 1 << 20];
+        for _ in 0..64 {
+            assert!(splitter.feed(&chunk).is_empty());
+        }
+        assert!(splitter.finish().is_err());
+        let rest = [vec![7], frame(0, b"")].concat();
+        assert_eq!(only_data(&mut splitter, &rest), Ok(Vec::new()));
+        assert_eq!(splitter.finish(), Ok(()));
+    }
+
+    #[test]
+    fn a_body_cut_inside_a_message_says_where() {
+        let mut splitter = Splitter::new(Protocol::Grpc, Encoding::Identity);
+        let body = [frame(0, b"abc"), frame(0, b"defg")].concat();
+        assert_eq!(splitter.feed(&body[..10]).len(), 1);
+        let cut = BodyError::Truncated {
+            offset: 8,
+            missing: 3,
+        };
+        assert_eq!(splitter.finish(), Err(cut));
+    }
+
+    #[test]
+    fn grpc_web_text_that_is_not_base64_stops_the_body() {
+        let mut splitter = Splitter::new(Protocol::GrpcWebText, Encoding::Identity);
+        let broken = BodyError::BadBase64 { offset: 12 };
+        assert_eq!(splitter.feed(b"AAAAAAJo"), []);
+        assert_eq!(splitter.feed(b"aQ==*AAA"), [Item::Broken(broken)]);
+        assert_eq!(splitter.feed(b"AAAA"), []);
     }
 }

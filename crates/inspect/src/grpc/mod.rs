@@ -88,7 +88,7 @@ pub enum BodyError {
     Truncated {
         /// Where that message's prefix starts.
         offset: u64,
-        /// Bytes it lacks.
+        /// Bytes it lacks, at least (only its prefix's when that is cut).
         missing: u64,
     },
     /// gRPC-Web text that is not base64: nothing after it can be read.

@@ -73,7 +73,10 @@ impl Status {
             match name.as_ref().to_ascii_lowercase().as_str() {
                 "grpc-status" => {
                     let text = String::from_utf8_lossy(value).trim().to_owned();
-                    code = Some(text.parse::<u32>().map_err(|_| StatusError::BadCode(text))?);
+                    code = Some(
+                        text.parse::<u32>()
+                            .map_err(|_| StatusError::BadCode(text))?,
+                    );
                 }
                 "grpc-message" => {
                     message = Some(percent_decode(value).decode_utf8_lossy().into_owned());
@@ -117,4 +120,34 @@ pub fn parse_trailer_block(payload: &[u8]) -> Result<Vec<(String, String)>, Stat
             Ok((name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_have_the_specs_names_and_details_decode_with_or_without_padding() {
+        assert_eq!(code_name(16), Some("UNAUTHENTICATED"));
+        assert_eq!(code_name(17), None);
+        let fields = [
+            ("Grpc-Status", "7"),
+            ("grpc-status-details-bin", "CAcSAm5v"),
+        ];
+        let status = Status::from_trailers(fields)
+            .expect("valid")
+            .expect("status");
+        assert_eq!(status.name, Some("PERMISSION_DENIED"));
+        assert_eq!(status.details.as_deref(), Some(&b"\x08\x07\x12\x02no"[..]));
+        let unpadded = [("grpc-status", "0"), ("grpc-status-details-bin", "CAc")];
+        let status = Status::from_trailers(unpadded)
+            .expect("valid")
+            .expect("status");
+        assert_eq!(status.details.as_deref(), Some(&b"\x08\x07"[..]));
+        let bad = Status::from_trailers([("grpc-status", "ok")]);
+        assert_eq!(bad, Err(StatusError::BadCode("ok".into())));
+        assert_eq!(Status::from_trailers([("te", "trailers")]), Ok(None));
+        let line = parse_trailer_block(b"grpc-status 0\r\n");
+        assert_eq!(line, Err(StatusError::BadLine("grpc-status 0".into())));
+    }
 }

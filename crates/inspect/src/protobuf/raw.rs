@@ -11,8 +11,9 @@ use thiserror::Error;
 /// Largest message read: the gRPC splitter's cap on one decoded message.
 pub const MAX_INPUT: usize = crate::grpc::MAX_MESSAGE;
 
-/// Levels of length-delimited fields tried as nested messages (protoc's
-/// `kUnknownFieldRecursionLimit`); deeper ones are shown as strings, as protoc shows them.
+/// Levels of nesting (messages and groups) within which length-delimited fields are tried as
+/// messages (protoc's `kUnknownFieldRecursionLimit`); deeper ones are shown as strings, as
+/// protoc shows them.
 pub const GUESS_DEPTH: u32 = 10;
 
 /// Groups nested deeper than this fail the message, as protoc's default recursion limit does.
@@ -93,8 +94,9 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// Fields up to the end of the input, or up to the end-group tag of group `group` when
-    /// reading one. `groups` is how many more groups may nest; `guess` how many more levels of
-    /// length-delimited fields may be tried as messages.
+    /// reading one. `groups` is how many more groups may nest; `guess` how many more levels
+    /// (groups count as levels, as in protoc's printer) length-delimited fields may be tried
+    /// as messages at.
     fn fields(
         &mut self,
         groups: u32,
@@ -112,7 +114,9 @@ impl<'a> Reader<'a> {
                     classify(self.take(len)?, guess)
                 }
                 3 if groups == 0 => return Err("groups nested too deep"),
-                3 => Value::Group(self.fields(groups - 1, guess, Some(number))?),
+                3 => {
+                    Value::Group(self.fields(groups - 1, guess.saturating_sub(1), Some(number))?)
+                }
                 4 if group == Some(number) => return Ok(fields),
                 4 => return Err("end-group tag without its group"),
                 5 => Value::Fixed32(u32::from_le_bytes(self.take_array()?)),
@@ -126,14 +130,15 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A tag: at most 5 bytes, a 32-bit value, field number not 0.
+    /// A tag: at most 5 bytes, bits past the 32nd dropped (as protoc drops them), field
+    /// number not 0.
     fn tag(&mut self) -> Result<(u32, u8), &'static str> {
         let start = self.pos;
-        let tag = self.varint()?;
-        if self.pos - start > 5 || tag > u64::from(u32::MAX) {
+        let tag = self.varint()? as u32;
+        if self.pos - start > 5 {
             return Err("tag too long");
         }
-        let number = (tag >> 3) as u32;
+        let number = tag >> 3;
         if number == 0 {
             return Err("field number 0");
         }

@@ -135,12 +135,11 @@ impl Schema {
 /// `bytes` decoded as a `message_type`.
 pub fn decode(message_type: &MessageDescriptor, bytes: &[u8]) -> Result<Decoded, SchemaError> {
     let type_name = message_type.full_name().to_owned();
-    let message = DynamicMessage::decode(message_type.clone(), bytes).map_err(|e| {
-        SchemaError::Decode {
+    let message =
+        DynamicMessage::decode(message_type.clone(), bytes).map_err(|e| SchemaError::Decode {
             type_name: type_name.clone(),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     let json = serde_json::to_string_pretty(&message).map_err(|e| SchemaError::Decode {
         type_name: type_name.clone(),
         reason: e.to_string(),

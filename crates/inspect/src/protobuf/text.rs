@@ -58,7 +58,9 @@ impl Text {
                 Value::Varint(v) => writeln!(self.text, "{indent}{number}: {v}"),
                 Value::Fixed64(v) => writeln!(self.text, "{indent}{number}: 0x{v:016x}"),
                 Value::Fixed32(v) => writeln!(self.text, "{indent}{number}: 0x{v:08x}"),
-                Value::String(s) => writeln!(self.text, "{indent}{number}: \"{}\"", escape(s.as_bytes())),
+                Value::String(s) => {
+                    writeln!(self.text, "{indent}{number}: \"{}\"", escape(s.as_bytes()))
+                }
                 Value::Bytes(b) => writeln!(self.text, "{indent}{number}: \"{}\"", escape(b)),
                 Value::Message(nested) | Value::Group(nested) => {
                     let _ = writeln!(self.text, "{indent}{number} {{");
