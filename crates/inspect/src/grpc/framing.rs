@@ -92,13 +92,15 @@ impl Splitter {
         if matches!(self.state, State::Broken) {
             return items;
         }
-        match self.base64.as_mut().map(|text| text.decode(bytes)) {
-            None => self.framed(bytes, &mut items),
-            Some(Ok(decoded)) => self.framed(&decoded, &mut items),
-            Some(Err(e)) => {
-                self.state = State::Broken;
-                items.push(Item::Broken(e));
-            }
+        let Some(text) = self.base64.as_mut() else {
+            self.framed(bytes, &mut items);
+            return items;
+        };
+        let (decoded, broken) = text.decode(bytes);
+        self.framed(&decoded, &mut items);
+        if let Some(e) = broken {
+            self.state = State::Broken;
+            items.push(Item::Broken(e));
         }
         items
     }
@@ -245,8 +247,9 @@ struct Base64Text {
 }
 
 impl Base64Text {
-    /// The bytes that the whole quanta among `pending` and `text` decode to.
-    fn decode(&mut self, text: &[u8]) -> Result<Vec<u8>, BodyError> {
+    /// The bytes that the whole quanta among `pending` and `text` decode to, up to the first
+    /// quantum that is not base64 (then also why: nothing after it is read).
+    fn decode(&mut self, text: &[u8]) -> (Vec<u8>, Option<BodyError>) {
         self.pending.extend_from_slice(text);
         let whole = self.pending.len() / 4 * 4;
         let mut out = Vec::with_capacity(whole / 4 * 3);
@@ -257,23 +260,27 @@ impl Base64Text {
                 .chunks(4)
                 .position(|quantum| quantum.contains(&b'='))
                 .map_or(whole, |i| start + 4 * (i + 1));
-            base64::engine::general_purpose::STANDARD
-                .decode_vec(&self.pending[start..end], &mut out)
-                .map_err(|e| {
-                    let at = match e {
-                        base64::DecodeError::InvalidByte(i, _)
-                        | base64::DecodeError::InvalidLastSymbol { offset: i, .. } => i,
-                        _ => 0,
-                    };
-                    BodyError::BadBase64 {
-                        offset: self.offset + (start + at) as u64,
-                    }
-                })?;
+            let run = &self.pending[start..end];
+            let before = out.len();
+            if let Err(e) = base64::engine::general_purpose::STANDARD.decode_vec(run, &mut out) {
+                // A failed decode leaves the buffer grown; the quanta before the bad one are
+                // still good: decode them alone.
+                out.truncate(before);
+                let at = match e {
+                    base64::DecodeError::InvalidByte(i, _)
+                    | base64::DecodeError::InvalidLastSymbol { offset: i, .. } => i,
+                    _ => 0,
+                };
+                let good = &run[..at / 4 * 4];
+                let _ = base64::engine::general_purpose::STANDARD.decode_vec(good, &mut out);
+                let offset = self.offset + (start + at) as u64;
+                return (out, Some(BodyError::BadBase64 { offset }));
+            }
             start = end;
         }
         self.pending.drain(..whole);
         self.offset += whole as u64;
-        Ok(out)
+        (out, None)
     }
 }
 
@@ -377,7 +384,9 @@ mod tests {
         let mut splitter = Splitter::new(Protocol::GrpcWebText, Encoding::Identity);
         let broken = BodyError::BadBase64 { offset: 12 };
         assert_eq!(splitter.feed(b"AAAAAAJo"), []);
-        assert_eq!(splitter.feed(b"aQ==*AAA"), [Item::Broken(broken)]);
+        let items = splitter.feed(b"aQ==*AAA");
+        assert!(matches!(&items[..], [Item::Message(m), Item::Broken(b)]
+            if m.data == Ok(b"hi".to_vec()) && *b == broken));
         assert_eq!(splitter.feed(b"AAAA"), []);
     }
 }
