@@ -4,14 +4,19 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tcpmon_inspect::grpc::{Encoding, Item, Protocol, Splitter, MAX_MESSAGE};
+use tcpmon_inspect::grpc::{Encoding, Item, MAX_MESSAGE, Protocol, Splitter};
 use tcpmon_inspect::protobuf::{self, text::text_budget};
 
 /// Raw text of a message, within its budget plus one last field's line and its closing braces.
 fn decode_raw(bytes: &[u8]) {
     if let Ok(text) = protobuf::decode_raw(bytes) {
         let most = text_budget(bytes.len()) + 4 * bytes.len() + (32 << 10);
-        assert!(text.len() <= most, "{} bytes of text from {}", text.len(), bytes.len());
+        assert!(
+            text.len() <= most,
+            "{} bytes of text from {}",
+            text.len(),
+            bytes.len()
+        );
     }
     let _ = protobuf::raw::decode(bytes);
 }
