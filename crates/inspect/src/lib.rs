@@ -22,14 +22,20 @@
 //! - [`ws`]: WebSocket frames and messages (masking, fragments, control frames,
 //!   permessage-deflate), followed at any byte boundary.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
+//! - [`grpc`]: gRPC and gRPC-Web bodies split into messages at any byte boundary (compressed
+//!   ones decoded, capped), and the status their trailers give.
+//! - [`protobuf`]: a message's fields without a schema, printed as `protoc --decode_raw` prints
+//!   them; with a `.proto` file or descriptor set, as JSON and text with field names.
 
 pub mod compose;
 mod direction;
 pub mod edit;
 pub mod exchange;
 pub mod formats;
+pub mod grpc;
 pub mod h2;
 pub mod http1;
+pub mod protobuf;
 pub mod rewrite;
 pub mod search;
 pub mod tls;
