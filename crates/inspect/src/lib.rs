@@ -19,6 +19,8 @@
 //! - [`search`]: the search box's query language over exchanges and raw streams.
 //! - [`tls`]: what a TLS ClientHello says in clear (the server name asked for), and the
 //!   certificate and trust facts a connection's record keeps.
+//! - [`sse`]: Server-Sent Events (`text/event-stream`) read from a response body at any byte
+//!   boundary.
 //! - [`ws`]: WebSocket frames and messages (masking, fragments, control frames,
 //!   permessage-deflate), followed at any byte boundary.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
@@ -38,6 +40,7 @@ pub mod http1;
 pub mod protobuf;
 pub mod rewrite;
 pub mod search;
+pub mod sse;
 pub mod tls;
 pub mod url;
 pub mod view;
