@@ -23,6 +23,7 @@
 //!   boundary.
 //! - [`ws`]: WebSocket frames and messages (masking, fragments, control frames,
 //!   permessage-deflate), followed at any byte boundary.
+//! - [`diff`]: two messages compared as text (bodies decoded and indented), a unified diff.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 //! - [`grpc`]: gRPC and gRPC-Web bodies split into messages at any byte boundary (compressed
 //!   ones decoded, capped), and the status their trailers give.
@@ -30,6 +31,7 @@
 //!   them; with a `.proto` file or descriptor set, as JSON and text with field names.
 
 pub mod compose;
+pub mod diff;
 mod direction;
 pub mod edit;
 pub mod exchange;
