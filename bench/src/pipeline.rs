@@ -42,29 +42,41 @@ pub fn answer(mut socket: TcpStream) -> Result<()> {
 pub fn run(to: SocketAddr, count: u64, batch: u64) -> Result<()> {
     let mut socket = TcpStream::connect(to).with_context(|| format!("connecting to {to}"))?;
     socket.set_nodelay(true)?;
-    let batch = batch.max(1);
-    let requests = REQUEST.repeat(batch as usize);
-    let expected = RESPONSE.repeat(batch as usize);
-    let mut got = vec![0; expected.len()];
-    let start = Instant::now();
-    let mut sent = 0;
-    while sent < count {
-        let n = batch.min(count - sent) as usize;
-        socket.write_all(&requests[..n * REQUEST.len()])?;
-        let answers = &mut got[..n * RESPONSE.len()];
-        socket.read_exact(answers).context("reading the answers")?;
-        if answers != &expected[..answers.len()] {
-            bail!(
-                "the answers to requests {sent}..{} were changed",
-                sent + n as u64
-            );
-        }
-        sent += n as u64;
-    }
-    let secs = start.elapsed().as_secs_f64();
+    let secs = round_trips(&mut socket, REQUEST, RESPONSE, count, batch)?;
     println!(
         "requests={count} batch={batch} secs={secs:.2} req_per_s={:.0}",
         count as f64 / secs
     );
     Ok(())
+}
+
+/// Sends `ask` `count` times on `socket`, `batch` per write, reading each batch's answers
+/// (`answer` each) before the next and checking every byte; returns the seconds it took.
+pub fn round_trips(
+    socket: &mut TcpStream,
+    ask: &[u8],
+    answer: &[u8],
+    count: u64,
+    batch: u64,
+) -> Result<f64> {
+    let batch = batch.max(1);
+    let asks = ask.repeat(batch as usize);
+    let expected = answer.repeat(batch as usize);
+    let mut got = vec![0; expected.len()];
+    let start = Instant::now();
+    let mut done = 0;
+    while done < count {
+        let n = batch.min(count - done) as usize;
+        socket.write_all(&asks[..n * ask.len()])?;
+        let answers = &mut got[..n * answer.len()];
+        socket.read_exact(answers).context("reading the answers")?;
+        if answers != &expected[..answers.len()] {
+            bail!(
+                "the answers to round trips {done}..{} were changed",
+                done + n as u64
+            );
+        }
+        done += n as u64;
+    }
+    Ok(start.elapsed().as_secs_f64())
 }

@@ -97,25 +97,7 @@ pub fn run(to: SocketAddr, count: u64, size: usize, batch: u64) -> Result<()> {
         bail!("no 101 from {to}");
     }
     let (sent, echoed) = frames(size);
-    let batch = batch.max(1);
-    let (requests, expected) = (sent.repeat(batch as usize), echoed.repeat(batch as usize));
-    let mut got = vec![0; expected.len()];
-    let start = Instant::now();
-    let mut done = 0;
-    while done < count {
-        let n = batch.min(count - done) as usize;
-        socket.write_all(&requests[..n * sent.len()])?;
-        let answers = &mut got[..n * echoed.len()];
-        socket.read_exact(answers).context("reading the echoes")?;
-        if answers != &expected[..answers.len()] {
-            bail!(
-                "the echoes of messages {done}..{} were changed",
-                done + n as u64
-            );
-        }
-        done += n as u64;
-    }
-    let secs = start.elapsed().as_secs_f64();
+    let secs = crate::pipeline::round_trips(&mut socket, &sent, &echoed, count, batch)?;
     println!(
         "ws messages={} size={size} secs={secs:.3} messages_per_s={:.0}",
         2 * count,

@@ -24,12 +24,7 @@ fn arrow(dir: Direction) -> &'static str {
 pub fn message_line(id: ConnId, exchange: usize, k: u64, message: &Message) -> String {
     let data = message.data.as_deref().unwrap_or_default();
     let preview = match message.opcode {
-        Opcode::Text => {
-            let text = String::from_utf8_lossy(data);
-            let shown: String = text.chars().take(PREVIEW_CHARS).collect();
-            let more = if shown.len() < text.len() { "..." } else { "" };
-            format!(" {shown:?}{more}")
-        }
+        Opcode::Text => format!(" {}", quoted(&String::from_utf8_lossy(data))),
         Opcode::Close => match &message.close {
             Some(close) => match close.code {
                 Some(code) => format!(" {code} {:?}", close.reason),
@@ -72,12 +67,6 @@ pub fn message_line(id: ConnId, exchange: usize, k: u64, message: &Message) -> S
 /// The line for event `k` (from 1) of exchange `exchange`'s event stream: time, its type when
 /// not the default, its id, and its data (quoted, cut as a text message's preview).
 pub fn event_line(id: ConnId, exchange: usize, k: u64, event: &Event) -> String {
-    let shown: String = event.data.chars().take(PREVIEW_CHARS).collect();
-    let more = if shown.len() < event.data.len() {
-        "..."
-    } else {
-        ""
-    };
     let kind = event.event.as_deref().unwrap_or("message");
     let event_id = event
         .id
@@ -85,10 +74,18 @@ pub fn event_line(id: ConnId, exchange: usize, k: u64, event: &Event) -> String 
         .map(|i| format!(" id={i:?}"))
         .unwrap_or_default();
     format!(
-        "#{id}.{}.m{k} {} <- event {kind}{event_id} {shown:?}{more}",
+        "#{id}.{}.m{k} {} <- event {kind}{event_id} {}",
         exchange + 1,
         crate::report::time(event.at),
+        quoted(&event.data),
     )
+}
+
+/// The start of `text`, quoted and escaped, `...` after it when it goes on.
+fn quoted(text: &str) -> String {
+    let shown: String = text.chars().take(PREVIEW_CHARS).collect();
+    let more = if shown.len() < text.len() { "..." } else { "" };
+    format!("{shown:?}{more}")
 }
 
 /// The summary of exchange `exchange`'s event stream once its connection has closed.

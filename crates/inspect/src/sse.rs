@@ -25,6 +25,20 @@ pub struct Event {
     pub cut: bool,
 }
 
+impl Event {
+    /// An event with no fields yet (a counting parser dispatches these).
+    fn empty(at: u64) -> Event {
+        Event {
+            event: None,
+            data: String::new(),
+            id: None,
+            retry: None,
+            at,
+            cut: false,
+        }
+    }
+}
+
 /// How many events a response has carried so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "EventStreamSummary"))]
@@ -103,14 +117,7 @@ impl Parser {
         if !self.keep {
             return;
         }
-        let event = self.event.get_or_insert_with(|| Event {
-            event: None,
-            data: String::new(),
-            id: None,
-            retry: None,
-            at,
-            cut: false,
-        });
+        let event = self.event.get_or_insert_with(|| Event::empty(at));
         event.cut |= cut;
         let value = String::from_utf8_lossy(value);
         match name {
@@ -132,14 +139,7 @@ impl Parser {
         if std::mem::take(&mut self.data_lines) == 0 {
             return;
         }
-        let mut event = event.unwrap_or(Event {
-            event: None,
-            data: String::new(),
-            id: None,
-            retry: None,
-            at,
-            cut: false,
-        });
+        let mut event = event.unwrap_or_else(|| Event::empty(at));
         event.at = at;
         out.push(event);
     }
