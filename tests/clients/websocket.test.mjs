@@ -46,6 +46,10 @@ for (const deflate of [true, false]) {
       const show = (query) => run(cli, ["show", saved, "--search", query]).then((r) => r.stdout);
       assert.match(await show("ws:fragmented"), /^#1\.1 .*"101 Switching Protocols"/m);
       assert.equal(await show("ws:nowhere"), "");
+      const { stdout: shown } = await run(cli, ["show", saved, "#1.1"]);
+      assert.match(shown, /^--- #1\.1 messages ---$/m);
+      assert.match(shown, /^#1\.1\.m9 \S+ -> text 10B "fragmented"$/m);
+      assert.equal(shown.match(/^#1\.1\.m\d+ /gm).length, 12);
       return;
     }
     const har = JSON.parse(fs.readFileSync(saved, "utf8"));
@@ -82,4 +86,6 @@ test("Server-Sent Events: the exchange's line at once, a line per event with --w
   assert.ok(lines.indexOf("#1.1 ") < lines.indexOf("#1.1.m1"), "the exchange's line comes first");
   const show = (query) => run(cli, ["show", saved, "--search", query]).then((r) => r.stdout);
   assert.match(await show("ws:lines"), /^#1\.1 .*\/events "200 OK"/m);
+  const { stdout: shown } = await run(cli, ["show", saved, "#1.1"]);
+  assert.match(shown, /^#1\.1\.m2 \S+ <- event add id="7" "two"$/m);
 });

@@ -1,8 +1,9 @@
 //! `tcpmon-cli show FILE [SELECTOR]`: reads a capture as the app does. Lists are the live
 //! CLI's lines, filtered by the app's search; an exchange (or a raw connection's two streams)
-//! is rendered by the app's panes code, page by page, so both show the same thing.
+//! is rendered by the app's panes code, page by page, so both show the same thing; a
+//! WebSocket's messages and an event stream's events follow, a line each.
 
-use crate::{capture, report};
+use crate::{capture, report, ws_lines};
 use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use std::io::{self, BufWriter, Write};
@@ -17,7 +18,8 @@ use tcpmon_relay::{ConnId, ConnectionRecord, Direction, Store};
 pub struct Args {
     /// A TCPMon session file or a HAR file.
     pub file: PathBuf,
-    /// `3.2` (or `#3.2`, quoted): exchange 2 of connection 3, its request and response.
+    /// `3.2` (or `#3.2`, quoted): exchange 2 of connection 3, its request and response (and a
+    /// WebSocket's messages or an event stream's events, a line each).
     /// `3`: connection 3's exchanges, or a raw connection's two streams.
     pub selector: Option<Selector>,
     /// How messages are shown, as in the app's panes [default: auto].
@@ -200,6 +202,36 @@ fn messages(
         };
         let label = format!("{row} {side}");
         pages(out, store, record.id, dir, exchange, kind, &label)?;
+    }
+    match exchange {
+        Some(index) => message_lines(out, store, record, index),
+        None => Ok(()),
+    }
+}
+
+/// A WebSocket's messages, or an event stream's events, a line each (as `--ws` prints them
+/// live), after the exchange's request and response.
+fn message_lines(
+    out: &mut impl Write,
+    store: &Store,
+    record: &ConnectionRecord,
+    index: usize,
+) -> Result<()> {
+    let mut messages = store.websocket_messages(record, index)?;
+    tcpmon_relay::messages::mark_injected(record, &mut messages);
+    let events = store.sse_events(record, index)?;
+    if !messages.is_empty() || !events.is_empty() {
+        writeln!(out, "--- #{}.{} messages ---", record.id, index + 1)?;
+    }
+    for (k, message) in (1..).zip(&messages) {
+        writeln!(
+            out,
+            "{}",
+            ws_lines::message_line(record.id, index, k, message)
+        )?;
+    }
+    for (k, event) in (1..).zip(&events) {
+        writeln!(out, "{}", ws_lines::event_line(record.id, index, k, event))?;
     }
     Ok(())
 }
