@@ -39,6 +39,13 @@ pub struct Args {
     /// Simulate a slow link: at most BYTES every MS milliseconds, each direction.
     #[arg(long, value_name = "BYTES:MS")]
     pub slow: Option<String>,
+    /// Inject a fault, repeatable: KIND[=VALUE][,dir=up|down][,p=FRACTION], KIND one of
+    /// latency=200ms~50ms (per chunk), slice=64 (bytes per write), close-after=10KiB,
+    /// reset-after=10KiB, blackhole, refuse, status=503 (answers without the target); dir:
+    /// up toward the server, down toward the client (default both); p: the chance per
+    /// connection (default 1). Each fault that acts is written on its connection.
+    #[arg(long, value_name = "SPEC")]
+    pub fault: Vec<tcpmon_relay::Fault>,
     /// Save all connections: FILE.txt as Apache TCPMon text, FILE.har as HAR 1.2, FILE.curl
     /// (or .sh) as curl commands when TCPMon ends (Ctrl-C or SIGTERM); any other name is a
     /// TCPMon session written as the bytes come (a crash leaves everything up to it there).
@@ -91,7 +98,9 @@ impl Args {
             rewrite_host: self.rewrite_host,
             ..ListenerText::positional(&positional)?
         };
-        Ok(text.parse()?)
+        let mut config = text.parse()?;
+        config.faults = self.fault.clone();
+        Ok(config)
     }
 
     /// Where the engine keeps its capture: a session `--save` file is the capture log itself

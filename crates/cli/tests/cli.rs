@@ -8,6 +8,7 @@ mod common;
 
 use common::{curl, fails, http_server, start, terminate};
 use std::net::TcpListener;
+use std::process::Command;
 use std::time::Duration;
 use tcpmon_files::session;
 use tcpmon_relay::{ConnectionState, Direction};
@@ -172,4 +173,61 @@ fn the_listener_forms_start_beside_the_subcommands() {
         let (ok, _, err) = terminate(cli, out);
         assert!(ok, "{args:?}: {err}");
     }
+}
+
+#[test]
+fn faults_cut_and_answer_as_told_and_each_line_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("page.txt"), "x".repeat(10_000)).unwrap();
+    let (server, _server) = http_server(dir.path());
+    let server = server.to_string();
+    // The response cut after 300 bytes toward the client (its head and the body's start):
+    // curl sees a short body.
+    let args = [
+        "0",
+        "127.0.0.1",
+        &server,
+        "--fault",
+        "close-after=300,dir=down",
+    ];
+    let (cli, out, port, _) = start(&args);
+    let cut = Command::new("curl")
+        .args([
+            "-s",
+            "--max-time",
+            "20",
+            &format!("http://127.0.0.1:{port}/page.txt"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!cut.status.success(), "curl notices the cut");
+    let (_, lines, _) = terminate(cli, out);
+    assert!(
+        lines.contains("received=300B")
+            && lines.contains("fault: closed after 300 bytes toward the client"),
+        "the capture holds what the client received: {lines}"
+    );
+
+    // Every request answered 503 without the target, which is not even listening.
+    let args = ["0", "127.0.0.1", "9", "--fault", "status=503"];
+    let (cli, out, port, _) = start(&args);
+    let answer = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&answer.stdout), "503");
+    let (_, lines, _) = terminate(cli, out);
+    assert!(lines.contains("\"503 TCPMon fault\""), "{lines}");
+
+    fails(
+        &["0", "127.0.0.1", "9", "--fault", "refuse,p=3"],
+        "p=3: give a fraction from 0 to 1",
+    );
 }

@@ -294,6 +294,9 @@ pub struct ListenerConfig {
     /// (`*.example.com`; `*` matches any characters, dots too; case does not matter).
     #[serde(default)]
     pub no_decrypt: Vec<String>,
+    /// Faults injected on purpose (`--fault`), each drawn per connection by its chance.
+    #[serde(default)]
+    pub faults: Vec<crate::fault::Fault>,
 }
 
 /// How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the
@@ -364,6 +367,7 @@ impl ListenerConfig {
             listen_tls: false,
             decrypt_tls: false,
             no_decrypt: Vec::new(),
+            faults: Vec::new(),
         }
     }
 

@@ -4,12 +4,14 @@
 use crate::config::{HostPort, ListenerConfig};
 use crate::conn_error::ConnectionError;
 use crate::event::{EventBus, EventKind};
+use crate::fault::{Drawn, Fault, WireFaults};
 use crate::idle::Activity;
 #[cfg(feature = "tls")]
 use crate::record::TlsFacts;
 use crate::record::{ConnId, ConnectionRecord, ConnectionState, Direction, now_micros};
 use crate::store::Store;
 use crate::throttle::Throttle;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
 use tcpmon_inspect::http1::request_line;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, DuplexStream};
@@ -28,12 +30,36 @@ pub(crate) type Writer = Box<dyn AsyncWrite + Unpin + Send>;
 /// a resend uses as its client.
 pub(crate) trait IntoHalves {
     fn into_halves(self) -> (Reader, Writer);
+    /// The socket underneath, if it is one (a reset fault must reach it).
+    fn socket(&self) -> Option<BorrowedFd<'_>>;
+    /// [`IntoHalves::into_halves`], with halves that close nothing when dropped when `ctx`
+    /// drew a reset fault: the socket's last close then sends the reset, no end-of-stream first.
+    fn halves_for(self, ctx: &ConnCtx) -> (Reader, Writer)
+    where
+        Self: Sized,
+    {
+        let _ = ctx;
+        self.into_halves()
+    }
 }
 
 impl IntoHalves for TcpStream {
     fn into_halves(self) -> (Reader, Writer) {
         let (r, w) = self.into_split();
         (Box::new(r), Box::new(w))
+    }
+
+    fn halves_for(self, ctx: &ConnCtx) -> (Reader, Writer) {
+        if !ctx.faults.resets() {
+            return self.into_halves();
+        }
+        // tokio's owned write half shuts down (a FIN) when dropped; these halves do not.
+        let (r, w) = tokio::io::split(self);
+        (Box::new(r), Box::new(w))
+    }
+
+    fn socket(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.as_fd())
     }
 }
 
@@ -42,12 +68,20 @@ impl IntoHalves for tokio_rustls::server::TlsStream<TcpStream> {
     fn into_halves(self) -> (Reader, Writer) {
         crate::tls::halves(self)
     }
+
+    fn socket(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.get_ref().0.as_fd())
+    }
 }
 
 impl IntoHalves for DuplexStream {
     fn into_halves(self) -> (Reader, Writer) {
         let (r, w) = tokio::io::split(self);
         (Box::new(r), Box::new(w))
+    }
+
+    fn socket(&self) -> Option<BorrowedFd<'_>> {
+        None
     }
 }
 
@@ -71,6 +105,28 @@ pub(crate) struct ConnCtx {
     /// connection for the user (a breakpoint) keeps `activity.pause()` alive meanwhile, and
     /// the connection is never closed as idle while it does.
     pub activity: Option<Arc<Activity>>,
+    /// The faults this connection drew (`--fault`).
+    pub faults: Arc<Drawn>,
+}
+
+/// Changes connection `id`'s record and announces the change.
+fn change(core: &Core, id: ConnId, f: impl FnOnce(&mut ConnectionRecord)) {
+    core.bus.emit(|| {
+        core.store
+            .update(id, f)
+            .map(|record| EventKind::ConnectionChanged { record })
+    });
+}
+
+/// Writes on `id`'s record that `fault` acted, now.
+pub(crate) fn fault_acted(core: &Core, id: ConnId, fault: &Fault) {
+    let what = fault.describe();
+    change(core, id, |r| {
+        r.faults.push(crate::record::FaultEvent {
+            what,
+            at: now_micros(),
+        });
+    });
 }
 
 impl ConnCtx {
@@ -87,12 +143,14 @@ impl ConnCtx {
             Some(EventKind::ConnectionOpened { record })
         });
         let activity = config.idle_timeout.map(|_| Activity::new());
+        let faults = Arc::new(Drawn::new(crate::fault::draw(&config.faults)));
         Self {
             id,
             core,
             config,
             cancel,
             activity,
+            faults,
         }
     }
 
@@ -105,12 +163,7 @@ impl ConnCtx {
 
     /// Changes the record and announces the change.
     pub(crate) fn change(&self, f: impl FnOnce(&mut ConnectionRecord)) {
-        self.core.bus.emit(|| {
-            self.core
-                .store
-                .update(self.id, f)
-                .map(|record| EventKind::ConnectionChanged { record })
-        });
+        change(&self.core, self.id, f);
     }
 
     pub(crate) fn set_state(&self, state: ConnectionState) {
@@ -174,12 +227,22 @@ impl ConnCtx {
         }
     }
 
-    /// The writing end towards one side, throttled when the listener simulates a slow link.
-    pub(crate) fn outbound(&self, w: Writer) -> Outbound {
+    /// The writing end carrying `dir`'s bytes, throttled when the listener simulates a slow
+    /// link, with the wire faults this connection drew for that direction.
+    pub(crate) fn outbound(&self, w: Writer, dir: Direction) -> Outbound {
+        let faults = WireFaults::of(&self.faults.faults, dir).map(|(wire, _)| {
+            Box::new(OutFaults {
+                wire,
+                core: self.core.clone(),
+                id: self.id,
+                drawn: self.faults.clone(),
+            })
+        });
         Outbound {
             w,
             throttle: self.config.slow_link.as_ref().and_then(Throttle::new),
             activity: self.activity.clone(),
+            faults,
         }
     }
 }
@@ -244,10 +307,72 @@ pub(crate) struct Outbound {
     throttle: Option<Throttle>,
     /// Written bytes count as activity: a slow link or a slow reader keeps a connection busy.
     activity: Option<Arc<Activity>>,
+    /// Faults on this direction's writes (`--fault`).
+    faults: Option<Box<OutFaults>>,
+}
+
+/// A writer's faults, and where to say they acted.
+struct OutFaults {
+    wire: WireFaults,
+    core: Arc<Core>,
+    id: ConnId,
+    drawn: Arc<Drawn>,
 }
 
 impl Outbound {
     pub(crate) async fn send(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let Some(faults) = &mut self.faults else {
+            return self.write(data).await;
+        };
+        if let Some(delay) = faults.wire.delay() {
+            tokio::time::sleep(delay).await;
+        }
+        let (pieces, cut) = faults.wire.pieces(data);
+        let pause = faults.wire.slice_pause();
+        for (i, piece) in pieces.into_iter().enumerate() {
+            if let (Some(pause), true) = (pause, i > 0) {
+                tokio::time::sleep(pause).await;
+            }
+            self.write(piece).await?;
+        }
+        match cut {
+            None => Ok(()),
+            Some(cut) => Err(self.cut(cut).await),
+        }
+    }
+
+    /// How many of `len` bytes go out before a fault cuts the connection (all of them without
+    /// one): what the capture records, since it shows what each side received.
+    pub(crate) fn before_cut(&self, len: usize) -> usize {
+        self.faults.as_ref().map_or(len, |f| f.wire.room(len))
+    }
+
+    /// Ends the connection where a fault cuts it: a close, or (`reset`) a reset of its sockets.
+    async fn cut(&mut self, reset: bool) -> std::io::Error {
+        let Some(faults) = &self.faults else {
+            return std::io::Error::other("cut");
+        };
+        let fault = faults.drawn.faults.iter().copied().find(|f| {
+            matches!(
+                (f.kind, reset),
+                (crate::fault::FaultKind::ResetAfter { .. }, true)
+                    | (crate::fault::FaultKind::CloseAfter { .. }, false)
+            )
+        });
+        if let Some(fault) = fault {
+            fault_acted(&faults.core, faults.id, &fault);
+        }
+        if reset {
+            faults.drawn.arm_reset();
+        } else {
+            let _ = self.w.shutdown().await;
+        }
+        let what = fault.map_or_else(|| "a fault".to_string(), |f| f.describe());
+        std::io::Error::other(format!("fault: {what}"))
+    }
+
+    /// Writes `data`, at the slow link's pace when there is one.
+    async fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
         let Some(throttle) = &mut self.throttle else {
             return write_all(&mut self.w, data, self.activity.as_deref()).await;
         };

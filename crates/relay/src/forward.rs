@@ -20,6 +20,7 @@ pub(crate) async fn run(
     )
     .await?;
     ctx.connected();
+    ctx.faults.watch(dialed.stream.socket());
     let (server, early) = match &ctx.config.target_tls {
         Some(tls) => (secure(ctx, dialed, target, tls).await?, Vec::new()),
         None => {
@@ -27,10 +28,10 @@ pub(crate) async fn run(
                 ctx.recorder(Direction::ServerToClient)
                     .record(&dialed.early);
             }
-            (dialed.stream.into_halves(), dialed.early)
+            (dialed.stream.halves_for(ctx), dialed.early)
         }
     };
-    relay_both(ctx, client.into_halves(), server, Vec::new(), early).await
+    relay_both(ctx, client.halves_for(ctx), server, Vec::new(), early).await
 }
 
 /// The target's side of the relay over TLS: the handshake done, its facts recorded.

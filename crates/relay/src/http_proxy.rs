@@ -70,7 +70,7 @@ struct ClientOut<'a> {
 
 impl ClientOut<'_> {
     async fn send(&mut self, data: &[u8]) -> Result<()> {
-        self.rec.record(data);
+        self.rec.record(&data[..self.out.before_cut(data.len())]);
         self.out
             .send(data)
             .await
@@ -190,14 +190,14 @@ fn client_sides(ctx: &ConnCtx, (r, w): (Reader, Writer)) -> (ClientIn<'_>, Clien
         rec: ctx.recorder(Direction::ClientToServer),
     };
     let client_out = ClientOut {
-        out: ctx.outbound(w),
+        out: ctx.outbound(w, Direction::ServerToClient),
         rec: ctx.recorder(Direction::ServerToClient),
     };
     (client_in, client_out)
 }
 
 pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<()> {
-    let (client_in, client_out) = client_sides(ctx, client.into_halves());
+    let (client_in, client_out) = client_sides(ctx, client.halves_for(ctx));
     let mut proxy = Proxy {
         ctx,
         client_in,
@@ -353,11 +353,12 @@ impl Proxy<'_> {
             Err(why) => return Err(self.client_out.refuse("502 Bad Gateway", why).await),
         };
         self.ctx.connected();
-        let (r, w) = stream.into_halves();
+        self.ctx.faults.watch(stream.socket());
+        let (r, w) = stream.halves_for(self.ctx);
         let up = Upstream {
             dialled: dial_to.clone(),
             r,
-            out: self.ctx.outbound(w),
+            out: self.ctx.outbound(w, Direction::ClientToServer),
             buf: Vec::new(),
         };
         Ok((up, false))
@@ -434,6 +435,7 @@ impl Proxy<'_> {
             Err(why) => return Err(self.client_out.refuse("502 Bad Gateway", why).await),
         };
         ctx.connected();
+        ctx.faults.watch(dialed.stream.socket());
         let Self {
             mut client_in,
             mut client_out,
@@ -459,7 +461,7 @@ impl Proxy<'_> {
         relay_both(
             ctx,
             client,
-            dialed.stream.into_halves(),
+            dialed.stream.halves_for(ctx),
             early,
             dialed.early,
         )

@@ -26,6 +26,7 @@ mod dial;
 mod engine;
 mod error;
 mod event;
+mod fault;
 mod forward;
 mod guard;
 mod http_proxy;
@@ -51,9 +52,10 @@ pub use conn_error::{ConnectionError, FailureKind, Side};
 pub use engine::{Engine, EngineOptions, SENDER, Snapshot, default_capture_dir};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
+pub use fault::{Fault, FaultKind};
 pub use record::{
     CertificateFacts, ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch,
-    Injected, ListenerId, Micros, TlsFacts, Trust, now_micros,
+    FaultEvent, Injected, ListenerId, Micros, TlsFacts, Trust, now_micros,
 };
 pub use store::{
     ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader,

@@ -88,8 +88,13 @@ async fn serve_tls(accepted: Accepted, client: TcpStream, counted: impl Send) {
     drop(counted);
 }
 
-/// Runs a connection in its listener's mode.
+/// Runs a connection in its listener's mode (or as the fault it drew at accept says).
 async fn dispatch(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), ConnectionError> {
+    ctx.faults.watch(client.socket());
+    if let Some(fault) = ctx.faults.at_accept() {
+        return crate::fault::act_at_accept(ctx, client, fault).await;
+    }
+    crate::fault::note_wire_faults(ctx);
     match &ctx.config.mode {
         Mode::Forward { target } => forward::run(ctx, client, target).await,
         Mode::HttpProxy => http_proxy::run(ctx, client).await,

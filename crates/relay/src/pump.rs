@@ -106,7 +106,7 @@ async fn pump(p: Pump<'_>, early: Vec<u8>) -> Result<(), ConnectionError> {
         if data.is_empty() {
             rec.touch();
         } else {
-            rec.record(data);
+            rec.record(&data[..out.before_cut(data.len())]);
             out.send(data).await.map_err(write_failed)?;
         }
         write_due(&mut waiting, ctx, dir, &mut rec, &mut out)
@@ -137,7 +137,7 @@ pub(crate) async fn relay_both(
         rec: ctx.recorder(c2s),
         dir: c2s,
         src: client_r,
-        out: ctx.outbound(server_w),
+        out: ctx.outbound(server_w, c2s),
         rewriter: ctx.config.rewritten_host().map(|h| HostRewriter::new(&h)),
         inject: to_server,
     };
@@ -146,7 +146,7 @@ pub(crate) async fn relay_both(
         rec: ctx.recorder(s2c),
         dir: s2c,
         src: server_r,
-        out: ctx.outbound(client_w),
+        out: ctx.outbound(client_w, s2c),
         rewriter: None,
         inject: to_client,
     };

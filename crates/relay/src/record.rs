@@ -131,6 +131,19 @@ pub struct ConnectionRecord {
     /// Bytes TCPMon sent itself (WebSocket messages the user typed), by stream position.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub injected: Vec<Injected>,
+    /// Faults injected on purpose (`--fault`) as they acted: the capture explains itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultEvent>,
+}
+
+/// A fault that acted on the connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FaultEvent {
+    /// What it did, in words.
+    pub what: String,
+    /// When (µs since the Unix epoch).
+    pub at: Micros,
 }
 
 /// A range of one direction's stream that TCPMon wrote, not the peer.
@@ -202,6 +215,7 @@ impl ConnectionRecord {
             target_tls: None,
             client_tls: None,
             injected: Vec::new(),
+            faults: Vec::new(),
             exchanges: ExchangeList::new(),
         }
     }

@@ -165,7 +165,11 @@ client_tls?: TlsFacts | null,
 /**
  * Bytes TCPMon sent itself (WebSocket messages the user typed), by stream position.
  */
-injected?: Array<Injected>, };
+injected?: Array<Injected>, 
+/**
+ * Faults injected on purpose (`--fault`) as they acted: the capture explains itself.
+ */
+faults?: Array<FaultEvent>, };
 
 /**
  * Where a connection is in its life.
@@ -268,6 +272,65 @@ websocket?: WebSocketSummary,
  * Set when the response is an event stream (`text/event-stream`): its events so far.
  */
 sse?: EventStreamSummary, };
+
+/**
+ * One fault of a listener.
+ */
+export type Fault = { 
+/**
+ * What it does.
+ */
+kind: FaultKind, 
+/**
+ * The direction a wire fault applies to; none: both.
+ */
+dir: Direction | null, 
+/**
+ * The chance a connection gets it, in millionths (1,000,000: every connection).
+ */
+chance: number, };
+
+/**
+ * A fault that acted on the connection.
+ */
+export type FaultEvent = { 
+/**
+ * What it did, in words.
+ */
+what: string, 
+/**
+ * When (µs since the Unix epoch).
+ */
+at: number, };
+
+/**
+ * What a fault does.
+ */
+export type FaultKind = { "latency": { 
+/**
+ * The mean wait.
+ */
+mean_ms: number, 
+/**
+ * The most it varies either way.
+ */
+jitter_ms: number, } } | { "slice": { 
+/**
+ * Bytes per write.
+ */
+bytes: number, } } | { "close_after": { 
+/**
+ * Bytes written first.
+ */
+bytes: number, } } | { "reset_after": { 
+/**
+ * Bytes written first.
+ */
+bytes: number, } } | "blackhole" | "refuse" | { "status": { 
+/**
+ * The status code.
+ */
+code: number, } };
 
 /**
  * A host name or IP literal with a port. IPv6 literals display in brackets.
@@ -395,7 +458,11 @@ decrypt_tls: boolean,
  * certificates), as globs matched against the SNI name and the CONNECT host
  * (`*.example.com`; `*` matches any characters, dots too; case does not matter).
  */
-no_decrypt: Array<string>, };
+no_decrypt: Array<string>, 
+/**
+ * Faults injected on purpose (`--fault`), each drawn per connection by its chance.
+ */
+faults: Array<Fault>, };
 
 /**
  * The form's fields, as text.

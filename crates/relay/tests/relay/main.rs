@@ -9,6 +9,7 @@ mod decrypt;
 mod events;
 mod exchanges;
 mod exposed;
+mod faults;
 mod forward;
 mod linear;
 mod proxy;
