@@ -17,6 +17,8 @@ export type {
   LeftCapture,
   ListenerForm,
   ListenerInfo,
+  MessagePage,
+  MessageRow,
   OpenedSession,
   RowRef,
   SaveFormat,
@@ -30,6 +32,12 @@ export type {
   ViewKind,
   ViewPage,
 } from "./generated/ipc";
+
+/** What an exchange that became a WebSocket has carried so far. */
+export type WebSocketSummary = wire.Summary;
+
+/** The arguments of `read_message_view`. */
+export type ReadMessageViewArgs = wire.Commands["read_message_view"]["args"];
 
 /** What the Sender sends (send_request). */
 export type SendRequest = wire.Composed;
