@@ -250,6 +250,55 @@ export async function curlOk(args) {
   return result.stdout;
 }
 
+/** The tests' Python, with tests/clients/requirements.txt (websockets) in $TCPMON_VENV. */
+const VENV_PYTHON = path.join(process.env.TCPMON_VENV ?? path.join(os.homedir(), ".cache/tcpmon-venv"), "bin/python");
+const WS_PEERS = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../clients/ws_peers.py");
+
+/**
+ * A Python `websockets` peer: `args` after the venv's python. Resolves with its exit code and
+ * output once it ends (after 20 s at most).
+ */
+function runVenvPython(args) {
+  return new Promise((resolve) => {
+    const child = track(
+      execFile(VENV_PYTHON, args, { encoding: "utf8", env: CLIENT_ENV, timeout: 20_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+    child.stdin?.end();
+  });
+}
+
+/** tests/clients/ws_peers.py's echo server (permessage-deflate offered) on a free port. */
+export async function startWsEcho() {
+  const child = track(spawn(VENV_PYTHON, ["-u", WS_PEERS, "server"], { stdio: ["ignore", "pipe", "pipe"] }));
+  let output = "";
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ws_peers.py server did not start: ${output}`)), 10000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(/^(\d+)\n/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("exit", (code) => reject(new Error(`ws_peers.py server exited (${code}): ${output}`)));
+  });
+  return { port, stop: () => stopChild(child) };
+}
+
+/**
+ * tests/clients/ws_peers.py's client against `url`: five messages and their echoes, then a
+ * close (1000 "done"). Resolves with what it printed; rejects when it failed.
+ */
+export async function runWsClient(url) {
+  const result = await runVenvPython([WS_PEERS, "client", url]);
+  if (result.code !== 0) throw new Error(`ws_peers.py client ${url} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}
+
 /** curl's arguments for one SOAP POST greeting `name`. */
 function soapArgs(port, name, urlPath) {
   return [
