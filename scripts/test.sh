@@ -5,12 +5,13 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh
 
 # Build tools and WebKitGTK for the desktop app; the real servers and clients the tests drive
-# (nginx, tinyproxy, Python's http.server, curl, openssl, Java 17, tshark); Chromium for the UI
+# (nginx, tinyproxy, Python's http.server, curl, openssl, Java 17, tshark; protoc, whose
+# --decode_raw the protobuf decoder is compared with); Chromium for the UI
 # tests and certutil for its trust of TCPMon's CA; man and the shells whose completions the
 # .deb ships, to use them.
 need_packages build-essential pkg-config libwebkit2gtk-4.1-dev \
   curl python3 python3-venv nginx-light tinyproxy openssl openjdk-17-jdk-headless tshark \
-  chromium libnss3-tools xvfb xauth webkit2gtk-driver man-db zsh fish
+  chromium libnss3-tools xvfb xauth webkit2gtk-driver man-db zsh fish protobuf-compiler
 need_node_modules
 need_python_venv
 

@@ -1,5 +1,6 @@
-//! `tcpmon-bench`: the measuring tools behind `bench/relay.sh`, `bench/soak.sh` and
-//! `bench/app-scale.sh`, and `tcpmon-bench inspect` (HTTP inspection figures).
+//! `tcpmon-bench`: the measuring tools behind `bench/relay.sh`, `bench/soak.sh`,
+//! `bench/ws.sh` and `bench/app-scale.sh`, and `tcpmon-bench inspect` (HTTP inspection
+//! figures).
 //!
 //! `serve` runs a bulk sink/source and a fixed-size echo responder on 127.0.0.1; the clients
 //! (`bulk`, `conns`) connect to them directly or through a relay started in front of them.
@@ -14,6 +15,7 @@ mod inspect;
 mod pipeline;
 mod serve;
 mod soak;
+mod ws;
 
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
@@ -92,6 +94,28 @@ enum Command {
         #[command(subcommand)]
         command: soak::SoakCommand,
     },
+    /// Serves WebSocket upgrades on 127.0.0.1 and echoes every message; prints `ws ADDR`.
+    WsServe,
+    /// Sends COUNT masked text messages of SIZE bytes on one WebSocket, BATCH per write,
+    /// checking every echo; prints messages/s (both ways counted).
+    Ws {
+        /// The port of `ws-serve`, or a relay in front of it.
+        #[arg(long)]
+        to: SocketAddr,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        #[arg(long, default_value_t = 32)]
+        size: usize,
+        #[arg(long, default_value_t = 100)]
+        batch: u64,
+    },
+    /// Times TCPMon's WebSocket frame reader over MB MiB of SIZE-byte messages.
+    WsDecode {
+        #[arg(long, default_value_t = 256)]
+        mb: usize,
+        #[arg(long, default_value_t = 32)]
+        size: usize,
+    },
     /// Prints a TCP port that is free on 127.0.0.1 now (for configs that need a number).
     FreePort,
     /// Prints how fast this machine generates and checksums the bulk stream (one core), to
@@ -132,6 +156,14 @@ fn run(command: Command) -> Result<()> {
         Command::Pipeline { to, count, batch } => pipeline::run(to, count, batch),
         Command::Inspect { rows, xml_mb } => inspect::run(rows, xml_mb),
         Command::Soak { command } => soak::run(command),
+        Command::WsServe => ws::serve(),
+        Command::Ws {
+            to,
+            count,
+            size,
+            batch,
+        } => ws::run(to, count, size, batch),
+        Command::WsDecode { mb, size } => ws::decode(mb, size),
         Command::FreePort => {
             println!("{}", TcpListener::bind("127.0.0.1:0")?.local_addr()?.port());
             Ok(())

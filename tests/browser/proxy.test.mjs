@@ -1,6 +1,7 @@
 // A real browser (Debian's headless Chromium) loads a page through tcpmon-cli in proxy mode
 // and in relay mode, and an https page through the decrypting proxy with TCPMon's CA trusted;
-// the CLI's lines and the HAR show every request the page made.
+// the CLI's lines and the HAR show every request the page made; a page's WebSocket through a
+// relay shows each message.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -9,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { freePort, monitor, start, waitForPort } from "../lib/monitor.mjs";
+import { freePort, monitor, serverOnPort, start, waitForPort } from "../lib/monitor.mjs";
 import { caPath, httpsOrigin, ownConfig } from "../lib/tls.mjs";
 import { checkRules, validate } from "../har/rules.mjs";
 
@@ -124,4 +125,38 @@ test("an https page loads through the decrypting proxy, with TCPMon's CA in Chro
   }
   assert.equal(entry("app.js").response.content.text, PAGE["app.js"], "the script in clear");
   assert.equal(entry("dot.gif").response.content.text, PAGE["dot.gif"].toString("base64"));
+});
+
+test("a page's WebSocket through a relay listener: each message listed as Chromium sent it", async () => {
+  const venv = process.env.TCPMON_VENV ?? path.join(os.homedir(), ".cache/tcpmon-venv");
+  const peers = path.join(path.dirname(new URL(import.meta.url).pathname), "../clients/ws_peers.py");
+  const server = await serverOnPort(path.join(venv, "bin/python"), [peers, "server"]);
+  const tcpmon = await monitor(["0", "127.0.0.1", String(server), "--ws"]);
+  const b = await browser([]);
+  const page = await b.newPage();
+  const echoes = await page.evaluate(async (url) => {
+    const ws = new WebSocket(url);
+    ws.binaryType = "arraybuffer";
+    await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = fail; });
+    const next = () => new Promise((ok) => { ws.onmessage = (e) => ok(e.data); });
+    const got = [];
+    ws.send("hello from Chromium");
+    got.push(await next());
+    ws.send(new Uint8Array([1, 2, 3]).buffer);
+    got.push([...new Uint8Array(await next())]);
+    const closed = new Promise((ok) => { ws.onclose = (e) => ok(e.code); });
+    ws.close(1000, "bye");
+    got.push(await closed);
+    return got;
+  }, `ws://127.0.0.1:${tcpmon.port}/`);
+  await b.close();
+  await tcpmon.stop();
+  assert.deepEqual(echoes, ["hello from Chromium", [1, 2, 3], 1000]);
+  const text = tcpmon.lines.join("\n");
+  // Chromium offers permessage-deflate and the server accepts: both ways are deflated.
+  assert.match(text, /^#1\.1\.m1 \S+ -> text \d+B deflated "hello from Chromium"$/m, text);
+  assert.match(text, /^#1\.1\.m2 \S+ <- text \d+B deflated "hello from Chromium"$/m, text);
+  assert.match(text, /^#1\.1\.m\d \S+ -> binary \d+B deflated 01 02 03$/m, text);
+  assert.match(text, /^#1\.1\.m\d \S+ -> close 5B 1000 "bye"$/m, text);
+  assert.match(text, /^#1\.1 websocket: -> 3 messages \d+B, <- 3 messages \d+B, closed by the client \(1000 "bye"\)$/m, text);
 });

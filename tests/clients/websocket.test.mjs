@@ -1,6 +1,7 @@
 // WebSocket through tcpmon-cli between real peers (Python's websockets, with and without
 // permessage-deflate): the upgrade's line, a line per message with --ws, the summary when the
-// connection closes, and the HAR's _webSocketMessages as Chromium's dev tools write them.
+// connection closes, the HAR's _webSocketMessages as Chromium's dev tools write them, and
+// `show --search ws:` over a saved session.
 //
 // Needs tests/clients/requirements.txt in $TCPMON_VENV (scripts/test.sh makes it).
 import { test } from "node:test";
@@ -10,7 +11,7 @@ import { promisify } from "node:util";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { monitor, serverOnPort } from "../lib/monitor.mjs";
+import { cli, monitor, serverOnPort } from "../lib/monitor.mjs";
 import { checkRules, validate } from "../har/rules.mjs";
 
 const run = promisify(execFile);
@@ -23,8 +24,9 @@ for (const deflate of [true, false]) {
   const flags = deflate ? [] : ["--no-deflate"];
   test(`WebSocket ${deflate ? "with" : "without"} permessage-deflate: lines per message, a summary, the HAR's messages`, async () => {
     const server = await serverOnPort(python, [peers, "server", ...flags]);
-    const har = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-ws-")), "ws.har");
-    const tcpmon = await monitor(["0", "127.0.0.1", String(server), "--ws", "--save", har]);
+    // One run saves a HAR, the other a session file that `show --search ws:` reads.
+    const saved = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-ws-")), deflate ? "ws.har" : "ws.tcpmon");
+    const tcpmon = await monitor(["0", "127.0.0.1", String(server), "--ws", "--save", saved]);
     const { stdout } = await run(python, [peers, "client", `ws://127.0.0.1:${tcpmon.port}/chat`, ...flags], { timeout: 20_000 });
     assert.match(stdout, /'fragmented'/, "the client got its echoes");
     await tcpmon.stop();
@@ -40,10 +42,16 @@ for (const deflate of [true, false]) {
     assert.equal(lines.match(/^#1\.1\.m\d+ /gm).length, 12, "six messages each way, closes included");
     assert.match(lines, /^#1\.1 websocket: -> 6 messages \d+B, <- 6 messages \d+B, closed by the client \(1000 "done"\)$/m);
 
-    const saved = JSON.parse(fs.readFileSync(har, "utf8"));
-    await validate(saved);
-    checkRules(har, saved);
-    const [entry] = saved.log.entries;
+    if (!deflate) {
+      const show = (query) => run(cli, ["show", saved, "--search", query]).then((r) => r.stdout);
+      assert.match(await show("ws:fragmented"), /^#1\.1 .*"101 Switching Protocols"/m);
+      assert.equal(await show("ws:nowhere"), "");
+      return;
+    }
+    const har = JSON.parse(fs.readFileSync(saved, "utf8"));
+    await validate(har);
+    checkRules(saved, har);
+    const [entry] = har.log.entries;
     assert.equal(entry.response.status, 101);
     const messages = entry._webSocketMessages;
     assert.equal(messages.length, 12);

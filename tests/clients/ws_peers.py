@@ -2,6 +2,7 @@
 
     ws_peers.py server [--no-deflate]       an echo server on a free port; prints the port
     ws_peers.py client URL [--no-deflate]   sends the messages below, prints what came back
+    ws_peers.py wait URL N                  sends nothing; prints the first N messages received
 
 The client sends three text messages (the second twice, so permessage-deflate's context
 takeover has something to take over), one binary message, and one text message in three
@@ -40,9 +41,19 @@ async def client(url, compression):
         await ws.close(1000, "done")
 
 
+async def wait(url, count, compression):
+    async with connect(url, compression=compression) as ws:
+        print("connected", flush=True)
+        for _ in range(count):
+            print(repr(await ws.recv()), flush=True)
+        await ws.close(1000, "done")
+
+
 if __name__ == "__main__":
     compression = None if "--no-deflate" in sys.argv else "deflate"
     if sys.argv[1] == "server":
         asyncio.run(server(compression))
+    elif sys.argv[1] == "wait":
+        asyncio.run(wait(sys.argv[2], int(sys.argv[3]), compression))
     else:
         asyncio.run(client(sys.argv[2], compression))

@@ -176,7 +176,9 @@ impl Live {
         let mut lines = Vec::new();
         for f in &mut self.following {
             // A connection removed meanwhile has nothing more to read.
-            for message in f.follower.poll(store, id).unwrap_or_default() {
+            let mut messages = f.follower.poll(store, id).unwrap_or_default();
+            tcpmon_relay::messages::mark_injected(&self.record, &mut messages);
+            for message in messages {
                 f.printed += 1;
                 lines.push(ws_lines::message_line(id, f.exchange, f.printed, &message));
             }

@@ -24,7 +24,8 @@ pub struct Args {
     #[arg(long, value_enum)]
     pub view: Option<View>,
     /// List only the rows that match, in the app's search language: method:POST,
-    /// status:4xx, host:TEXT, path:TEXT, header:NAME[=TEXT], body:TEXT, /REGEX/, words, -TERM.
+    /// status:4xx, host:TEXT, path:TEXT, header:NAME[=TEXT], body:TEXT, ws:TEXT (WebSocket
+    /// messages), /REGEX/, words, -TERM.
     #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
     pub search: Option<String>,
 }

@@ -52,13 +52,14 @@ pub fn message_line(id: ConnId, exchange: usize, k: u64, message: &Message) -> S
         }
     };
     let compressed = if message.compressed { " deflated" } else { "" };
+    let injected = if message.injected { " injected" } else { "" };
     let problem = message
         .problem
         .as_ref()
         .map(|p| format!(" ({p})"))
         .unwrap_or_default();
     format!(
-        "#{id}.{}.m{k} {} {} {} {}B{compressed}{preview}{problem}",
+        "#{id}.{}.m{k} {} {} {} {}B{compressed}{injected}{preview}{problem}",
         exchange + 1,
         crate::report::time(message.at),
         arrow(message.dir),
@@ -111,6 +112,7 @@ mod tests {
             data: Some(data.to_vec()),
             problem: None,
             close: None,
+            injected: false,
         }
     }
 

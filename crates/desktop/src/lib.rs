@@ -15,6 +15,7 @@
 //! - [`ca`]: the local CA's certificate, exported where the user chose.
 
 pub mod batch;
+#[cfg(feature = "tls")]
 pub mod ca;
 pub mod capture;
 pub mod error;

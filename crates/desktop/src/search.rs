@@ -45,12 +45,33 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
                 let span = exchange.span(dir);
                 span.map_or(Vec::new(), |s| read(store, id, dir, s.head_at(), s.end))
             };
-            if query.matches(&mut Row::new(Some(&exchange), &host, &mut load)) {
+            let mut messages = || payloads(store, &record, index);
+            let mut row = Row::new(Some(&exchange), &host, &mut load);
+            if exchange.websocket().is_some() {
+                row = row.with_messages(&mut messages);
+            }
+            if query.matches(&mut row) {
                 rows.push((id, Some(index)));
             }
         }
     }
     Ok(Found { rows })
+}
+
+/// The payloads of a WebSocket exchange's messages, as far as [`SEARCH_LIMIT`] bytes of them;
+/// a read error finds nothing.
+fn payloads(store: &Store, record: &tcpmon_relay::ConnectionRecord, index: usize) -> Vec<Vec<u8>> {
+    let mut left = SEARCH_LIMIT as usize;
+    let messages = store.websocket_messages(record, index).unwrap_or_default();
+    messages
+        .into_iter()
+        .filter_map(|m| m.data)
+        .map_while(|data| {
+            let take = data.len().min(left);
+            left -= take;
+            (take > 0 || data.is_empty()).then(|| data[..take].to_vec())
+        })
+        .collect()
 }
 
 /// Bytes `from..to` of one side, at most [`SEARCH_LIMIT`]; a read error finds nothing.
@@ -87,5 +108,19 @@ mod tests {
             (bad.kind, bad.field),
             (ErrorKind::InvalidInput, Some("search"))
         );
+    }
+
+    #[tokio::test]
+    async fn ws_terms_match_the_payloads_of_websocket_messages() {
+        let request =
+            b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x05hello";
+        let response =
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x06Secret";
+        let (engine, id) = captured(request, response.to_vec()).await;
+        let rows = |query| search(engine.store(), query).unwrap().rows;
+        assert_eq!(rows("ws:secret"), [(id, Some(0))]);
+        assert_eq!(rows("ws:HELLO"), [(id, Some(0))]);
+        assert!(rows("ws:absent").is_empty());
+        assert_eq!(rows("-ws:absent"), [(id, Some(0))]);
     }
 }

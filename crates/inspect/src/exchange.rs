@@ -444,6 +444,12 @@ impl Tracker {
         self.changed_from = self.changed_from.map(|c| c.saturating_sub(n));
     }
 
+    /// Whether `dir`'s WebSocket stream is between messages, once the connection became one.
+    pub fn websocket_between_messages(&self, dir: Direction) -> Option<bool> {
+        let reader = self.sides[dir.index()].ws.as_ref()?;
+        Some(reader.between_messages())
+    }
+
     /// The lowest index of the exchanges changed since the last call, if any.
     pub fn take_changed(&mut self) -> Option<usize> {
         self.changed_from.take()

@@ -8,6 +8,8 @@
 //! - [`http1`]: HTTP/1.x message heads and body framing, fed incrementally at any byte boundary;
 //!   whole messages decoded for reading (`http1::decode`).
 //! - [`exchange`]: a connection's request/response pairs, found as its bytes arrive.
+//! - [`h2`]: HTTP/2 followed passively: frames, HPACK, each stream's heads, body positions and
+//!   ends, at any byte boundary (not yet wired into [`exchange`]).
 //! - [`formats`]: file formats other tools read (Apache TCPMon 1.0 text, HAR, curl commands),
 //!   and HAR read back; files themselves are `tcpmon-files`'.
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
@@ -20,13 +22,20 @@
 //! - [`ws`]: WebSocket frames and messages (masking, fragments, control frames,
 //!   permessage-deflate), followed at any byte boundary.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
+//! - [`grpc`]: gRPC and gRPC-Web bodies split into messages at any byte boundary (compressed
+//!   ones decoded, capped), and the status their trailers give.
+//! - [`protobuf`]: a message's fields without a schema, printed as `protoc --decode_raw` prints
+//!   them; with a `.proto` file or descriptor set, as JSON and text with field names.
 
 pub mod compose;
 mod direction;
 pub mod edit;
 pub mod exchange;
 pub mod formats;
+pub mod grpc;
+pub mod h2;
 pub mod http1;
+pub mod protobuf;
 pub mod rewrite;
 pub mod search;
 pub mod tls;

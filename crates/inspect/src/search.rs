@@ -2,8 +2,9 @@
 //! method, URL, host, status, headers and decoded bodies (or a raw stream's bytes).
 //!
 //! Terms: `method:POST`, `status:404` or `status:4xx`, `host:text`, `path:text`,
-//! `header:Name` or `header:Name=text`, `body:text`, `/regex/`, and bare words (a substring of
-//! method, URL, host, status or reason). `-term` negates. Text matches case-insensitively. Cheap terms
+//! `header:Name` or `header:Name=text`, `body:text`, `ws:text` (a WebSocket message's payload),
+//! `/regex/`, and bare words (a substring of method, URL, host, status or reason). `-term`
+//! negates. Text matches case-insensitively. Cheap terms
 //! are tried first, and bytes are loaded and decoded only for the terms that need them.
 
 use crate::Direction;
@@ -33,6 +34,8 @@ enum Test {
         value: Option<Regex>,
     },
     Body(Regex),
+    /// A WebSocket message's payload.
+    Message(Regex),
     Pattern(Regex),
     Word(Regex),
 }
@@ -47,7 +50,7 @@ impl Test {
             | Test::Path(_)
             | Test::Word(_) => 0,
             Test::Header { .. } => 1,
-            Test::Body(_) | Test::Pattern(_) => 2,
+            Test::Body(_) | Test::Pattern(_) | Test::Message(_) => 2,
         }
     }
 }
@@ -141,6 +144,7 @@ impl Query {
                                 },
                             },
                             "body" => Test::Body(literal(&value)?),
+                            "ws" => Test::Message(literal(&value)?),
                             _ => Test::Word(literal(text)?),
                         }
                     }
@@ -194,6 +198,8 @@ pub struct Row<'a> {
     load: &'a mut dyn FnMut(Direction) -> Vec<u8>,
     loaded: [Option<Vec<u8>>; 2],
     decoded: [Option<Vec<u8>>; 2],
+    /// A WebSocket's message payloads, read when a `ws:` term needs them.
+    messages: Option<&'a mut dyn FnMut() -> Vec<Vec<u8>>>,
 }
 
 impl<'a> Row<'a> {
@@ -209,7 +215,14 @@ impl<'a> Row<'a> {
             load,
             loaded: [None, None],
             decoded: [None, None],
+            messages: None,
         }
+    }
+
+    /// The row is a WebSocket: `load` reads its messages' payloads (for `ws:` terms).
+    pub fn with_messages(mut self, load: &'a mut dyn FnMut() -> Vec<Vec<u8>>) -> Self {
+        self.messages = Some(load);
+        self
     }
 
     fn message(&mut self, dir: Direction) -> &[u8] {
@@ -290,6 +303,10 @@ impl<'a> Row<'a> {
             Test::Body(re) => Direction::BOTH
                 .into_iter()
                 .any(|side| re.is_match(self.body(side))),
+            Test::Message(re) => self
+                .messages
+                .as_mut()
+                .is_some_and(|load| load().iter().any(|m| re.is_match(m))),
             Test::Pattern(re) => {
                 re.is_match(self.summary().as_bytes())
                     || Direction::BOTH.into_iter().any(|side| {

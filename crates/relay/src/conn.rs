@@ -57,6 +57,8 @@ pub(crate) struct Core {
     pub bus: EventBus,
     /// Where TCPMon's local CA lives (TLS listeners issue from it); `None`: no CA.
     pub ca_dir: Option<std::path::PathBuf>,
+    /// The pumps of connections relayed raw, for WebSocket messages the user sends.
+    pub injectors: crate::inject::Injectors,
 }
 
 /// One connection's handle on the engine.

@@ -119,8 +119,8 @@ struct Slot {
     running: Option<Running>,
 }
 
-struct Inner {
-    core: Arc<Core>,
+pub(crate) struct Inner {
+    pub(crate) core: Arc<Core>,
     listeners: Mutex<BTreeMap<ListenerId, Slot>>,
     next_listener: AtomicU64,
     next_conn: Arc<AtomicU64>,
@@ -131,7 +131,7 @@ struct Inner {
 /// The relay engine. Clones share one engine.
 #[derive(Clone)]
 pub struct Engine {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl Engine {
@@ -145,6 +145,7 @@ impl Engine {
             store,
             bus: EventBus::new(),
             ca_dir: options.ca_dir,
+            injectors: Default::default(),
         });
         let shutdown = CancellationToken::new();
         tokio::spawn(report_progress(Arc::downgrade(&core), shutdown.clone()));

@@ -52,6 +52,9 @@ pub enum Error {
     /// client key that does not fit its certificate).
     #[error("TLS to the target: {0}")]
     Tls(String),
+    /// A WebSocket message could not be sent into a connection; says why.
+    #[error("cannot send the message: {0}")]
+    Injection(String),
     /// Reading or writing the capture log failed.
     #[error("capture store: {0}")]
     Capture(#[source] std::io::Error),

@@ -12,7 +12,7 @@
 //! Layout: `config` (what a listener does), `validate` (the one rule for its settings),
 //! `record` (what is known of a connection), `event` (what subscribers hear), `store` +
 //! `log_format` + `capture_file` (the capture and its file on disk), `messages` (WebSocket
-//! messages read back from it), `listener` (accept and
+//! messages read back from it), `inject` (WebSocket messages the user sends), `listener` (accept and
 //! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial` (direct
 //! or via upstream proxy), `conn_error` (why a connection failed), `throttle` (slow link),
 //! `guard` and `idle` (exposure limits), `conn` (per-connection context), `engine` (the
@@ -30,6 +30,7 @@ mod forward;
 mod guard;
 mod http_proxy;
 mod idle;
+mod inject;
 mod listener;
 pub mod log_format;
 pub mod messages;
@@ -52,7 +53,7 @@ pub use error::{Error, Result};
 pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
 pub use record::{
     CertificateFacts, ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch,
-    ListenerId, Micros, TlsFacts, Trust, now_micros,
+    Injected, ListenerId, Micros, TlsFacts, Trust, now_micros,
 };
 pub use store::{
     ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader,

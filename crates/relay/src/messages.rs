@@ -49,6 +49,16 @@ impl Follower {
     }
 }
 
+/// Marks the messages TCPMon sent itself, by the ranges `record` keeps.
+pub fn mark_injected(record: &ConnectionRecord, messages: &mut [Message]) {
+    for message in messages {
+        message.injected = record
+            .injected
+            .iter()
+            .any(|i| i.dir == message.dir && i.start <= message.start && message.start < i.end);
+    }
+}
+
 impl Store {
     /// Every message of exchange `index` of `record`'s connection so far (none when it is no
     /// WebSocket).
@@ -61,9 +71,11 @@ impl Store {
             conn: record.id.0,
             index,
         })?;
-        match exchange.websocket() {
-            Some(summary) => Follower::new(summary).poll(self, record.id),
-            None => Ok(Vec::new()),
-        }
+        let Some(summary) = exchange.websocket() else {
+            return Ok(Vec::new());
+        };
+        let mut messages = Follower::new(summary).poll(self, record.id)?;
+        mark_injected(record, &mut messages);
+        Ok(messages)
     }
 }

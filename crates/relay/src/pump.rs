@@ -3,9 +3,11 @@
 
 use crate::conn::{ConnCtx, Outbound, Reader, Recorder, Writer};
 use crate::conn_error::{ConnectionError, Side};
+use crate::inject::{Injection, Waiting};
 use crate::record::{ConnectionState, Direction};
 use tcpmon_inspect::rewrite::HostRewriter;
 use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// First read buffer; idle keep-alive connections stay this small.
 const MIN_BUF: usize = 8 * 1024;
@@ -20,26 +22,71 @@ fn side(dir: Direction, reading: bool) -> Side {
     }
 }
 
-/// Relays one direction until end-of-stream; `early` bytes (already recorded) go first.
-async fn pump(
-    mut rec: Recorder<'_>,
+/// One direction's pump: where it reads and writes, and what it writes besides.
+struct Pump<'a> {
+    ctx: &'a ConnCtx,
+    rec: Recorder<'a>,
     dir: Direction,
-    mut src: Reader,
-    mut out: Outbound,
-    early: Vec<u8>,
-    mut rewriter: Option<HostRewriter>,
-) -> Result<(), ConnectionError> {
+    src: Reader,
+    out: Outbound,
+    rewriter: Option<HostRewriter>,
+    /// WebSocket messages the user sends this way.
+    inject: UnboundedReceiver<Injection>,
+}
+
+/// The next message the user sends (never, once nobody can).
+async fn next_injection(inject: &mut UnboundedReceiver<Injection>) -> Injection {
+    match inject.recv().await {
+        Some(injection) => injection,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes the user's messages that are due (see `inject`), recorded as relayed bytes are.
+async fn write_due(
+    waiting: &mut Waiting,
+    ctx: &ConnCtx,
+    dir: Direction,
+    rec: &mut Recorder<'_>,
+    out: &mut Outbound,
+) -> std::io::Result<()> {
+    for injection in waiting.due(ctx, dir) {
+        let start = ctx.core.store.recorded_len(ctx.id, dir).unwrap_or(0);
+        rec.record(injection.frame());
+        out.send(injection.frame()).await?;
+        injection.written(ctx, dir, start);
+    }
+    Ok(())
+}
+
+/// Relays one direction until end-of-stream; `early` bytes (already recorded) go first.
+async fn pump(p: Pump<'_>, early: Vec<u8>) -> Result<(), ConnectionError> {
+    let Pump {
+        ctx,
+        mut rec,
+        dir,
+        mut src,
+        mut out,
+        mut rewriter,
+        mut inject,
+    } = p;
     let write_failed = |e| ConnectionError::relaying(side(dir, false), e);
     if !early.is_empty() {
         out.send(&early).await.map_err(write_failed)?;
     }
     let mut buf = vec![0; MIN_BUF];
     let mut rewritten = Vec::new();
+    let mut waiting = Waiting::default();
     loop {
-        let n = src
-            .read(&mut buf)
-            .await
-            .map_err(|e| ConnectionError::relaying(side(dir, true), e))?;
+        let read = tokio::select! {
+            read = src.read(&mut buf) => read,
+            injection = next_injection(&mut inject) => {
+                waiting.push(injection);
+                write_due(&mut waiting, ctx, dir, &mut rec, &mut out).await.map_err(write_failed)?;
+                continue;
+            }
+        };
+        let n = read.map_err(|e| ConnectionError::relaying(side(dir, true), e))?;
         if n == 0 {
             if let Some(held) = rewriter.take().map(HostRewriter::finish) {
                 rec.record(&held);
@@ -62,6 +109,9 @@ async fn pump(
             rec.record(data);
             out.send(data).await.map_err(write_failed)?;
         }
+        write_due(&mut waiting, ctx, dir, &mut rec, &mut out)
+            .await
+            .map_err(write_failed)?;
         if n == buf.len() && buf.len() < MAX_BUF {
             buf.resize(buf.len() * 2, 0);
         }
@@ -81,22 +131,26 @@ pub(crate) async fn relay_both(
     let (server_r, server_w) = server;
     let c2s = Direction::ClientToServer;
     let s2c = Direction::ServerToClient;
-    let up = pump(
-        ctx.recorder(c2s),
-        c2s,
-        client_r,
-        ctx.outbound(server_w),
-        early_from_client,
-        ctx.config.rewritten_host().map(|h| HostRewriter::new(&h)),
-    );
-    let down = pump(
-        ctx.recorder(s2c),
-        s2c,
-        server_r,
-        ctx.outbound(client_w),
-        early_from_server,
-        None,
-    );
+    let (_registered, [to_server, to_client]) = crate::inject::register(ctx);
+    let up = Pump {
+        ctx,
+        rec: ctx.recorder(c2s),
+        dir: c2s,
+        src: client_r,
+        out: ctx.outbound(server_w),
+        rewriter: ctx.config.rewritten_host().map(|h| HostRewriter::new(&h)),
+        inject: to_server,
+    };
+    let down = Pump {
+        ctx,
+        rec: ctx.recorder(s2c),
+        dir: s2c,
+        src: server_r,
+        out: ctx.outbound(client_w),
+        rewriter: None,
+        inject: to_client,
+    };
+    let (up, down) = (pump(up, early_from_client), pump(down, early_from_server));
     tokio::pin!(up, down);
     let (mut up_done, mut down_done) = (false, false);
     while !(up_done && down_done) {

@@ -128,6 +128,21 @@ pub struct ConnectionRecord {
     /// The client's TLS session with TCPMon (a TLS listener), once its handshake completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_tls: Option<TlsFacts>,
+    /// Bytes TCPMon sent itself (WebSocket messages the user typed), by stream position.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub injected: Vec<Injected>,
+}
+
+/// A range of one direction's stream that TCPMon wrote, not the peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Injected {
+    /// The direction it went.
+    pub dir: Direction,
+    /// Stream offset of its first byte.
+    pub start: u64,
+    /// Stream offset after its last byte.
+    pub end: u64,
 }
 
 /// What a TLS handshake agreed on, and how the peer's certificate was taken.
@@ -186,6 +201,7 @@ impl ConnectionRecord {
             request_line: None,
             target_tls: None,
             client_tls: None,
+            injected: Vec::new(),
             exchanges: ExchangeList::new(),
         }
     }

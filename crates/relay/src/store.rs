@@ -838,6 +838,14 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether `dir` of connection `id` is a WebSocket stream between messages, as recorded so
+    /// far (`None`: no WebSocket followed there, or not recorded any more).
+    pub(crate) fn between_websocket_messages(&self, id: ConnId, dir: Direction) -> Option<bool> {
+        let st = self.shared.state();
+        let tracker = st.entries.get(&id)?.tracker.as_ref()?;
+        tracker.websocket_between_messages(dir)
+    }
+
     /// Both directions' chunks of a connection, in capture order.
     pub fn chunks_in_order(&self, id: ConnId) -> Result<Vec<(Direction, ChunkRef)>> {
         self.chunks_after(id, [0, 0])

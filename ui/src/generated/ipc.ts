@@ -174,7 +174,11 @@ target_tls?: TlsFacts | null,
 /**
  * The client's TLS session with TCPMon (a TLS listener), once its handshake completed.
  */
-client_tls?: TlsFacts | null, };
+client_tls?: TlsFacts | null, 
+/**
+ * Bytes TCPMon sent itself (WebSocket messages the user typed), by stream position.
+ */
+injected?: Array<Injected>, };
 
 /**
  * Where a connection is in its life.
@@ -290,6 +294,23 @@ host: string,
  * TCP port.
  */
 port: number, };
+
+/**
+ * A range of one direction's stream that TCPMon wrote, not the peer.
+ */
+export type Injected = { 
+/**
+ * The direction it went.
+ */
+dir: Direction, 
+/**
+ * Stream offset of its first byte.
+ */
+start: number, 
+/**
+ * Stream offset after its last byte.
+ */
+end: number, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 

@@ -9,7 +9,7 @@ import type { RowRef } from "../types";
 
 const SEARCH_HELP =
   "Filter rows. Terms all must match: method:POST status:404 status:4xx host:text path:text " +
-  "header:Name header:Name=text body:text /regex/ word; -term negates. Ctrl+F here, Escape clears.";
+  "header:Name header:Name=text body:text ws:text /regex/ word; -term negates. Ctrl+F here, Escape clears.";
 
 export class SearchBox {
   /** The box with its count and error, for the tab to place in its toolbar. */

@@ -41,6 +41,9 @@ pub struct Message {
     pub problem: Option<String>,
     /// A close message's code and reason.
     pub close: Option<Close>,
+    /// TCPMon sent it (the user typed it), not the peer: the capture holds what each side
+    /// received. Readers never set it; whoever knows the injected ranges does.
+    pub injected: bool,
 }
 
 /// What a close frame says.
@@ -280,7 +283,14 @@ impl Reader {
             data,
             problem,
             close,
+            injected: false,
         }
+    }
+
+    /// Whether the stream is between messages: no frame, header or fragmented message begun.
+    /// A message TCPMon sends itself goes in only there.
+    pub fn between_messages(&self) -> bool {
+        self.frame.is_none() && self.head.is_empty() && self.message.is_none()
     }
 }
 

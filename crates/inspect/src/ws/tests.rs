@@ -118,6 +118,11 @@ fn a_counting_reader_keeps_nothing_but_close_frames() {
     let mut out = Vec::new();
     reader.feed(&stream, 5, &mut out).unwrap();
     assert_eq!(out[0].data, None);
+    assert!(reader.between_messages());
+    reader
+        .feed(&frame(false, false, 1, b"a", None), 6, &mut out)
+        .unwrap();
+    assert!(!reader.between_messages(), "inside a fragmented message");
     assert_eq!((out[0].start, out[0].size), (100, 1000));
     let mut summary = Summary::default();
     out.iter().for_each(|m| summary.add(m));

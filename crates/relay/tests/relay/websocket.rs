@@ -125,3 +125,100 @@ async fn messages_with_permessage_deflate_are_counted_and_read_back_inflated() {
 async fn messages_without_compression_are_counted_and_read_back() {
     round_trip(&["--no-deflate"]).await;
 }
+
+#[tokio::test]
+async fn messages_sent_into_a_live_websocket_reach_each_peer_and_are_marked() {
+    use tokio::io::AsyncBufReadExt;
+    let (server, _server) = echo_server(&[]).await;
+    let engine = engine();
+    let relay = forward(&engine, ([127, 0, 0, 1], server).into()).await;
+    // A client that sends nothing: it prints what it receives.
+    let mut client = tokio::process::Command::new(python())
+        .arg(peers())
+        .args(["wait", &format!("ws://{relay}/"), "2"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(client.stdout.take().unwrap()).lines();
+    assert_eq!(
+        within(lines.next_line()).await.unwrap().as_deref(),
+        Some("connected")
+    );
+    let id = connections(&engine, 1).await[0].id;
+    // The 101 may still be on its way through the tracker: wait for the WebSocket.
+    while engine
+        .store()
+        .record(id)
+        .unwrap()
+        .exchanges
+        .get(0)
+        .and_then(|e| e.websocket().cloned())
+        .is_none()
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let text = tcpmon_inspect::ws::Opcode::Text;
+    // Toward the server, which echoes it: the client gets it back.
+    engine
+        .inject_websocket(
+            id,
+            0,
+            Direction::ClientToServer,
+            text,
+            b"to the server".to_vec(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        within(lines.next_line()).await.unwrap().as_deref(),
+        Some("'to the server'")
+    );
+    // Toward the client directly.
+    engine
+        .inject_websocket(
+            id,
+            0,
+            Direction::ServerToClient,
+            text,
+            b"to the client".to_vec(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        within(lines.next_line()).await.unwrap().as_deref(),
+        Some("'to the client'")
+    );
+    let record = finished(&engine, id).await;
+    let messages = engine.store().websocket_messages(&record, 0).unwrap();
+    let shown: Vec<_> = messages
+        .iter()
+        .filter(|m| m.opcode == Opcode::Text)
+        .map(|m| (m.dir, m.data.clone().unwrap(), m.injected))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (Direction::ClientToServer, b"to the server".to_vec(), true),
+            (Direction::ServerToClient, b"to the server".to_vec(), false),
+            (Direction::ServerToClient, b"to the client".to_vec(), true),
+        ]
+    );
+
+    let refused = engine
+        .inject_websocket(id, 0, Direction::ServerToClient, text, b"late".to_vec())
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("the connection has ended"),
+        "{refused}"
+    );
+    let binary_as_text = engine
+        .inject_websocket(id, 0, Direction::ServerToClient, text, vec![0xff])
+        .await
+        .unwrap_err();
+    assert!(
+        binary_as_text.to_string().contains("UTF-8"),
+        "{binary_as_text}"
+    );
+}
