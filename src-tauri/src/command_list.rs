@@ -41,6 +41,13 @@ macro_rules! command_list {
                 view: ViewKind,
                 offset: u64
             ) -> ViewPage;
+            async send_websocket[Shared](
+                id: ConnId,
+                exchange: usize,
+                direction: Direction,
+                kind: SendKind,
+                text: String
+            ) -> ();
             async resend[Shared](id: ConnId, edited: Option<String>, exchange: Option<usize>) -> ConnId;
             async save_connections[Window, Shared](
                 session: Option<u64>,

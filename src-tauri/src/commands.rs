@@ -10,7 +10,7 @@ use tauri::{AppHandle, Runtime, State};
 use tcpmon_desktop::capture::{self, LeftCapture};
 use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
-use tcpmon_desktop::messages::MessagePage;
+use tcpmon_desktop::messages::{MessagePage, SendKind, outgoing};
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
 use tcpmon_desktop::{ca, resend, search, settings};
 use tcpmon_files::{Format, Pick, RowRef, save};
@@ -157,6 +157,24 @@ pub async fn read_message_view(
     let store = state.store(session)?;
     let lists = state.messages.clone();
     blocking(move || lists.view(&store, session, id, exchange, index, view, offset)).await
+}
+
+/// Sends a message the user typed (text, or binary as hex) into a live WebSocket, toward the
+/// server or the client; resolves once it is written.
+#[tauri::command]
+pub async fn send_websocket(
+    state: State<'_, AppState>,
+    id: ConnId,
+    exchange: usize,
+    direction: Direction,
+    kind: SendKind,
+    text: String,
+) -> Result<()> {
+    let (opcode, payload) = outgoing(kind, &text)?;
+    Ok(state
+        .engine
+        .inject_websocket(id, exchange, direction, opcode, payload)
+        .await?)
 }
 
 /// Resends the captured request, or the edited text with the capture's line ends and a

@@ -442,6 +442,8 @@ export type FakeWsMessage = {
   compressed?: boolean;
   problem?: string | null;
   close?: { code: number | null; reason: string };
+  /** TCPMon sent it (send_websocket). */
+  injected?: boolean;
 };
 
 /** Messages per "id:exchange", each with its capture time. */
@@ -493,7 +495,38 @@ function wsRow(message: FakeWsMessage & { at: number }, index: number): MessageR
     compressed: message.compressed ?? false,
     preview,
     problem: message.problem ?? null,
+    injected: message.injected ?? false,
   };
+}
+
+/** One more message on WebSocket `id`: its exchange's counts go out as the shell's progress does. */
+function addWsMessage(id: number, message: FakeWsMessage): void {
+  const list = wsList(id, 0);
+  list.push({ ...message, at: (list[list.length - 1]?.at ?? 0) + 1000 });
+  const record = withWsCounts(records.get(id)!);
+  records.set(id, record);
+  void send([
+    { kind: "connection_progress", id, bytes: record.bytes, exchanges_from: 0, exchanges: record.exchanges },
+  ]);
+}
+
+/** send_websocket as the engine answers it: text as typed, binary from hex, into a live WebSocket. */
+function sendWebsocket({ id, exchange, direction, kind, text }: Commands["send_websocket"]["args"]): null {
+  const refuse = (message: string) => reject({ kind: "invalid_input", message, field: "ws_send" });
+  const record = records.get(id) ?? reject({ kind: "not_found", message: `no connection #${id}` });
+  wsList(id, exchange);
+  if (record.state.kind !== "active") refuse("the connection has ended");
+  let payload = text;
+  if (kind === "binary") {
+    const digits = text.replace(/[\s:]/g, "");
+    if (digits.length % 2 === 1) refuse(`${digits.length} hex digits: a byte takes two`);
+    const pairs = digits.match(/../g) ?? [];
+    const bad = pairs.find((p) => !/^[0-9a-f]{2}$/i.test(p));
+    if (bad !== undefined) refuse(`"${bad}" is not a byte in hex (00 to ff)`);
+    payload = pairs.map((p) => String.fromCharCode(parseInt(p, 16))).join("");
+  }
+  addWsMessage(id, { direction, opcode: kind, payload, injected: true });
+  return null;
 }
 
 function readMessageView({ id, exchange, index, view, offset }: ReadMessageViewArgs): ViewPage {
@@ -717,6 +750,7 @@ const handlers: Handlers = {
     return { total: list.length, rows };
   },
   read_message_view: readMessageView,
+  send_websocket: sendWebsocket,
   resend: ({ id, edited, exchange }) => {
     const original = records.get(id) ?? reject({ kind: "not_found", message: "no such connection" });
     let request = edited;
@@ -903,13 +937,13 @@ const fake = {
     }
   },
   /**
-   * A live WebSocket on `listener` (a 101 exchange) that carried `messages` so far; returns its
-   * connection's id.
+   * A live WebSocket on `listener` (a 101 exchange) that carried `messages` so far (`overrides`:
+   * say, a state that has ended); returns its connection's id.
    */
-  websocket(listener: number, messages: FakeWsMessage[]): number {
+  websocket(listener: number, messages: FakeWsMessage[], overrides: Partial<ConnectionRecord> = {}): number {
     const base = makeRecord(
       listener,
-      { state: { kind: "active" }, closed_at: null, request_line: WS_REQUEST.split("\r\n")[0]! },
+      { state: { kind: "active" }, closed_at: null, request_line: WS_REQUEST.split("\r\n")[0]!, ...overrides },
       { client_to_server: WS_REQUEST, server_to_client: WS_RESPONSE },
     );
     wsMessages.set(
@@ -922,15 +956,7 @@ const fake = {
     return record.id;
   },
   /** One more message on WebSocket `id`: its exchange's counts go out as the shell's progress does. */
-  wsMessage(id: number, message: FakeWsMessage): void {
-    const list = wsList(id, 0);
-    list.push({ ...message, at: (list[list.length - 1]?.at ?? 0) + 1000 });
-    const record = withWsCounts(records.get(id)!);
-    records.set(id, record);
-    void send([
-      { kind: "connection_progress", id, bytes: record.bytes, exchanges_from: 0, exchanges: record.exchanges },
-    ]);
-  },
+  wsMessage: addWsMessage,
   send,
   settings: () => settings,
   /** Recording stops (with why) or resumes (null): the status command says so, and an event. */

@@ -18,7 +18,8 @@ const chat = [
   { direction: "client_to_server", opcode: "close", payload: "\u0003\u00e8bye", close: { code: 1000, reason: "bye" } },
 ];
 
-const websocket = (page, messages) => page.evaluate((m) => window.fake.websocket(1, m), messages);
+const websocket = (page, messages, overrides = {}) =>
+  page.evaluate(([m, o]) => window.fake.websocket(1, m, o), [messages, overrides]);
 const exchangeRow = (page, id) =>
   activePanel(page).locator(`[data-testid=connection-row][data-conn="${id}"][data-place="0"]`);
 const messageRows = (page) => activePanel(page).getByTestId("ws-message-row");
@@ -146,6 +147,53 @@ describe("WebSocket messages", () => {
       const asked = await calls(page, "websocket_messages");
       assert.ok(asked.length < 10, `${asked.length} reads`);
       assert.ok(asked.every((a) => a.count <= 1000));
+    });
+  });
+
+  test("a live WebSocket's Send box sends text or hex toward either side; the message comes marked", async () => {
+    await withApp(oneListener, async (page) => {
+      const id = await websocket(page, chat.slice(0, 2));
+      await exchangeRow(page, id).click();
+      const panel = activePanel(page);
+      const note = panel.getByTestId("ws-send-note");
+      await panel.getByTestId("ws-send-text").fill("hello <b>");
+      await panel.getByTestId("ws-send-direction").selectOption("server_to_client");
+      await panel.getByTestId("ws-send").click();
+      await note.filter({ hasText: "Sent to the client" }).waitFor();
+      assert.equal(await panel.getByTestId("ws-send-text").inputValue(), "", "the box empties once sent");
+      assert.deepEqual((await calls(page, "send_websocket")).at(-1), {
+        id,
+        exchange: 0,
+        direction: "server_to_client",
+        kind: "text",
+        text: "hello <b>",
+      });
+      const sent = messageRows(page).nth(2);
+      await sent.locator(".ws-preview", { hasText: "[sent by TCPMon] hello <b>" }).waitFor();
+      assert.equal(await sent.locator(".ws-dir").textContent(), "←");
+      assert.match(await sent.getAttribute("class"), /\binjected\b/);
+
+      await panel.getByTestId("ws-send-kind").selectOption("binary");
+      await panel.getByTestId("ws-send-direction").selectOption("client_to_server");
+      await panel.getByTestId("ws-send-text").fill("zz");
+      await panel.getByTestId("ws-send").click();
+      await note.filter({ hasText: 'Not sent: "zz" is not a byte in hex (00 to ff)' }).waitFor();
+      assert.equal(await panel.getByTestId("ws-send-text").inputValue(), "zz", "a refused message stays to fix");
+      await panel.getByTestId("ws-send-text").fill("01 02 ff");
+      await panel.getByTestId("ws-send-text").press("Control+Enter");
+      await note.filter({ hasText: "Sent to the server" }).waitFor();
+      await messageRows(page).nth(3).locator(".ws-preview", { hasText: "[sent by TCPMon] 01 02 ff" }).waitFor();
+      assert.equal(await messageRows(page).nth(3).locator(".ws-kind").textContent(), "binary");
+    });
+  });
+
+  test("a WebSocket that has ended offers no Send box", async () => {
+    await withApp(oneListener, async (page) => {
+      const id = await websocket(page, chat, { state: { kind: "done" } });
+      await exchangeRow(page, id).click();
+      const panel = activePanel(page);
+      await messageRows(page).nth(3).waitFor();
+      assert.equal(await panel.getByTestId("ws-send-box").isHidden(), true);
     });
   });
 });

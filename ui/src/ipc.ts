@@ -9,11 +9,13 @@ import { listen } from "@tauri-apps/api/event";
 import type { Commands, Events } from "./generated/ipc";
 import type {
   CommandError,
+  Direction,
   ListenerForm,
   ReadMessageViewArgs,
   ReadViewArgs,
   RowRef,
   SaveFormat,
+  SendKind,
   SendRequest,
 } from "./types";
 
@@ -57,6 +59,12 @@ export const ipc = {
     call("websocket_messages", { session, id, exchange, from, count }),
   /** A page of message `index`'s payload in a view; offsets count from the payload's start. */
   readMessageView: (args: ReadMessageViewArgs) => call("read_message_view", args),
+  /**
+   * Sends a message into live WebSocket exchange `exchange` of connection `id`: text as typed, or
+   * binary typed as hex. Resolves once it is written between two messages.
+   */
+  sendWebsocket: (id: number, exchange: number, direction: Direction, kind: SendKind, text: string) =>
+    call("send_websocket", { id, exchange, direction, kind, text }),
   /**
    * `edited` null resends the captured bytes exactly (with `exchange`, only that exchange's
    * request). Resolves to the new connection's id.

@@ -23,6 +23,7 @@ export type {
   RowRef,
   SaveFormat,
   SearchResult,
+  SendKind,
   Snapshot,
   Span,
   Startup,
@@ -71,6 +72,8 @@ export type FormField =
   | "target_tls"
   /** The hosts a decrypting proxy passes through: without Decrypt HTTPS, or not a host glob. */
   | "no_decrypt"
+  /** The WebSocket Send box (bad hex, a refused message). */
+  | "ws_send"
   /** The search box (a bad regex). */
   | "search"
   /** The capture limit in the Admin tab. */

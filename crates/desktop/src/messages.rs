@@ -1,6 +1,6 @@
 //! A WebSocket exchange's messages for the window: listed a page at a time (a row each: time,
-//! direction, kind, size, a preview), and one message's payload shown through the views of
-//! [`crate::page`], as a body is.
+//! direction, kind, size, a preview), one message's payload shown through the views of
+//! [`crate::page`], as a body is, and the payload of one the user sends, from what they typed.
 //!
 //! The tracker only counts messages; they are read back from the capture. A list keeps a
 //! [`Follower`] per exchange, so paging and the refresh after each new message read only what
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tcpmon_inspect::view::ViewKind;
 use tcpmon_inspect::ws::{Message, Opcode, Summary};
-use tcpmon_relay::messages::Follower;
+use tcpmon_relay::messages::{Follower, mark_injected};
 use tcpmon_relay::{ConnId, ConnectionRecord, Direction, Error, Store};
 
 /// Most rows one page of the list holds.
@@ -48,6 +48,8 @@ pub struct MessageRow {
     pub preview: String,
     /// Why its payload is not whole (cut at 64 MiB, or not inflatable).
     pub problem: Option<String>,
+    /// TCPMon sent it (the user typed it), not the peer.
+    pub injected: bool,
 }
 
 /// A page of an exchange's message rows.
@@ -91,7 +93,12 @@ impl MessageLists {
         let key = (session, id, exchange);
         let list = self.list(store, key)?;
         let mut list = lock(&list);
-        let new = match list.follower.poll(store, id) {
+        let polled = list.follower.poll(store, id).and_then(|mut new| {
+            let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
+            mark_injected(&record, &mut new);
+            Ok(new)
+        });
+        let new = match polled {
             Ok(new) => new,
             Err(e) => {
                 lock(&self.lists).remove(&key);
@@ -206,7 +213,50 @@ fn row(index: u64, message: &Message) -> MessageRow {
         compressed: message.compressed,
         preview: preview(message),
         problem: message.problem.clone(),
+        injected: message.injected,
     }
+}
+
+/// What the user sends into a WebSocket: text as typed, or bytes typed as hex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum SendKind {
+    /// A text message (UTF-8).
+    Text,
+    /// A binary message, typed as hex digits (spaces, newlines and `:` between bytes allowed).
+    Binary,
+}
+
+/// The opcode and payload of the message the user typed.
+pub fn outgoing(kind: SendKind, typed: &str) -> Result<(Opcode, Vec<u8>), CommandError> {
+    match kind {
+        SendKind::Text => Ok((Opcode::Text, typed.as_bytes().to_vec())),
+        SendKind::Binary => hex_bytes(typed).map(|bytes| (Opcode::Binary, bytes)),
+    }
+}
+
+/// Bytes typed as hex pairs, with any whitespace or `:` between them.
+fn hex_bytes(typed: &str) -> Result<Vec<u8>, CommandError> {
+    let digits: Vec<char> = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':')
+        .collect();
+    let invalid = |why: String| CommandError::new(ErrorKind::InvalidInput, why).on("ws_send");
+    if digits.len() % 2 == 1 {
+        return Err(invalid(format!(
+            "{} hex digits: a byte takes two",
+            digits.len()
+        )));
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let text: String = pair.iter().collect();
+            u8::from_str_radix(&text, 16)
+                .map_err(|_| invalid(format!("\"{text}\" is not a byte in hex (00 to ff)")))
+        })
+        .collect()
 }
 
 /// A message in a line: text's start (control characters as spaces), a close's code and
@@ -350,6 +400,23 @@ mod tests {
             .view(store, None, id, 0, 4, ViewKind::Raw, 0)
             .unwrap_err();
         assert_eq!(missing.kind, ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn typed_messages_become_payloads() {
+        let text = outgoing(SendKind::Text, "héllo <b>").unwrap();
+        assert_eq!(text, (Opcode::Text, "héllo <b>".as_bytes().to_vec()));
+        let binary = outgoing(SendKind::Binary, "00 01:fe\nFF").unwrap();
+        assert_eq!(binary, (Opcode::Binary, vec![0, 1, 0xfe, 0xff]));
+        assert_eq!(outgoing(SendKind::Binary, "").unwrap().1, Vec::<u8>::new());
+        for (typed, says) in [("abc", "3 hex digits"), ("zz", "\"zz\" is not a byte")] {
+            let error = outgoing(SendKind::Binary, typed).unwrap_err();
+            assert_eq!(
+                (error.kind, error.field),
+                (ErrorKind::InvalidInput, Some("ws_send"))
+            );
+            assert!(error.message.starts_with(says), "{}", error.message);
+        }
     }
 
     #[tokio::test]

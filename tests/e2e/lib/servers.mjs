@@ -299,6 +299,29 @@ export async function runWsClient(url) {
   return result.stdout;
 }
 
+/**
+ * tests/clients/ws_peers.py's waiting client: connects to `url`, sends nothing, prints the first
+ * `count` messages it receives, then closes. Resolves once it is connected, with `done`, which
+ * resolves to what it printed when it has ended (rejects when it failed).
+ */
+export async function startWsWaiter(url, count) {
+  const child = track(
+    spawn(VENV_PYTHON, ["-u", WS_PEERS, "wait", url, String(count)], { stdio: ["ignore", "pipe", "pipe"], env: CLIENT_ENV }),
+  );
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const done = new Promise((resolve, reject) =>
+    child.on("exit", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`ws_peers.py wait exited (${code}): ${output}`)),
+    ),
+  );
+  done.catch(() => {}); // awaited by the test; an early failure also ends waitFor below
+  await waitFor(() => output.includes("connected\n") || child.exitCode !== null, 10000);
+  if (!output.includes("connected\n")) throw new Error(`ws_peers.py wait did not connect: ${output}`);
+  return { done, stop: () => stopChild(child) };
+}
+
 /** curl's arguments for one SOAP POST greeting `name`. */
 function soapArgs(port, name, urlPath) {
   return [

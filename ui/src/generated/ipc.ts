@@ -556,7 +556,11 @@ preview: string,
 /**
  * Why its payload is not whole (cut at 64 MiB, or not inflatable).
  */
-problem: string | null, };
+problem: string | null, 
+/**
+ * TCPMon sent it (the user typed it), not the peer.
+ */
+injected: boolean, };
 
 /**
  * What a listener does with each connection.
@@ -604,6 +608,11 @@ export type SearchResult = {
  * Matching rows, in table order.
  */
 rows: Array<[ConnId, number | null]>, };
+
+/**
+ * What the user sends into a WebSocket: text as typed, or bytes typed as hex.
+ */
+export type SendKind = "text" | "binary";
 
 /**
  * Apache TCPMon's "Simulate Slow Connection": at most `bytes_per_pause` bytes every `delay_ms`,
@@ -822,6 +831,7 @@ export type Commands = {
   read_view: { args: { session: number | null; id: ConnId; direction: Direction; view: ViewKind; offset: number; exchange: number | null }; result: ViewPage };
   websocket_messages: { args: { session: number | null; id: ConnId; exchange: number; from: number; count: number }; result: MessagePage };
   read_message_view: { args: { session: number | null; id: ConnId; exchange: number; index: number; view: ViewKind; offset: number }; result: ViewPage };
+  send_websocket: { args: { id: ConnId; exchange: number; direction: Direction; kind: SendKind; text: string }; result: null };
   resend: { args: { id: ConnId; edited: string | null; exchange: number | null }; result: ConnId };
   save_connections: { args: { session: number | null; ids: Array<ConnId>; format: SaveFormat; exchanges: Array<[ConnId, number | null]> | null }; result: Saved | null };
   open_session: { args: Record<string, never>; result: OpenedSession | null };

@@ -142,7 +142,7 @@ export class ConnectionsView {
       "aria-label": "TLS",
       hidden: true,
     });
-    this.messages = new WsMessages(() => this.update(null, false));
+    this.messages = new WsMessages(() => this.update(null, false), live);
     const upper = el("div", { class: "upper" }, this.table.root, this.actions.root);
     this.root = el(
       "div",

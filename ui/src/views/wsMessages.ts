@@ -3,7 +3,8 @@
  * table, a row per message (time, direction, kind, size, preview). A WebSocket can carry
  * 100,000 messages, so the list is virtualised (fixed-height rows, virtual.ts) and its rows are
  * read from Rust a chunk at a time, only those in view. New messages come as the exchange's
- * counts grow. Captured text is set as text only: it is hostile.
+ * counts grow. A live WebSocket also gets the Send box (wsSend.ts). Captured text is set as
+ * text only: it is hostile.
  */
 import { el, setText } from "../dom";
 import { formatBytes, formatClock, formatInstant, messageArrow, websocketText } from "../format";
@@ -11,6 +12,7 @@ import { ipc } from "../ipc";
 import { exchangesOf } from "../rows";
 import type { ConnectionRecord, MessageRow, WebSocketSummary } from "../types";
 import { revealScrollTop, visibleRange } from "../virtual";
+import { WsSendBox } from "./wsSend";
 
 const ROW_HEIGHT = 22;
 const OVERSCAN = 10;
@@ -36,6 +38,7 @@ export class WsMessages {
   private readonly summary: HTMLElement;
   private readonly scroller: HTMLElement;
   private readonly spacer: HTMLElement;
+  private readonly sendBox = new WsSendBox();
   private target: WsExchange | null = null;
   /** Messages in the list: the exchange's count, or more when Rust has read more. */
   private total = 0;
@@ -50,8 +53,14 @@ export class WsMessages {
   private pool: HTMLElement[] = [];
   private retry: ReturnType<typeof setTimeout> | undefined;
 
-  /** `onSelect`: the selected message changed (the panes show it). */
-  constructor(private readonly onSelect: () => void) {
+  /**
+   * `onSelect`: the selected message changed (the panes show it). `live`: a live tab, whose
+   * open WebSockets can be sent into.
+   */
+  constructor(
+    private readonly onSelect: () => void,
+    private readonly live: boolean,
+  ) {
     this.summary = el("summary", { "data-testid": "ws-summary" });
     this.spacer = el("div", { class: "ws-rows" });
     this.scroller = el(
@@ -64,6 +73,7 @@ export class WsMessages {
       { class: "ws-messages", "data-testid": "ws-messages", open: true, hidden: true },
       this.summary,
       this.scroller,
+      this.sendBox.root,
     );
     this.scroller.addEventListener("scroll", () => {
       const { scrollTop, clientHeight, scrollHeight } = this.scroller;
@@ -108,6 +118,8 @@ export class WsMessages {
     }
     if (!same) this.reset(target);
     this.target = target;
+    const open = this.live && target.session === null && target.record.state.kind === "active";
+    this.sendBox.show(open ? { id: target.record.id, exchange: target.exchange } : null);
     const by = closer(ws);
     setText(this.summary, by === "" ? websocketText(ws) : `${websocketText(ws)} by ${by}`);
     const count = Math.max(messageCount(ws), this.total);
@@ -187,12 +199,15 @@ export class WsMessages {
     const [time, dir, kind, size, preview] = Array.from(element.children) as HTMLElement[];
     setText(time!, row ? formatClock(row.at) : "");
     time!.title = row ? formatInstant(row.at) : "";
+    element.classList.toggle("injected", row?.injected ?? false);
     setText(dir!, row ? messageArrow(row.direction) : "");
-    dir!.title = row ? (row.direction === "client_to_server" ? "to the server" : "to the client") : "";
+    const toward = row?.direction === "client_to_server" ? "to the server" : "to the client";
+    dir!.title = row ? `${toward}${row.injected ? ", sent by TCPMon" : ""}` : "";
     setText(kind!, row?.opcode ?? "");
     setText(size!, row ? `${formatBytes(row.size)}${row.compressed ? " ⇲" : ""}` : "");
     size!.title = row?.compressed ? "sent deflated (permessage-deflate): the wire size" : "";
-    setText(preview!, row ? (row.problem === null ? row.preview : `⚠ ${row.problem} ${row.preview}`) : "…");
+    const marks = `${row?.injected ? "[sent by TCPMon] " : ""}${row?.problem ? `⚠ ${row.problem} ` : ""}`;
+    setText(preview!, row ? `${marks}${row.preview}` : "…");
   }
 
   private async load(chunk: number): Promise<void> {
