@@ -63,6 +63,7 @@ describe("WebSocket messages", () => {
 
   test("selecting a message shows its payload in its direction's pane, in the usual views", async () => {
     await withApp(oneListener, async (page) => {
+      await page.evaluate(() => window.fake.open(1)); // a row above, for the arrow keys to leave alone
       const id = await websocket(page, chat);
       await exchangeRow(page, id).click();
       const panel = activePanel(page);

@@ -87,7 +87,9 @@ export class WsMessages {
     this.scroller.addEventListener("keydown", (e) => {
       const step = e.key === "ArrowDown" ? 1 : e.key === "ArrowUp" ? -1 : 0;
       if (step === 0 || this.total === 0) return;
+      // The arrows move through the messages here, not through the table's rows.
       e.preventDefault();
+      e.stopPropagation();
       const at = this.selected === null ? (step > 0 ? -1 : this.total) : this.selected.index;
       this.select(Math.min(this.total - 1, Math.max(0, at + step)));
     });
