@@ -402,6 +402,35 @@ mod tests {
         assert_eq!(missing.kind, ErrorKind::NotFound);
     }
 
+    #[tokio::test]
+    async fn a_saved_session_lists_and_shows_its_messages() {
+        use tcpmon_files::{Format, Pick, save};
+        let (engine, id) = websocket().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ws.tcpmon");
+        save::save(
+            engine.store(),
+            Pick::Connections(&[id]),
+            &path,
+            Format::Session,
+        )
+        .unwrap();
+        let opened = tcpmon_files::session::open_any(&path).unwrap();
+        let lists = MessageLists::default();
+        let live = lists.page(engine.store(), None, id, 0, 0, 10).unwrap();
+        let saved = lists.page(&opened.store, Some(1), id, 0, 0, 10).unwrap();
+        assert_eq!(saved, live);
+        let close = saved.rows.iter().find(|r| r.opcode == "close").unwrap();
+        let page = lists
+            .view(&opened.store, Some(1), id, 0, close.index, ViewKind::Hex, 0)
+            .unwrap();
+        assert!(
+            page.text.starts_with("00000000  03 e8 62 79 65"),
+            "{}",
+            page.text
+        );
+    }
+
     #[test]
     fn typed_messages_become_payloads() {
         let text = outgoing(SendKind::Text, "héllo <b>").unwrap();
