@@ -148,6 +148,18 @@ describe("WebSocket messages", () => {
       const asked = await calls(page, "websocket_messages");
       assert.ok(asked.length < 10, `${asked.length} reads`);
       assert.ok(asked.every((a) => a.count <= 1000));
+      // Rows read are not all kept: after 40 other places, the top is read again.
+      const reads = async () => (await calls(page, "websocket_messages")).filter((a) => a.from === 0).length;
+      await list.evaluate((l) => (l.scrollTop = 0));
+      await panel.locator(".ws-preview", { hasText: /^message 0$/ }).waitFor();
+      const before = await reads();
+      for (let i = 1; i <= 40; i++) {
+        await list.evaluate((l, top) => (l.scrollTop = top), i * 2000 * 22);
+        await panel.locator(".ws-preview", { hasText: new RegExp(`^message ${i * 2000}$`) }).waitFor();
+      }
+      await list.evaluate((l) => (l.scrollTop = 0));
+      await panel.locator(".ws-preview", { hasText: /^message 0$/ }).waitFor();
+      assert.equal(await reads(), before + 1);
     });
   });
 

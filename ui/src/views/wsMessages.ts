@@ -18,6 +18,9 @@ const ROW_HEIGHT = 22;
 const OVERSCAN = 10;
 /** Rows asked of Rust at once (it gives at most 1,000). */
 const CHUNK = 200;
+/** Chunks kept read; past it the one farthest from the view goes (scrolling through 100,000
+ * messages keeps a few thousand rows, not all). */
+const CHUNKS_KEPT = 32;
 /** The list grows with its rows up to this height, then scrolls. */
 const MAX_HEIGHT = 8 * ROW_HEIGHT;
 /** A chunk Rust had not read to its end yet is asked again after this long. */
@@ -212,6 +215,18 @@ export class WsMessages {
     setText(preview!, row ? `${marks}${row.preview}` : "…");
   }
 
+  /** Keeps chunk `chunk`'s rows, letting go of the one farthest from it when too many are kept. */
+  private keep(chunk: number, rows: MessageRow[]): void {
+    this.chunks.set(chunk, rows);
+    if (this.chunks.size <= CHUNKS_KEPT) return;
+    const selected = this.selected === null ? -1 : Math.floor(this.selected.index / CHUNK);
+    let farthest = chunk;
+    for (const c of this.chunks.keys()) {
+      if (c !== selected && Math.abs(c - chunk) > Math.abs(farthest - chunk)) farthest = c;
+    }
+    this.chunks.delete(farthest);
+  }
+
   private async load(chunk: number): Promise<void> {
     const target = this.target;
     if (target === null || this.loading.has(chunk)) return;
@@ -220,7 +235,7 @@ export class WsMessages {
     try {
       const page = await ipc.websocketMessages(target.session, target.record.id, target.exchange, chunk * CHUNK, CHUNK);
       if (generation !== this.generation) return;
-      this.chunks.set(chunk, page.rows);
+      this.keep(chunk, page.rows);
       if (page.total > this.total) this.grow(page.total);
       // Rust had not read as far as the counts: ask again shortly.
       if (page.rows.length < CHUNK && chunk * CHUNK + page.rows.length < this.total) {
