@@ -108,7 +108,10 @@ pub fn run(to: SocketAddr, count: u64, size: usize, batch: u64) -> Result<()> {
         let answers = &mut got[..n * echoed.len()];
         socket.read_exact(answers).context("reading the echoes")?;
         if answers != &expected[..answers.len()] {
-            bail!("the echoes of messages {done}..{} were changed", done + n as u64);
+            bail!(
+                "the echoes of messages {done}..{} were changed",
+                done + n as u64
+            );
         }
         done += n as u64;
     }

@@ -269,6 +269,7 @@ fuzz_target!(|data: &[u8]| {
             first_of_connection: i == 0,
             request: req,
             response: res,
+            messages: &[],
         })
         .collect();
     let mut har = Vec::new();

@@ -1,4 +1,4 @@
-// WebSocket through tcpmon-cli between real peers (Python's websockets, with and without
+// WebSocket and Server-Sent Events through tcpmon-cli between real peers (Python's websockets, with and without
 // permessage-deflate): the upgrade's line, a line per message with --ws, the summary when the
 // connection closes, the HAR's _webSocketMessages as Chromium's dev tools write them, and
 // `show --search ws:` over a saved session.
@@ -65,3 +65,21 @@ for (const deflate of [true, false]) {
     assert.doesNotMatch(entry.comment ?? "", /not in this file/);
   });
 }
+
+test("Server-Sent Events: the exchange's line at once, a line per event with --ws, a summary, ws: search", async () => {
+  const server = await serverOnPort(python, [path.join(here, "sse_server.py")]);
+  const saved = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tcpmon-sse-")), "sse.tcpmon");
+  const tcpmon = await monitor(["0", "127.0.0.1", String(server), "--ws", "--save", saved]);
+  const { stdout } = await run("curl", ["-sSN", "--max-time", "20", `http://127.0.0.1:${tcpmon.port}/events`]);
+  assert.match(stdout, /data: three/);
+  await tcpmon.stop();
+  const lines = tcpmon.lines.join("\n");
+  assert.match(lines, /^#1\.1 .* GET http:\/\/127\.0\.0\.1:\d+\/events "200 OK"/m);
+  assert.match(lines, /^#1\.1\.m1 \S+ <- event message "one"$/m);
+  assert.match(lines, /^#1\.1\.m2 \S+ <- event add id="7" "two"$/m);
+  assert.match(lines, /^#1\.1\.m3 \S+ <- event message "three\\nlines"$/m);
+  assert.match(lines, /^#1\.1 event stream: 3 events$/m);
+  assert.ok(lines.indexOf("#1.1 ") < lines.indexOf("#1.1.m1"), "the exchange's line comes first");
+  const show = (query) => run(cli, ["show", saved, "--search", query]).then((r) => r.stdout);
+  assert.match(await show("ws:lines"), /^#1\.1 .*\/events "200 OK"/m);
+});

@@ -32,10 +32,8 @@ export type {
   Trust,
   ViewKind,
   ViewPage,
+  WebSocketSummary,
 } from "./generated/ipc";
-
-/** What an exchange that became a WebSocket has carried so far. */
-export type WebSocketSummary = wire.Summary;
 
 /** The arguments of `read_message_view`. */
 export type ReadMessageViewArgs = wire.Commands["read_message_view"]["args"];

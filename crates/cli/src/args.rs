@@ -32,6 +32,9 @@ pub enum Command {
     Recover(recover::Args),
     /// The local CA that signs TCPMon's certificates for TLS clients: path, export, regenerate.
     Ca(ca::Args),
+    /// Compares two exchanges (requests and responses) as unified diffs: diff FILE '#1.1'
+    /// '#2.1', or diff A.tcpmon#1.1 B.har#3.1; exit 0 same, 1 different, 2 error.
+    Diff(crate::diff::Args),
 }
 
 /// The parser for subcommands only.

@@ -5,6 +5,7 @@
 mod args;
 mod ca;
 mod capture;
+mod diff;
 mod export;
 mod exposure;
 mod listen;
@@ -20,15 +21,20 @@ use std::process::ExitCode;
 
 /// Runs the command line the process was given and returns its exit code.
 pub async fn run() -> ExitCode {
+    let done = |r: anyhow::Result<()>| r.map(|()| ExitCode::SUCCESS);
     let result = match args::parse() {
-        Invocation::Listen(args) => listen::run(*args).await,
-        Invocation::Command(Command::Show(args)) => show::run(&args),
-        Invocation::Command(Command::Export(args)) => export::run(&args),
-        Invocation::Command(Command::Recover(args)) => recover::run(&args),
-        Invocation::Command(Command::Ca(args)) => ca::run(&args),
+        Invocation::Listen(args) => done(listen::run(*args).await),
+        Invocation::Command(Command::Show(args)) => done(show::run(&args)),
+        Invocation::Command(Command::Export(args)) => done(export::run(&args)),
+        Invocation::Command(Command::Recover(args)) => done(recover::run(&args)),
+        Invocation::Command(Command::Ca(args)) => done(ca::run(&args)),
+        // As diff(1): 1 when the two differ.
+        Invocation::Command(Command::Diff(args)) => {
+            diff::run(&args).map(|differ| ExitCode::from(u8::from(differ)))
+        }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             // Exit 2 for every failure, as clap does for bad arguments: one code to test.
             eprintln!("tcpmon-cli: {}", args::one_line(&format!("{e:#}")));

@@ -54,8 +54,8 @@ pub struct Args {
     /// Print only the "listening on" line.
     #[arg(long)]
     pub quiet: bool,
-    /// Also print a line per WebSocket message (#C.N.mK: time, -> to the server or <- to the
-    /// client, kind, size, a preview).
+    /// Also print a line per WebSocket message and Server-Sent Event (#C.N.mK: time, -> to
+    /// the server or <- to the client, kind, size, a preview).
     #[arg(long)]
     pub ws: bool,
     #[command(flatten)]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::io::Write;
 use tcpmon_inspect::exchange::Exchange;
-use tcpmon_relay::messages::Follower;
+use tcpmon_relay::messages::{EventFollower, Follower};
 use tcpmon_relay::{
     ConnId, ConnectionRecord, ConnectionState, Direction, Engine, Event, EventKind, ExchangePatch,
     Missed, Store, Subscription,
@@ -128,12 +128,18 @@ struct Live {
     closing: Vec<String>,
 }
 
-/// A WebSocket whose messages get lines.
+/// A WebSocket or an event stream whose messages get lines.
 struct Following {
     exchange: usize,
-    follower: Follower,
+    follower: Follow,
     /// Messages printed so far.
     printed: u64,
+}
+
+/// What reads a followed exchange's messages.
+enum Follow {
+    WebSocket(Box<Follower>),
+    Events(EventFollower),
 }
 
 impl Live {
@@ -163,10 +169,15 @@ impl Live {
         if !self.record.state.is_finished() {
             return;
         }
+        let id = self.record.id;
         self.closing = exchanges
             .iter()
             .enumerate()
-            .filter_map(|(i, e)| Some(ws_lines::summary_line(self.record.id, i, e.websocket()?)))
+            .filter_map(|(i, e)| match (e.websocket(), e.sse()) {
+                (Some(ws), _) => Some(ws_lines::summary_line(id, i, ws)),
+                (None, Some(sse)) => Some(ws_lines::events_line(id, i, sse)),
+                (None, None) => None,
+            })
             .collect();
     }
 
@@ -176,11 +187,21 @@ impl Live {
         let mut lines = Vec::new();
         for f in &mut self.following {
             // A connection removed meanwhile has nothing more to read.
-            let mut messages = f.follower.poll(store, id).unwrap_or_default();
-            tcpmon_relay::messages::mark_injected(&self.record, &mut messages);
-            for message in messages {
-                f.printed += 1;
-                lines.push(ws_lines::message_line(id, f.exchange, f.printed, &message));
+            match &mut f.follower {
+                Follow::WebSocket(follower) => {
+                    let mut messages = follower.poll(store, id).unwrap_or_default();
+                    tcpmon_relay::messages::mark_injected(&self.record, &mut messages);
+                    for message in messages {
+                        f.printed += 1;
+                        lines.push(ws_lines::message_line(id, f.exchange, f.printed, &message));
+                    }
+                }
+                Follow::Events(follower) => {
+                    for event in follower.poll(store, id).unwrap_or_default() {
+                        f.printed += 1;
+                        lines.push(ws_lines::event_line(id, f.exchange, f.printed, &event));
+                    }
+                }
             }
         }
         lines
@@ -201,17 +222,29 @@ impl Live {
             .pending
             .iter()
             .take_while(|e| {
-                finished || e.tunnel || e.response.as_ref().is_some_and(|r| r.complete())
+                // An upgrade and an event stream get their line at once: their messages follow.
+                let complete = e.response.as_ref().is_some_and(|r| r.complete());
+                finished || e.tunnel || e.sse().is_some() || complete
             })
             .count();
         let mut lines = Vec::with_capacity(ready);
         for (i, e) in self.pending.drain(..ready).enumerate() {
             let index = self.printed + i;
             lines.push(exchange_line(&self.record, index, &e));
-            if let (Some(summary), Some(_)) = (e.websocket(), ws) {
+            let follower = match (e.websocket(), ws) {
+                (Some(summary), Some(_)) => {
+                    Some(Follow::WebSocket(Box::new(Follower::new(summary))))
+                }
+                (None, Some(store)) => EventFollower::new(store, self.record.id, &e)
+                    .ok()
+                    .flatten()
+                    .map(Follow::Events),
+                _ => None,
+            };
+            if let Some(follower) = follower {
                 self.following.push(Following {
                     exchange: index,
-                    follower: Follower::new(summary),
+                    follower,
                     printed: 0,
                 });
             }

@@ -1,6 +1,7 @@
-//! WebSocket lines: one per message with `--ws` (`#C.N.mK`), and the summary of each WebSocket
-//! when its connection closes.
+//! WebSocket and Server-Sent Events lines: one per message or event with `--ws` (`#C.N.mK`),
+//! and a summary of each when its connection closes.
 
+use tcpmon_inspect::sse::{self, Event};
 use tcpmon_inspect::ws::{Message, Opcode, Summary};
 use tcpmon_relay::{ConnId, Direction};
 
@@ -65,6 +66,37 @@ pub fn message_line(id: ConnId, exchange: usize, k: u64, message: &Message) -> S
         arrow(message.dir),
         message.opcode.name(),
         message.size,
+    )
+}
+
+/// The line for event `k` (from 1) of exchange `exchange`'s event stream: time, its type when
+/// not the default, its id, and its data (quoted, cut as a text message's preview).
+pub fn event_line(id: ConnId, exchange: usize, k: u64, event: &Event) -> String {
+    let shown: String = event.data.chars().take(PREVIEW_CHARS).collect();
+    let more = if shown.len() < event.data.len() {
+        "..."
+    } else {
+        ""
+    };
+    let kind = event.event.as_deref().unwrap_or("message");
+    let event_id = event
+        .id
+        .as_ref()
+        .map(|i| format!(" id={i:?}"))
+        .unwrap_or_default();
+    format!(
+        "#{id}.{}.m{k} {} <- event {kind}{event_id} {shown:?}{more}",
+        exchange + 1,
+        crate::report::time(event.at),
+    )
+}
+
+/// The summary of exchange `exchange`'s event stream once its connection has closed.
+pub fn events_line(id: ConnId, exchange: usize, summary: &sse::Summary) -> String {
+    format!(
+        "#{id}.{} event stream: {} events",
+        exchange + 1,
+        summary.events
     )
 }
 

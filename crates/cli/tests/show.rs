@@ -412,3 +412,61 @@ fn a_message_of_many_pages_is_shown_whole() {
         assert!(last.ends_with("  of a big body."), "{last}");
     }
 }
+
+#[test]
+fn diff_compares_two_exchanges_in_one_file_or_across_two() {
+    let c = captures();
+    let (session, har) = (path(&c.session), path(&c.har));
+    // The same exchange: nothing printed, exit 0.
+    let same = run(&["diff", session, "#1.1", "1.1"]);
+    assert_eq!((same.status.code(), same.stdout.len()), (Some(0), 0));
+
+    // The XML and the JSON GET: the request lines and the bodies differ, exit 1.
+    let out = run(&["diff", session, "#1.1", "#1.2"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "--- {session}#1.1 request\n+++ {session}#1.2 request\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("-GET /doc.xml HTTP/1.1\n+GET /doc.json HTTP/1.1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+  \"name\": \"tcpmon\","),
+        "the JSON body indented: {text}"
+    );
+
+    // The same POST captured as a session and as HAR (through another listener port): what
+    // differs is the Host's port and the Date, and nothing else once they are ignored.
+    let (a, b) = (format!("{session}#2.1"), format!("{har}#2.1"));
+    let across = run(&["diff", &a, &b]);
+    let text = String::from_utf8(across.stdout).unwrap();
+    assert_eq!(across.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("--- {a} request\n+++ {b} request\n")),
+        "{text}"
+    );
+    assert!(text.contains("-Host: 127.0.0.1:"), "{text}");
+    let across = run(&[
+        "diff",
+        &a,
+        &b,
+        "--ignore-header",
+        "host",
+        "--ignore-header",
+        "Date",
+    ]);
+    let text = String::from_utf8(across.stdout).unwrap();
+    assert_eq!(across.status.code(), Some(0), "{text}");
+
+    fails(
+        &["diff", session, "#1", "#1.2"],
+        "name an exchange, like #3.2",
+    );
+    fails(&["diff", session, "#1.1"], "give FILE#C.N");
+    fails(&["diff", session, "#9.1", "#1.1"], "no connection #9");
+}

@@ -47,7 +47,7 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
             };
             let mut messages = || payloads(store, &record, index);
             let mut row = Row::new(Some(&exchange), &host, &mut load);
-            if exchange.websocket().is_some() {
+            if exchange.websocket().is_some() || exchange.sse().is_some() {
                 row = row.with_messages(&mut messages);
             }
             if query.matches(&mut row) {
@@ -58,14 +58,16 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
     Ok(Found { rows })
 }
 
-/// The payloads of a WebSocket exchange's messages, as far as [`SEARCH_LIMIT`] bytes of them;
-/// a read error finds nothing.
+/// The payloads of a WebSocket exchange's messages, or an event stream's events' data, as far
+/// as [`SEARCH_LIMIT`] bytes of them; a read error finds nothing.
 fn payloads(store: &Store, record: &tcpmon_relay::ConnectionRecord, index: usize) -> Vec<Vec<u8>> {
     let mut left = SEARCH_LIMIT as usize;
     let messages = store.websocket_messages(record, index).unwrap_or_default();
+    let events = store.sse_events(record, index).unwrap_or_default();
     messages
         .into_iter()
         .filter_map(|m| m.data)
+        .chain(events.into_iter().map(|e| e.data.into_bytes()))
         .map_while(|data| {
             let take = data.len().min(left);
             left -= take;

@@ -14,7 +14,7 @@ pub use list::ExchangeList;
 
 use crate::Direction;
 use crate::http1::{BodyDecoder, Framing, HeadBuffer, RequestHead, parse_request, parse_response};
-use crate::ws;
+use crate::{sse, ws};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
@@ -181,6 +181,7 @@ struct Extra {
     interim: Vec<u16>,
     note: Option<String>,
     websocket: Option<ws::Summary>,
+    sse: Option<sse::Summary>,
 }
 
 /// An exchange as JSON: every field at the top level.
@@ -208,6 +209,10 @@ struct ExchangeJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     websocket: Option<ws::Summary>,
+    /// Set when the response is an event stream (`text/event-stream`): its events so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    sse: Option<sse::Summary>,
 }
 
 impl From<Exchange> for ExchangeJson {
@@ -226,6 +231,7 @@ impl From<Exchange> for ExchangeJson {
             tunnel: e.tunnel,
             note: extra.note,
             websocket: extra.websocket,
+            sse: extra.sse,
         }
     }
 }
@@ -236,6 +242,7 @@ impl From<ExchangeJson> for Exchange {
             interim: j.interim,
             note: j.note,
             websocket: j.websocket,
+            sse: j.sse,
         };
         Self {
             method: j.method,
@@ -271,6 +278,11 @@ impl Exchange {
     /// carried each way, and the close.
     pub fn websocket(&self) -> Option<&ws::Summary> {
         self.extra.as_ref()?.websocket.as_ref()
+    }
+
+    /// When its response is an event stream (Server-Sent Events): how many events so far.
+    pub fn sse(&self) -> Option<&sse::Summary> {
+        self.extra.as_ref()?.sse.as_ref()
     }
 
     /// What it has carried as a WebSocket, for the tracker to count into.
@@ -342,6 +354,8 @@ struct Side {
     state: State,
     /// After a switch to WebSocket: this side's frames, counted into the exchange.
     ws: Option<Box<ws::Reader>>,
+    /// Response side, in an event stream's body: its events, counted into the exchange.
+    sse: Option<Box<sse::Parser>>,
     /// Stream offset of the next byte this side will be given.
     offset: u64,
     /// Bytes not yet placed: an unfinished head, or bytes waiting for a switch decision.
@@ -359,6 +373,7 @@ impl Side {
         Self {
             state: State::Head,
             ws: None,
+            sse: None,
             offset: 0,
             pending: HeadBuffer::default(),
             pending_at: 0,
@@ -608,12 +623,26 @@ impl Tracker {
                 switches,
             } => {
                 let mut content = 0u64;
-                match decoder.feed(input, &mut |b| content += b.len() as u64) {
+                let mut events = Vec::new();
+                let mut stream = self.sides[side].sse.take();
+                let fed = decoder.feed(input, &mut |b| {
+                    content += b.len() as u64;
+                    if let Some(parser) = &mut stream {
+                        parser.feed(b, at, &mut events);
+                    }
+                });
+                self.sides[side].sse = stream;
+                if let Some(summary) = exchanges[index].extra.as_mut().and_then(|x| x.sse.as_mut())
+                {
+                    summary.events += events.len() as u64;
+                }
+                match fed {
                     Ok(used) => {
                         let span = span_mut(&mut exchanges[index], side);
                         extend(span, used as u64, content, at);
                         if decoder.is_done() {
                             span.set_complete();
+                            self.sides[side].sse = None;
                             self.message_done(side, index, switches);
                         } else {
                             self.sides[side].state = State::Body {
@@ -759,7 +788,14 @@ impl Tracker {
                     self.follow_websocket(&head, exchange);
                 }
             }
-            Ok(framing) => self.start_body(RESPONSE_SIDE, index, framing, false, exchanges),
+            Ok(framing) => {
+                if is_event_stream(&head) {
+                    exchange.extra.get_or_insert_with(Box::default).sse =
+                        Some(sse::Summary::default());
+                    self.sides[RESPONSE_SIDE].sse = Some(Box::new(sse::Parser::new(false)));
+                }
+                self.start_body(RESPONSE_SIDE, index, framing, false, exchanges);
+            }
             Err(e) => self.broken(RESPONSE_SIDE, Some(index), e, exchanges),
         }
         true
@@ -866,6 +902,24 @@ impl Tracker {
         }
         self.sides[side].state = State::Raw { index };
     }
+}
+
+/// A response whose body is an event stream TCPMon can read as it comes (not compressed).
+fn is_event_stream(head: &crate::http1::ResponseHead) -> bool {
+    let media = |v: &[u8]| {
+        v.split(|&b| b == b';')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii()
+            .to_vec()
+    };
+    head.head
+        .header("Content-Type")
+        .is_some_and(|v| media(v).eq_ignore_ascii_case(b"text/event-stream"))
+        && head
+            .head
+            .header("Content-Encoding")
+            .is_none_or(|v| v.trim_ascii().eq_ignore_ascii_case(b"identity"))
 }
 
 /// A `101` that switches to WebSocket (`Upgrade: websocket`, any case).
@@ -1290,6 +1344,29 @@ HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz";
         assert_eq!(
             list[0].response.as_ref().unwrap().end,
             response.len() as u64
+        );
+    }
+
+    #[test]
+    fn an_event_stream_counts_its_events_as_the_body_comes() {
+        let request =
+            b"GET /events HTTP/1.1\r\nAccept: text/event-stream\r\n\r\nGET /next HTTP/1.1\r\n\r\n";
+        let body = "data: one\n\n: ping\n\nevent: add\ndata: two\n\ndata: three\n\n";
+        let mut response = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
+            Transfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+        for piece in body.as_bytes().chunks(7) {
+            response.extend(format!("{:x}\r\n", piece.len()).bytes());
+            response.extend(piece);
+            response.extend(b"\r\n");
+        }
+        response.extend(b"0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\ndata: x\n\n");
+        let list = track_split_everywhere(request, &response);
+        assert_eq!(list[0].sse(), Some(&sse::Summary { events: 3 }));
+        assert_eq!(
+            list[1].sse(),
+            None,
+            "only an event stream's content type counts"
         );
     }
 }

@@ -19,8 +19,11 @@
 //! - [`search`]: the search box's query language over exchanges and raw streams.
 //! - [`tls`]: what a TLS ClientHello says in clear (the server name asked for), and the
 //!   certificate and trust facts a connection's record keeps.
+//! - [`sse`]: Server-Sent Events (`text/event-stream`) read from a response body at any byte
+//!   boundary.
 //! - [`ws`]: WebSocket frames and messages (masking, fragments, control frames,
 //!   permessage-deflate), followed at any byte boundary.
+//! - [`diff`]: two messages compared as text (bodies decoded and indented), a unified diff.
 //! - [`edit`]: keeping an edited HTTP message consistent before it is resent.
 //! - [`grpc`]: gRPC and gRPC-Web bodies split into messages at any byte boundary (compressed
 //!   ones decoded, capped), and the status their trailers give.
@@ -28,6 +31,7 @@
 //!   them; with a `.proto` file or descriptor set, as JSON and text with field names.
 
 pub mod compose;
+pub mod diff;
 mod direction;
 pub mod edit;
 pub mod exchange;
@@ -38,6 +42,7 @@ pub mod http1;
 pub mod protobuf;
 pub mod rewrite;
 pub mod search;
+pub mod sse;
 pub mod tls;
 pub mod url;
 pub mod view;

@@ -1,11 +1,15 @@
-//! WebSocket messages read back from the capture: the tracker only counts them (a relay keeps
-//! positions, not payloads), so whoever shows them (the CLI's `--ws` lines, HAR's
-//! `_webSocketMessages`, the window's message rows) reads the exchange's frames from the
-//! store, both directions in capture order, payloads unmasked and inflated.
+//! WebSocket messages and Server-Sent Events read back from the capture: the tracker only
+//! counts them (a relay keeps positions, not payloads), so whoever shows them (the CLI's `--ws`
+//! lines, HAR's `_webSocketMessages`, the window's message rows, search) reads them from the
+//! store: a WebSocket's frames both directions in capture order, payloads unmasked and
+//! inflated; an event stream's response body, de-chunked, event by event.
 
 use crate::error::{Error, Result};
 use crate::record::{ConnId, ConnectionRecord, Direction};
 use crate::store::Store;
+use tcpmon_inspect::exchange::Exchange;
+use tcpmon_inspect::http1::{BodyDecoder, Framing, parse_response};
+use tcpmon_inspect::sse::{Event, Parser};
 use tcpmon_inspect::ws::{Message, Reader, Summary};
 
 /// Follows one exchange's messages as its connection goes on: each [`Follower::poll`] reads
@@ -49,6 +53,65 @@ impl Follower {
     }
 }
 
+/// Follows an event stream's events as its response comes: each [`EventFollower::poll`] reads
+/// what was captured since the last.
+pub struct EventFollower {
+    decoder: BodyDecoder,
+    parser: Parser,
+    /// Response stream offset read up to.
+    read: u64,
+}
+
+impl EventFollower {
+    /// A follower of `exchange`'s events (an exchange of connection `id`); `None` when its
+    /// response is no event stream (or its head is not recorded).
+    pub fn new(store: &Store, id: ConnId, exchange: &Exchange) -> Result<Option<Self>> {
+        let (Some(_), Some(span)) = (exchange.sse(), exchange.response.as_ref()) else {
+            return Ok(None);
+        };
+        let from = span.head_at();
+        let bytes = store.read(
+            id,
+            Direction::ServerToClient,
+            from,
+            span.head_len() as usize,
+        )?;
+        let framing = match parse_response(&bytes) {
+            Ok(Some(head)) => Framing::for_response(&exchange.method, &head).ok(),
+            _ => None,
+        };
+        Ok(framing.map(|framing| EventFollower {
+            decoder: BodyDecoder::new(framing),
+            parser: Parser::new(true),
+            read: from + span.head_len(),
+        }))
+    }
+
+    /// The events completed since the last call.
+    pub fn poll(&mut self, store: &Store, id: ConnId) -> Result<Vec<Event>> {
+        let mut out = Vec::new();
+        for (_, chunk) in store.chunks_after(id, [u64::MAX, self.read])? {
+            if self.decoder.is_done() {
+                break;
+            }
+            let (at, bytes) = store.read_chunk(&chunk)?;
+            let skip = self.read.saturating_sub(chunk.stream_offset) as usize;
+            let parser = &mut self.parser;
+            let fed = self
+                .decoder
+                .feed(&bytes[skip.min(bytes.len())..], &mut |b| {
+                    parser.feed(b, at, &mut out);
+                });
+            match fed {
+                Ok(used) => self.read += used as u64,
+                // A body whose framing breaks has no more events to give.
+                Err(_) => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Marks the messages TCPMon sent itself, by the ranges `record` keeps.
 pub fn mark_injected(record: &ConnectionRecord, messages: &mut [Message]) {
     for message in messages {
@@ -60,6 +123,19 @@ pub fn mark_injected(record: &ConnectionRecord, messages: &mut [Message]) {
 }
 
 impl Store {
+    /// Every event of exchange `index`'s event stream so far (none when it is no event
+    /// stream).
+    pub fn sse_events(&self, record: &ConnectionRecord, index: usize) -> Result<Vec<Event>> {
+        let exchange = record.exchanges.get(index).ok_or(Error::NoSuchExchange {
+            conn: record.id.0,
+            index,
+        })?;
+        match EventFollower::new(self, record.id, &exchange)? {
+            Some(mut follower) => follower.poll(self, record.id),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Every message of exchange `index` of `record`'s connection so far (none when it is no
     /// WebSocket).
     pub fn websocket_messages(

@@ -46,19 +46,6 @@ not_after: string,
 sha256: string, };
 
 /**
- * What a close frame says.
- */
-export type Close = { 
-/**
- * The status code (1000 normal, 1001 going away, ...); none in an empty close frame.
- */
-code: number | null, 
-/**
- * The reason, as UTF-8 (lossy).
- */
-reason: string, };
-
-/**
  * A failed command.
  */
 export type CommandError = { 
@@ -190,19 +177,6 @@ export type ConnectionState = { "kind": "connecting" } | { "kind": "active" } | 
 reason: string, };
 
 /**
- * Messages and payload bytes one way.
- */
-export type Count = { 
-/**
- * Messages, control messages included.
- */
-messages: number, 
-/**
- * Their payload bytes on the wire.
- */
-bytes: number, };
-
-/**
  * What the server accepted in `Sec-WebSocket-Extensions` (its answer is what holds).
  */
 export type Deflate = { 
@@ -272,6 +246,15 @@ events: Array<Event>,
 lagged: boolean, };
 
 /**
+ * How many events a response has carried so far.
+ */
+export type EventStreamSummary = { 
+/**
+ * Events dispatched (a blank line after data).
+ */
+events: number, };
+
+/**
  * One request and the response to it. A relay holds one per request it saw, hundreds of
  * thousands under load, so it is kept small: short strings inline (no allocation up to 24
  * bytes), the rarely used parts behind one pointer. Its JSON is flat (see `ExchangeJson`).
@@ -280,7 +263,11 @@ export type Exchange = { method: string, target: string, version: number, host: 
 /**
  * Set once the exchange became a WebSocket: its messages so far.
  */
-websocket?: Summary, };
+websocket?: WebSocketSummary, 
+/**
+ * Set when the response is an event stream (`text/event-stream`): its events so far.
+ */
+sse?: EventStreamSummary, };
 
 /**
  * A host name or IP literal with a port. IPv6 literals display in brackets.
@@ -674,34 +661,6 @@ capture_limit: number | null,
 recording_stopped: string | null, };
 
 /**
- * What an exchange that became a WebSocket has carried so far: the row and the CLI's summary
- * show it; the messages themselves are read from the capture when asked for, by a [`Reader`]
- * per direction from `start`.
- */
-export type Summary = { 
-/**
- * Client to server.
- */
-to_server: Count, 
-/**
- * Server to client.
- */
-to_client: Count, 
-/**
- * Where the frames start in each direction's stream (client to server first): a reader
- * of the messages starts there.
- */
-start: [number, number], 
-/**
- * permessage-deflate, when it was agreed on.
- */
-deflate: Deflate | null, 
-/**
- * The first close message, and who sent it.
- */
-close: [Direction, Close] | null, };
-
-/**
  * How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the
  * client certificate it shows, what it offers with ALPN.
  */
@@ -814,6 +773,60 @@ total: number,
  * Whether recording stopped at the capture cap.
  */
 truncated: boolean, };
+
+/**
+ * What a close frame says.
+ */
+export type WebSocketClose = { 
+/**
+ * The status code (1000 normal, 1001 going away, ...); none in an empty close frame.
+ */
+code: number | null, 
+/**
+ * The reason, as UTF-8 (lossy).
+ */
+reason: string, };
+
+/**
+ * Messages and payload bytes one way.
+ */
+export type WebSocketCount = { 
+/**
+ * Messages, control messages included.
+ */
+messages: number, 
+/**
+ * Their payload bytes on the wire.
+ */
+bytes: number, };
+
+/**
+ * What an exchange that became a WebSocket has carried so far: the row and the CLI's summary
+ * show it; the messages themselves are read from the capture when asked for, by a [`Reader`]
+ * per direction from `start`.
+ */
+export type WebSocketSummary = { 
+/**
+ * Client to server.
+ */
+to_server: WebSocketCount, 
+/**
+ * Server to client.
+ */
+to_client: WebSocketCount, 
+/**
+ * Where the frames start in each direction's stream (client to server first): a reader
+ * of the messages starts there.
+ */
+start: [number, number], 
+/**
+ * permessage-deflate, when it was agreed on.
+ */
+deflate: Deflate | null, 
+/**
+ * The first close message, and who sent it.
+ */
+close: [Direction, WebSocketClose] | null, };
 
 export type RowRef = [ConnId, number | null];
 

@@ -101,6 +101,7 @@ struct Packed<'a> {
     interim: Vec<u16>,
     note: Option<&'a str>,
     websocket: Option<crate::ws::Summary>,
+    sse: Option<crate::sse::Summary>,
 }
 
 fn delta(at: u64, base: u64) -> i64 {
@@ -153,6 +154,7 @@ impl<'a> Packed<'a> {
             interim: e.interim().to_vec(),
             note: e.note(),
             websocket: e.websocket().cloned(),
+            sse: e.sse().copied(),
         }
     }
 
@@ -161,6 +163,7 @@ impl<'a> Packed<'a> {
             interim: self.interim,
             note: self.note.map(str::to_string),
             websocket: self.websocket,
+            sse: self.sse,
         };
         Exchange {
             method: CompactString::from(self.method),

@@ -48,7 +48,7 @@ pub struct Message {
 
 /// What a close frame says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "WebSocketClose"))]
 pub struct Close {
     /// The status code (1000 normal, 1001 going away, ...); none in an empty close frame.
     pub code: Option<u16>,
@@ -296,7 +296,7 @@ impl Reader {
 
 /// Messages and payload bytes one way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "WebSocketCount"))]
 pub struct Count {
     /// Messages, control messages included.
     pub messages: u64,
@@ -308,7 +308,7 @@ pub struct Count {
 /// show it; the messages themselves are read from the capture when asked for, by a [`Reader`]
 /// per direction from `start`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "WebSocketSummary"))]
 pub struct Summary {
     /// Client to server.
     pub to_server: Count,

@@ -1,0 +1,128 @@
+//! `tcpmon-cli diff`: two exchanges compared, their requests and their responses, as unified
+//! diffs (bodies decoded and, when JSON or XML, indented, so whitespace is no difference). Exit
+//! 0 when they are the same, 1 when they differ, 2 on an error, as `diff` does.
+
+use crate::capture;
+use crate::show::Selector;
+use anyhow::{Context, Result, anyhow, bail};
+use std::io::Write;
+use std::path::PathBuf;
+use tcpmon_files::session::Session;
+use tcpmon_inspect::diff::{Options, comparable, unified};
+use tcpmon_relay::Direction;
+
+/// `diff FILE SELECTOR SELECTOR`, or `diff FILE#SELECTOR FILE#SELECTOR` across two files.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// `FILE#C.N` (exchange N of connection C in a session or HAR file), or the FILE whose two
+    /// exchanges follow: `diff capture.tcpmon '#1.1' '#2.1'`.
+    pub first: String,
+    /// `FILE#C.N`, or the first exchange (`#C.N`) of the one FILE.
+    pub second: String,
+    /// The second exchange of the one FILE.
+    pub third: Option<String>,
+    /// Leave this header out on both sides (Date, Set-Cookie, ...); repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub ignore_header: Vec<String>,
+    /// Compare bodies as they were sent (decoded, not indented).
+    #[arg(long)]
+    pub raw: bool,
+}
+
+/// One side: a file and an exchange in it.
+struct Picked {
+    file: PathBuf,
+    selector: Selector,
+    label: String,
+}
+
+fn exchange(text: &str) -> Result<Selector> {
+    let selector: Selector = text.parse().map_err(|e: String| anyhow!("{text:?}: {e}"))?;
+    if selector.exchange.is_none() {
+        bail!("{text:?}: name an exchange, like #3.2");
+    }
+    Ok(selector)
+}
+
+fn picked(file: &str, selector: &str) -> Result<Picked> {
+    Ok(Picked {
+        file: PathBuf::from(file),
+        selector: exchange(selector)?,
+        label: format!("{file}#{}", selector.trim_start_matches('#')),
+    })
+}
+
+/// `FILE#C.N` split at its last `#`.
+fn in_file(text: &str) -> Result<Picked> {
+    let (file, selector) = text
+        .rsplit_once('#')
+        .with_context(|| format!("{text:?}: give FILE#C.N, or FILE '#C.N' '#C.N'"))?;
+    picked(file, selector)
+}
+
+/// Prints the differences; whether there were any.
+pub fn run(args: &Args) -> Result<bool> {
+    let (a, b) = match &args.third {
+        Some(third) => (
+            picked(&args.first, &args.second)?,
+            picked(&args.first, third)?,
+        ),
+        None => (in_file(&args.first)?, in_file(&args.second)?),
+    };
+    let opened_a = capture::open(&a.file)?;
+    let opened_b = if b.file == a.file {
+        None
+    } else {
+        Some(capture::open(&b.file)?)
+    };
+    let options = Options {
+        ignore_headers: args.ignore_header.clone(),
+        raw: args.raw,
+    };
+    let (ma, mb) = (
+        messages(&opened_a, &a)?,
+        messages(opened_b.as_ref().unwrap_or(&opened_a), &b)?,
+    );
+    let mut out = std::io::stdout().lock();
+    let mut differ = false;
+    for (i, side) in ["request", "response"].iter().enumerate() {
+        let (ta, tb) = (
+            comparable(&ma.1[i], &ma.0, &options),
+            comparable(&mb.1[i], &mb.0, &options),
+        );
+        let labels = (format!("{} {side}", a.label), format!("{} {side}", b.label));
+        if let Some(diff) = unified(&ta, &tb, &labels.0, &labels.1) {
+            differ = true;
+            out.write_all(diff.as_bytes())?;
+        }
+    }
+    Ok(differ)
+}
+
+/// The exchange's request method, and its request and response as captured.
+fn messages(opened: &Session, picked: &Picked) -> Result<(String, [Vec<u8>; 2])> {
+    let Selector {
+        connection,
+        exchange,
+    } = picked.selector;
+    let file = picked.file.display();
+    let record = opened
+        .store
+        .record(connection)
+        .with_context(|| format!("{file}: no connection #{connection}"))?;
+    let index = exchange.unwrap_or(1) - 1;
+    let method = record
+        .exchanges
+        .get(index)
+        .with_context(|| format!("{file}: no exchange {}", picked.label))?
+        .method
+        .to_string();
+    let read = |dir| opened.store.read_row(&record, Some(index), dir);
+    Ok((
+        method,
+        [
+            read(Direction::ClientToServer)?,
+            read(Direction::ServerToClient)?,
+        ],
+    ))
+}
