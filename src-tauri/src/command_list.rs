@@ -26,6 +26,28 @@ macro_rules! command_list {
                 offset: u64,
                 exchange: Option<usize>
             ) -> ViewPage;
+            async websocket_messages[Shared](
+                session: Option<u64>,
+                id: ConnId,
+                exchange: usize,
+                from: u64,
+                count: u32
+            ) -> MessagePage;
+            async read_message_view[Shared](
+                session: Option<u64>,
+                id: ConnId,
+                exchange: usize,
+                index: u64,
+                view: ViewKind,
+                offset: u64
+            ) -> ViewPage;
+            async send_websocket[Shared](
+                id: ConnId,
+                exchange: usize,
+                direction: Direction,
+                kind: SendKind,
+                text: String
+            ) -> ();
             async resend[Shared](id: ConnId, edited: Option<String>, exchange: Option<usize>) -> ConnId;
             async save_connections[Window, Shared](
                 session: Option<u64>,

@@ -10,6 +10,7 @@ use tauri::{AppHandle, Runtime, State};
 use tcpmon_desktop::capture::{self, LeftCapture};
 use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
+use tcpmon_desktop::messages::{MessagePage, SendKind, outgoing};
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
 use tcpmon_desktop::{ca, resend, search, settings};
 use tcpmon_files::{Format, Pick, RowRef, save};
@@ -125,6 +126,55 @@ pub async fn read_view(
 ) -> Result<ViewPage> {
     let store = state.store(session)?;
     blocking(move || render_page(&store, id, direction, view, offset, exchange)).await
+}
+
+/// Rows `from..from + count` of a WebSocket exchange's messages, and how many there are.
+#[tauri::command]
+pub async fn websocket_messages(
+    state: State<'_, AppState>,
+    session: Option<u64>,
+    id: ConnId,
+    exchange: usize,
+    from: u64,
+    count: u32,
+) -> Result<MessagePage> {
+    let store = state.store(session)?;
+    let lists = state.messages.clone();
+    blocking(move || lists.page(&store, session, id, exchange, from, count)).await
+}
+
+/// A page of one WebSocket message's payload, in a view, as `read_view` gives a body's.
+#[tauri::command]
+pub async fn read_message_view(
+    state: State<'_, AppState>,
+    session: Option<u64>,
+    id: ConnId,
+    exchange: usize,
+    index: u64,
+    view: ViewKind,
+    offset: u64,
+) -> Result<ViewPage> {
+    let store = state.store(session)?;
+    let lists = state.messages.clone();
+    blocking(move || lists.view(&store, session, id, exchange, index, view, offset)).await
+}
+
+/// Sends a message the user typed (text, or binary as hex) into a live WebSocket, toward the
+/// server or the client; resolves once it is written.
+#[tauri::command]
+pub async fn send_websocket(
+    state: State<'_, AppState>,
+    id: ConnId,
+    exchange: usize,
+    direction: Direction,
+    kind: SendKind,
+    text: String,
+) -> Result<()> {
+    let (opcode, payload) = outgoing(kind, &text)?;
+    Ok(state
+        .engine
+        .inject_websocket(id, exchange, direction, opcode, payload)
+        .await?)
 }
 
 /// Resends the captured request, or the edited text with the capture's line ends and a

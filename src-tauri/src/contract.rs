@@ -7,6 +7,7 @@ use crate::state::AppState;
 use tauri::{AppHandle, State};
 use tcpmon_desktop::error::CommandError;
 use tcpmon_desktop::form::ListenerForm;
+use tcpmon_desktop::messages::{MessagePage, SendKind};
 use tcpmon_desktop::page::ViewPage;
 use tcpmon_desktop::search::Found;
 use tcpmon_files::save::{Format, RowRef};

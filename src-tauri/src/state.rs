@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use tcpmon_desktop::error::{CommandError, ErrorKind};
+use tcpmon_desktop::messages::MessageLists;
 use tcpmon_desktop::sessions::Sessions;
 use tcpmon_files::session::Session;
 use tcpmon_relay::{Engine, EngineOptions, ListenerConfig, ListenerId, Store};
@@ -14,6 +15,8 @@ pub struct AppState {
     pub engine: Engine,
     /// Session files opened for viewing.
     pub sessions: Arc<Sessions>,
+    /// The WebSocket message lists the window has open.
+    pub messages: Arc<MessageLists>,
     /// The listener started from the command line, to be selected at start.
     pub launched: Option<ListenerId>,
     /// Why the command-line listener could not start (a port in use, say), to show in words.
@@ -47,6 +50,7 @@ impl AppState {
         Ok(Self {
             engine,
             sessions: Arc::default(),
+            messages: Arc::default(),
             launched,
             launch_error,
             config_dir: OnceLock::new(),

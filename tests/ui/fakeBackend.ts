@@ -20,7 +20,9 @@ import type {
   LeftCapture,
   ListenerForm,
   ListenerInfo,
+  MessageRow,
   OpenedSession,
+  ReadMessageViewArgs,
   ReadViewArgs,
   RowRef,
   SaveFormat,
@@ -28,6 +30,7 @@ import type {
   Span,
   TlsFacts,
   ViewPage,
+  WebSocketSummary,
 } from "../../ui/src/types";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -429,6 +432,137 @@ function readView({ session, id, direction, view, offset, exchange }: ReadViewAr
   return { ...page, view: "raw", text: slice, note: null };
 }
 
+// --- WebSocket messages: kept whole per exchange, as Rust reads them back from the capture.
+
+/** A WebSocket message as a test gives it: binary payloads as one character per byte. */
+export type FakeWsMessage = {
+  direction: Direction;
+  opcode: "text" | "binary" | "close" | "ping" | "pong";
+  payload: string;
+  compressed?: boolean;
+  problem?: string | null;
+  close?: { code: number | null; reason: string };
+  /** TCPMon sent it (send_websocket). */
+  injected?: boolean;
+};
+
+/** Messages per "id:exchange", each with its capture time. */
+const wsMessages = new Map<string, Array<FakeWsMessage & { at: number }>>();
+
+function wsList(id: number, exchange: number): Array<FakeWsMessage & { at: number }> {
+  return (
+    wsMessages.get(`${id}:${exchange}`) ??
+    reject({ kind: "invalid_input", message: `exchange ${exchange + 1} of #${id} is no WebSocket` })
+  );
+}
+
+/** What the tracker counts of `list`, as Exchange::websocket says it. */
+function wsSummary(list: FakeWsMessage[], start: [number, number]): WebSocketSummary {
+  const count = (direction: Direction) => {
+    const mine = list.filter((m) => m.direction === direction);
+    return { messages: mine.length, bytes: mine.reduce((n, m) => n + m.payload.length, 0) };
+  };
+  const close = list.find((m) => m.close);
+  return {
+    to_server: count("client_to_server"),
+    to_client: count("server_to_client"),
+    start,
+    deflate: null,
+    close: close ? [close.direction, close.close!] : null,
+  };
+}
+
+const hexBytes = (text: string) =>
+  [...text].map((c) => (c.charCodeAt(0) & 0xff).toString(16).padStart(2, "0")).join(" ");
+
+/** A message's row, with Rust's preview: text's start, a close's code and reason, else hex. */
+function wsRow(message: FakeWsMessage & { at: number }, index: number): MessageRow {
+  let preview: string;
+  if (message.opcode === "text") {
+    preview = [...message.payload].slice(0, 200).map((c) => (c < " " ? " " : c)).join("");
+    if ([...message.payload].length > 200) preview += "…";
+  } else if (message.close) {
+    preview = message.close.code === null ? "" : `${message.close.code} ${message.close.reason}`.trimEnd();
+  } else {
+    preview = hexBytes(message.payload.slice(0, 32)) + (message.payload.length > 32 ? " …" : "");
+  }
+  return {
+    index,
+    direction: message.direction,
+    opcode: message.opcode,
+    at: message.at,
+    size: message.payload.length,
+    compressed: message.compressed ?? false,
+    preview,
+    problem: message.problem ?? null,
+    injected: message.injected ?? false,
+  };
+}
+
+/** One more message on WebSocket `id`: its exchange's counts go out as the shell's progress does. */
+function addWsMessage(id: number, message: FakeWsMessage): void {
+  const list = wsList(id, 0);
+  list.push({ ...message, at: (list[list.length - 1]?.at ?? 0) + 1000 });
+  const record = withWsCounts(records.get(id)!);
+  records.set(id, record);
+  void send([
+    { kind: "connection_progress", id, bytes: record.bytes, exchanges_from: 0, exchanges: record.exchanges },
+  ]);
+}
+
+/** send_websocket as the engine answers it: text as typed, binary from hex, into a live WebSocket. */
+function sendWebsocket({ id, exchange, direction, kind, text }: Commands["send_websocket"]["args"]): null {
+  const refuse = (message: string) => reject({ kind: "invalid_input", message, field: "ws_send" });
+  const record = records.get(id) ?? reject({ kind: "not_found", message: `no connection #${id}` });
+  wsList(id, exchange);
+  if (record.state.kind !== "active") refuse("the connection has ended");
+  let payload = text;
+  if (kind === "binary") {
+    const digits = text.replace(/[\s:]/g, "");
+    if (digits.length % 2 === 1) refuse(`${digits.length} hex digits: a byte takes two`);
+    const pairs = digits.match(/../g) ?? [];
+    const bad = pairs.find((p) => !/^[0-9a-f]{2}$/i.test(p));
+    if (bad !== undefined) refuse(`"${bad}" is not a byte in hex (00 to ff)`);
+    payload = pairs.map((p) => String.fromCharCode(parseInt(p, 16))).join("");
+  }
+  addWsMessage(id, { direction, opcode: kind, payload, injected: true });
+  return null;
+}
+
+function readMessageView({ id, exchange, index, view, offset }: ReadMessageViewArgs): ViewPage {
+  const message =
+    wsList(id, exchange)[index] ?? reject({ kind: "not_found", message: `no message ${index} in #${id}` });
+  const source = message.payload;
+  const slice = source.slice(offset, offset + PAGE);
+  const page = {
+    offset,
+    next_offset: offset + PAGE < source.length ? offset + PAGE : null,
+    total: source.length,
+    truncated: false,
+  };
+  const shown = view === "auto" && message.opcode === "binary" ? "hex" : view;
+  if (shown === "hex") return { ...page, view: "hex", text: hexDump(slice, offset), note: null };
+  if (shown === "json" || shown === "auto") {
+    try {
+      return { ...page, view: "json", text: JSON.stringify(JSON.parse(slice), null, 2), note: null };
+    } catch {
+      if (shown === "json") return { ...page, view: "raw", text: slice, note: "not valid JSON: showing raw" };
+    }
+  }
+  return { ...page, view: "raw", text: slice, note: null };
+}
+
+const WS_REQUEST = "GET /chat HTTP/1.1\r\nHost: example.org\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+const WS_RESPONSE = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+
+/** Connection `record` with its WebSocket exchange's counts from the messages kept. */
+function withWsCounts(record: ConnectionRecord): ConnectionRecord {
+  const list = wsMessages.get(`${record.id}:0`) ?? [];
+  const [exchange] = record.exchanges;
+  const websocket = wsSummary(list, [exchange!.request.end, exchange!.response!.end]);
+  return { ...record, exchanges: [{ ...exchange!, websocket }] };
+}
+
 const SAVE_EXTENSIONS: Record<SaveFormat, string> = { session: "tcpmon", text: "txt", har: "har", curl: "sh" };
 
 /** One table row as `search` sees it. */
@@ -610,6 +744,13 @@ const handlers: Handlers = {
     return null;
   },
   read_view: readView,
+  websocket_messages: ({ id, exchange, from, count }) => {
+    const list = wsList(id, exchange);
+    const rows = list.slice(from, from + Math.min(count, 1000)).map((m, i) => wsRow(m, from + i));
+    return { total: list.length, rows };
+  },
+  read_message_view: readMessageView,
+  send_websocket: sendWebsocket,
   resend: ({ id, edited, exchange }) => {
     const original = records.get(id) ?? reject({ kind: "not_found", message: "no such connection" });
     let request = edited;
@@ -795,6 +936,27 @@ const fake = {
       await send(bodies);
     }
   },
+  /**
+   * A live WebSocket on `listener` (a 101 exchange) that carried `messages` so far (`overrides`:
+   * say, a state that has ended); returns its connection's id.
+   */
+  websocket(listener: number, messages: FakeWsMessage[], overrides: Partial<ConnectionRecord> = {}): number {
+    const base = makeRecord(
+      listener,
+      { state: { kind: "active" }, closed_at: null, request_line: WS_REQUEST.split("\r\n")[0]!, ...overrides },
+      { client_to_server: WS_REQUEST, server_to_client: WS_RESPONSE },
+    );
+    wsMessages.set(
+      `${base.id}:0`,
+      messages.map((m, i) => ({ ...m, at: base.accepted_at + 5000 + i * 1000 })),
+    );
+    const record = withWsCounts(base);
+    records.set(record.id, record);
+    void send([{ kind: "connection_opened", record }]);
+    return record.id;
+  },
+  /** One more message on WebSocket `id`: its exchange's counts go out as the shell's progress does. */
+  wsMessage: addWsMessage,
   send,
   settings: () => settings,
   /** Recording stops (with why) or resumes (null): the status command says so, and an event. */

@@ -4,6 +4,7 @@ import type {
   CommandError,
   ConnectionRecord,
   ConnectionState,
+  Direction,
   Exchange,
   ListenerInfo,
   RowRef,
@@ -11,6 +12,7 @@ import type {
   Span,
   TlsFacts,
   Trust,
+  WebSocketSummary,
 } from "./types";
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
@@ -252,6 +254,19 @@ export function exchangeHost(exchange: Exchange, record: ConnectionRecord): stri
 export function statusText(exchange: Exchange): string {
   if (exchange.status === null) return exchange.interim.join("→");
   return [...exchange.interim, exchange.status].join("→");
+}
+
+/** A WebSocket's counts for its exchange's row: "WebSocket 6↑ 6↓, closed 1000". */
+export function websocketText(ws: WebSocketSummary): string {
+  const counts = `WebSocket ${formatCount(ws.to_server.messages)}↑ ${formatCount(ws.to_client.messages)}↓`;
+  if (ws.close === null) return counts;
+  const code = ws.close[1].code;
+  return `${counts}, closed${code === null ? "" : ` ${code}`}`;
+}
+
+/** A message's direction as its row shows it: → to the server, ← to the client. */
+export function messageArrow(direction: Direction): string {
+  return direction === "client_to_server" ? "→" : "←";
 }
 
 /** The status's class for colouring: "2xx" .. "5xx", or "" without one. */

@@ -7,7 +7,17 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { Commands, Events } from "./generated/ipc";
-import type { CommandError, ListenerForm, ReadViewArgs, RowRef, SaveFormat, SendRequest } from "./types";
+import type {
+  CommandError,
+  Direction,
+  ListenerForm,
+  ReadMessageViewArgs,
+  ReadViewArgs,
+  RowRef,
+  SaveFormat,
+  SendKind,
+  SendRequest,
+} from "./types";
 
 /** Turns whatever a rejected invoke carries into a CommandError, so callers handle one shape. */
 export function toCommandError(error: unknown): CommandError {
@@ -44,6 +54,17 @@ export const ipc = {
   removeConnections: (ids: number[]) => call("remove_connections", { ids }),
   /** With `exchange`, the page covers only that exchange's message; offsets count from its start. */
   readView: (args: ReadViewArgs) => call("read_view", args),
+  /** Rows `from..from + count` (at most 1,000) of a WebSocket exchange's messages, with their total. */
+  websocketMessages: (session: number | null, id: number, exchange: number, from: number, count: number) =>
+    call("websocket_messages", { session, id, exchange, from, count }),
+  /** A page of message `index`'s payload in a view; offsets count from the payload's start. */
+  readMessageView: (args: ReadMessageViewArgs) => call("read_message_view", args),
+  /**
+   * Sends a message into live WebSocket exchange `exchange` of connection `id`: text as typed, or
+   * binary typed as hex. Resolves once it is written between two messages.
+   */
+  sendWebsocket: (id: number, exchange: number, direction: Direction, kind: SendKind, text: string) =>
+    call("send_websocket", { id, exchange, direction, kind, text }),
   /**
    * `edited` null resends the captured bytes exactly (with `exchange`, only that exchange's
    * request). Resolves to the new connection's id.

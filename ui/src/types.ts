@@ -17,10 +17,13 @@ export type {
   LeftCapture,
   ListenerForm,
   ListenerInfo,
+  MessagePage,
+  MessageRow,
   OpenedSession,
   RowRef,
   SaveFormat,
   SearchResult,
+  SendKind,
   Snapshot,
   Span,
   Startup,
@@ -29,7 +32,11 @@ export type {
   Trust,
   ViewKind,
   ViewPage,
+  WebSocketSummary,
 } from "./generated/ipc";
+
+/** The arguments of `read_message_view`. */
+export type ReadMessageViewArgs = wire.Commands["read_message_view"]["args"];
 
 /** What the Sender sends (send_request). */
 export type SendRequest = wire.Composed;
@@ -63,6 +70,8 @@ export type FormField =
   | "target_tls"
   /** The hosts a decrypting proxy passes through: without Decrypt HTTPS, or not a host glob. */
   | "no_decrypt"
+  /** The WebSocket Send box (bad hex, a refused message). */
+  | "ws_send"
   /** The search box (a bad regex). */
   | "search"
   /** The capture limit in the Admin tab. */

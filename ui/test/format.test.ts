@@ -17,6 +17,7 @@ import {
   leftCapturesTitle,
   leftCaptureText,
   listenerPort,
+  messageArrow,
   recordingText,
   requestText,
   rowWarning,
@@ -28,6 +29,7 @@ import {
   targetText,
   tlsMark,
   tlsSides,
+  websocketText,
   certLines,
   truncationText,
 } from "../src/format";
@@ -350,5 +352,27 @@ describe("capture", () => {
       leftCaptureText({ size: 1_258_291, modified_ms: local.getTime() }),
       "2026-12-06 00:25:31 · 1.2 MiB",
     );
+  });
+});
+
+describe("WebSocket", () => {
+  const count = (messages: number) => ({ messages, bytes: messages * 10 });
+  const ws = { to_server: count(6), to_client: count(1234), start: [80, 120] as [number, number], deflate: null };
+
+  test("a WebSocket's row counts each way's messages and the close", () => {
+    assert.equal(websocketText({ ...ws, close: null }), "WebSocket 6↑ 1,234↓");
+    assert.equal(
+      websocketText({ ...ws, close: ["client_to_server", { code: 1000, reason: "done" }] }),
+      "WebSocket 6↑ 1,234↓, closed 1000",
+    );
+    assert.equal(
+      websocketText({ ...ws, close: ["server_to_client", { code: null, reason: "" }] }),
+      "WebSocket 6↑ 1,234↓, closed",
+    );
+  });
+
+  test("a message's arrow points where it went", () => {
+    assert.equal(messageArrow("client_to_server"), "→");
+    assert.equal(messageArrow("server_to_client"), "←");
   });
 });

@@ -4,7 +4,7 @@
 
 use crate::error::CommandError;
 use serde::Serialize;
-use tcpmon_inspect::http1::decode::{decode, decode_start};
+use tcpmon_inspect::http1::decode::{Decoded, MAX_DECODED, decode_start};
 use tcpmon_inspect::view::{self, PrettyError, ViewKind, hex, json, raw, xml};
 use tcpmon_relay::{ConnId, Direction, Error, Store};
 
@@ -37,8 +37,8 @@ pub struct ViewPage {
     pub truncated: bool,
 }
 
-/// The bytes a view shows: one direction of a connection, or one exchange's message in it.
-/// Offsets are relative to the window's start.
+/// The bytes a view shows: one direction of a connection, one exchange's message in it, or a
+/// WebSocket message's payload. Offsets are relative to the window's start.
 struct Window<'a> {
     store: &'a Store,
     id: ConnId,
@@ -50,6 +50,9 @@ struct Window<'a> {
     /// Where, in the window, the message the pretty views render starts (after a response's
     /// interim `1xx` heads).
     pretty_from: u64,
+    /// A WebSocket message's payload (unmasked and inflated, so not the captured bytes):
+    /// read from here, and never taken for an HTTP message.
+    payload: Option<&'a [u8]>,
 }
 
 impl<'a> Window<'a> {
@@ -66,6 +69,7 @@ impl<'a> Window<'a> {
             base: 0,
             len: store.recorded_len(id, dir)?,
             pretty_from: 0,
+            payload: None,
         };
         let Some(index) = exchange else {
             return Ok(whole);
@@ -98,9 +102,32 @@ impl<'a> Window<'a> {
         if max == 0 {
             return Ok(Vec::new());
         }
+        if let Some(payload) = self.payload {
+            let from = usize::try_from(offset).unwrap_or(usize::MAX);
+            return Ok(payload[from..from + max].to_vec());
+        }
         Ok(self
             .store
             .read(self.id, self.dir, self.base + offset, max)?)
+    }
+
+    /// The HTTP message at the start of `bytes` split into head and body (its codings undone
+    /// as far as the first `max` body bytes); a payload is all body.
+    fn decode<'b>(&self, bytes: &'b [u8], max: u64) -> Decoded<'b> {
+        if self.payload.is_none() {
+            return decode_start(bytes, max);
+        }
+        Decoded {
+            head_len: 0,
+            body: bytes.into(),
+            notes: Vec::new(),
+            wire_len: bytes.len(),
+        }
+    }
+
+    /// Where a hex page's offsets count from: the stream's start, or the payload's.
+    fn hex_base(&self) -> u64 {
+        if self.payload.is_some() { 0 } else { self.base }
     }
 }
 
@@ -115,6 +142,41 @@ pub fn read_view(
     exchange: Option<usize>,
 ) -> Result<ViewPage, CommandError> {
     let window = Window::new(store, id, dir, exchange)?;
+    render(&window, kind, offset, exchange.is_some())
+}
+
+/// Renders the page of `kind` starting at `offset` of a WebSocket message's `payload` (sent
+/// by `dir`, its first frame at stream offset `start` of connection `id`), as a body is shown.
+pub fn read_payload_view(
+    store: &Store,
+    id: ConnId,
+    dir: Direction,
+    start: u64,
+    payload: &[u8],
+    kind: ViewKind,
+    offset: u64,
+) -> Result<ViewPage, CommandError> {
+    let window = Window {
+        store,
+        id,
+        dir,
+        base: start,
+        len: payload.len() as u64,
+        pretty_from: 0,
+        payload: Some(payload),
+    };
+    render(&window, kind, offset, true)
+}
+
+/// The page of `kind` at `offset` of `window`; `one_message`: the window holds one message,
+/// so pretty views too large to indent whole page through it.
+fn render(
+    window: &Window<'_>,
+    kind: ViewKind,
+    offset: u64,
+    one_message: bool,
+) -> Result<ViewPage, CommandError> {
+    let (store, id, dir) = (window.store, window.id, window.dir);
     let truncated = store.record(id).is_some_and(|r| r.truncated[dir.index()]);
     let mut page = Pager {
         offset,
@@ -125,7 +187,7 @@ pub fn read_view(
     let kind = match kind {
         ViewKind::Auto => {
             let start = window.read(window.pretty_from, AUTO_SAMPLE)?;
-            view::detect(&decode_start(&start, view::DETECT_SAMPLE as u64).body)
+            view::detect(&window.decode(&start, view::DETECT_SAMPLE as u64).body)
         }
         kind => kind,
     };
@@ -134,22 +196,22 @@ pub fn read_view(
             let bytes = window.read(offset, HEX_PAGE)?;
             Ok(page.of(
                 ViewKind::Hex,
-                hex::render(&bytes, window.base + offset),
+                hex::render(&bytes, window.hex_base() + offset),
                 None,
                 bytes.len(),
             ))
         }
         ViewKind::Xml | ViewKind::Json => {
-            if exchange.is_some() {
-                if let Some(big) = big_pretty_page(&window, page, kind)? {
+            if one_message {
+                if let Some(big) = big_pretty_page(window, page, kind)? {
                     return Ok(big);
                 }
             }
             // One message per page: a keep-alive stream pages from message to message.
             page.offset = offset.max(window.pretty_from);
-            pretty_page(&window, page, kind, asked == ViewKind::Auto)
+            pretty_page(window, page, kind, asked == ViewKind::Auto)
         }
-        _ => raw_page(&window, page, RAW_PAGE, None),
+        _ => raw_page(window, page, RAW_PAGE, None),
     }
 }
 
@@ -162,7 +224,7 @@ fn pretty_page(
     guess: bool,
 ) -> Result<ViewPage, CommandError> {
     let bytes = window.read(page.offset, PRETTY_LIMIT as usize)?;
-    let decoded = decode(&bytes);
+    let decoded = window.decode(&bytes, MAX_DECODED);
     let whole = decoded.wire_len < bytes.len() || page.offset + bytes.len() as u64 == window.len;
     if !whole || decoded.body.len() as u64 > PRETTY_LIMIT {
         let reason = format!(
@@ -208,8 +270,9 @@ fn big_pretty_page(
     kind: ViewKind,
 ) -> Result<Option<ViewPage>, CommandError> {
     let start = window.read(window.pretty_from, 128 << 10)?;
-    let decoded = decode(&start);
-    if decoded.head_len == 0 || !decoded.notes.is_empty() {
+    let decoded = window.decode(&start, MAX_DECODED);
+    let body_found = decoded.head_len > 0 || window.payload.is_some();
+    if !body_found || !decoded.notes.is_empty() {
         return Ok(None);
     }
     let body_start = window.pretty_from + decoded.head_len as u64;

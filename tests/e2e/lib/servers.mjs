@@ -250,6 +250,78 @@ export async function curlOk(args) {
   return result.stdout;
 }
 
+/** The tests' Python, with tests/clients/requirements.txt (websockets) in $TCPMON_VENV. */
+const VENV_PYTHON = path.join(process.env.TCPMON_VENV ?? path.join(os.homedir(), ".cache/tcpmon-venv"), "bin/python");
+const WS_PEERS = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../clients/ws_peers.py");
+
+/**
+ * A Python `websockets` peer: `args` after the venv's python. Resolves with its exit code and
+ * output once it ends (after 20 s at most).
+ */
+function runVenvPython(args) {
+  return new Promise((resolve) => {
+    const child = track(
+      execFile(VENV_PYTHON, args, { encoding: "utf8", env: CLIENT_ENV, timeout: 20_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+    child.stdin?.end();
+  });
+}
+
+/** tests/clients/ws_peers.py's echo server (permessage-deflate offered) on a free port. */
+export async function startWsEcho() {
+  const child = track(spawn(VENV_PYTHON, ["-u", WS_PEERS, "server"], { stdio: ["ignore", "pipe", "pipe"] }));
+  let output = "";
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ws_peers.py server did not start: ${output}`)), 10000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(/^(\d+)\n/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("exit", (code) => reject(new Error(`ws_peers.py server exited (${code}): ${output}`)));
+  });
+  return { port, stop: () => stopChild(child) };
+}
+
+/**
+ * tests/clients/ws_peers.py's client against `url`: five messages and their echoes, then a
+ * close (1000 "done"). Resolves with what it printed; rejects when it failed.
+ */
+export async function runWsClient(url) {
+  const result = await runVenvPython([WS_PEERS, "client", url]);
+  if (result.code !== 0) throw new Error(`ws_peers.py client ${url} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}
+
+/**
+ * tests/clients/ws_peers.py's waiting client: connects to `url`, sends nothing, prints the first
+ * `count` messages it receives, then closes. Resolves once it is connected, with `done`, which
+ * resolves to what it printed when it has ended (rejects when it failed).
+ */
+export async function startWsWaiter(url, count) {
+  const child = track(
+    spawn(VENV_PYTHON, ["-u", WS_PEERS, "wait", url, String(count)], { stdio: ["ignore", "pipe", "pipe"], env: CLIENT_ENV }),
+  );
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const done = new Promise((resolve, reject) =>
+    child.on("exit", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`ws_peers.py wait exited (${code}): ${output}`)),
+    ),
+  );
+  done.catch(() => {}); // awaited by the test; an early failure also ends waitFor below
+  await waitFor(() => output.includes("connected\n") || child.exitCode !== null, 10000);
+  if (!output.includes("connected\n")) throw new Error(`ws_peers.py wait did not connect: ${output}`);
+  return { done, stop: () => stopChild(child) };
+}
+
 /** curl's arguments for one SOAP POST greeting `name`. */
 function soapArgs(port, name, urlPath) {
   return [

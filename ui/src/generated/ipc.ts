@@ -563,6 +563,60 @@ running: boolean,
 error: string | null, };
 
 /**
+ * A page of an exchange's message rows.
+ */
+export type MessagePage = { 
+/**
+ * Messages read so far.
+ */
+total: number, 
+/**
+ * The rows from the one asked for, at most the count asked for.
+ */
+rows: Array<MessageRow>, };
+
+/**
+ * One message as its row shows it.
+ */
+export type MessageRow = { 
+/**
+ * Its place among the exchange's messages (both directions, capture order), from 0.
+ */
+index: number, 
+/**
+ * Who sent it.
+ */
+direction: Direction, 
+/**
+ * `text`, `binary`, `close`, `ping`, `pong` (or `reserved`).
+ */
+opcode: string, 
+/**
+ * When its last byte was captured (µs since the Unix epoch).
+ */
+at: number, 
+/**
+ * Payload bytes on the wire (compressed, when it was).
+ */
+size: number, 
+/**
+ * Sent compressed (permessage-deflate).
+ */
+compressed: boolean, 
+/**
+ * Text: its start; binary: hex of its first bytes; close: code and reason.
+ */
+preview: string, 
+/**
+ * Why its payload is not whole (cut at 64 MiB, or not inflatable).
+ */
+problem: string | null, 
+/**
+ * TCPMon sent it (the user typed it), not the peer.
+ */
+injected: boolean, };
+
+/**
  * What a listener does with each connection.
  */
 export type Mode = { "kind": "forward", 
@@ -608,6 +662,11 @@ export type SearchResult = {
  * Matching rows, in table order.
  */
 rows: Array<[ConnId, number | null]>, };
+
+/**
+ * What the user sends into a WebSocket: text as typed, or bytes typed as hex.
+ */
+export type SendKind = "text" | "binary";
 
 /**
  * Apache TCPMon's "Simulate Slow Connection": at most `bytes_per_pause` bytes every `delay_ms`,
@@ -850,6 +909,9 @@ export type Commands = {
   remove_listener: { args: { id: ListenerId }; result: null };
   remove_connections: { args: { ids: Array<ConnId> }; result: null };
   read_view: { args: { session: number | null; id: ConnId; direction: Direction; view: ViewKind; offset: number; exchange: number | null }; result: ViewPage };
+  websocket_messages: { args: { session: number | null; id: ConnId; exchange: number; from: number; count: number }; result: MessagePage };
+  read_message_view: { args: { session: number | null; id: ConnId; exchange: number; index: number; view: ViewKind; offset: number }; result: ViewPage };
+  send_websocket: { args: { id: ConnId; exchange: number; direction: Direction; kind: SendKind; text: string }; result: null };
   resend: { args: { id: ConnId; edited: string | null; exchange: number | null }; result: ConnId };
   save_connections: { args: { session: number | null; ids: Array<ConnId>; format: SaveFormat; exchanges: Array<[ConnId, number | null]> | null }; result: Saved | null };
   open_session: { args: Record<string, never>; result: OpenedSession | null };

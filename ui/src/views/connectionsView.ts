@@ -41,6 +41,7 @@ import { SearchBox } from "./searchBox";
 import { splitter } from "./splitter";
 import type { StatusLine } from "./statusLine";
 import { ConnectionTable } from "./table";
+import { WsMessages } from "./wsMessages";
 
 /** A tab's connections: their ids in arrival order, and their records (undefined: not this tab's). */
 export type ConnectionSource = {
@@ -90,6 +91,8 @@ export class ConnectionsView {
   private readonly search: SearchBox;
   private readonly actions: RowActions;
   private readonly exchangeNote: HTMLElement;
+  /** The shown exchange's WebSocket messages, when it became a WebSocket. */
+  private readonly messages: WsMessages;
   /** The shown connection's TLS facts, per side that spoke TLS. */
   private readonly tlsDetails: HTMLElement;
   /** The sides whose certificate chain the user opened, kept open from connection to connection. */
@@ -139,6 +142,7 @@ export class ConnectionsView {
       "aria-label": "TLS",
       hidden: true,
     });
+    this.messages = new WsMessages(() => this.update(null, false), live);
     const upper = el("div", { class: "upper" }, this.table.root, this.actions.root);
     this.root = el(
       "div",
@@ -147,6 +151,7 @@ export class ConnectionsView {
       splitter(upper, () => true),
       this.tlsDetails,
       this.exchangeNote,
+      this.messages.root,
       this.panes.root,
     );
   }
@@ -155,6 +160,7 @@ export class ConnectionsView {
   dispose(): void {
     this.actions.dispose();
     this.panes.dispose();
+    this.messages.dispose();
     this.search.dispose();
     clearInterval(this.ticker);
   }
@@ -250,7 +256,8 @@ export class ConnectionsView {
     this.table.setSelection(this.selection, shown);
     this.table.render();
     const target = shown === null ? null : this.targetOf(shown);
-    this.panes.show(target);
+    this.messages.show(target?.exchange == null ? null : { ...target, exchange: target.exchange });
+    this.panes.show(target === null ? null : { ...target, message: this.messages.selectedMessage() });
     if (target !== null && changed?.has(target.record.id)) this.panes.refreshSoon();
     const note = target?.exchange == null ? null : (rowExchange(target.record, target.exchange)?.note ?? null);
     this.exchangeNote.hidden = note === null;

@@ -1,10 +1,11 @@
 /**
  * The request and response panes of the shown connection. Each reads pages of a view from Rust
  * (read_view), shows the first and appends more on demand, and re-reads its last page while the
- * connection still grows. Captured text is set as text nodes only: it is hostile.
+ * connection still grows. A WebSocket message selected under its exchange takes the pane of its
+ * direction (read_message_view). Captured text is set as text nodes only: it is hostile.
  */
 import { el, setText } from "../dom";
-import { errorText, formatBytes, truncationText } from "../format";
+import { errorText, formatBytes, messageArrow, truncationText } from "../format";
 import { ipc } from "../ipc";
 import type { Layout, SettingsKeeper } from "../settings";
 import { exchangesOf } from "../rows";
@@ -13,13 +14,22 @@ import {
   VIEW_KINDS,
   type ConnectionRecord,
   type Direction,
+  type MessageRow,
   type ViewKind,
   type ViewPage,
 } from "../types";
 import { resetSplit, splitter } from "./splitter";
 
-/** What the panes show: a connection's whole streams, or one of its exchanges (`exchange` index). */
-export type PaneTarget = { session: number | null; record: ConnectionRecord; exchange: number | null };
+/**
+ * What the panes show: a connection's whole streams, or one of its exchanges (`exchange` index);
+ * with `message`, that WebSocket message of the exchange in the pane of its direction.
+ */
+export type PaneTarget = {
+  session: number | null;
+  record: ConnectionRecord;
+  exchange: number | null;
+  message?: MessageRow | null;
+};
 
 type Page = { offset: number; next: number | null; node: Text };
 
@@ -160,7 +170,8 @@ export class MessagePane {
       this.target !== null &&
       target.session === this.target.session &&
       target.record.id === this.target.record.id &&
-      target.exchange === this.target.exchange;
+      target.exchange === this.target.exchange &&
+      this.messageOf(target)?.index === this.messageOf(this.target)?.index;
     this.target = target;
     if (!same) {
       this.stopEdit();
@@ -171,7 +182,7 @@ export class MessagePane {
 
   /** Re-reads the last page when it reached the end of what was recorded: the connection grew. */
   refresh(): void {
-    if (this.target === null || this.editing) return;
+    if (this.target === null || this.editing || this.messageOf(this.target) !== null) return;
     this.read(() => {
       const last = this.lastPage();
       if (last === undefined) return { offset: 0, replaceLast: false };
@@ -215,8 +226,25 @@ export class MessagePane {
     });
   }
 
+  /** The WebSocket message `target` shows in this pane, if any. */
+  private messageOf(target: PaneTarget): MessageRow | null {
+    const message = target.message ?? null;
+    return message !== null && message.direction === this.direction ? message : null;
+  }
+
   /** One page of the target's message in this pane's direction, rendered as `view`, from `offset`. */
   private readPage(target: PaneTarget, view: ViewKind, offset: number): Promise<ViewPage> {
+    const message = this.messageOf(target);
+    if (message !== null && target.exchange !== null) {
+      return ipc.readMessageView({
+        session: target.session,
+        id: target.record.id,
+        exchange: target.exchange,
+        index: message.index,
+        view,
+        offset,
+      });
+    }
     return ipc.readView({
       session: target.session,
       id: target.record.id,
@@ -290,11 +318,17 @@ export class MessagePane {
     const reason = this.index === 1 && record?.state.kind === "failed" ? record.state.reason : null;
     this.failure.hidden = reason === null;
     setText(this.failure, reason === null ? "" : `Failed: ${reason}`);
-    if (this.editButton) this.editButton.disabled = !record;
+    if (this.editButton) this.editButton.disabled = !record || this.messageOf(this.target!) !== null;
   }
 
   /** The message's size: an exchange's on the wire (and its body), else the whole direction's. */
-  private sizeText({ record, exchange }: PaneTarget): string {
+  private sizeText(target: PaneTarget): string {
+    const { record, exchange } = target;
+    const message = this.messageOf(target);
+    if (message !== null) {
+      const deflated = message.compressed ? ", deflated" : "";
+      return `message ${message.index + 1} ${messageArrow(message.direction)} ${message.opcode}, ${formatBytes(message.size)}${deflated}`;
+    }
     if (exchange === null) return formatBytes(record.bytes[this.index]);
     const ex = exchangesOf(record)[exchange];
     const span = ex ? (this.index === 0 ? ex.request : ex.response) : null;
@@ -306,7 +340,7 @@ export class MessagePane {
   /** Loads the whole captured request as raw text into the editor. */
   private async startEdit(): Promise<void> {
     const target = this.target;
-    if (target === null) return;
+    if (target === null || this.messageOf(target) !== null) return;
     this.onEdit?.();
     const generation = this.generation;
     let text = "";

@@ -24,6 +24,7 @@ import {
   statusText,
   targetText,
   tlsMark,
+  websocketText,
 } from "../format";
 import { rowCount, rowExchange, type RowKey, type RowList } from "../rows";
 import { MOST_RECENT, type Modifiers, type Selection } from "../selection";
@@ -88,8 +89,9 @@ const COLUMNS: Column[] = [
     title: "URL",
     tip: "The request's URL (a raw connection: raw)",
     className: "c-url",
-    text: ({ record, exchange }) => (exchange ? exchangeUrl(exchange, record) : requestText(record)),
-    tooltip: ({ record, exchange }) => (exchange ? exchangeUrl(exchange, record) : requestText(record)),
+    text: ({ record, exchange }) => (exchange ? exchangeUrl(exchange, record) + wsSuffix(exchange) : requestText(record)),
+    tooltip: ({ record, exchange }) =>
+      exchange ? exchangeUrl(exchange, record) + wsSuffix(exchange) : requestText(record),
   },
   {
     title: "Status",
@@ -128,6 +130,11 @@ const COLUMNS: Column[] = [
       `${formatCount(exchange ? exchangeDurationMs(record, exchange, now) : elapsedMs(record, now))} ms`,
   },
 ];
+/** After a WebSocket's URL, its counts: " · WebSocket 6↑ 6↓, closed 1000". */
+function wsSuffix(exchange: Exchange): string {
+  return exchange.websocket ? ` · ${websocketText(exchange.websocket)}` : "";
+}
+
 const STATE_COLUMN = 1;
 const STATUS_COLUMN = 7;
 
