@@ -171,6 +171,7 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       listen_tls: form.listen_tls,
       decrypt_tls: form.decrypt_tls,
       no_decrypt: noDecrypt,
+      faults: [],
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,

@@ -74,6 +74,7 @@ export function listener(id: number, overrides: Partial<ListenerInfo> = {}): Lis
       listen_tls: false,
       decrypt_tls: false,
       no_decrypt: [],
+      faults: [],
     },
     local_addr: "127.0.0.1:8081",
     running: true,
