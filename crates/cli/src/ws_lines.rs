@@ -67,11 +67,14 @@ pub fn message_line(id: ConnId, exchange: usize, k: u64, message: &Message) -> S
 /// The line for event `k` (from 1) of exchange `exchange`'s event stream: time, its type when
 /// not the default, its id, and its data (quoted, cut as a text message's preview).
 pub fn event_line(id: ConnId, exchange: usize, k: u64, event: &Event) -> String {
-    let kind = event.event.as_deref().unwrap_or("message");
+    let kind = event
+        .event
+        .as_deref()
+        .map_or_else(|| "message".to_string(), escaped);
     let event_id = event
         .id
-        .as_ref()
-        .map(|i| format!(" id={i:?}"))
+        .as_deref()
+        .map(|i| format!(" id=\"{}\"", escaped(i)))
         .unwrap_or_default();
     format!(
         "#{id}.{}.m{k} {} <- event {kind}{event_id} {}",
@@ -79,6 +82,14 @@ pub fn event_line(id: ConnId, exchange: usize, k: u64, event: &Event) -> String 
         crate::report::time(event.at),
         quoted(&event.data),
     )
+}
+
+/// A short field a server chose, escaped and cut so it cannot drive the terminal.
+fn escaped(text: &str) -> String {
+    text.chars()
+        .take(PREVIEW_CHARS)
+        .flat_map(char::escape_debug)
+        .collect()
 }
 
 /// The start of `text`, quoted and escaped, `...` after it when it goes on.

@@ -62,7 +62,13 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
 /// as [`SEARCH_LIMIT`] bytes of them; a read error finds nothing.
 fn payloads(store: &Store, record: &tcpmon_relay::ConnectionRecord, index: usize) -> Vec<Vec<u8>> {
     let mut left = SEARCH_LIMIT as usize;
-    let messages = store.websocket_messages(record, index).unwrap_or_default();
+    let exchange = record.exchanges.get(index);
+    let messages = match exchange.as_ref().and_then(|e| e.websocket()) {
+        Some(summary) => tcpmon_relay::messages::Follower::new(summary)
+            .poll_up_to(store, record.id, SEARCH_LIMIT)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     let events = store.sse_events(record, index).unwrap_or_default();
     messages
         .into_iter()

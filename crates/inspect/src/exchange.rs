@@ -826,6 +826,7 @@ impl Tracker {
     /// A message of exchange `index` has ended on `side`.
     fn message_done(&mut self, side: usize, index: usize, switches: bool) {
         let s = &mut self.sides[side];
+        s.sse = None;
         if side == RESPONSE_SIDE {
             s.next = index + 1;
         }
@@ -900,6 +901,7 @@ impl Tracker {
             exchanges[i].add_note(note);
             self.touch(i);
         }
+        self.sides[side].sse = None;
         self.sides[side].state = State::Raw { index };
     }
 }

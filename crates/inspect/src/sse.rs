@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 /// The most of one line kept (a longer one is cut, and its event says so).
 pub const MOST_LINE: usize = 1 << 20;
+/// The most data one event keeps (more lines are dropped, and the event says it was cut).
+pub const MOST_DATA: usize = 16 << 20;
 
 /// One event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +85,9 @@ impl Parser {
                 }
                 _ => {
                     self.after_cr = false;
-                    if self.line.len() < MOST_LINE {
+                    // Counting needs only enough to tell `data`, a comment and a blank line.
+                    let most = if self.keep { MOST_LINE } else { 5 };
+                    if self.line.len() < most {
                         self.line.push(byte);
                     } else {
                         self.line_cut = true;
@@ -121,6 +125,7 @@ impl Parser {
         event.cut |= cut;
         let value = String::from_utf8_lossy(value);
         match name {
+            b"data" if event.data.len() + value.len() >= MOST_DATA => event.cut = true,
             b"data" if first_data => event.data.push_str(&value),
             b"data" => {
                 event.data.push('\n');

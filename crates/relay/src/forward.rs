@@ -50,7 +50,8 @@ async fn secure(
             what,
         ));
     }
-    let (session, facts) = crate::tls::connect(dialed.stream, target, None, tls).await?;
+    let (session, facts) =
+        crate::tls::connect(dialed.stream, target, Default::default(), tls).await?;
     ctx.secured(facts);
     Ok(crate::tls::halves(session))
 }

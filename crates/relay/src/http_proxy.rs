@@ -449,6 +449,8 @@ impl Proxy<'_> {
         }
         client_in.buf.consume(head.head.len);
         let mut early = client_in.buf.into_vec();
+        // What was read so far is recorded; what a decrypting proxy reads next is not yet.
+        let recorded = early.len();
         let mut client = (client_in.r, client_out.out.into_writer());
         if ctx.config.decrypt_tls
             && !ctx.config.passes_through(&target.host)
@@ -456,8 +458,10 @@ impl Proxy<'_> {
             && first_byte(&mut client.0, &mut early).await?
                 == Some(tcpmon_inspect::tls::HANDSHAKE_RECORD)
         {
-            return decrypt(ctx, client, early, dialed.stream, &target).await;
+            return decrypt(ctx, client, (early, recorded), dialed.stream, &target).await;
         }
+        ctx.recorder(Direction::ClientToServer)
+            .record(&early[recorded..]);
         relay_both(
             ctx,
             client,
@@ -489,7 +493,7 @@ async fn first_byte(reader: &mut Reader, early: &mut Vec<u8>) -> Result<Option<u
 async fn decrypt(
     ctx: &ConnCtx,
     client: (Reader, Writer),
-    early: Vec<u8>,
+    (early, recorded): (Vec<u8>, usize),
     origin: tokio::net::TcpStream,
     target: &HostPort,
 ) -> Result<()> {
@@ -508,7 +512,12 @@ async fn decrypt(
             client,
             early,
             origin,
-        } => relay_both(ctx, client, origin.into_halves(), early, Vec::new()).await,
+        } => {
+            // The ClientHello read to decide is relayed as it came, and recorded.
+            ctx.recorder(Direction::ClientToServer)
+                .record(&early[recorded.min(early.len())..]);
+            relay_both(ctx, client, origin.halves_for(ctx), early, Vec::new()).await
+        }
         Interception::OriginFailed {
             client,
             client_facts,
@@ -543,7 +552,7 @@ async fn refuse_inside(
 async fn decrypt(
     _: &ConnCtx,
     _: (Reader, Writer),
-    _: Vec<u8>,
+    _: (Vec<u8>, usize),
     _: tokio::net::TcpStream,
     _: &HostPort,
 ) -> Result<()> {

@@ -85,11 +85,15 @@ impl Injection {
         &self.frame
     }
 
-    /// It was written at stream offset `start` of `dir`: marked on the record, and its sender
-    /// told.
-    pub(crate) fn written(self, ctx: &ConnCtx, dir: Direction, start: u64) {
+    /// It goes out at stream offset `start` of `dir`: marked on the record before it is
+    /// recorded.
+    pub(crate) fn mark(&self, ctx: &ConnCtx, dir: Direction, start: u64) {
         let end = start + self.frame.len() as u64;
         ctx.change(|r| r.injected.push(Injected { dir, start, end }));
+    }
+
+    /// It went out: its sender is told.
+    pub(crate) fn sent(self) {
         let _ = self.done.send(());
     }
 }

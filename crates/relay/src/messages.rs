@@ -33,10 +33,23 @@ impl Follower {
 
     /// The messages completed since the last call, in capture order.
     pub fn poll(&mut self, store: &Store, id: ConnId) -> Result<Vec<Message>> {
+        self.poll_up_to(store, id, u64::MAX)
+    }
+
+    /// [`Follower::poll`], reading at most about `most` captured bytes (a search looks at a
+    /// WebSocket's first messages, not at gigabytes of them).
+    pub fn poll_up_to(&mut self, store: &Store, id: ConnId, most: u64) -> Result<Vec<Message>> {
         let mut out = Vec::new();
+        let mut read = 0u64;
         for (dir, chunk) in store.chunks_after(id, self.read)? {
+            if read >= most {
+                break;
+            }
+            read += u64::from(chunk.len);
             let d = dir.index();
             let Some(reader) = &mut self.readers[d] else {
+                // A direction no longer followed is not listed again.
+                self.read[d] = u64::MAX;
                 continue;
             };
             let (at, bytes) = store.read_chunk(&chunk)?;
@@ -90,6 +103,9 @@ impl EventFollower {
     /// The events completed since the last call.
     pub fn poll(&mut self, store: &Store, id: ConnId) -> Result<Vec<Event>> {
         let mut out = Vec::new();
+        if self.decoder.is_done() {
+            return Ok(out);
+        }
         for (_, chunk) in store.chunks_after(id, [u64::MAX, self.read])? {
             if self.decoder.is_done() {
                 break;

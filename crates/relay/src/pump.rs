@@ -51,10 +51,13 @@ async fn write_due(
     out: &mut Outbound,
 ) -> std::io::Result<()> {
     for injection in waiting.due(ctx, dir) {
+        // Marked first: whoever reads the message once it is recorded sees it as injected.
         let start = ctx.core.store.recorded_len(ctx.id, dir).unwrap_or(0);
-        rec.record(injection.frame());
-        out.send(injection.frame()).await?;
-        injection.written(ctx, dir, start);
+        injection.mark(ctx, dir, start);
+        let frame = injection.frame();
+        rec.record(&frame[..out.before_cut(frame.len())]);
+        out.send(frame).await?;
+        injection.sent();
     }
     Ok(())
 }

@@ -102,6 +102,14 @@ pub struct Client {
 }
 
 impl Client {
+    /// The same configuration offering `alpn` instead (a decrypting proxy offers what each
+    /// client offered): a cheap copy that shares the trust and the session cache.
+    pub fn offering(&self, alpn: &[String]) -> Arc<ClientConfig> {
+        let mut config = (*self.config).clone();
+        config.alpn_protocols = alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+        Arc::new(config)
+    }
+
     /// What the certificate chain a handshake verified (leaf first) was trusted through: a
     /// `--target-ca` certificate when one is in it or issued one of it, else the system store.
     pub fn trust(&self, chain: &[CertificateDer<'_>]) -> Trust {

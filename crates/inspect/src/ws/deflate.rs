@@ -82,6 +82,12 @@ impl Inflater {
         }
     }
 
+    /// A message this direction sent was not inflated (cut at the cap): with context takeover
+    /// the window is lost, and later messages say so instead of inflating wrong.
+    pub fn lose_window(&mut self) {
+        self.broken = self.takes_over;
+    }
+
     /// The payload of one compressed message (its frames' payloads, unmasked, joined).
     pub fn inflate(&mut self, compressed: &[u8]) -> Result<Vec<u8>, InflateError> {
         if !self.takes_over {
@@ -103,14 +109,15 @@ impl Inflater {
     fn run(&mut self, compressed: &[u8]) -> Result<Vec<u8>, InflateError> {
         // RFC 7692 7.2.2: the sender removed this empty block's tail; put it back.
         const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
-        let mut out = Vec::with_capacity(compressed.len() * 3);
+        // Never past the cap: decompress_vec fills whatever capacity there is.
+        let mut out = Vec::with_capacity((compressed.len() * 3).min(MOST_INFLATED));
         for input in [compressed, &TAIL[..]] {
             let mut input = input;
             loop {
                 if out.len() >= MOST_INFLATED {
                     return Err(InflateError::TooLarge);
                 }
-                out.reserve((input.len() * 2).max(4096).min(MOST_INFLATED - out.len()));
+                out.reserve_exact((input.len() * 2).max(4096).min(MOST_INFLATED - out.len()));
                 let (before, made) = (self.decompress.total_in(), out.len());
                 let status = self
                     .decompress

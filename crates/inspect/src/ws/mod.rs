@@ -105,6 +105,9 @@ pub struct Reader {
     frame: Option<Frame>,
     message: Option<Building>,
     control: Option<Building>,
+    /// permessage-deflate was agreed on (RSV1 then marks a compressed message).
+    deflate: bool,
+    /// Only a reader that keeps payloads inflates them.
     inflater: Option<Inflater>,
 }
 
@@ -121,7 +124,10 @@ impl Reader {
             frame: None,
             message: None,
             control: None,
-            inflater: deflate.map(|d| Inflater::new(d.takes_over(to_server))),
+            deflate: deflate.is_some(),
+            inflater: deflate
+                .filter(|_| keep)
+                .map(|d| Inflater::new(d.takes_over(to_server))),
         }
     }
 
@@ -188,7 +194,7 @@ impl Reader {
             if self.message.is_some() {
                 return Err(FrameError::Interleaved);
             }
-            let compressed = head.rsv1 && self.inflater.is_some();
+            let compressed = head.rsv1 && self.deflate;
             self.message = Some(building(head.opcode, compressed));
         }
         self.frame = Some(Frame {
@@ -245,7 +251,7 @@ impl Reader {
         let Some(building) = slot.as_mut() else {
             return;
         };
-        building.frames += 1;
+        building.frames = building.frames.saturating_add(1);
         if !fin {
             return;
         }
@@ -258,6 +264,9 @@ impl Reader {
     fn finish(&mut self, b: Building, at: u64) -> Message {
         let close = (b.opcode == Opcode::Close).then(|| Close::of(&b.payload));
         let mut problem = b.cut.then(|| format!("cut at {} MiB", MOST_KEPT >> 20));
+        if let (Some(inflater), true) = (&mut self.inflater, b.compressed && b.cut) {
+            inflater.lose_window();
+        }
         let data = match &mut self.inflater {
             Some(inflater) if b.compressed && self.keep && !b.cut => {
                 match inflater.inflate(&b.payload) {

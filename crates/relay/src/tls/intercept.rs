@@ -6,7 +6,7 @@
 //! client's handshake completed, so the client can be told why in a page inside its session.
 
 use super::listen::{client_facts, decrypting, handshake};
-use super::{HANDSHAKE_TIMEOUT, connect};
+use super::{Asked, HANDSHAKE_TIMEOUT, connect};
 use crate::config::{HostPort, ListenerConfig};
 use crate::conn::{Reader, Writer};
 use crate::conn_error::{ConnectionError, FailureKind, Side};
@@ -102,14 +102,20 @@ pub(crate) async fn intercept(
         .map(|ids| ids.map(<[u8]>::to_vec).collect())
         .unwrap_or_default();
     let name = name(&accepted);
-    let mut tls = config.target_tls.clone().unwrap_or_default();
-    tls.alpn = for_origin(&offered);
-    let origin = connect(origin, target, asked.as_deref(), &tls).await;
+    let tls = config.target_tls.clone().unwrap_or_default();
+    let offer = for_origin(&offered);
+    let wanted = Asked {
+        name: asked.as_deref(),
+        alpn: Some(&offer),
+    };
+    let origin = connect(origin, target, wanted, &tls).await;
     let mut names = vec![name];
     let pick = match &origin {
         Ok((_, facts)) => {
             if let Some(leaf) = facts.chain.first() {
-                names.extend(leaf.names.iter().take(MOST_ORIGIN_NAMES).cloned());
+                // Names rcgen cannot issue for (not ASCII) would fail the whole tunnel.
+                let usable = leaf.names.iter().filter(|n| n.is_ascii() && !n.is_empty());
+                names.extend(usable.take(MOST_ORIGIN_NAMES).cloned());
             }
             facts.alpn.as_ref().map(|p| p.as_bytes().to_vec())
         }

@@ -11,6 +11,7 @@ mod intercept;
 mod listen;
 
 pub(crate) use intercept::{Interception, intercept};
+
 pub(crate) use listen::{accept, prepare_decrypting, prepare_listener};
 
 use crate::config::{HostPort, TargetTls};
@@ -34,8 +35,8 @@ use tokio_rustls::client::TlsStream;
 /// waits for something else.
 pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Client configurations by the settings they were built from (a handful per process: a
-/// decrypting proxy adds one per ALPN offer its clients make).
+/// Client configurations by the settings they were built from (a handful per process: one per
+/// listener's settings; a decrypting proxy derives each tunnel's ALPN offer from its own).
 fn configs() -> MutexGuard<'static, HashMap<TargetTls, Arc<Client>>> {
     static CONFIGS: LazyLock<Mutex<HashMap<TargetTls, Arc<Client>>>> =
         LazyLock::new(Mutex::default);
@@ -77,21 +78,34 @@ fn config(tls: &TargetTls) -> std::result::Result<Arc<Client>, ConnectionError> 
         .ok_or_else(|| ConnectionError::new(Side::Target, FailureKind::Tls, "no TLS settings"))
 }
 
+/// What a decrypted tunnel's client asked the origin for: the name (SNI) and the ALPN
+/// protocols to offer in its place.
+#[derive(Default)]
+pub(crate) struct Asked<'a> {
+    pub name: Option<&'a str>,
+    pub alpn: Option<&'a [String]>,
+}
+
 /// Opens TLS to `target` over `stream`, within [`HANDSHAKE_TIMEOUT`]; returns the session and
-/// what it agreed on. The name sent and verified is `--tls-server-name`, else `asked` (the
-/// name a decrypted tunnel's client asked for), else the target host.
+/// what it agreed on. The name sent and verified is `--tls-server-name`, else the name a
+/// decrypted tunnel's client `asked` for, else the target host; ALPN offers what the client
+/// asked, else the settings' list.
 pub(crate) async fn connect(
     stream: TcpStream,
     target: &HostPort,
-    asked: Option<&str>,
+    asked: Asked<'_>,
     tls: &TargetTls,
 ) -> std::result::Result<(TlsStream<TcpStream>, TlsFacts), ConnectionError> {
     let failed = |kind, what: String| ConnectionError::new(Side::Target, kind, what);
-    let host = asked.unwrap_or(&target.host);
+    let host = asked.name.unwrap_or(&target.host);
     let name = tcpmon_tls::client::server_name(host, tls.server_name.as_deref())
         .map_err(|e| failed(FailureKind::Tls, e.to_string()))?;
     let client = config(tls)?;
-    let handshake = TlsConnector::from(client.config.clone()).connect(name.clone(), stream);
+    let config = match asked.alpn {
+        Some(alpn) => client.offering(alpn),
+        None => client.config.clone(),
+    };
+    let handshake = TlsConnector::from(config).connect(name.clone(), stream);
     let session = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
         Err(_) => {
             let what = format!(

@@ -210,3 +210,39 @@ async fn hosts_not_to_decrypt_pass_through_by_sni_or_connect_host() {
         assert_eq!(record.exchanges.len(), 1, "{host}: one raw tunnel");
     }
 }
+
+#[tokio::test]
+async fn a_host_passed_through_by_its_sni_keeps_its_client_hello_in_the_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = certificate(dir.path(), "DNS:localhost");
+    let (server, _s) = s_server(&cert, &key, &[]).await;
+    let engine = engine_with_ca(dir.path());
+    let config = ListenerConfig {
+        no_decrypt: vec!["localhost".into()],
+        ..decrypting(ca(&cert))
+    };
+    let proxy = listen(&engine, config).await;
+    // CONNECT to the address (no match), SNI localhost (a match): the hello decides.
+    let port = server.port();
+    let (ok, body) = curl(&[
+        "-x",
+        &format!("http://{proxy}"),
+        "--connect-to",
+        &format!("localhost:{port}:127.0.0.1:{port}"),
+        "--cacert",
+        &cert.display().to_string(),
+        &format!("https://localhost:{port}/"),
+    ])
+    .await;
+    assert!(ok && String::from_utf8_lossy(&body).contains("TLSv1.3"));
+    let record = connections(&engine, 1).await.remove(0);
+    let record = finished(&engine, record.id).await;
+    assert_eq!(record.client_tls, None, "not decrypted");
+    let connect = record.exchanges.get(0).unwrap();
+    assert_eq!(connect.target, format!("127.0.0.1:{port}"));
+    assert_eq!(
+        connect.note(),
+        Some("TLS to localhost (SNI), not decrypted"),
+        "the ClientHello is in the capture"
+    );
+}
