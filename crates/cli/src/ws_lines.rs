@@ -34,17 +34,8 @@ pub fn message_line(id: ConnId, exchange: usize, k: u64, message: &Message) -> S
         },
         _ if data.is_empty() => String::new(),
         _ => {
-            let hex: Vec<String> = data
-                .iter()
-                .take(PREVIEW_BYTES)
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            let more = if data.len() > PREVIEW_BYTES {
-                " ..."
-            } else {
-                ""
-            };
-            format!(" {}{more}", hex.join(" "))
+            let (hex, more) = tcpmon_inspect::ws::hex_start(data, PREVIEW_BYTES);
+            format!(" {hex}{}", if more { " ..." } else { "" })
         }
     };
     let compressed = if message.compressed { " deflated" } else { "" };

@@ -281,17 +281,8 @@ fn preview(message: &Message) -> String {
             None => String::new(),
         },
         _ => {
-            let hex: Vec<String> = data
-                .iter()
-                .take(PREVIEW_BYTES)
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            let more = if data.len() > PREVIEW_BYTES {
-                " …"
-            } else {
-                ""
-            };
-            format!("{}{more}", hex.join(" "))
+            let (hex, more) = tcpmon_inspect::ws::hex_start(data, PREVIEW_BYTES);
+            format!("{hex}{}", if more { " …" } else { "" })
         }
     }
 }

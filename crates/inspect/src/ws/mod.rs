@@ -46,6 +46,13 @@ pub struct Message {
     pub injected: bool,
 }
 
+/// The first `most` bytes of `data` as hex pairs (`01 02 ff`), and whether more follow: the
+/// preview of a binary message, in the CLI's lines and the window's rows.
+pub fn hex_start(data: &[u8], most: usize) -> (String, bool) {
+    let pairs: Vec<String> = data.iter().take(most).map(|b| format!("{b:02x}")).collect();
+    (pairs.join(" "), data.len() > most)
+}
+
 /// What a close frame says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "WebSocketClose"))]
