@@ -75,7 +75,7 @@ type Key = (Option<u64>, ConnId, usize);
 
 /// What reads an exchange's messages on.
 enum Reader {
-    WebSocket(Follower),
+    WebSocket(Box<Follower>),
     Events(EventFollower),
 }
 
@@ -176,7 +176,7 @@ impl MessageLists {
         }
         let (_, exchange, kind) = messages_of(store, key)?;
         let reader = match kind {
-            Kind::WebSocket(summary) => Reader::WebSocket(Follower::new(&summary)),
+            Kind::WebSocket(summary) => Reader::WebSocket(Box::new(Follower::new(&summary))),
             Kind::Events => Reader::Events(
                 EventFollower::new(store, key.1, &exchange)?.ok_or_else(|| not_messages(key))?,
             ),
