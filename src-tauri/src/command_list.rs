@@ -26,7 +26,7 @@ macro_rules! command_list {
                 offset: u64,
                 exchange: Option<usize>
             ) -> ViewPage;
-            async websocket_messages[Shared](
+            async exchange_messages[Shared](
                 session: Option<u64>,
                 id: ConnId,
                 exchange: usize,

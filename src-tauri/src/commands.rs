@@ -128,9 +128,10 @@ pub async fn read_view(
     blocking(move || render_page(&store, id, direction, view, offset, exchange)).await
 }
 
-/// Rows `from..from + count` of a WebSocket exchange's messages, and how many there are.
+/// Rows `from..from + count` of an exchange's messages (a WebSocket's, or an event stream's
+/// events), and how many there are.
 #[tauri::command]
-pub async fn websocket_messages(
+pub async fn exchange_messages(
     state: State<'_, AppState>,
     session: Option<u64>,
     id: ConnId,
@@ -143,7 +144,8 @@ pub async fn websocket_messages(
     blocking(move || lists.page(&store, session, id, exchange, from, count)).await
 }
 
-/// A page of one WebSocket message's payload, in a view, as `read_view` gives a body's.
+/// A page of one message's payload (a WebSocket message's, an event's data), in a view, as
+/// `read_view` gives a body's.
 #[tauri::command]
 pub async fn read_message_view(
     state: State<'_, AppState>,

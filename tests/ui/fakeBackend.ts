@@ -476,12 +476,17 @@ function wsSummary(list: FakeWsMessage[], start: [number, number]): WebSocketSum
 const hexBytes = (text: string) =>
   [...text].map((c) => (c.charCodeAt(0) & 0xff).toString(16).padStart(2, "0")).join(" ");
 
+/** Text's start as Rust previews it: 200 characters, control characters as spaces. */
+function textPreview(text: string): string {
+  const preview = [...text].slice(0, 200).map((c) => (c < " " ? " " : c)).join("");
+  return [...text].length > 200 ? `${preview}…` : preview;
+}
+
 /** A message's row, with Rust's preview: text's start, a close's code and reason, else hex. */
 function wsRow(message: FakeWsMessage & { at: number }, index: number): MessageRow {
   let preview: string;
   if (message.opcode === "text") {
-    preview = [...message.payload].slice(0, 200).map((c) => (c < " " ? " " : c)).join("");
-    if ([...message.payload].length > 200) preview += "…";
+    preview = textPreview(message.payload);
   } else if (message.close) {
     preview = message.close.code === null ? "" : `${message.close.code} ${message.close.reason}`.trimEnd();
   } else {
@@ -497,7 +502,40 @@ function wsRow(message: FakeWsMessage & { at: number }, index: number): MessageR
     preview,
     problem: message.problem ?? null,
     injected: message.injected ?? false,
+    id: null,
   };
+}
+
+// --- Event streams: their events kept whole per exchange, as Rust reads them from the capture.
+
+/** A Server-Sent Event as a test gives it. */
+export type FakeEvent = { event?: string; data: string; id?: string };
+
+/** Events per "id:exchange", each with its capture time. */
+const sseEvents = new Map<string, Array<FakeEvent & { at: number }>>();
+
+/** An event's row: a message from the server, its type as its kind. */
+function eventRow(event: FakeEvent & { at: number }, index: number): MessageRow {
+  return {
+    index,
+    direction: "server_to_client",
+    opcode: event.event ?? "event",
+    at: event.at,
+    size: new TextEncoder().encode(event.data).length,
+    compressed: false,
+    preview: textPreview(event.data),
+    problem: null,
+    injected: false,
+    id: event.id ?? null,
+  };
+}
+
+/** The payloads of exchange `exchange` of `id`'s messages: an event stream's data, else a
+ * WebSocket's messages. */
+function payloadsOf(id: number, exchange: number): Array<{ payload: string; binary: boolean }> {
+  const events = sseEvents.get(`${id}:${exchange}`);
+  if (events) return events.map((e) => ({ payload: e.data, binary: false }));
+  return wsList(id, exchange).map((m) => ({ payload: m.payload, binary: m.opcode === "binary" }));
 }
 
 /** One more message on WebSocket `id`: its exchange's counts go out as the shell's progress does. */
@@ -532,7 +570,7 @@ function sendWebsocket({ id, exchange, direction, kind, text }: Commands["send_w
 
 function readMessageView({ id, exchange, index, view, offset }: ReadMessageViewArgs): ViewPage {
   const message =
-    wsList(id, exchange)[index] ?? reject({ kind: "not_found", message: `no message ${index} in #${id}` });
+    payloadsOf(id, exchange)[index] ?? reject({ kind: "not_found", message: `no message ${index} in #${id}` });
   const source = message.payload;
   const slice = source.slice(offset, offset + PAGE);
   const page = {
@@ -541,7 +579,7 @@ function readMessageView({ id, exchange, index, view, offset }: ReadMessageViewA
     total: source.length,
     truncated: false,
   };
-  const shown = view === "auto" && message.opcode === "binary" ? "hex" : view;
+  const shown = view === "auto" && message.binary ? "hex" : view;
   if (shown === "hex") return { ...page, view: "hex", text: hexDump(slice, offset), note: null };
   if (shown === "json" || shown === "auto") {
     try {
@@ -745,10 +783,12 @@ const handlers: Handlers = {
     return null;
   },
   read_view: readView,
-  websocket_messages: ({ id, exchange, from, count }) => {
+  exchange_messages: ({ id, exchange, from, count }) => {
+    const to = from + Math.min(count, 1000);
+    const events = sseEvents.get(`${id}:${exchange}`);
+    if (events) return { total: events.length, rows: events.slice(from, to).map((e, i) => eventRow(e, from + i)) };
     const list = wsList(id, exchange);
-    const rows = list.slice(from, from + Math.min(count, 1000)).map((m, i) => wsRow(m, from + i));
-    return { total: list.length, rows };
+    return { total: list.length, rows: list.slice(from, to).map((m, i) => wsRow(m, from + i)) };
   },
   read_message_view: readMessageView,
   send_websocket: sendWebsocket,
@@ -958,6 +998,30 @@ const fake = {
   },
   /** One more message on WebSocket `id`: its exchange's counts go out as the shell's progress does. */
   wsMessage: addWsMessage,
+  /** A live event stream on `listener` (GET /events, answered text/event-stream) that carried
+   * `events` so far; returns its connection's id. */
+  events(listener: number, events: FakeEvent[]): number {
+    const body = events
+      .map((e) => `${e.event ? `event: ${e.event}\n` : ""}${e.id ? `id: ${e.id}\n` : ""}data: ${e.data}\n\n`)
+      .join("");
+    const base = makeRecord(
+      listener,
+      { state: { kind: "active" }, closed_at: null, request_line: "GET /events HTTP/1.1" },
+      {
+        client_to_server: "GET /events HTTP/1.1\r\nHost: example.org\r\nAccept: text/event-stream\r\n\r\n",
+        server_to_client: `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      },
+    );
+    sseEvents.set(
+      `${base.id}:0`,
+      events.map((e, i) => ({ ...e, at: base.accepted_at + 5000 + i * 1000 })),
+    );
+    const [exchange] = base.exchanges;
+    const record = { ...base, exchanges: [{ ...exchange!, sse: { events: events.length } }] };
+    records.set(record.id, record);
+    void send([{ kind: "connection_opened", record }]);
+    return record.id;
+  },
   send,
   settings: () => settings,
   /** Recording stops (with why) or resumes (null): the status command says so, and an event. */

@@ -145,11 +145,11 @@ describe("WebSocket messages", () => {
       assert.ok((await messageRows(page).count()) < 60, "rows in the DOM");
       await list.evaluate((l) => (l.scrollTop = 50_000 * 22));
       await panel.locator(".ws-preview", { hasText: /^message 50000$/ }).waitFor();
-      const asked = await calls(page, "websocket_messages");
+      const asked = await calls(page, "exchange_messages");
       assert.ok(asked.length < 10, `${asked.length} reads`);
       assert.ok(asked.every((a) => a.count <= 1000));
       // Rows read are not all kept: after 40 other places, the top is read again.
-      const reads = async () => (await calls(page, "websocket_messages")).filter((a) => a.from === 0).length;
+      const reads = async () => (await calls(page, "exchange_messages")).filter((a) => a.from === 0).length;
       await list.evaluate((l) => (l.scrollTop = 0));
       await panel.locator(".ws-preview", { hasText: /^message 0$/ }).waitFor();
       const before = await reads();
@@ -207,6 +207,62 @@ describe("WebSocket messages", () => {
       const panel = activePanel(page);
       await messageRows(page).nth(3).waitFor();
       assert.equal(await panel.getByTestId("ws-send-box").isHidden(), true);
+    });
+  });
+});
+
+describe("Server-Sent Events", () => {
+  const HOSTILE_EVENT = "<img src=x onerror=alert(1)>";
+  const stream = [
+    { data: HOSTILE_EVENT },
+    { event: "add", id: "7", data: '{"n":[1,2]}' },
+    { data: "three" },
+  ];
+  const events = (page) => page.evaluate((e) => window.fake.events(1, e), stream);
+
+  test("an event stream's events are rows under its exchange, the data shown in the response pane", async () => {
+    await withApp(oneListener, async (page) => {
+      const alerts = [];
+      page.on("dialog", (dialog) => {
+        alerts.push(dialog.message());
+        void dialog.dismiss();
+      });
+      const id = await events(page);
+      const row = exchangeRow(page, id);
+      await row.waitFor();
+      assert.match(await row.locator(".c-url").textContent(), /· events 3$/);
+      await row.click();
+      const panel = activePanel(page);
+      assert.equal(await panel.getByTestId("ws-summary").textContent(), "events 3");
+      await panel.locator("[data-testid=ws-message-row]:not(.loading)").nth(2).waitFor();
+      const texts = await messageTexts(page);
+      assert.deepEqual(
+        texts.map(([, dir, kind, size, preview]) => [dir, kind, size, preview]),
+        [
+          ["←", "event", `${HOSTILE_EVENT.length} B`, HOSTILE_EVENT],
+          ["←", "add", "11 B", 'id 7 · {"n":[1,2]}'],
+          ["←", "event", "5 B", "three"],
+        ],
+      );
+      // No Send box, live as it is: an event stream is not sent into.
+      assert.equal(await panel.getByTestId("ws-send-box").isVisible(), false);
+
+      const response = panel.getByTestId("response-pane");
+      await messageRows(page).nth(1).click();
+      await panel.getByTestId("response-view").selectOption("auto");
+      await response.filter({ hasText: '"n": [' }).waitFor();
+      assert.match(await response.locator("header").textContent(), /message 2 ← add, 11 B, id 7/);
+      const args = (await calls(page, "read_message_view")).at(-1);
+      assert.deepEqual(args, { session: null, id, exchange: 0, index: 1, view: "auto", offset: 0 });
+
+      // The hostile event's data is text, in the row and in the pane.
+      await messageRows(page).first().click();
+      await panel.getByTestId("response-view").selectOption("raw");
+      await response.filter({ hasText: HOSTILE_EVENT }).waitFor();
+      assert.equal(await response.locator("pre").textContent(), HOSTILE_EVENT);
+      assert.equal(await page.locator(".tab-panel img, .tab-panel script").count(), 0);
+      await page.waitForTimeout(100);
+      assert.deepEqual(alerts, []);
     });
   });
 });

@@ -13,6 +13,7 @@ import type {
   TlsFacts,
   Trust,
   WebSocketSummary,
+  EventStreamSummary,
 } from "./types";
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
@@ -262,6 +263,11 @@ export function websocketText(ws: WebSocketSummary): string {
   if (ws.close === null) return counts;
   const code = ws.close[1].code;
   return `${counts}, closed${code === null ? "" : ` ${code}`}`;
+}
+
+/** An event stream's count for its exchange's row: "events 3". */
+export function eventsText(sse: EventStreamSummary): string {
+  return `events ${formatCount(sse.events)}`;
 }
 
 /** A message's direction as its row shows it: → to the server, ← to the client. */

@@ -55,8 +55,8 @@ export const ipc = {
   /** With `exchange`, the page covers only that exchange's message; offsets count from its start. */
   readView: (args: ReadViewArgs) => call("read_view", args),
   /** Rows `from..from + count` (at most 1,000) of a WebSocket exchange's messages, with their total. */
-  websocketMessages: (session: number | null, id: number, exchange: number, from: number, count: number) =>
-    call("websocket_messages", { session, id, exchange, from, count }),
+  exchangeMessages: (session: number | null, id: number, exchange: number, from: number, count: number) =>
+    call("exchange_messages", { session, id, exchange, from, count }),
   /** A page of message `index`'s payload in a view; offsets count from the payload's start. */
   readMessageView: (args: ReadMessageViewArgs) => call("read_message_view", args),
   /**

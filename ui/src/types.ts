@@ -33,6 +33,7 @@ export type {
   ViewKind,
   ViewPage,
   WebSocketSummary,
+  EventStreamSummary,
 } from "./generated/ipc";
 
 /** The arguments of `read_message_view`. */

@@ -4,7 +4,8 @@
 //! - [`form`]: the admin form's text fields into a listener config, with per-field errors.
 //! - [`error`]: the one error type commands return, with a stable `kind` for the UI.
 //! - [`page`]: one page of a view of a connection's bytes.
-//! - [`messages`]: a WebSocket exchange's messages, listed by page, and one's payload viewed.
+//! - [`messages`]: a WebSocket's messages or an event stream's events, listed by page, and one's
+//!   payload viewed.
 //! - [`resend`]: the request a Resend sends, as captured or as edited.
 //! - [`search`]: the rows a search box query matches.
 //! - [`batch`]: engine events gathered into a few batches a second.

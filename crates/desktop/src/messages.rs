@@ -1,26 +1,30 @@
-//! A WebSocket exchange's messages for the window: listed a page at a time (a row each: time,
+//! The messages of an exchange for the window, a WebSocket's or an event stream's (each
+//! Server-Sent Event is a message from the server): listed a page at a time (a row each: time,
 //! direction, kind, size, a preview), one message's payload shown through the views of
-//! [`crate::page`], as a body is, and the payload of one the user sends, from what they typed.
+//! [`crate::page`], as a body is, and the payload of one the user sends into a WebSocket, from
+//! what they typed.
 //!
 //! The tracker only counts messages; they are read back from the capture. A list keeps a
-//! [`Follower`] per exchange, so paging and the refresh after each new message read only what
-//! came since. A payload is read again from the exchange's first frame (deflate's context
-//! takeover makes a message depend on those before it): O(messages so far) per message opened,
-//! its pages after that come from the one payload kept.
+//! follower per exchange, so paging and the refresh after each new message read only what came
+//! since. A payload is read again from the exchange's start (deflate's context takeover makes a
+//! WebSocket message depend on those before it): O(messages so far) per message opened, its
+//! pages after that come from the one payload kept.
 
 use crate::error::{CommandError, ErrorKind};
 use crate::page::{ViewPage, read_payload_view};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use tcpmon_inspect::exchange::Exchange;
+use tcpmon_inspect::sse::{self, Event};
 use tcpmon_inspect::view::ViewKind;
 use tcpmon_inspect::ws::{Message, Opcode, Summary};
-use tcpmon_relay::messages::{Follower, mark_injected};
+use tcpmon_relay::messages::{EventFollower, Follower, mark_injected};
 use tcpmon_relay::{ConnId, ConnectionRecord, Direction, Error, Store};
 
 /// Most rows one page of the list holds.
 pub const MOST_ROWS: u32 = 1000;
-/// Characters of a text message its row shows.
+/// Characters of a text message (or an event's data) its row shows.
 const PREVIEW_CHARS: usize = 200;
 /// Bytes of a binary message its row shows, as hex.
 const PREVIEW_BYTES: usize = 32;
@@ -36,20 +40,24 @@ pub struct MessageRow {
     pub index: u64,
     /// Who sent it.
     pub direction: Direction,
-    /// `text`, `binary`, `close`, `ping`, `pong` (or `reserved`).
+    /// A WebSocket message's opcode: `text`, `binary`, `close`, `ping`, `pong` (or
+    /// `reserved`); an event's type, `event` when it names none.
     pub opcode: String,
     /// When its last byte was captured (µs since the Unix epoch).
     pub at: u64,
-    /// Payload bytes on the wire (compressed, when it was).
+    /// Payload bytes on the wire (compressed, when it was); an event's data bytes.
     pub size: u64,
     /// Sent compressed (permessage-deflate).
     pub compressed: bool,
-    /// Text: its start; binary: hex of its first bytes; close: code and reason.
+    /// Text (and an event's data): its start; binary: hex of its first bytes; close: code and
+    /// reason.
     pub preview: String,
-    /// Why its payload is not whole (cut at 64 MiB, or not inflatable).
+    /// Why its payload is not whole (cut at 64 MiB, not inflatable, an event's line cut).
     pub problem: Option<String>,
     /// TCPMon sent it (the user typed it), not the peer.
     pub injected: bool,
+    /// An event's `id:`, when it set one.
+    pub id: Option<String>,
 }
 
 /// A page of an exchange's message rows.
@@ -65,17 +73,32 @@ pub struct MessagePage {
 /// An exchange: its session (`None`: the live capture), connection and index.
 type Key = (Option<u64>, ConnId, usize);
 
+/// What reads an exchange's messages on.
+enum Reader {
+    WebSocket(Box<Follower>),
+    Events(EventFollower),
+}
+
 /// One exchange's list: the follower that reads on, and the rows read so far.
 struct Listed {
-    follower: Follower,
+    reader: Reader,
     rows: Vec<MessageRow>,
+}
+
+/// A message's payload as the views show it.
+struct Payload {
+    dir: Direction,
+    /// Where it starts in `dir`'s stream (an event: a key that no other payload of the
+    /// connection has, its number past the response body's start).
+    start: u64,
+    data: Vec<u8>,
 }
 
 /// The message lists the window has open, and the payload last shown.
 #[derive(Default)]
 pub struct MessageLists {
     lists: Mutex<HashMap<Key, Arc<Mutex<Listed>>>>,
-    shown: Mutex<Option<(Key, u64, Arc<Message>)>>,
+    shown: Mutex<Option<(Key, u64, Arc<Payload>)>>,
 }
 
 impl MessageLists {
@@ -93,20 +116,29 @@ impl MessageLists {
         let key = (session, id, exchange);
         let list = self.list(store, key)?;
         let mut list = lock(&list);
-        let polled = list.follower.poll(store, id).and_then(|mut new| {
-            let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
-            mark_injected(&record, &mut new);
-            Ok(new)
-        });
-        let new = match polled {
-            Ok(new) => new,
+        let Listed { reader, rows } = &mut *list;
+        let from_row = rows.len() as u64;
+        let polled = match reader {
+            Reader::WebSocket(follower) => follower.poll(store, id).and_then(|mut new| {
+                let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
+                mark_injected(&record, &mut new);
+                Ok(new.iter().zip(from_row..).map(|(m, i)| row(i, m)).collect())
+            }),
+            Reader::Events(follower) => follower.poll(store, id).map(|new| {
+                new.iter()
+                    .zip(from_row..)
+                    .map(|(e, i)| event_row(i, e))
+                    .collect()
+            }),
+        };
+        match polled {
+            Ok(new) => rows.extend::<Vec<MessageRow>>(new),
             Err(e) => {
+                drop(list);
                 lock(&self.lists).remove(&key);
                 return Err(e.into());
             }
-        };
-        let Listed { rows, .. } = &mut *list;
-        rows.extend(new.iter().zip(rows.len() as u64..).map(|(m, i)| row(i, m)));
+        }
         let start = usize::try_from(from).unwrap_or(usize::MAX).min(rows.len());
         let end = start.saturating_add(count.min(MOST_ROWS) as usize);
         Ok(MessagePage {
@@ -131,9 +163,9 @@ impl MessageLists {
         offset: u64,
     ) -> Result<ViewPage, CommandError> {
         let key = (session, id, exchange);
-        let message = self.message(store, key, index)?;
-        let payload = message.data.as_deref().unwrap_or_default();
-        read_payload_view(store, id, message.dir, message.start, payload, kind, offset)
+        let payload = self.payload(store, key, index)?;
+        let Payload { dir, start, data } = &*payload;
+        read_payload_view(store, id, *dir, *start, data, kind, offset)
     }
 
     /// Exchange `key`'s list, begun when it is not kept.
@@ -142,31 +174,63 @@ impl MessageLists {
         if let Some(list) = lists.get(&key) {
             return Ok(list.clone());
         }
-        let (_, summary) = websocket(store, key)?;
+        let (_, exchange, kind) = messages_of(store, key)?;
+        let reader = match kind {
+            Kind::WebSocket(summary) => Reader::WebSocket(Box::new(Follower::new(&summary))),
+            Kind::Events => Reader::Events(
+                EventFollower::new(store, key.1, &exchange)?.ok_or_else(|| not_messages(key))?,
+            ),
+        };
         if lists.len() >= LISTS_KEPT {
             lists.clear();
         }
         let list = Arc::new(Mutex::new(Listed {
-            follower: Follower::new(&summary),
+            reader,
             rows: Vec::new(),
         }));
         lists.insert(key, list.clone());
         Ok(list)
     }
 
-    /// Message `index` of exchange `key`: the one shown last, or read from the capture.
-    fn message(&self, store: &Store, key: Key, index: u64) -> Result<Arc<Message>, CommandError> {
+    /// Message `index` of exchange `key`'s payload: the one shown last, or read from the
+    /// capture.
+    fn payload(&self, store: &Store, key: Key, index: u64) -> Result<Arc<Payload>, CommandError> {
         let mut shown = lock(&self.shown);
-        if let Some((k, i, message)) = &*shown {
+        if let Some((k, i, payload)) = &*shown {
             if (*k, *i) == (key, index) {
-                return Ok(message.clone());
+                return Ok(payload.clone());
             }
         }
         let (_, id, exchange) = key;
-        let (record, _) = websocket(store, key)?;
-        let messages = store.websocket_messages(&record, exchange)?;
+        let (record, listed, kind) = messages_of(store, key)?;
         let at = usize::try_from(index).unwrap_or(usize::MAX);
-        let message = messages.into_iter().nth(at).map(Arc::new).ok_or_else(|| {
+        let payload = match kind {
+            Kind::WebSocket(_) => store
+                .websocket_messages(&record, exchange)?
+                .into_iter()
+                .nth(at)
+                .map(|m| Payload {
+                    dir: m.dir,
+                    start: m.start,
+                    data: m.data.unwrap_or_default(),
+                }),
+            Kind::Events => {
+                let body = listed
+                    .response
+                    .as_ref()
+                    .map_or(0, |span| span.head_at() + span.head_len());
+                store
+                    .sse_events(&record, exchange)?
+                    .into_iter()
+                    .nth(at)
+                    .map(|e| Payload {
+                        dir: Direction::ServerToClient,
+                        start: body + index,
+                        data: e.data.into_bytes(),
+                    })
+            }
+        };
+        let payload = payload.map(Arc::new).ok_or_else(|| {
             CommandError::new(
                 ErrorKind::NotFound,
                 format!(
@@ -176,26 +240,51 @@ impl MessageLists {
                 ),
             )
         })?;
-        *shown = Some((key, index, message.clone()));
-        Ok(message)
+        *shown = Some((key, index, payload.clone()));
+        Ok(payload)
     }
 }
 
-/// The record of exchange `key`'s connection, and what the exchange carried as a WebSocket.
-fn websocket(store: &Store, key: Key) -> Result<(ConnectionRecord, Summary), CommandError> {
+/// What an exchange's messages are.
+enum Kind {
+    WebSocket(Summary),
+    Events,
+}
+
+impl Kind {
+    fn of(exchange: &Exchange) -> Option<Kind> {
+        match (exchange.websocket(), exchange.sse()) {
+            (Some(summary), _) => Some(Kind::WebSocket(summary.clone())),
+            (None, Some(_)) => Some(Kind::Events),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The record of exchange `key`'s connection, the exchange, and what messages it carries.
+fn messages_of(
+    store: &Store,
+    key: Key,
+) -> Result<(ConnectionRecord, Exchange, Kind), CommandError> {
     let (_, id, index) = key;
     let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
     let exchange = record
         .exchanges
         .get(index)
         .ok_or(Error::NoSuchExchange { conn: id.0, index })?;
-    let Some(summary) = exchange.websocket().cloned() else {
-        return Err(CommandError::new(
-            ErrorKind::InvalidInput,
-            format!("exchange {} of #{} is no WebSocket", index + 1, id.0),
-        ));
-    };
-    Ok((record, summary))
+    let kind = Kind::of(&exchange).ok_or_else(|| not_messages(key))?;
+    Ok((record, exchange, kind))
+}
+
+fn not_messages((_, id, index): Key) -> CommandError {
+    CommandError::new(
+        ErrorKind::InvalidInput,
+        format!(
+            "exchange {} of #{} is no WebSocket nor event stream",
+            index + 1,
+            id.0
+        ),
+    )
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -214,6 +303,29 @@ fn row(index: u64, message: &Message) -> MessageRow {
         preview: preview(message),
         problem: message.problem.clone(),
         injected: message.injected,
+        id: None,
+    }
+}
+
+/// Event `index`'s row: a message from the server, its type as its kind.
+fn event_row(index: u64, event: &Event) -> MessageRow {
+    MessageRow {
+        index,
+        direction: Direction::ServerToClient,
+        opcode: event.event.clone().unwrap_or_else(|| "event".to_string()),
+        at: event.at,
+        size: event.data.len() as u64,
+        compressed: false,
+        preview: text_preview(event.data.as_bytes()),
+        problem: event.cut.then(|| {
+            format!(
+                "cut: a line past {} MiB, or data past {} MiB",
+                sse::MOST_LINE >> 20,
+                sse::MOST_DATA >> 20
+            )
+        }),
+        injected: false,
+        id: event.id.clone(),
     }
 }
 
@@ -264,18 +376,7 @@ fn hex_bytes(typed: &str) -> Result<Vec<u8>, CommandError> {
 fn preview(message: &Message) -> String {
     let data = message.data.as_deref().unwrap_or_default();
     match (message.opcode, &message.close) {
-        (Opcode::Text, _) => {
-            let text = String::from_utf8_lossy(&data[..data.len().min(PREVIEW_CHARS * 4)]);
-            let mut shown: String = text
-                .chars()
-                .take(PREVIEW_CHARS)
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            if text.chars().nth(PREVIEW_CHARS).is_some() {
-                shown.push('…');
-            }
-            shown
-        }
+        (Opcode::Text, _) => text_preview(data),
         (Opcode::Close, Some(close)) => match close.code {
             Some(code) => format!("{code} {}", close.reason).trim_end().to_string(),
             None => String::new(),
@@ -285,6 +386,20 @@ fn preview(message: &Message) -> String {
             format!("{hex}{}", if more { " …" } else { "" })
         }
     }
+}
+
+/// Text's start in a line, control characters as spaces.
+fn text_preview(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&data[..data.len().min(PREVIEW_CHARS * 4)]);
+    let mut shown: String = text
+        .chars()
+        .take(PREVIEW_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(PREVIEW_CHARS).is_some() {
+        shown.push('…');
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -422,6 +537,68 @@ mod tests {
         );
     }
 
+    /// An event stream, chunked, whose events are split across chunks: a hostile one, a
+    /// comment, a typed one with an id, JSON of two lines.
+    async fn event_stream() -> (tcpmon_relay::Engine, ConnId) {
+        let mut response =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .to_vec();
+        let body: &[&[u8]] = &[
+            b"data: <img src=x onerror=alert(1)>\n",
+            b"\n: keep-alive\n\nevent: add\nid: 7\ndata: two\n\ndata: {\"a\":\ndata: [1,2]}\n\n",
+        ];
+        for chunk in body {
+            response.extend(format!("{:x}\r\n", chunk.len()).as_bytes());
+            response.extend_from_slice(chunk);
+            response.extend(b"\r\n");
+        }
+        response.extend(b"0\r\n\r\n");
+        captured(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n", response).await
+    }
+
+    #[tokio::test]
+    async fn an_event_streams_events_are_listed_and_shown_as_messages() {
+        let (engine, id) = event_stream().await;
+        let store = engine.store();
+        let lists = MessageLists::default();
+        let page = lists.page(store, None, id, 0, 0, 100).unwrap();
+        assert_eq!(page.total, 3);
+        let rows: Vec<(u64, &str, u64, &str, Option<&str>)> = page
+            .rows
+            .iter()
+            .map(|r| {
+                assert_eq!(r.direction, Direction::ServerToClient);
+                let id = r.id.as_deref();
+                (r.index, r.opcode.as_str(), r.size, r.preview.as_str(), id)
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (0, "event", 28, "<img src=x onerror=alert(1)>", None),
+                (1, "add", 3, "two", Some("7")),
+                (2, "event", 12, "{\"a\": [1,2]}", None),
+            ]
+        );
+        let raw = lists
+            .view(store, None, id, 0, 0, ViewKind::Auto, 0)
+            .unwrap();
+        assert_eq!(raw.text, "<img src=x onerror=alert(1)>");
+        let json = lists
+            .view(store, None, id, 0, 2, ViewKind::Auto, 0)
+            .unwrap();
+        assert_eq!(
+            (json.view, json.text.as_str()),
+            (ViewKind::Json, "{\n  \"a\": [\n    1,\n    2\n  ]\n}")
+        );
+        let hex = lists.view(store, None, id, 0, 1, ViewKind::Hex, 0).unwrap();
+        assert!(hex.text.starts_with("00000000  74 77 6f"), "{}", hex.text);
+        let missing = lists
+            .view(store, None, id, 0, 3, ViewKind::Raw, 0)
+            .unwrap_err();
+        assert_eq!(missing.kind, ErrorKind::NotFound);
+    }
+
     #[test]
     fn typed_messages_become_payloads() {
         let text = outgoing(SendKind::Text, "héllo <b>").unwrap();
@@ -440,7 +617,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_exchange_that_is_no_websocket_has_no_messages() {
+    async fn an_exchange_that_is_no_websocket_nor_event_stream_has_no_messages() {
         let (engine, id) = captured(
             b"GET / HTTP/1.1\r\n\r\n",
             b"HTTP/1.1 200 OK\r\n\r\n".to_vec(),

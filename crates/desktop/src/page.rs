@@ -145,8 +145,9 @@ pub fn read_view(
     render(&window, kind, offset, exchange.is_some())
 }
 
-/// Renders the page of `kind` starting at `offset` of a WebSocket message's `payload` (sent
-/// by `dir`, its first frame at stream offset `start` of connection `id`), as a body is shown.
+/// Renders the page of `kind` starting at `offset` of a message's `payload` (sent by `dir` on
+/// connection `id`; `start`: where it starts in that stream, or any offset no other payload of
+/// the connection uses, as it only keys the pretty views' cache), as a body is shown.
 pub fn read_payload_view(
     store: &Store,
     id: ConnId,

@@ -269,12 +269,13 @@ function runVenvPython(args) {
   });
 }
 
-/** tests/clients/ws_peers.py's echo server (permessage-deflate offered) on a free port. */
-export async function startWsEcho() {
-  const child = track(spawn(VENV_PYTHON, ["-u", WS_PEERS, "server"], { stdio: ["ignore", "pipe", "pipe"] }));
+/** A server that prints its port first: `program` run with `args`; resolves once it has. */
+async function startPrintingPort(program, args) {
+  const child = track(spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] }));
+  const name = path.basename(args.find((a) => a.endsWith(".py")) ?? program);
   let output = "";
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ws_peers.py server did not start: ${output}`)), 10000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 10000);
     child.stdout.on("data", (chunk) => {
       output += chunk;
       const match = output.match(/^(\d+)\n/);
@@ -284,9 +285,20 @@ export async function startWsEcho() {
       }
     });
     child.stderr.on("data", (chunk) => (output += chunk));
-    child.on("exit", (code) => reject(new Error(`ws_peers.py server exited (${code}): ${output}`)));
+    child.on("exit", (code) => reject(new Error(`${name} exited (${code}): ${output}`)));
   });
   return { port, stop: () => stopChild(child) };
+}
+
+/** tests/clients/ws_peers.py's echo server (permessage-deflate offered) on a free port. */
+export function startWsEcho() {
+  return startPrintingPort(VENV_PYTHON, ["-u", WS_PEERS, "server"]);
+}
+
+/** tests/clients/sse_server.py on a free port: GET /events streams three events, chunked. */
+export function startSseServer() {
+  const server = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../clients/sse_server.py");
+  return startPrintingPort("python3", ["-u", server]);
 }
 
 /**

@@ -588,7 +588,8 @@ index: number,
  */
 direction: Direction, 
 /**
- * `text`, `binary`, `close`, `ping`, `pong` (or `reserved`).
+ * A WebSocket message's opcode: `text`, `binary`, `close`, `ping`, `pong` (or
+ * `reserved`); an event's type, `event` when it names none.
  */
 opcode: string, 
 /**
@@ -596,7 +597,7 @@ opcode: string,
  */
 at: number, 
 /**
- * Payload bytes on the wire (compressed, when it was).
+ * Payload bytes on the wire (compressed, when it was); an event's data bytes.
  */
 size: number, 
 /**
@@ -604,17 +605,22 @@ size: number,
  */
 compressed: boolean, 
 /**
- * Text: its start; binary: hex of its first bytes; close: code and reason.
+ * Text (and an event's data): its start; binary: hex of its first bytes; close: code and
+ * reason.
  */
 preview: string, 
 /**
- * Why its payload is not whole (cut at 64 MiB, or not inflatable).
+ * Why its payload is not whole (cut at 64 MiB, not inflatable, an event's line cut).
  */
 problem: string | null, 
 /**
  * TCPMon sent it (the user typed it), not the peer.
  */
-injected: boolean, };
+injected: boolean, 
+/**
+ * An event's `id:`, when it set one.
+ */
+id: string | null, };
 
 /**
  * What a listener does with each connection.
@@ -909,7 +915,7 @@ export type Commands = {
   remove_listener: { args: { id: ListenerId }; result: null };
   remove_connections: { args: { ids: Array<ConnId> }; result: null };
   read_view: { args: { session: number | null; id: ConnId; direction: Direction; view: ViewKind; offset: number; exchange: number | null }; result: ViewPage };
-  websocket_messages: { args: { session: number | null; id: ConnId; exchange: number; from: number; count: number }; result: MessagePage };
+  exchange_messages: { args: { session: number | null; id: ConnId; exchange: number; from: number; count: number }; result: MessagePage };
   read_message_view: { args: { session: number | null; id: ConnId; exchange: number; index: number; view: ViewKind; offset: number }; result: ViewPage };
   send_websocket: { args: { id: ConnId; exchange: number; direction: Direction; kind: SendKind; text: string }; result: null };
   resend: { args: { id: ConnId; edited: string | null; exchange: number | null }; result: ConnId };

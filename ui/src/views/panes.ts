@@ -327,7 +327,8 @@ export class MessagePane {
     const message = this.messageOf(target);
     if (message !== null) {
       const deflated = message.compressed ? ", deflated" : "";
-      return `message ${message.index + 1} ${messageArrow(message.direction)} ${message.opcode}, ${formatBytes(message.size)}${deflated}`;
+      const id = message.id === null ? "" : `, id ${message.id}`;
+      return `message ${message.index + 1} ${messageArrow(message.direction)} ${message.opcode}, ${formatBytes(message.size)}${deflated}${id}`;
     }
     if (exchange === null) return formatBytes(record.bytes[this.index]);
     const ex = exchangesOf(record)[exchange];

@@ -25,6 +25,7 @@ import {
   targetText,
   tlsMark,
   websocketText,
+  eventsText,
 } from "../format";
 import { rowCount, rowExchange, type RowKey, type RowList } from "../rows";
 import { MOST_RECENT, type Modifiers, type Selection } from "../selection";
@@ -130,9 +131,11 @@ const COLUMNS: Column[] = [
       `${formatCount(exchange ? exchangeDurationMs(record, exchange, now) : elapsedMs(record, now))} ms`,
   },
 ];
-/** After a WebSocket's URL, its counts: " · WebSocket 6↑ 6↓, closed 1000". */
+/** After a WebSocket's URL, its counts: " · WebSocket 6↑ 6↓, closed 1000"; after an event
+ * stream's, " · events 3". */
 function wsSuffix(exchange: Exchange): string {
-  return exchange.websocket ? ` · ${websocketText(exchange.websocket)}` : "";
+  if (exchange.websocket) return ` · ${websocketText(exchange.websocket)}`;
+  return exchange.sse ? ` · ${eventsText(exchange.sse)}` : "";
 }
 
 const STATE_COLUMN = 1;

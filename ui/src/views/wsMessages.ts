@@ -1,5 +1,6 @@
 /**
- * The messages of the shown exchange once it became a WebSocket: a collapsible list under the
+ * The messages of the shown exchange once it became a WebSocket, or the events of its event
+ * stream (each a message from the server, its type as its kind): a collapsible list under the
  * table, a row per message (time, direction, kind, size, preview). A WebSocket can carry
  * 100,000 messages, so the list is virtualised (fixed-height rows, virtual.ts) and its rows are
  * read from Rust a chunk at a time, only those in view. New messages come as the exchange's
@@ -7,7 +8,7 @@
  * text only: it is hostile.
  */
 import { el, setText } from "../dom";
-import { formatBytes, formatClock, formatInstant, messageArrow, websocketText } from "../format";
+import { eventsText, formatBytes, formatClock, formatInstant, messageArrow, websocketText } from "../format";
 import { ipc } from "../ipc";
 import { exchangesOf } from "../rows";
 import type { ConnectionRecord, MessageRow, WebSocketSummary } from "../types";
@@ -26,15 +27,26 @@ const MAX_HEIGHT = 8 * ROW_HEIGHT;
 /** A chunk Rust had not read to its end yet is asked again after this long. */
 const RETRY_MS = 300;
 
-/** An exchange that became a WebSocket, in a session (null: the live capture). */
+/** An exchange that became a WebSocket or answered an event stream, in a session (null: the
+ * live capture). */
 export type WsExchange = { session: number | null; record: ConnectionRecord; exchange: number };
 
-/** The WebSocket summary of `target`'s exchange, or null when it is none. */
-export function websocketOf(record: ConnectionRecord, exchange: number | null): WebSocketSummary | null {
-  return exchange === null ? null : (exchangesOf(record)[exchange]?.websocket ?? null);
-}
+/** What the list says of an exchange's messages: how many, the summary's words, and whether it
+ * is a WebSocket (which can be sent into). */
+type Counts = { count: number; text: string; websocket: boolean };
 
-const messageCount = (ws: WebSocketSummary) => ws.to_server.messages + ws.to_client.messages;
+/** The messages of `record`'s exchange `exchange`, or null when it carries none. */
+function countsOf(record: ConnectionRecord, exchange: number): Counts | null {
+  const shown = exchangesOf(record)[exchange];
+  if (shown?.websocket) {
+    const ws = shown.websocket;
+    const by = closer(ws);
+    const text = by === "" ? websocketText(ws) : `${websocketText(ws)} by ${by}`;
+    return { count: ws.to_server.messages + ws.to_client.messages, text, websocket: true };
+  }
+  if (shown?.sse) return { count: shown.sse.events, text: eventsText(shown.sse), websocket: false };
+  return null;
+}
 
 export class WsMessages {
   readonly root: HTMLDetailsElement;
@@ -68,7 +80,7 @@ export class WsMessages {
     this.spacer = el("div", { class: "ws-rows" });
     this.scroller = el(
       "div",
-      { class: "ws-list", role: "listbox", tabindex: 0, "aria-label": "WebSocket messages", "data-testid": "ws-list" },
+      { class: "ws-list", role: "listbox", tabindex: 0, "aria-label": "Messages", "data-testid": "ws-list" },
       this.spacer,
     );
     this.root = el(
@@ -105,29 +117,28 @@ export class WsMessages {
   }
 
   /**
-   * Shows the messages of `target` (null, or an exchange that is no WebSocket: hides the list).
-   * The same exchange with more messages reads on.
+   * Shows the messages of `target` (null, or an exchange that is no WebSocket nor event stream:
+   * hides the list). The same exchange with more messages reads on.
    */
   show(target: WsExchange | null): void {
-    const ws = target === null ? null : websocketOf(target.record, target.exchange);
+    const counts = target === null ? null : countsOf(target.record, target.exchange);
     const same =
       target !== null &&
       this.target !== null &&
       target.session === this.target.session &&
       target.record.id === this.target.record.id &&
       target.exchange === this.target.exchange;
-    this.root.hidden = ws === null;
-    if (ws === null || target === null) {
+    this.root.hidden = counts === null;
+    if (counts === null || target === null) {
       if (this.target !== null) this.reset(null);
       return;
     }
     if (!same) this.reset(target);
     this.target = target;
     const open = this.live && target.session === null && target.record.state.kind === "active";
-    this.sendBox.show(open ? { id: target.record.id, exchange: target.exchange } : null);
-    const by = closer(ws);
-    setText(this.summary, by === "" ? websocketText(ws) : `${websocketText(ws)} by ${by}`);
-    const count = Math.max(messageCount(ws), this.total);
+    this.sendBox.show(open && counts.websocket ? { id: target.record.id, exchange: target.exchange } : null);
+    setText(this.summary, counts.text);
+    const count = Math.max(counts.count, this.total);
     if (!same || count !== this.total) this.grow(count);
   }
 
@@ -211,7 +222,9 @@ export class WsMessages {
     setText(kind!, row?.opcode ?? "");
     setText(size!, row ? `${formatBytes(row.size)}${row.compressed ? " ⇲" : ""}` : "");
     size!.title = row?.compressed ? "sent deflated (permessage-deflate): the wire size" : "";
-    const marks = `${row?.injected ? "[sent by TCPMon] " : ""}${row?.problem ? `⚠ ${row.problem} ` : ""}`;
+    const marks = `${row?.injected ? "[sent by TCPMon] " : ""}${row?.problem ? `⚠ ${row.problem} ` : ""}${
+      row?.id != null ? `id ${row.id} · ` : ""
+    }`;
     setText(preview!, row ? `${marks}${row.preview}` : "…");
   }
 
@@ -233,7 +246,7 @@ export class WsMessages {
     this.loading.add(chunk);
     const generation = this.generation;
     try {
-      const page = await ipc.websocketMessages(target.session, target.record.id, target.exchange, chunk * CHUNK, CHUNK);
+      const page = await ipc.exchangeMessages(target.session, target.record.id, target.exchange, chunk * CHUNK, CHUNK);
       if (generation !== this.generation) return;
       this.keep(chunk, page.rows);
       if (page.total > this.total) this.grow(page.total);
