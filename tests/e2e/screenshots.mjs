@@ -5,6 +5,8 @@
 //   app-hex.png       the Sender tab: a SOAP request composed with the SOAP helper and sent,
 //                     its response in the Hex view
 //   app-admin.png     the Admin form being filled in, Rewrite Host header ticked
+//   app-websocket.png a WebSocket through a listener (Python's websockets, deflate on): its
+//                     messages listed under the table, one shown as JSON
 // With ImageMagick's /usr/bin/convert, each is reduced to 256 colours (a third of the bytes).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -13,10 +15,12 @@ import { fileURLToPath } from "node:url";
 import { launchApp, PANEL, tid } from "./lib/app.mjs";
 import {
   curlOk,
+  runWsClient,
   soapPost,
   soapPosts,
   startPythonServer,
   startSoapServer,
+  startWsEcho,
   tempDir,
 } from "./lib/servers.mjs";
 
@@ -38,7 +42,11 @@ async function shoot(app, name) {
 
 const dir = tempDir("shots");
 fs.writeFileSync(path.join(dir, "status.json"), '{"status":"ok","uptime_s":4711,"queue":[3,1,4]}\n');
-const [soap, web] = await Promise.all([startSoapServer({ keepAlive: true }), startPythonServer(dir)]);
+const [soap, web, echo] = await Promise.all([
+  startSoapServer({ keepAlive: true }),
+  startPythonServer(dir),
+  startWsEcho(),
+]);
 const app = await launchApp();
 try {
   await app.browser.setWindowSize(1200, 800);
@@ -92,8 +100,23 @@ try {
   if (!(await (await app.$(tid("rewrite-host"))).isSelected())) await app.click(tid("rewrite-host"));
   await shoot(app, "app-admin.png");
 
+  // A WebSocket: its messages under the table, the first one as JSON.
+  const wsPort = await app.addListener({ targetPort: echo.port });
+  await runWsClient(`ws://127.0.0.1:${wsPort}/prices`);
+  const [upgrade] = await app.waitForRows(
+    (rows) => rows.length === 1 && rows[0].url.endsWith("WebSocket 6↑ 6↓, closed 1000"),
+    "the WebSocket's row",
+  );
+  await app.clickRow(upgrade);
+  const message = `${PANEL} ${tid("ws-message-row")}[data-index="0"]`;
+  await app.waitFor(async () => (await app.browser.$(message)).isExisting(), "the message rows");
+  await app.click(message);
+  await app.chooseView("request", "json");
+  await app.waitForPane("request", (p) => p.text.includes('"price": 101.5'), "the message as JSON");
+  await shoot(app, "app-websocket.png");
+
   console.log(`screenshots written to ${out}`);
 } finally {
   await app.close();
-  await Promise.all([soap.stop(), web.stop()]);
+  await Promise.all([soap.stop(), web.stop(), echo.stop()]);
 }
