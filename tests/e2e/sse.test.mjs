@@ -18,16 +18,6 @@ after(async () => {
   await origin?.stop();
 });
 
-/** The message rows drawn, in list order: [time, direction, kind, size, preview]. */
-const messageRows = () =>
-  app.browser.execute(
-    (panel) =>
-      [...document.querySelectorAll(`${panel} [data-testid="ws-message-row"]:not(.loading)`)]
-        .sort((a, b) => a.dataset.index - b.dataset.index)
-        .map((row) => [...row.children].map((cell) => cell.textContent)),
-    PANEL,
-  );
-
 test("an event stream's events are rows under its exchange, and one shows its data", async () => {
   const port = await app.addListener({ targetPort: origin.port });
   const body = await curlOk(["-sN", `http://127.0.0.1:${port}/events`]);
@@ -41,7 +31,7 @@ test("an event stream's events are rows under its exchange, and one shows its da
   const summary = await app.inPanel("ws-summary");
   await app.waitFor(async () => (await summary.getText()) === "events 3", "the list's summary");
   let rows = [];
-  await app.waitFor(async () => (rows = await messageRows()).length === 3, () => `3 event rows: ${JSON.stringify(rows)}`);
+  await app.waitFor(async () => (rows = await app.messageRows()).length === 3, () => `3 event rows: ${JSON.stringify(rows)}`);
   assert.deepEqual(
     rows.map(([, dir, kind, size, preview]) => [dir, kind, size, preview]),
     [

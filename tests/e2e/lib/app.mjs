@@ -265,6 +265,18 @@ export class App {
     return rows;
   }
 
+  /** The message rows drawn under the table (a WebSocket's messages, an event stream's
+   * events), in list order: [time, direction, kind, size, preview] each. */
+  messageRows() {
+    return this.browser.execute(
+      (panel) =>
+        [...document.querySelectorAll(`${panel} [data-testid="ws-message-row"]:not(.loading)`)]
+          .sort((a, b) => a.dataset.index - b.dataset.index)
+          .map((row) => [...row.children].map((cell) => cell.textContent)),
+      PANEL,
+    );
+  }
+
   /** Waits until the visible tab's rows satisfy `check(rows)`; returns the rows. */
   async waitForRows(check, what) {
     let rows = [];

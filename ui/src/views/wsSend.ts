@@ -24,6 +24,8 @@ export class WsSendBox {
   private readonly button: HTMLButtonElement;
   private readonly note: HTMLElement;
   private target: SendTarget | null = null;
+  /** The last WebSocket offered: a refresh that hides the box for a moment keeps its note. */
+  private last: SendTarget | null = null;
 
   constructor() {
     this.direction = el(
@@ -68,10 +70,11 @@ export class WsSendBox {
 
   /** Offers sending into `target`; null hides the box (no live WebSocket shown). */
   show(target: SendTarget | null): void {
-    const same = this.sendsInto(target);
     this.target = target;
     this.root.hidden = target === null;
-    if (!same) this.showNote(null, false);
+    if (target === null) return;
+    if (!this.sendsInto(target, this.last)) this.showNote(null, false);
+    this.last = target;
   }
 
   private async send(): Promise<void> {
@@ -82,19 +85,19 @@ export class WsSendBox {
     this.showNote(null, false);
     try {
       await ipc.sendWebsocket(target.id, target.exchange, direction, this.kind.value as SendKind, this.text.value);
-      if (!this.sendsInto(target)) return;
+      if (!this.sendsInto(target, this.last)) return;
       this.text.value = "";
       this.showNote(`Sent ${direction === "client_to_server" ? "to the server" : "to the client"}`, false);
     } catch (error) {
-      if (this.sendsInto(target)) this.showNote(`Not sent: ${errorText(error)}`, true);
+      if (this.sendsInto(target, this.last)) this.showNote(`Not sent: ${errorText(error)}`, true);
     } finally {
       this.button.disabled = false;
     }
   }
 
-  /** Whether the box still sends into `target` (the shown exchange may have changed). */
-  private sendsInto(target: SendTarget | null): boolean {
-    return target?.id === this.target?.id && target?.exchange === this.target?.exchange;
+  /** Whether `target` is `other` (the exchange shown may have changed meanwhile). */
+  private sendsInto(target: SendTarget | null, other: SendTarget | null): boolean {
+    return target !== null && target.id === other?.id && target.exchange === other?.exchange;
   }
 
   private showNote(text: string | null, isError: boolean): void {
