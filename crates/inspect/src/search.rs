@@ -198,8 +198,9 @@ pub struct Row<'a> {
     load: &'a mut dyn FnMut(Direction) -> Vec<u8>,
     loaded: [Option<Vec<u8>>; 2],
     decoded: [Option<Vec<u8>>; 2],
-    /// A WebSocket's message payloads, read when a `ws:` term needs them.
+    /// A WebSocket's message payloads, read when a `ws:` term needs them, and kept once read.
     messages: Option<&'a mut dyn FnMut() -> Vec<Vec<u8>>>,
+    payloads: Option<Vec<Vec<u8>>>,
 }
 
 impl<'a> Row<'a> {
@@ -216,6 +217,7 @@ impl<'a> Row<'a> {
             loaded: [None, None],
             decoded: [None, None],
             messages: None,
+            payloads: None,
         }
     }
 
@@ -303,10 +305,13 @@ impl<'a> Row<'a> {
             Test::Body(re) => Direction::BOTH
                 .into_iter()
                 .any(|side| re.is_match(self.body(side))),
-            Test::Message(re) => self
-                .messages
-                .as_mut()
-                .is_some_and(|load| load().iter().any(|m| re.is_match(m))),
+            Test::Message(re) => {
+                if self.payloads.is_none() {
+                    self.payloads = self.messages.as_mut().map(|load| load());
+                }
+                let payloads = self.payloads.as_deref().unwrap_or_default();
+                payloads.iter().any(|m| re.is_match(m))
+            }
             Test::Pattern(re) => {
                 re.is_match(self.summary().as_bytes())
                     || Direction::BOTH.into_iter().any(|side| {

@@ -70,8 +70,9 @@ impl Waiting {
     /// The messages to write now: every one still awaited, when `dir`'s stream is between
     /// messages (a message whose sender gave up waiting is dropped); else none.
     pub(crate) fn due(&mut self, ctx: &ConnCtx, dir: Direction) -> Vec<Injection> {
-        let between = ctx.core.store.between_websocket_messages(ctx.id, dir) == Some(true);
-        if self.0.is_empty() || !between {
+        // Asked after every relayed chunk: nothing waiting must cost nothing (no store lock).
+        if self.0.is_empty() || ctx.core.store.between_websocket_messages(ctx.id, dir) != Some(true)
+        {
             return Vec::new();
         }
         self.0.retain(|i| !i.done.is_closed());
