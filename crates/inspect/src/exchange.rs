@@ -8,13 +8,18 @@
 //! first bytes are not an HTTP request yields no exchanges (a raw stream); after `CONNECT` or
 //! an `Upgrade` the rest of both streams belongs to that exchange, as raw bytes.
 
+mod h2;
 mod list;
 
+pub use h2::{H2Message, H2Stream, Piece, VERSION as H2_VERSION};
 pub use list::ExchangeList;
 
 use crate::Direction;
+use crate::h2::{Connection as H2Connection, PREFACE};
 use crate::http1::{BodyDecoder, Framing, HeadBuffer, RequestHead, parse_request, parse_response};
 use crate::{sse, ws};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
@@ -182,6 +187,7 @@ struct Extra {
     note: Option<String>,
     websocket: Option<ws::Summary>,
     sse: Option<sse::Summary>,
+    h2: Option<Box<H2Stream>>,
 }
 
 /// An exchange as JSON: every field at the top level.
@@ -213,6 +219,10 @@ struct ExchangeJson {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     sse: Option<sse::Summary>,
+    /// Set when the exchange is an HTTP/2 stream: its messages as views read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<H2Stream>"))]
+    h2: Option<Box<H2Stream>>,
 }
 
 impl From<Exchange> for ExchangeJson {
@@ -232,6 +242,7 @@ impl From<Exchange> for ExchangeJson {
             note: extra.note,
             websocket: extra.websocket,
             sse: extra.sse,
+            h2: extra.h2,
         }
     }
 }
@@ -243,6 +254,7 @@ impl From<ExchangeJson> for Exchange {
             note: j.note,
             websocket: j.websocket,
             sse: j.sse,
+            h2: j.h2,
         };
         Self {
             method: j.method,
@@ -285,6 +297,20 @@ impl Exchange {
         self.extra.as_ref()?.sse.as_ref()
     }
 
+    /// When the exchange is an HTTP/2 stream: its id and its messages as views read them.
+    pub fn h2(&self) -> Option<&H2Stream> {
+        self.extra.as_ref()?.h2.as_deref()
+    }
+
+    /// Its message in `dir` when that is HTTP/2 frames (not bytes at its span).
+    pub fn h2_message(&self, dir: Direction) -> Option<&H2Message> {
+        self.h2()?.message(dir)
+    }
+
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Box::default)
+    }
+
     /// What it has carried as a WebSocket, for the tracker to count into.
     fn websocket_mut(&mut self) -> Option<&mut ws::Summary> {
         self.extra.as_mut()?.websocket.as_mut()
@@ -297,7 +323,7 @@ impl Exchange {
 
     /// Adds to the note (after what it says already).
     pub fn add_note(&mut self, note: String) {
-        let extra = self.extra.get_or_insert_with(Box::default);
+        let extra = self.extra_mut();
         match &mut extra.note {
             Some(existing) => {
                 existing.push_str("; ");
@@ -403,6 +429,12 @@ impl Side {
 #[derive(Debug)]
 pub struct Tracker {
     sides: [Side; 2],
+    /// Once the connection is HTTP/2 (the client's preface, or a `101` to `h2c`): its
+    /// follower, which gets every byte from there on.
+    h2: Option<Box<h2::Follow>>,
+    /// The `HTTP2-Settings` of a request that asked for `h2c`, decoded: the client's first
+    /// SETTINGS if the server agrees.
+    h2c_settings: Option<Vec<u8>>,
     /// Lowest exchange index changed since [`Tracker::take_changed`].
     changed_from: Option<usize>,
 }
@@ -418,6 +450,8 @@ impl Tracker {
     pub fn new() -> Self {
         Self {
             sides: [Side::new(), Side::new()],
+            h2: None,
+            h2c_settings: None,
             changed_from: None,
         }
     }
@@ -433,6 +467,9 @@ impl Tracker {
     /// away, and the tracker [rebased](Tracker::rebase).
     pub fn settled(&self, exchanges: &[Exchange]) -> usize {
         let mut low = exchanges.len().saturating_sub(1);
+        if let Some(h2) = &self.h2 {
+            return low.min(h2.settled());
+        }
         for side in &self.sides {
             if let State::Body { index, .. }
             | State::AwaitSwitch { index }
@@ -447,6 +484,9 @@ impl Tracker {
     /// The first `n` exchanges were taken out of the list this tracker feeds (they were
     /// [settled](Tracker::settled)): its indexes now count from there.
     pub fn rebase(&mut self, n: usize) {
+        if let Some(h2) = &mut self.h2 {
+            h2.rebase(n);
+        }
         for side in &mut self.sides {
             side.next = side.next.saturating_sub(n);
             if let State::Body { index, .. }
@@ -477,6 +517,7 @@ impl Tracker {
     /// The tunnel the last exchange opened carries HTTP again from here on (TCPMon decrypts
     /// it): the next bytes of each side start new exchanges after the `exchanges` there are.
     pub fn resume_http(&mut self, exchanges: usize) {
+        self.h2 = None;
         for side in &mut self.sides {
             side.state = State::Head;
             side.ws = None;
@@ -496,6 +537,10 @@ impl Tracker {
         let offset = s.offset;
         s.latest_at = at;
         s.offset += data.len() as u64;
+        if self.h2.is_some() {
+            self.feed_h2(dir, data, offset, at, exchanges);
+            return;
+        }
         let mut data = data;
         if s.pending.is_empty() && matches!(s.state, State::Raw { .. } | State::Body { .. }) {
             // The common case on a live connection: body or tunnel bytes, counted where they
@@ -518,6 +563,12 @@ impl Tracker {
     /// The connection has ended: bodies delimited by the close are complete, and bytes that
     /// never made a whole message are attached to the last exchange with a note.
     pub fn finish(&mut self, exchanges: &mut Vec<Exchange>) {
+        if let Some(h2) = &self.h2 {
+            if let Some(index) = h2.finish(exchanges) {
+                self.touch(index);
+            }
+            return;
+        }
         for side in [REQUEST_SIDE, RESPONSE_SIDE] {
             let last = exchanges.len().checked_sub(1);
             let next = self.sides[side].next;
@@ -549,6 +600,58 @@ impl Tracker {
                     self.step(side, exchanges);
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// Feeds HTTP/2 bytes to the follower; where it stops (a bound or a protocol error, noted
+    /// on the last exchange), the connection is raw from there.
+    fn feed_h2(
+        &mut self,
+        dir: Direction,
+        data: &[u8],
+        offset: u64,
+        at: u64,
+        exchanges: &mut Vec<Exchange>,
+    ) {
+        let Some(follow) = &mut self.h2 else {
+            return;
+        };
+        let (changed, stopped) = follow.feed(dir, data, offset, at, exchanges);
+        if let Some(index) = changed {
+            self.touch(index);
+        }
+        if stopped.is_some() {
+            self.h2 = None;
+            for side in &mut self.sides {
+                side.state = State::Raw { index: None };
+                side.pending = HeadBuffer::default();
+            }
+        }
+    }
+
+    /// From here on the connection is HTTP/2: after the client's preface (`upgrade` `None`)
+    /// or after exchange `upgrade`'s `101` to `h2c`, whose response stream 1 carries. The bytes
+    /// each side has pending are its first HTTP/2 bytes.
+    fn start_h2(&mut self, upgrade: Option<usize>, exchanges: &mut Vec<Exchange>) {
+        let from = Direction::BOTH.map(|dir| self.sides[dir.index()].pending_offset());
+        let (connection, base) = match upgrade {
+            Some(index) => {
+                let settings = self.h2c_settings.take().unwrap_or_default();
+                let connection = H2Connection::upgraded(from[0], from[1], &settings);
+                (connection, index)
+            }
+            None => (H2Connection::starting_at(from[0], from[1]), exchanges.len()),
+        };
+        self.h2 = Some(Box::new(h2::Follow::new(connection, base)));
+        for dir in Direction::BOTH {
+            let s = &mut self.sides[dir.index()];
+            let pending = std::mem::take(&mut s.pending).into_vec();
+            s.state = State::Head;
+            s.sse = None;
+            let at = s.latest_at;
+            if !pending.is_empty() {
+                self.feed_h2(dir, &pending, from[dir.index()], at, exchanges);
             }
         }
     }
@@ -691,11 +794,24 @@ impl Tracker {
 
     /// Tries to parse a request head from the pending bytes.
     fn request_head(&mut self, exchanges: &mut Vec<Exchange>) -> bool {
+        let pending = &self.sides[REQUEST_SIDE].pending;
+        let n = pending.len().min(PREFACE.len());
+        if pending[..n] == PREFACE[..n] {
+            if n == PREFACE.len() {
+                self.start_h2(None, exchanges);
+            }
+            return n == PREFACE.len();
+        }
         let last = exchanges.len().checked_sub(1);
         let head = match self.pending_head(REQUEST_SIDE, parse_request, last, exchanges) {
             Ok(head) => head,
             Err(progress) => return progress,
         };
+        if head.head.version == 2 {
+            let why = "an HTTP/2.0 request line in HTTP/1 (HTTP/2 starts with its preface)";
+            self.broken(REQUEST_SIDE, last, why, exchanges);
+            return true;
+        }
         let s = &mut self.sides[REQUEST_SIDE];
         let index = exchanges.len();
         let start = s.pending_offset();
@@ -709,6 +825,12 @@ impl Tracker {
         s.consume(head.head.len);
         let switches =
             head.method.eq_ignore_ascii_case("CONNECT") || head.head.header("upgrade").is_some();
+        if head.head.has_token("upgrade", "h2c") {
+            self.h2c_settings = head
+                .head
+                .header("http2-settings")
+                .and_then(|v| URL_SAFE_NO_PAD.decode(v.trim_ascii()).ok());
+        }
         let framing = Framing::for_request(&head);
         exchanges.push(new_exchange(&head, span));
         self.touch(index);
@@ -720,7 +842,7 @@ impl Tracker {
     }
 
     /// Tries to parse a response head (interim or final) from the pending bytes.
-    fn response_head(&mut self, exchanges: &mut [Exchange]) -> bool {
+    fn response_head(&mut self, exchanges: &mut Vec<Exchange>) -> bool {
         let request_state = self.sides[REQUEST_SIDE].state.clone();
         let s = &mut self.sides[RESPONSE_SIDE];
         let index = s.next;
@@ -780,6 +902,10 @@ impl Tracker {
         exchange.status = Some(head.status);
         exchange.reason = head.reason.as_str().into();
         match Framing::for_response(&exchange.method, &head) {
+            Ok(Framing::Tunnel) if head.status == 101 && head.head.has_token("upgrade", "h2c") => {
+                exchange.add_note("switched to HTTP/2 (h2c)".into());
+                self.start_h2(Some(index), exchanges);
+            }
             Ok(Framing::Tunnel) => {
                 exchange.tunnel = true;
                 span_mut(exchange, RESPONSE_SIDE).set_complete();

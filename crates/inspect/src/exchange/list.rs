@@ -102,6 +102,7 @@ struct Packed<'a> {
     note: Option<&'a str>,
     websocket: Option<crate::ws::Summary>,
     sse: Option<crate::sse::Summary>,
+    h2: Option<super::H2Stream>,
 }
 
 fn delta(at: u64, base: u64) -> i64 {
@@ -155,6 +156,7 @@ impl<'a> Packed<'a> {
             note: e.note(),
             websocket: e.websocket().cloned(),
             sse: e.sse().copied(),
+            h2: e.h2().cloned(),
         }
     }
 
@@ -164,6 +166,7 @@ impl<'a> Packed<'a> {
             note: self.note.map(str::to_string),
             websocket: self.websocket,
             sse: self.sse,
+            h2: self.h2.map(Box::new),
         };
         Exchange {
             method: CompactString::from(self.method),

@@ -66,10 +66,11 @@ pub fn curl_command(r: &CurlRequest<'_>) -> String {
     let default_port = if r.tls { "443" } else { "80" };
     let mut args: Vec<String> = vec!["curl".into()];
     args.push(
-        if message.version == 0 {
-            "--http1.0"
-        } else {
-            "--http1.1"
+        match message.version {
+            0 => "--http1.0",
+            2 if r.tls => "--http2",
+            2 => "--http2-prior-knowledge",
+            _ => "--http1.1",
         }
         .into(),
     );

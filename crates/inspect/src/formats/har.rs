@@ -46,7 +46,7 @@ pub use read::{HarError, ImportedEntry, MAX_ENTRIES, read_har};
 use crate::Direction;
 use crate::exchange::{Exchange, Span};
 use crate::http1::decode::decode_payload;
-use crate::http1::{Head, parse_request, parse_response};
+use crate::http1::{Head, parse_request, parse_response, version_name};
 use crate::url::{self, split_url, uri_safe};
 use base64::Engine;
 use serde::{Serialize, Serializer};
@@ -388,7 +388,7 @@ fn build_request(entry: &HarEntry<'_>, comments: &mut Vec<String>) -> RequestOut
     let mut out = RequestOut {
         method: ex.method.to_string(),
         url: uri_safe(&ex.url(entry.conn.server, entry.conn.tls)),
-        http_version: format!("HTTP/1.{}", ex.version),
+        http_version: version_name(ex.version).into(),
         cookies: Vec::new(),
         headers: Vec::new(),
         query_string: if ex.method.eq_ignore_ascii_case("CONNECT") {
@@ -478,7 +478,7 @@ fn build_response(
     ResponseOut {
         status: head.status,
         status_text: head.reason.clone(),
-        http_version: format!("HTTP/1.{}", head.head.version),
+        http_version: version_name(head.head.version).into(),
         cookies: response_cookies(&head.head, cookie_time as i64),
         headers: headers(&head.head),
         content: Content {

@@ -105,8 +105,13 @@ impl Reader {
 pub struct Connection {
     readers: [Reader; 2],
     streams: Vec<Stream>,
-    /// Stream id to index in `streams`.
+    /// Stream id to index in `streams`, counting forgotten streams (see `forgotten`).
     index: HashMap<u32, usize>,
+    /// Streams dropped from the front of `streams` by [`Connection::forget`].
+    forgotten: usize,
+    /// The highest forgotten stream id of each parity (client-opened odd, pushed even):
+    /// frames still addressed to one (a late RST_STREAM) open nothing.
+    forgotten_ids: [u32; 2],
     go_aways: Vec<GoAway>,
     /// Why it stopped, once it has.
     error: Option<H2Error>,
@@ -119,6 +124,24 @@ impl Connection {
     /// ALPN): the client starts with the preface, the server with its SETTINGS.
     pub fn prior_knowledge() -> Self {
         Self::starting_at(0, 0)
+    }
+
+    /// Like [`Connection::prior_knowledge`], for a connection that becomes HTTP/2 at these
+    /// stream offsets (a decrypted tunnel after its `CONNECT`).
+    pub fn starting_at(client_from: u64, server_from: u64) -> Self {
+        Self {
+            readers: [
+                Reader::new(client_from, Phase::Preface(0)),
+                Reader::new(server_from, Phase::header()),
+            ],
+            streams: Vec::new(),
+            index: HashMap::new(),
+            forgotten: 0,
+            forgotten_ids: [0; 2],
+            go_aways: Vec::new(),
+            error: None,
+            changed_from: None,
+        }
     }
 
     /// A connection that switched to HTTP/2 after an HTTP/1.1 `Upgrade: h2c` request and the
@@ -139,28 +162,31 @@ impl Connection {
         connection
     }
 
-    fn starting_at(client_from: u64, server_from: u64) -> Self {
-        Self {
-            readers: [
-                Reader::new(client_from, Phase::Preface(0)),
-                Reader::new(server_from, Phase::header()),
-            ],
-            streams: Vec::new(),
-            index: HashMap::new(),
-            go_aways: Vec::new(),
-            error: None,
-            changed_from: None,
-        }
-    }
-
-    /// Streams in the order they were first seen.
+    /// Streams in the order they were first seen, less those forgotten.
     pub fn streams(&self) -> &[Stream] {
         &self.streams
     }
 
-    /// The stream with this id.
+    /// The stream with this id, unless forgotten.
     pub fn stream(&self, id: u32) -> Option<&Stream> {
-        self.index.get(&id).map(|&i| &self.streams[i])
+        self.index
+            .get(&id)
+            .map(|&i| &self.streams[i - self.forgotten])
+    }
+
+    /// Drops the first `n` streams of [`Connection::streams`], which whoever follows the
+    /// connection has taken what it needs from: a long-lived connection's memory is its open
+    /// streams, not every stream it ever carried. Frames that still come for them are read
+    /// past.
+    pub fn forget(&mut self, n: usize) {
+        let n = n.min(self.streams.len());
+        for stream in self.streams.drain(..n) {
+            self.index.remove(&stream.id);
+            let parity = (stream.id % 2) as usize;
+            self.forgotten_ids[parity] = self.forgotten_ids[parity].max(stream.id);
+        }
+        self.forgotten += n;
+        self.changed_from = self.changed_from.and_then(|c| c.checked_sub(n));
     }
 
     /// GOAWAY frames, in the order seen.
@@ -417,7 +443,9 @@ impl Connection {
         let h = frame.header;
         match h.kind {
             Kind::Data => {
-                let stream = self.open_index(h.stream);
+                let Some(stream) = self.open_index(h.stream) else {
+                    return Ok(());
+                };
                 let message = self.streams[stream].message_mut(dir);
                 message.add_body(frame.at(), bytes.len() as u64);
                 self.touch(stream);
@@ -456,18 +484,20 @@ impl Connection {
         let h = frame.header;
         match h.kind {
             Kind::Data if h.has(END_STREAM) => {
-                let stream = self.open_index(h.stream);
-                self.streams[stream].message_mut(dir).end_stream = true;
-                self.touch(stream);
+                if let Some(stream) = self.open_index(h.stream) {
+                    self.streams[stream].message_mut(dir).end_stream = true;
+                    self.touch(stream);
+                }
             }
             Kind::Headers | Kind::PushPromise | Kind::Continuation if h.has(END_HEADERS) => {
                 self.block_done(dir)?;
             }
             Kind::RstStream => {
                 let code = be32(&frame.kept[..4]);
-                let stream = self.open_index(h.stream);
-                self.streams[stream].reset = Some(Reset { by: dir, code });
-                self.touch(stream);
+                if let Some(stream) = self.open_index(h.stream) {
+                    self.streams[stream].reset = Some(Reset { by: dir, code });
+                    self.touch(stream);
+                }
             }
             Kind::GoAway => self.go_aways.push(GoAway {
                 by: dir,
@@ -493,7 +523,9 @@ impl Connection {
             .decode(&block.bytes, LIST_CAP, &mut list)
             .map_err(|why| H2Error::Hpack { by: dir, why })?;
         if let Some(promised) = block.promised {
-            let stream = self.open_index(promised);
+            let Some(stream) = self.open_index(promised) else {
+                return Ok(());
+            };
             let pushed = &mut self.streams[stream];
             pushed.pushed_by = Some(block.stream);
             pushed.request.head = Some(Head::from_fields(list));
@@ -501,7 +533,9 @@ impl Connection {
             self.touch(stream);
             return Ok(());
         }
-        let stream = self.open_index(block.stream);
+        let Some(stream) = self.open_index(block.stream) else {
+            return Ok(());
+        };
         let message = self.streams[stream].message_mut(dir);
         if message.head.is_some() {
             message.trailers = Some(list);
@@ -547,8 +581,7 @@ impl Connection {
             Kind::Continuation => header_block(),
             _ => false,
         };
-        if carries {
-            let stream = self.open_index(h.stream);
+        if let Some(stream) = carries.then(|| self.open_index(h.stream)).flatten() {
             self.streams[stream]
                 .message_mut(dir)
                 .reach(frame.offset, frame.at(), at);
@@ -556,17 +589,19 @@ impl Connection {
         }
     }
 
-    /// The index of stream `id`, opening it when first seen.
-    fn open_index(&mut self, id: u32) -> usize {
+    /// The index in `streams` of stream `id`, opening it when first seen; `None` for a
+    /// forgotten one.
+    fn open_index(&mut self, id: u32) -> Option<usize> {
         match self.index.get(&id) {
-            Some(&i) => i,
-            None => self.open(Stream::new(id)),
+            Some(&i) => Some(i - self.forgotten),
+            None if id <= self.forgotten_ids[(id % 2) as usize] => None,
+            None => Some(self.open(Stream::new(id))),
         }
     }
 
     fn open(&mut self, stream: Stream) -> usize {
         let i = self.streams.len();
-        self.index.insert(stream.id, i);
+        self.index.insert(stream.id, i + self.forgotten);
         self.streams.push(stream);
         i
     }

@@ -23,6 +23,8 @@ mod connection;
 pub mod frame;
 pub mod hpack;
 mod stream;
+#[cfg(test)]
+pub(crate) mod test_frames;
 
 pub use connection::{Connection, PREFACE};
 pub use stream::{Extent, GoAway, Head, Message, Range, Reset, Stream};

@@ -7,7 +7,8 @@ use crate::Direction;
 
 /// A run of bytes in one direction's stream (stream offsets, as the capture numbers them), so
 /// views read a body from the capture instead of a copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "H2Range"))]
 pub struct Range {
     /// Offset of the first byte.
     pub offset: u64,

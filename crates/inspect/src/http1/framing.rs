@@ -64,7 +64,12 @@ fn is_chunked(head: &super::Head) -> bool {
 
 impl Framing {
     /// The framing of a request's body.
+    /// An HTTP/2 stream's request (version 2) is shown with its body after the head: all of
+    /// it is the body.
     pub fn for_request(req: &RequestHead) -> Result<Self, FramingError> {
+        if req.head.version == 2 {
+            return Ok(Framing::UntilClose);
+        }
         if is_chunked(&req.head) {
             return Ok(Framing::Chunked);
         }
@@ -85,6 +90,9 @@ impl Framing {
             || status == 304
         {
             return Ok(Framing::Length(0));
+        }
+        if res.head.version == 2 {
+            return Ok(Framing::UntilClose);
         }
         if is_chunked(&res.head) {
             return Ok(Framing::Chunked);

@@ -6,12 +6,23 @@ use thiserror::Error;
 /// Most headers a head may carry; more is treated as malformed rather than growing without bound.
 pub const MAX_HEADERS: usize = 128;
 
+/// How a head's version is written: `HTTP/1.0`, `HTTP/1.1`, or `HTTP/2.0` for an HTTP/2
+/// stream (version 2).
+pub fn version_name(version: u8) -> &'static str {
+    match version {
+        0 => "HTTP/1.0",
+        2 => "HTTP/2.0",
+        _ => "HTTP/1.1",
+    }
+}
+
 /// A parsed header block: ordered, case preserved, values as raw bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
     /// `(name, value)` pairs in wire order.
     pub headers: Vec<(String, Vec<u8>)>,
-    /// Minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
+    /// Minor version: 0 for HTTP/1.0, 1 for HTTP/1.1; 2 for an HTTP/2 stream's head as TCPMon
+    /// writes it (`HTTP/2.0`).
     pub version: u8,
     /// Bytes the head took on the wire, blank line included.
     pub len: usize,
@@ -73,8 +84,16 @@ fn collect(headers: &[httparse::Header<'_>]) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// Parses a request head; `Ok(None)` means the blank line has not arrived yet.
+/// Parses a request head; `Ok(None)` means the blank line has not arrived yet. A head written
+/// with the version `HTTP/2.0` (how TCPMon shows an HTTP/2 stream's decoded head) reads as
+/// version 2.
 pub fn parse_request(buf: &[u8]) -> Result<Option<RequestHead>, HeadError> {
+    if let Some(http1) = as_http1(buf, false) {
+        return Ok(parse_request(&http1)?.map(|mut req| {
+            req.head.version = 2;
+            req
+        }));
+    }
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     match req.parse(buf) {
@@ -92,8 +111,15 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<RequestHead>, HeadError> {
     }
 }
 
-/// Parses a response head; `Ok(None)` means the blank line has not arrived yet.
+/// Parses a response head; `Ok(None)` means the blank line has not arrived yet. `HTTP/2.0`
+/// reads as version 2, as for requests.
 pub fn parse_response(buf: &[u8]) -> Result<Option<ResponseHead>, HeadError> {
+    if let Some(http1) = as_http1(buf, true) {
+        return Ok(parse_response(&http1)?.map(|mut res| {
+            res.head.version = 2;
+            res
+        }));
+    }
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut res = httparse::Response::new(&mut headers);
     match res.parse(buf) {
@@ -109,6 +135,26 @@ pub fn parse_response(buf: &[u8]) -> Result<Option<ResponseHead>, HeadError> {
         Ok(httparse::Status::Partial) => Ok(None),
         Err(e) => Err(HeadError::Malformed(e.to_string())),
     }
+}
+
+/// A copy of a whole head whose version is `HTTP/2.0` (at the start of a status line, or at
+/// the end of a request line), written `HTTP/1.1` so that `httparse` reads it; `None` for
+/// any other head, or one not yet whole.
+fn as_http1(buf: &[u8], response: bool) -> Option<Vec<u8>> {
+    const V2: &[u8] = b"HTTP/2.0";
+    let line_end = buf.iter().position(|&b| b == b'\n')?;
+    let line = buf[..line_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&buf[..line_end]);
+    let at = if response {
+        line.starts_with(V2).then_some(0)?
+    } else {
+        line.ends_with(V2).then(|| line.len() - V2.len())?
+    };
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let mut copy = buf[..end].to_vec();
+    copy[at..at + V2.len()].copy_from_slice(b"HTTP/1.1");
+    Some(copy)
 }
 
 /// The first line of `bytes` if it is an HTTP/1 request line (`METHOD target HTTP/1.x`), even

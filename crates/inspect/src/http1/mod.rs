@@ -13,5 +13,5 @@ pub use buffer::HeadBuffer;
 pub use framing::{BodyDecoder, Framing, FramingError};
 pub use head::{
     Head, HeadError, RequestHead, ResponseHead, edit_headers, head_len, parse_request,
-    parse_response, request_line,
+    parse_response, request_line, version_name,
 };
