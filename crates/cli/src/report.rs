@@ -96,8 +96,16 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
         .note()
         .map(|n| format!(" ({n})"))
         .unwrap_or_default();
+    // An HTTP/2 stream says so after its URL, and gRPC's status after the HTTP one.
+    let (h2, grpc) = exchange.h2().map_or_else(Default::default, |h2| {
+        let grpc = h2.response.trailer("grpc-status").map(|code| {
+            let name = code.parse().ok().and_then(tcpmon_inspect::grpc::code_name);
+            format!(" grpc-status={code}:{}", name.unwrap_or("?"))
+        });
+        (" HTTP/2", grpc.unwrap_or_default())
+    });
     format!(
-        "#{}.{} {} {} -> {} {} {} {:?} req={}B resp={}B {}ms{}",
+        "#{}.{} {} {} -> {} {} {}{h2} {:?}{grpc} req={}B resp={}B {}ms{}",
         record.id,
         index + 1,
         time(exchange.request.first_at),

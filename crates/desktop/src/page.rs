@@ -4,6 +4,7 @@
 
 use crate::error::CommandError;
 use serde::Serialize;
+use tcpmon_inspect::exchange::Exchange;
 use tcpmon_inspect::http1::decode::{Decoded, MAX_DECODED, decode_start};
 use tcpmon_inspect::view::{self, PrettyError, ViewKind, hex, json, raw, xml};
 use tcpmon_relay::{ConnId, Direction, Error, Store};
@@ -53,6 +54,9 @@ struct Window<'a> {
     /// A WebSocket message's payload (unmasked and inflated, so not the captured bytes):
     /// read from here, and never taken for an HTTP message.
     payload: Option<&'a [u8]>,
+    /// An HTTP/2 stream's exchange: its message is read through the store (a decoded head,
+    /// DATA from here and there in the stream), not from `base`.
+    h2: Option<Exchange>,
 }
 
 impl<'a> Window<'a> {
@@ -70,6 +74,7 @@ impl<'a> Window<'a> {
             len: store.recorded_len(id, dir)?,
             pretty_from: 0,
             payload: None,
+            h2: None,
         };
         let Some(index) = exchange else {
             return Ok(whole);
@@ -80,6 +85,12 @@ impl<'a> Window<'a> {
             .get(index)
             .ok_or(Error::NoSuchExchange { conn: id.0, index })?;
         Ok(match exchange.span(dir) {
+            Some(span) if exchange.h2_message(dir).is_some() => Self {
+                base: span.start,
+                len: exchange.message_len(dir),
+                h2: Some(exchange),
+                ..whole
+            },
             // Bytes past the cap were never recorded.
             Some(span) => Self {
                 base: span.start,
@@ -106,6 +117,12 @@ impl<'a> Window<'a> {
             let from = usize::try_from(offset).unwrap_or(usize::MAX);
             return Ok(payload[from..from + max].to_vec());
         }
+        if let Some(exchange) = &self.h2 {
+            let read = self
+                .store
+                .read_message(self.id, exchange, self.dir, offset, max);
+            return Ok(read?);
+        }
         Ok(self
             .store
             .read(self.id, self.dir, self.base + offset, max)?)
@@ -127,7 +144,11 @@ impl<'a> Window<'a> {
 
     /// Where a hex page's offsets count from: the stream's start, or the payload's.
     fn hex_base(&self) -> u64 {
-        if self.payload.is_some() { 0 } else { self.base }
+        if self.payload.is_some() || self.h2.is_some() {
+            0
+        } else {
+            self.base
+        }
     }
 }
 
@@ -165,6 +186,7 @@ pub fn read_payload_view(
         len: payload.len() as u64,
         pretty_from: 0,
         payload: Some(payload),
+        h2: None,
     };
     render(&window, kind, offset, true)
 }

@@ -4,7 +4,7 @@ use crate::error::{CommandError, ErrorKind};
 use serde::Serialize;
 use tcpmon_files::RowRef;
 use tcpmon_inspect::search::{Query, Row};
-use tcpmon_relay::{ConnId, Direction, Store};
+use tcpmon_relay::{Direction, Store};
 
 /// Most bytes of one message (or of a raw stream's start) a search reads: enough for any body
 /// a person searches, and a 1 GiB download does not stall the box.
@@ -32,8 +32,8 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
             .unwrap_or_default();
         if record.exchanges.is_empty() {
             let mut load = |dir: Direction| {
-                let len = store.recorded_len(id, dir).unwrap_or(0);
-                read(store, id, dir, 0, len)
+                let len = store.recorded_len(id, dir).unwrap_or(0).min(SEARCH_LIMIT);
+                store.read(id, dir, 0, len as usize).unwrap_or_default()
             };
             if query.matches(&mut Row::new(None, &host, &mut load)) {
                 rows.push((id, None));
@@ -42,8 +42,10 @@ pub fn search(store: &Store, query: &str) -> Result<Found, CommandError> {
         }
         for (index, exchange) in record.exchanges.iter().enumerate() {
             let mut load = |dir: Direction| {
-                let span = exchange.span(dir);
-                span.map_or(Vec::new(), |s| read(store, id, dir, s.head_at(), s.end))
+                // From the final head: interim `1xx` heads are not what a query is about.
+                let from = exchange.span(dir).map_or(0, |s| s.head_at() - s.start);
+                let read = store.read_message(id, &exchange, dir, from, SEARCH_LIMIT as usize);
+                read.unwrap_or_default()
             };
             let mut messages = || payloads(store, &record, index);
             let mut row = Row::new(Some(&exchange), &host, &mut load);
@@ -80,12 +82,6 @@ fn payloads(store: &Store, record: &tcpmon_relay::ConnectionRecord, index: usize
             (take > 0 || data.is_empty()).then(|| data[..take].to_vec())
         })
         .collect()
-}
-
-/// Bytes `from..to` of one side, at most [`SEARCH_LIMIT`]; a read error finds nothing.
-fn read(store: &Store, id: ConnId, dir: Direction, from: u64, to: u64) -> Vec<u8> {
-    let len = to.saturating_sub(from).min(SEARCH_LIMIT) as usize;
-    store.read(id, dir, from, len).unwrap_or_default()
 }
 
 #[cfg(test)]

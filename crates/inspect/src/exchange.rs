@@ -302,6 +302,15 @@ impl Exchange {
         self.extra.as_ref()?.h2.as_deref()
     }
 
+    /// Bytes its message in `dir` reads as so far (see `Store::read_message`): its span, or an
+    /// HTTP/2 stream's decoded head and body.
+    pub fn message_len(&self, dir: Direction) -> u64 {
+        match self.h2_message(dir) {
+            Some(message) => message.len(),
+            None => self.span(dir).map_or(0, Span::len),
+        }
+    }
+
     /// Its message in `dir` when that is HTTP/2 frames (not bytes at its span).
     pub fn h2_message(&self, dir: Direction) -> Option<&H2Message> {
         self.h2()?.message(dir)

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use tcpmon_inspect::exchange::Tracker;
+use tcpmon_inspect::exchange::{Exchange, Piece, Tracker};
 
 /// Default per-connection, per-direction recording cap: generous, but a runaway stream cannot
 /// fill the disk.
@@ -784,8 +784,38 @@ impl Store {
             conn: record.id.0,
             index,
         })?;
+        self.read_message(record.id, &exchange, dir, 0, usize::MAX)
+    }
+
+    /// Up to `max` bytes of `exchange`'s message in `dir` (of connection `id`) from `offset`
+    /// in it: its span's bytes, or an HTTP/2 stream's decoded head followed by its DATA
+    /// payloads from the capture. The one place that knows a message may not be contiguous.
+    pub fn read_message(
+        &self,
+        id: ConnId,
+        exchange: &Exchange,
+        dir: Direction,
+        offset: u64,
+        max: usize,
+    ) -> Result<Vec<u8>> {
+        if let Some(message) = exchange.h2_message(dir) {
+            let mut out = Vec::new();
+            for piece in message.pieces(offset, max as u64) {
+                match piece {
+                    Piece::Head(range) => out.extend_from_slice(&message.head.as_bytes()[range]),
+                    Piece::Capture(r) => {
+                        out.extend(self.read(id, dir, r.offset, r.len as usize)?);
+                    }
+                }
+            }
+            return Ok(out);
+        }
         match exchange.span(dir) {
-            Some(span) => self.read(record.id, dir, span.start, span.len() as usize),
+            Some(span) => {
+                let left = span.len().saturating_sub(offset);
+                let len = usize::try_from(left).unwrap_or(usize::MAX).min(max);
+                self.read(id, dir, span.start + offset, len)
+            }
             None => Ok(Vec::new()),
         }
     }

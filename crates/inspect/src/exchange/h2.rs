@@ -43,6 +43,14 @@ impl H2Message {
         self.len() == 0
     }
 
+    /// The first trailer field named `name` (lowercase).
+    pub fn trailer(&self, name: &str) -> Option<&str> {
+        self.trailers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Where the bytes `offset..offset + max` of the message come from, in order.
     pub fn pieces(&self, offset: u64, max: u64) -> Vec<Piece> {
         let mut pieces = Vec::new();

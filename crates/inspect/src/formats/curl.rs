@@ -127,12 +127,23 @@ impl Message {
         let _ = BodyDecoder::new(framing).feed(wire, &mut |part| body.extend_from_slice(part));
         let length_given = head.head.header("content-length").is_some();
         let chunked = framing == Framing::Chunked && head.head.version == 1;
+        let (mut target, mut headers) = (head.target, head.head.headers);
+        // An HTTP/2 request's head names its authority in the target (`:authority`): curl
+        // sends it again from a Host header, to the server the relay dialled.
+        let parts = crate::url::split_url(&target);
+        if let (2, Some(authority)) = (head.head.version, parts.authority) {
+            headers.insert(0, ("Host".into(), authority.as_bytes().to_vec()));
+            target = match parts.target {
+                "" => "/".into(),
+                path => path.to_string(),
+            };
+        }
         Self {
             method: head.method,
-            target: head.target,
+            target,
             version: head.head.version,
             has_body: !body.is_empty() || length_given || chunked,
-            headers: head.head.headers,
+            headers,
             body,
             chunked,
         }

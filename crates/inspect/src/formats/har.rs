@@ -407,7 +407,7 @@ fn build_request(entry: &HarEntry<'_>, comments: &mut Vec<String>) -> RequestOut
     };
     out.headers = headers(&head.head);
     out.cookies = request_cookies(&head.head);
-    out.headers_size = head.head.len as i64;
+    out.headers_size = headers_size(&head.head);
     let decoded = decode_payload(&request, &ex.method);
     let wire = decoded.wire_len.saturating_sub(decoded.head_len);
     out.body_size = wire as i64;
@@ -490,7 +490,7 @@ fn build_response(
             comment: notes(&decode_notes),
         },
         redirect_url: head.head.header("location").map(lossy).unwrap_or_default(),
-        headers_size: head.head.len as i64,
+        headers_size: headers_size(&head.head),
         body_size: wire as i64,
     }
 }
@@ -513,6 +513,16 @@ fn no_response() -> ResponseOut {
         redirect_url: String::new(),
         headers_size: -1,
         body_size: -1,
+    }
+}
+
+/// A head's size on the wire; `-1` (unknown, as HAR says) for an HTTP/2 head, which went as
+/// HPACK, not as the text TCPMon shows.
+fn headers_size(head: &Head) -> i64 {
+    if head.version == 2 {
+        -1
+    } else {
+        head.len as i64
     }
 }
 
