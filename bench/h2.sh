@@ -5,8 +5,8 @@
 # CPU per request and peak RSS, and every protocol decoder's MB/s (tcpmon-bench decoders).
 # It prints figures and judges nothing.
 #
-#   bash bench/h2.sh             # 3 rounds: 300,000 requests on 10 connections x 10 streams,
-#                                # 50,000 on 100 connections x 1 stream
+#   bash bench/h2.sh             # 3 rounds: 1,000,000 requests on 10 connections x 10 streams,
+#                                # 200,000 on 100 connections x 1 stream (~2 min)
 #   QUICK=1 bash bench/h2.sh     # 1 round, a tenth of the requests
 #
 # Knobs: QUICK, RUNS, REQUESTS, MANY_REQUESTS (the 100-connection run; 0 skips it), BODY_SIZE
@@ -17,9 +17,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ ${QUICK:-0} == 1 ]]; then
-    : "${RUNS:=1}" "${REQUESTS:=30000}" "${MANY_REQUESTS:=5000}"
+    : "${RUNS:=1}" "${REQUESTS:=100000}" "${MANY_REQUESTS:=20000}"
 else
-    : "${RUNS:=3}" "${REQUESTS:=300000}" "${MANY_REQUESTS:=50000}"
+    : "${RUNS:=3}" "${REQUESTS:=1000000}" "${MANY_REQUESTS:=200000}"
 fi
 : "${BODY_SIZE:=1024}" "${DECODERS_MB:=64}" "${BUILD:=1}" "${KEEP_WORK:=0}"
 say() { echo "h2.sh: $*" >&2; }
@@ -51,10 +51,18 @@ ORIGIN=$("$BENCH" free-port)
 nghttpd --no-tls -d "$WORK/www" "$ORIGIN" > "$WORK/nghttpd.log" 2>&1 & pids+=($!)
 SOCAT=$("$BENCH" free-port)
 socat -lf /dev/null "tcp-listen:$SOCAT,bind=127.0.0.1,reuseaddr,fork,backlog=1024" "tcp:127.0.0.1:$ORIGIN" & pids+=($!)
-TCPMON=$("$BENCH" free-port)
-XDG_CACHE_HOME=$WORK/cache "$CLI" "$TCPMON" 127.0.0.1 "$ORIGIN" --quiet > /dev/null 2> "$WORK/tcpmon.err" & pids+=($!)
-TCPMON_PID=$!
-for port in "$ORIGIN" "$SOCAT" "$TCPMON"; do wait_port "$port"; done
+for port in "$ORIGIN" "$SOCAT"; do wait_port "$port"; done
+
+# A fresh tcpmon-cli for each of its runs, so that its capture (about 1.1 KB a request) never
+# holds more than one run's bytes on disk; sets TCPMON (its port) and TCPMON_PID.
+start_tcpmon() {
+    TCPMON=$("$BENCH" free-port)
+    XDG_CACHE_HOME=$WORK/cache "$CLI" "$TCPMON" 127.0.0.1 "$ORIGIN" --quiet > /dev/null 2>> "$WORK/tcpmon.err" &
+    TCPMON_PID=$!
+    pids+=("$TCPMON_PID")
+    wait_port "$TCPMON"
+}
+stop_tcpmon() { kill "$TCPMON_PID"; wait "$TCPMON_PID" 2>/dev/null || true; }
 
 # Requests per second of one h2load run: port, requests, connections, streams per connection.
 # A run where any request failed stops the benchmark (its rate would mean nothing).
@@ -77,15 +85,20 @@ span() {
 SHAPES=("$REQUESTS 10 10")
 [[ $MANY_REQUESTS -gt 0 ]] && SHAPES+=("$MANY_REQUESTS 100 1")
 declare -A DIRECT SOCATR TCPMONR VS_SOCAT VS_DIRECT TICKS
+PEAK_KB=0
 for round in $(seq "$RUNS"); do
     say "round $round of $RUNS"
     for shape in "${SHAPES[@]}"; do
         read -r n c m <<< "$shape"
         d=$(rate "$ORIGIN" "$n" "$c" "$m")
         s=$(rate "$SOCAT" "$n" "$c" "$m")
+        start_tcpmon
         before=$(ticks "$TCPMON_PID")
         t=$(rate "$TCPMON" "$n" "$c" "$m")
         TICKS[$shape]=$(( ${TICKS[$shape]:-0} + $(ticks "$TCPMON_PID") - before ))
+        peak=$(awk '/VmHWM/ {print $2}' "/proc/$TCPMON_PID/status")
+        PEAK_KB=$(( peak > PEAK_KB ? peak : PEAK_KB ))
+        stop_tcpmon
         DIRECT[$shape]+="$d "; SOCATR[$shape]+="$s "; TCPMONR[$shape]+="$t "
         VS_SOCAT[$shape]+="$(awk -v a="$t" -v b="$s" 'BEGIN {print a / b}') "
         VS_DIRECT[$shape]+="$(awk -v a="$t" -v b="$d" 'BEGIN {print a / b}') "
@@ -107,7 +120,7 @@ for shape in "${SHAPES[@]}"; do
     awk -v t="${TICKS[$shape]}" -v k="$(getconf CLK_TCK)" -v n="$n" -v r="$RUNS" -v c="$c" -v m="$m" \
         'BEGIN { printf "tcpmon-cli CPU per request (%s conn x %s streams): %.2f us\n", c, m, t / k / (n * r) * 1e6 }'
 done
-echo "tcpmon-cli peak RSS: $(awk '/VmHWM/ {print $2, $3}' "/proc/$TCPMON_PID/status")"
+echo "tcpmon-cli peak RSS (the largest of its runs, each a fresh process): $PEAK_KB kB"
 [[ -s $WORK/tcpmon.err ]] && { say "tcpmon-cli's stderr:"; head -5 "$WORK/tcpmon.err" >&2; }
 if [[ $DECODERS_MB -gt 0 ]]; then
     echo "Decoders (tcpmon-bench decoders, MB/s of input, ${DECODERS_MB} MiB each):"
