@@ -1,6 +1,6 @@
 //! `tcpmon-bench`: the measuring tools behind `bench/relay.sh`, `bench/soak.sh`,
-//! `bench/ws.sh` and `bench/app-scale.sh`, and `tcpmon-bench inspect` (HTTP inspection
-//! figures).
+//! `bench/ws.sh`, `bench/h2.sh` and `bench/app-scale.sh`, `tcpmon-bench inspect` (HTTP
+//! inspection figures) and `tcpmon-bench decoders` (the protocol decoders' MB/s).
 //!
 //! `serve` runs a bulk sink/source and a fixed-size echo responder on 127.0.0.1; the clients
 //! (`bulk`, `conns`) connect to them directly or through a relay started in front of them.
@@ -11,6 +11,7 @@ mod bulk;
 mod checksum;
 mod conns;
 mod data;
+mod decoders;
 mod inspect;
 mod pipeline;
 mod serve;
@@ -88,6 +89,12 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         xml_mb: usize,
     },
+    /// Times each protocol decoder (HTTP/2, WebSocket, SSE, gRPC, protobuf) over about MB MiB
+    /// of generated input; prints MB/s of input, one line each.
+    Decoders {
+        #[arg(long, default_value_t = 64)]
+        mb: usize,
+    },
     /// The soak behind bench/soak.sh: servers, a mixed load through tcpmon-cli, and the
     /// byte-for-byte accounting at the end.
     Soak {
@@ -155,6 +162,7 @@ fn run(command: Command) -> Result<()> {
         } => conns::run(to, count, usize::try_from(size)?, concurrency),
         Command::Pipeline { to, count, batch } => pipeline::run(to, count, batch),
         Command::Inspect { rows, xml_mb } => inspect::run(rows, xml_mb),
+        Command::Decoders { mb } => decoders::run(mb),
         Command::Soak { command } => soak::run(command),
         Command::WsServe => ws::serve(),
         Command::Ws {

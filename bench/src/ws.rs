@@ -10,7 +10,6 @@
 use anyhow::{Context, Result, bail};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::time::Instant;
 use tcpmon_inspect::Direction;
 use tcpmon_inspect::ws::{Opcode, Reader, frame};
 
@@ -106,20 +105,41 @@ pub fn run(to: SocketAddr, count: u64, size: usize, batch: u64) -> Result<()> {
     Ok(())
 }
 
-/// Times the frame reader over `mb` MiB of messages of `size` bytes, counting (as the
-/// tracker does) and keeping payloads (as the CLI's `--ws` and exports do).
-pub fn decode(mb: usize, size: usize) -> Result<()> {
+/// Masked client messages of `size` bytes, as many as fit in `bytes`, as one stream; and
+/// how many.
+pub fn client_stream(size: usize, bytes: usize) -> (Vec<u8>, usize) {
     let (sent, _) = frames(size);
-    let stream = sent.repeat((mb << 20) / sent.len());
-    for keep in [false, true] {
-        let mut reader = Reader::new(Direction::ClientToServer, 0, None, keep);
-        let mut out = Vec::new();
-        let start = Instant::now();
-        for chunk in stream.chunks(64 << 10) {
+    let count = (bytes / sent.len()).max(1);
+    (sent.repeat(count), count)
+}
+
+/// Seconds the frame reader takes over a [`client_stream`] of `count` messages fed in pieces,
+/// counting them (as the tracker does) or keeping their payloads (as the CLI's `--ws` and
+/// exports do); checks that it found every message.
+pub fn read_secs(stream: &[u8], count: usize, keep: bool) -> Result<f64> {
+    let mut reader = Reader::new(Direction::ClientToServer, 0, None, keep);
+    let mut out = Vec::new();
+    let mut messages = 0;
+    let secs = crate::decoders::timed(|| {
+        for chunk in stream.chunks(crate::decoders::PIECE) {
             reader.feed(chunk, 0, &mut out)?;
+            messages += out.len();
             out.clear();
         }
-        let secs = start.elapsed().as_secs_f64();
+        Ok(())
+    })?;
+    if messages != count {
+        bail!("the frame reader found {messages} messages of {count}");
+    }
+    Ok(secs)
+}
+
+/// Times the frame reader over `mb` MiB of messages of `size` bytes, counting and keeping
+/// payloads.
+pub fn decode(mb: usize, size: usize) -> Result<()> {
+    let (stream, count) = client_stream(size, mb << 20);
+    for keep in [false, true] {
+        let secs = read_secs(&stream, count, keep)?;
         let what = if keep { "keeping payloads" } else { "counting" };
         println!(
             "ws-decode {what}: {} MB in {secs:.3} s = {:.0} MB/s ({size}-byte messages)",
