@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Build tools and WebKitGTK for the desktop app; the real servers and clients the tests drive
 # (nginx, tinyproxy, Python's http.server, curl, openssl, Java 17, tshark; protoc, whose
-# --decode_raw the protobuf decoder is compared with); Chromium for the UI
+# --decode_raw the protobuf decoder is compared with and which makes the gRPC tests' descriptor
+# set); Chromium for the UI
 # tests and certutil for its trust of TCPMon's CA; man and the shells whose completions the
 # .deb ships, to use them.
 need_packages build-essential pkg-config libwebkit2gtk-4.1-dev \
@@ -22,7 +23,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 echo "== HAR files as written, against har-validator and the HAR spec's other rules"
 node --test tests/har/
-echo "== Real clients through the CLI: curl, Python requests, zeep to spyne (SOAP); over TLS: requests, Java's HttpClient, openssl s_client, tshark with --keylog; WebSocket (websockets) and Server-Sent Events"
+echo "== Real clients through the CLI: curl, Python requests, zeep to spyne (SOAP); over TLS: requests, Java's HttpClient, openssl s_client, tshark with --keylog; WebSocket (websockets), Server-Sent Events, gRPC (grpcio)"
 node --test tests/clients/
 echo "== A real browser through the relay, the proxy and the decrypting proxy (https)"
 node --test tests/browser/

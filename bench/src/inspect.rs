@@ -356,6 +356,7 @@ fn view_figures(engine: &Engine, big_conn: ConnId) -> Result<()> {
             kind,
             0,
             Some(exchanges.len() - 1),
+            None,
         )
         .map_err(|e| anyhow::anyhow!(e.message))?;
         println!(
@@ -378,6 +379,7 @@ fn view_figures(engine: &Engine, big_conn: ConnId) -> Result<()> {
             ViewKind::Xml,
             offset,
             Some(exchanges.len() - 1),
+            None,
         )
         .map_err(|e| anyhow::anyhow!(e.message))?;
         slowest = slowest.max(page_start.elapsed().as_secs_f64());

@@ -61,6 +61,7 @@ macro_rules! command_list {
             sync discard_left_capture[Shared](path: String) -> ();
             sync save_settings[Shared](settings: serde_json::Value) -> ();
             sync set_capture_limit[Shared](limit: String) -> Option<u64>;
+            async set_proto_file[Shared](path: String) -> Vec<String>;
             sync status[Shared]() -> Status;
             async search[Shared](session: Option<u64>, query: String) -> Found;
             async send_request[Shared](request: Composed) -> ConnId;

@@ -15,6 +15,7 @@ use tcpmon_desktop::page::{ViewPage, read_view as render_page};
 use tcpmon_desktop::{ca, resend, search, settings};
 use tcpmon_files::{Format, Pick, RowRef, save};
 use tcpmon_inspect::compose::{Composed, prepare};
+use tcpmon_inspect::protobuf::Schema;
 use tcpmon_inspect::view::ViewKind;
 use tcpmon_relay::{
     BindCheck, ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, Snapshot,
@@ -125,7 +126,12 @@ pub async fn read_view(
     exchange: Option<usize>,
 ) -> Result<ViewPage> {
     let store = state.store(session)?;
-    blocking(move || render_page(&store, id, direction, view, offset, exchange)).await
+    let schema = state.schema();
+    blocking(move || {
+        let schema = schema.as_deref();
+        render_page(&store, id, direction, view, offset, exchange, schema)
+    })
+    .await
 }
 
 /// Rows `from..from + count` of an exchange's messages (a WebSocket's, or an event stream's
@@ -324,6 +330,25 @@ pub fn set_capture_limit(state: State<'_, AppState>, limit: String) -> Result<Op
     let limit = capture::parse_limit(&limit)?;
     state.set_capture_limit(limit);
     Ok(limit)
+}
+
+/// Loads the protobuf schema the gRPC view names fields with (a `.proto` file, or a
+/// FileDescriptorSet), typed in the settings; empty: none. Returns the services it describes.
+#[tauri::command]
+pub async fn set_proto_file(state: State<'_, AppState>, path: String) -> Result<Vec<String>> {
+    let path = path.trim().to_owned();
+    if path.is_empty() {
+        state.set_schema(None);
+        return Ok(Vec::new());
+    }
+    let schema = blocking(move || {
+        Schema::load(std::path::Path::new(&path))
+            .map_err(|e| CommandError::new(ErrorKind::InvalidInput, e.to_string()).on("proto_file"))
+    })
+    .await?;
+    let services = schema.services();
+    state.set_schema(Some(schema));
+    Ok(services)
 }
 
 /// Figures for the status line that events do not carry (or that a late window missed).

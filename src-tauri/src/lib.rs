@@ -413,6 +413,32 @@ mod tests {
     }
 
     #[test]
+    fn a_proto_file_is_loaded_for_the_grpc_view_and_a_bad_one_is_named_with_the_reason() {
+        let TestApp { window, .. } = app();
+        let proto = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../crates/inspect/tests/fixtures/grpc/shop.proto"
+        );
+        let services = invoke(&window, "set_proto_file", json!({ "path": proto }));
+        assert_eq!(services, Ok(json!(["demo.shop.Shop"])));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bad = dir.path().join("bad.proto");
+        std::fs::write(&bad, "syntax = \"proto3\";\nmessage {").expect("write");
+        let err = invoke(&window, "set_proto_file", json!({ "path": bad })).unwrap_err();
+        assert_eq!(
+            (err["kind"].as_str(), err["field"].as_str()),
+            (Some("invalid_input"), Some("proto_file"))
+        );
+        let message = err["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with(&format!("{}: ", bad.display())),
+            "{message}"
+        );
+        let cleared = invoke(&window, "set_proto_file", json!({ "path": " " }));
+        assert_eq!(cleared, Ok(json!([])));
+    }
+
+    #[test]
     fn the_capture_limit_is_set_live_and_a_stop_shows_in_the_status_and_an_event() {
         let TestApp {
             mut app, window, ..

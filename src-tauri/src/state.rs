@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::messages::MessageLists;
 use tcpmon_desktop::sessions::Sessions;
 use tcpmon_files::session::Session;
+use tcpmon_inspect::protobuf::Schema;
 use tcpmon_relay::{Engine, EngineOptions, ListenerConfig, ListenerId, Store};
 
 /// Managed by Tauri; one per app.
@@ -28,6 +29,8 @@ pub struct AppState {
     capture_limit: AtomicU64,
     /// The engine's local CA folder, whose certificate "Export CA certificate..." writes.
     ca_dir: Option<PathBuf>,
+    /// The protobuf schema the gRPC view names fields with (the "Protobuf schema" setting).
+    schema: RwLock<Option<Arc<Schema>>>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             capture_dir,
             capture_limit: AtomicU64::new(0),
             ca_dir,
+            schema: RwLock::default(),
         })
     }
 
@@ -75,6 +79,19 @@ impl AppState {
     /// The capture limit in force.
     pub fn capture_limit(&self) -> Option<u64> {
         Some(self.capture_limit.load(Ordering::Relaxed)).filter(|&l| l > 0)
+    }
+
+    /// Sets (or with `None` clears) the schema of the gRPC view.
+    pub fn set_schema(&self, schema: Option<Schema>) {
+        *self.schema.write().unwrap_or_else(|p| p.into_inner()) = schema.map(Arc::new);
+    }
+
+    /// The schema of the gRPC view, if one is set.
+    pub fn schema(&self) -> Option<Arc<Schema>> {
+        self.schema
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// A clean exit: the capture log is not needed for recovery (a crash skips this and

@@ -91,6 +91,8 @@ export const ipc = {
   saveSettings: (settings: Commands["save_settings"]["args"]["settings"]) => call("save_settings", { settings }),
   /** Applies the capture limit as typed ("500MiB"; "" = none); resolves to it in bytes. */
   setCaptureLimit: (limit: string) => call("set_capture_limit", { limit }),
+  /** Loads the gRPC view's protobuf schema from a path ("" = none); resolves to its services. */
+  setProtoFile: (path: string) => call("set_proto_file", { path }),
   status: () => call("status", {}),
   /** "Target CA...": Rust's open dialog; the PEM files picked, or null when cancelled. */
   pickTargetCa: () => call("pick_target_ca", {}),

@@ -12,6 +12,7 @@ import { AdminView } from "./views/admin";
 import { CaExportSection } from "./views/caExport";
 import { AppFrame } from "./views/appFrame";
 import { CaptureLimitField } from "./views/captureLimit";
+import { ProtoFileField } from "./views/protoFile";
 import { RecoverNotice } from "./views/recoverNotice";
 import { SenderTab } from "./views/senderTab";
 import { routeShortcuts } from "./views/shortcuts";
@@ -64,8 +65,11 @@ async function main(): Promise<void> {
   const stats = new StatsFeed(store, status);
   const limitField = new CaptureLimitField(settings, () => void stats.poll());
   admin.addSection(limitField.root);
+  const protoField = new ProtoFileField(settings);
+  admin.addSection(protoField.root);
   admin.addSection(new CaExportSection().root);
   void limitField.applySaved();
+  void protoField.applySaved();
   stats.start();
 
   let firstSync = true;

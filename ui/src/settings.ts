@@ -26,6 +26,8 @@ export type Settings = {
   sender: SenderValues;
   /** The capture limit as typed ("500MiB"), last applied; "" = none. Rust reads it at start too. */
   capture_limit: string;
+  /** The protobuf schema's path (a .proto file or a descriptor set), last loaded; "" = none. */
+  proto_file: string;
 };
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -37,6 +39,7 @@ export const DEFAULT_SETTINGS: Settings = {
   open_listeners: [],
   sender: DEFAULT_SENDER,
   capture_limit: "",
+  proto_file: "",
 };
 
 type Loose = Record<string, unknown>;
@@ -106,6 +109,7 @@ export function parseSettings(raw: unknown): Settings {
       : [],
     sender: sameShape(s.sender, DEFAULT_SENDER),
     capture_limit: str(s.capture_limit, DEFAULT_SETTINGS.capture_limit),
+    proto_file: str(s.proto_file, DEFAULT_SETTINGS.proto_file),
   };
 }
 

@@ -52,7 +52,7 @@ export type ReadViewArgs = wire.Commands["read_view"]["args"];
 export type SaveResult = wire.Commands["save_connections"]["result"];
 
 /** The views in the order the view menus offer them. */
-export const VIEW_KINDS = ["raw", "xml", "json", "hex", "auto"] as const satisfies readonly wire.ViewKind[];
+export const VIEW_KINDS = ["raw", "xml", "json", "hex", "grpc", "auto"] as const satisfies readonly wire.ViewKind[];
 
 /** The save formats in the order the save menu offers them. */
 export const SAVE_FORMATS = ["session", "text", "har", "curl"] as const satisfies readonly wire.SaveFormat[];

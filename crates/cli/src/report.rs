@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::io::Write;
 use tcpmon_inspect::exchange::Exchange;
+use tcpmon_inspect::grpc::{Status, StatusError};
 use tcpmon_relay::messages::{EventFollower, Follower};
 use tcpmon_relay::{
     ConnId, ConnectionRecord, ConnectionState, Direction, Engine, Event, EventKind, ExchangePatch,
@@ -96,13 +97,18 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
         .note()
         .map(|n| format!(" ({n})"))
         .unwrap_or_default();
-    // An HTTP/2 stream says so after its URL, and gRPC's status after the HTTP one.
+    // An HTTP/2 stream says so after its URL, and gRPC's status (from the trailers, or the
+    // head of a trailers-only answer) after the HTTP one.
     let (h2, grpc) = exchange.h2().map_or_else(Default::default, |h2| {
-        let grpc = h2.response.trailer("grpc-status").map(|code| {
-            let name = code.parse().ok().and_then(tcpmon_inspect::grpc::code_name);
-            format!(" grpc-status={code}:{}", name.unwrap_or("?"))
-        });
-        (" HTTP/2", grpc.unwrap_or_default())
+        let grpc = match Status::of_h2(h2) {
+            Ok(Some(status)) => {
+                let name = status.name.unwrap_or("?");
+                format!(" grpc-status={}:{name}", status.code)
+            }
+            Err(StatusError::BadCode(code)) => format!(" grpc-status={code:?}:?"),
+            Ok(None) | Err(_) => String::new(),
+        };
+        (" HTTP/2", grpc)
     });
     format!(
         "#{}.{} {} {} -> {} {} {}{h2} {:?}{grpc} req={}B resp={}B {}ms{}",

@@ -10,6 +10,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use tcpmon_desktop::{page, search};
+use tcpmon_inspect::protobuf::Schema;
 use tcpmon_inspect::view::ViewKind;
 use tcpmon_relay::{ConnId, ConnectionRecord, Direction, Store};
 
@@ -30,6 +31,12 @@ pub struct Args {
     /// messages), /REGEX/, words, -TERM.
     #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
     pub search: Option<String>,
+    /// The protobuf schema gRPC messages are decoded with (field names and types instead of
+    /// numbers): a .proto file (its imports found in its folder) or a FileDescriptorSet
+    /// (protoc --descriptor_set_out, buf build). The call's path /package.Service/Method
+    /// picks the request and response types.
+    #[arg(long, value_name = "FILE")]
+    pub proto: Option<PathBuf>,
 }
 
 /// A connection, or one of its exchanges (counted from 1, as the lines print them).
@@ -75,6 +82,8 @@ pub enum View {
     Json,
     /// Offsets, hex bytes and ASCII.
     Hex,
+    /// A gRPC body's messages decoded as protobuf, and the call's status.
+    Grpc,
 }
 
 impl From<View> for ViewKind {
@@ -85,6 +94,7 @@ impl From<View> for ViewKind {
             View::Xml => ViewKind::Xml,
             View::Json => ViewKind::Json,
             View::Hex => ViewKind::Hex,
+            View::Grpc => ViewKind::Grpc,
         }
     }
 }
@@ -99,6 +109,12 @@ enum Target {
 
 /// Prints the list or the messages the arguments ask for.
 pub fn run(args: &Args) -> Result<()> {
+    let schema = args
+        .proto
+        .as_deref()
+        .map(Schema::load)
+        .transpose()
+        .map_err(|e| anyhow!("--proto {e}"))?;
     let opened = capture::open(&args.file)?;
     let store = &opened.store;
     let target = target(store, &args.file, args.selector)?;
@@ -109,7 +125,7 @@ pub fn run(args: &Args) -> Result<()> {
         }
         (Target::Messages(record, exchange), None, view) => {
             let kind = view.unwrap_or(View::Auto).into();
-            messages(&mut out, store, &record, exchange, kind)
+            messages(&mut out, store, &record, exchange, kind, schema.as_ref())
         }
         (Target::List(_), _, Some(_)) => {
             bail!("--view shows messages: select an exchange (#3.2) or a raw connection")
@@ -187,6 +203,7 @@ fn messages(
     record: &ConnectionRecord,
     exchange: Option<usize>,
     kind: ViewKind,
+    schema: Option<&Schema>,
 ) -> Result<()> {
     writeln!(out, "{}", line(record, exchange))?;
     let row = match exchange {
@@ -201,7 +218,8 @@ fn messages(
             (None, Direction::ServerToClient) => "server to client",
         };
         let label = format!("{row} {side}");
-        pages(out, store, record.id, dir, exchange, kind, &label)?;
+        let at = (record.id, dir, exchange);
+        pages(out, store, at, kind, schema, &label)?;
     }
     match exchange {
         Some(index) => message_lines(out, store, record, index),
@@ -241,17 +259,16 @@ fn message_lines(
 fn pages(
     out: &mut impl Write,
     store: &Store,
-    id: ConnId,
-    dir: Direction,
-    exchange: Option<usize>,
+    (id, dir, exchange): (ConnId, Direction, Option<usize>),
     kind: ViewKind,
+    schema: Option<&Schema>,
     label: &str,
 ) -> Result<()> {
     let mut offset = 0;
     let mut notes: Vec<String> = Vec::new();
     let mut ends_line = true;
     loop {
-        let page = page::read_view(store, id, dir, kind, offset, exchange)
+        let page = page::read_view(store, id, dir, kind, offset, exchange, schema)
             .map_err(|e| anyhow!("{label}: {}", e.message))?;
         if offset == 0 {
             let view = format!("{:?}", page.view).to_lowercase();

@@ -2,10 +2,13 @@
 //! through streams of any size; pretty views render whole messages up to a limit and fall back
 //! to raw, saying why, for anything they cannot render.
 
+mod grpc;
+
 use crate::error::CommandError;
 use serde::Serialize;
 use tcpmon_inspect::exchange::Exchange;
 use tcpmon_inspect::http1::decode::{Decoded, MAX_DECODED, decode_start};
+use tcpmon_inspect::protobuf::Schema;
 use tcpmon_inspect::view::{self, PrettyError, ViewKind, hex, json, raw, xml};
 use tcpmon_relay::{ConnId, Direction, Error, Store};
 
@@ -54,9 +57,11 @@ struct Window<'a> {
     /// A WebSocket message's payload (unmasked and inflated, so not the captured bytes):
     /// read from here, and never taken for an HTTP message.
     payload: Option<&'a [u8]>,
-    /// An HTTP/2 stream's exchange: its message is read through the store (a decoded head,
-    /// DATA from here and there in the stream), not from `base`.
-    h2: Option<Exchange>,
+    /// The exchange whose message this is. An HTTP/2 stream's message is read through the
+    /// store (a decoded head, DATA from here and there in the stream), not from `base`.
+    exchange: Option<Exchange>,
+    /// The user's protobuf schema, for the gRPC view.
+    schema: Option<&'a Schema>,
 }
 
 impl<'a> Window<'a> {
@@ -65,6 +70,7 @@ impl<'a> Window<'a> {
         id: ConnId,
         dir: Direction,
         exchange: Option<usize>,
+        schema: Option<&'a Schema>,
     ) -> Result<Self, CommandError> {
         let whole = Self {
             store,
@@ -74,7 +80,8 @@ impl<'a> Window<'a> {
             len: store.recorded_len(id, dir)?,
             pretty_from: 0,
             payload: None,
-            h2: None,
+            exchange: None,
+            schema,
         };
         let Some(index) = exchange else {
             return Ok(whole);
@@ -88,7 +95,7 @@ impl<'a> Window<'a> {
             Some(span) if exchange.h2_message(dir).is_some() => Self {
                 base: span.start,
                 len: exchange.message_len(dir),
-                h2: Some(exchange),
+                exchange: Some(exchange),
                 ..whole
             },
             // Bytes past the cap were never recorded.
@@ -96,9 +103,14 @@ impl<'a> Window<'a> {
                 base: span.start,
                 len: span.end.min(whole.len).saturating_sub(span.start),
                 pretty_from: span.head_at().saturating_sub(span.start),
+                exchange: Some(exchange),
                 ..whole
             },
-            None => Self { len: 0, ..whole },
+            None => Self {
+                len: 0,
+                exchange: Some(exchange),
+                ..whole
+            },
         })
     }
 
@@ -117,7 +129,7 @@ impl<'a> Window<'a> {
             let from = usize::try_from(offset).unwrap_or(usize::MAX);
             return Ok(payload[from..from + max].to_vec());
         }
-        if let Some(exchange) = &self.h2 {
+        if let Some(exchange) = self.h2() {
             let read = self
                 .store
                 .read_message(self.id, exchange, self.dir, offset, max);
@@ -142,9 +154,16 @@ impl<'a> Window<'a> {
         }
     }
 
+    /// The exchange when its message in this direction is an HTTP/2 stream's.
+    fn h2(&self) -> Option<&Exchange> {
+        self.exchange
+            .as_ref()
+            .filter(|e| e.h2_message(self.dir).is_some())
+    }
+
     /// Where a hex page's offsets count from: the stream's start, or the payload's.
     fn hex_base(&self) -> u64 {
-        if self.payload.is_some() || self.h2.is_some() {
+        if self.payload.is_some() || self.h2().is_some() {
             0
         } else {
             self.base
@@ -153,7 +172,7 @@ impl<'a> Window<'a> {
 }
 
 /// Renders the page of `kind` starting at `offset`, of the whole direction or (with
-/// `exchange`) of that exchange's message in it.
+/// `exchange`) of that exchange's message in it; the gRPC view names fields with `schema`.
 pub fn read_view(
     store: &Store,
     id: ConnId,
@@ -161,8 +180,9 @@ pub fn read_view(
     kind: ViewKind,
     offset: u64,
     exchange: Option<usize>,
+    schema: Option<&Schema>,
 ) -> Result<ViewPage, CommandError> {
-    let window = Window::new(store, id, dir, exchange)?;
+    let window = Window::new(store, id, dir, exchange, schema)?;
     render(&window, kind, offset, exchange.is_some())
 }
 
@@ -186,7 +206,8 @@ pub fn read_payload_view(
         len: payload.len() as u64,
         pretty_from: 0,
         payload: Some(payload),
-        h2: None,
+        exchange: None,
+        schema: None,
     };
     render(&window, kind, offset, true)
 }
@@ -210,7 +231,11 @@ fn render(
     let kind = match kind {
         ViewKind::Auto => {
             let start = window.read(window.pretty_from, AUTO_SAMPLE)?;
-            view::detect(&window.decode(&start, view::DETECT_SAMPLE as u64).body)
+            if grpc::is_grpc(window, &start) {
+                ViewKind::Grpc
+            } else {
+                view::detect(&window.decode(&start, view::DETECT_SAMPLE as u64).body)
+            }
         }
         kind => kind,
     };
@@ -233,6 +258,10 @@ fn render(
             // One message per page: a keep-alive stream pages from message to message.
             page.offset = offset.max(window.pretty_from);
             pretty_page(window, page, kind, asked == ViewKind::Auto)
+        }
+        ViewKind::Grpc => {
+            page.offset = offset.max(window.pretty_from);
+            grpc::page(window, page)
         }
         _ => raw_page(window, page, RAW_PAGE, None),
     }
@@ -494,8 +523,9 @@ mod tests {
                 ViewKind::Json,
                 ViewKind::Raw,
                 ViewKind::Hex,
+                ViewKind::Grpc,
             ] {
-                let page = read_view(engine.store(), id, S2C, kind, 0, exchange).unwrap();
+                let page = read_view(engine.store(), id, S2C, kind, 0, exchange, None).unwrap();
                 assert!(
                     page.text.len() <= 6 * RAW_PAGE,
                     "{kind:?} of {exchange:?}: {} bytes of text",
@@ -540,7 +570,7 @@ mod tests {
         let xml = format!("{}x{}", "<a>".repeat(40), "</a>".repeat(40));
         let response = format!("HTTP/1.1 200 OK\r\n\r\n{xml}");
         let (engine, id) = captured(b"GET / HTTP/1.1\r\n\r\n", response.into_bytes()).await;
-        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0, Some(0)).unwrap();
+        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0, Some(0), None).unwrap();
         assert_eq!(page.view, ViewKind::Xml);
         assert_eq!(page.note.as_deref(), Some(view::FLAT_NOTE));
         assert_eq!(page.text.lines().count(), 2 + 79);
@@ -551,7 +581,7 @@ mod tests {
         let body = r#"<?xml version="1.0"?><e:Envelope xmlns:e="urn:e"><e:Body><r>ok</r></e:Body></e:Envelope>"#;
         let response = format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n{body}");
         let (engine, id) = captured(b"POST / HTTP/1.1\r\n\r\n", response.into_bytes()).await;
-        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0, None).unwrap();
+        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0, None, None).unwrap();
         assert_eq!(page.view, ViewKind::Xml);
         assert!(page.text.starts_with(
             "HTTP/1.1 200 OK\nContent-Type: text/xml\n\n<?xml version=\"1.0\"?>\n<e:Envelope"
@@ -571,7 +601,7 @@ mod tests {
             b"HTTP/1.1 200 OK\r\n\r\n{\"broken\": ".to_vec(),
         )
         .await;
-        let page = read_view(engine.store(), id, S2C, ViewKind::Json, 0, None).unwrap();
+        let page = read_view(engine.store(), id, S2C, ViewKind::Json, 0, None, None).unwrap();
         assert_eq!(page.view, ViewKind::Raw);
         assert!(
             page.note.as_deref().unwrap_or("").starts_with("not JSON"),
@@ -585,9 +615,9 @@ mod tests {
     async fn big_streams_come_in_pages_that_never_split_a_character() {
         let body = "é".repeat(RAW_PAGE); // two bytes each: two raw pages
         let (engine, id) = captured(b"x", body.clone().into_bytes()).await;
-        let first = read_view(engine.store(), id, S2C, ViewKind::Raw, 0, None).unwrap();
+        let first = read_view(engine.store(), id, S2C, ViewKind::Raw, 0, None, None).unwrap();
         let next = first.next_offset.expect("a second page");
-        let second = read_view(engine.store(), id, S2C, ViewKind::Raw, next, None).unwrap();
+        let second = read_view(engine.store(), id, S2C, ViewKind::Raw, next, None, None).unwrap();
         assert_eq!(second.next_offset, None);
         assert_eq!(first.text + &second.text, body);
         assert_eq!((first.note, second.note), (None, None));
@@ -598,7 +628,7 @@ mod tests {
         let first = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n{\"a\":1}\n";
         let second = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n[1,2,3]";
         let (engine, id) = captured(b"x", format!("{first}{second}").into_bytes()).await;
-        let one = read_view(engine.store(), id, S2C, ViewKind::Json, 0, None).unwrap();
+        let one = read_view(engine.store(), id, S2C, ViewKind::Json, 0, None, None).unwrap();
         assert_eq!(
             one.text,
             "HTTP/1.1 200 OK\nContent-Length: 8\n\n{\n  \"a\": 1\n}"
@@ -610,6 +640,7 @@ mod tests {
             S2C,
             ViewKind::Json,
             first.len() as u64,
+            None,
             None,
         )
         .unwrap();
@@ -630,24 +661,24 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
         let (engine, id) = captured(request, response.as_bytes().to_vec()).await;
         let store = engine.store();
         let c2s = Direction::ClientToServer;
-        let second = read_view(store, id, c2s, ViewKind::Raw, 0, Some(1)).unwrap();
+        let second = read_view(store, id, c2s, ViewKind::Raw, 0, Some(1), None).unwrap();
         assert_eq!(second.text, "GET /b HTTP/1.1\n\n");
         assert_eq!(
             (second.offset, second.total, second.next_offset),
             (0, 19, None)
         );
-        let raw = read_view(store, id, S2C, ViewKind::Raw, 0, Some(0)).unwrap();
+        let raw = read_view(store, id, S2C, ViewKind::Raw, 0, Some(0), None).unwrap();
         assert!(
             raw.text
                 .starts_with("HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK")
         );
         assert!(raw.text.ends_with("{\"a\":1}"), "{}", raw.text);
-        let json = read_view(store, id, S2C, ViewKind::Json, 0, Some(0)).unwrap();
+        let json = read_view(store, id, S2C, ViewKind::Json, 0, Some(0), None).unwrap();
         assert_eq!(
             json.text,
             "HTTP/1.1 200 OK\nContent-Length: 7\n\n{\n  \"a\": 1\n}"
         );
-        let last = read_view(store, id, S2C, ViewKind::Auto, 0, Some(1)).unwrap();
+        let last = read_view(store, id, S2C, ViewKind::Auto, 0, Some(1), None).unwrap();
         assert_eq!(
             (last.view, last.text.as_str()),
             (
@@ -655,13 +686,13 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
                 "HTTP/1.1 404 Not Found\nContent-Length: 2\n\n[]"
             )
         );
-        let hex = read_view(store, id, c2s, ViewKind::Hex, 0, Some(1)).unwrap();
+        let hex = read_view(store, id, c2s, ViewKind::Hex, 0, Some(1), None).unwrap();
         assert!(
             hex.text.starts_with("00000029  47 45 54"),
             "stream offsets: {}",
             hex.text
         );
-        let missing = read_view(store, id, S2C, ViewKind::Raw, 0, Some(2)).unwrap_err();
+        let missing = read_view(store, id, S2C, ViewKind::Raw, 0, Some(2), None).unwrap_err();
         assert_eq!(missing.kind, ErrorKind::NotFound);
     }
 
@@ -680,7 +711,7 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
         );
         let (engine, id) = captured(b"GET /big HTTP/1.1\r\n\r\n", response.into_bytes()).await;
         let store = engine.store();
-        let first = read_view(store, id, S2C, ViewKind::Auto, 0, Some(0)).unwrap();
+        let first = read_view(store, id, S2C, ViewKind::Auto, 0, Some(0), None).unwrap();
         assert_eq!(first.view, ViewKind::Xml, "{:?}", first.note);
         assert!(first.note.unwrap().contains("a page at a time"));
         assert!(
@@ -697,7 +728,7 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
         let mut pages = 1;
         let mut last = first.text;
         while let Some(offset) = next {
-            let page = read_view(store, id, S2C, ViewKind::Xml, offset, Some(0)).unwrap();
+            let page = read_view(store, id, S2C, ViewKind::Xml, offset, Some(0), None).unwrap();
             assert_eq!(page.view, ViewKind::Xml);
             assert!(
                 page.text.starts_with("  <"),
@@ -734,7 +765,7 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
         let mut pages = Vec::new();
         let mut next = Some(0);
         while let Some(offset) = next {
-            let page = read_view(store, id, S2C, ViewKind::Auto, offset, Some(0)).unwrap();
+            let page = read_view(store, id, S2C, ViewKind::Auto, offset, Some(0), None).unwrap();
             assert_eq!(page.view, ViewKind::Json, "{:?}", page.note);
             next = page.next_offset;
             pages.push(page.text);
@@ -753,15 +784,23 @@ HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n[]";
     #[tokio::test]
     async fn binary_bodies_show_as_hex_in_auto() {
         let (engine, id) = captured(b"x", vec![0u8, 1, 2, 0xff, 0x1f, 0x8b, 0, 0]).await;
-        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0, None).unwrap();
+        let page = read_view(engine.store(), id, S2C, ViewKind::Auto, 0, None, None).unwrap();
         assert_eq!(page.view, ViewKind::Hex);
         assert!(
             page.text.starts_with("00000000  00 01 02 ff 1f 8b 00 00"),
             "{}",
             page.text
         );
-        let missing =
-            read_view(engine.store(), ConnId(99), S2C, ViewKind::Raw, 0, None).unwrap_err();
+        let missing = read_view(
+            engine.store(),
+            ConnId(99),
+            S2C,
+            ViewKind::Raw,
+            0,
+            None,
+            None,
+        )
+        .unwrap_err();
         assert_eq!(missing.kind, ErrorKind::NotFound);
     }
 }

@@ -271,7 +271,11 @@ websocket?: WebSocketSummary,
 /**
  * Set when the response is an event stream (`text/event-stream`): its events so far.
  */
-sse?: EventStreamSummary, };
+sse?: EventStreamSummary, 
+/**
+ * Set when the exchange is an HTTP/2 stream: its messages as views read them.
+ */
+h2?: H2Stream, };
 
 /**
  * One fault of a listener.
@@ -331,6 +335,65 @@ bytes: number, } } | "blackhole" | "refuse" | { "status": {
  * The status code.
  */
 code: number, } };
+
+/**
+ * One side of an HTTP/2 stream as views read it.
+ */
+export type H2Message = { 
+/**
+ * The decoded head as HTTP/1-style text (request line or status line, the fields as sent,
+ * a blank line); empty until the head has arrived.
+ */
+head: string, 
+/**
+ * Where the DATA payloads lie in the direction's stream, in order, padding excluded.
+ */
+body: Array<H2Range>, 
+/**
+ * Fields of a header block after the body (gRPC's `grpc-status` travels there).
+ */
+trailers: Array<[string, string]>, };
+
+/**
+ * A run of bytes in one direction's stream (stream offsets, as the capture numbers them), so
+ * views read a body from the capture instead of a copy.
+ */
+export type H2Range = { 
+/**
+ * Offset of the first byte.
+ */
+offset: number, 
+/**
+ * Number of bytes.
+ */
+len: number, };
+
+/**
+ * What an exchange knows of the HTTP/2 stream it is. (No field is skipped when empty: the
+ * exchange list packs it with postcard, which has no field names to miss.)
+ */
+export type H2Stream = { 
+/**
+ * The stream identifier.
+ */
+id: number, 
+/**
+ * The request; `None` when it was the HTTP/1.1 request of an `h2c` upgrade, whose bytes
+ * are the exchange's request span.
+ */
+request: H2Message | null, 
+/**
+ * The response.
+ */
+response: H2Message, 
+/**
+ * A pushed response: the stream whose PUSH_PROMISE carried its request.
+ */
+pushed_by: number | null, 
+/**
+ * Whether a RST_STREAM ended it (its note says who and why).
+ */
+reset: boolean, };
 
 /**
  * A host name or IP literal with a port. IPv6 literals display in brackets.
@@ -812,7 +875,7 @@ export type Trust = "system_store" | "target_ca" | "insecure" | "local_ca";
 /**
  * Which rendering to use.
  */
-export type ViewKind = "auto" | "raw" | "xml" | "json" | "hex";
+export type ViewKind = "auto" | "raw" | "xml" | "json" | "hex" | "grpc";
 
 /**
  * A rendered page.
@@ -926,6 +989,7 @@ export type Commands = {
   discard_left_capture: { args: { path: string }; result: null };
   save_settings: { args: { settings: JsonValue }; result: null };
   set_capture_limit: { args: { limit: string }; result: number | null };
+  set_proto_file: { args: { path: string }; result: Array<string> };
   status: { args: Record<string, never>; result: Status };
   search: { args: { session: number | null; query: string }; result: SearchResult };
   send_request: { args: { request: Composed }; result: ConnId };

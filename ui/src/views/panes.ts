@@ -38,6 +38,7 @@ const VIEW_LABELS: Record<ViewKind, string> = {
   xml: "XML",
   json: "JSON",
   hex: "Hex",
+  grpc: "gRPC",
   auto: "Auto",
 };
 /** Editing loads the whole request into a textarea; past this it would only freeze the window. */

@@ -68,6 +68,8 @@ pub struct Splitter {
     frame_start: u64,
     /// gRPC-Web text only: base64 characters not yet making a whole 4-character quantum.
     base64: Option<Base64Text>,
+    /// Most bytes one compressed message may decompress to.
+    max_decompressed: usize,
 }
 
 impl Splitter {
@@ -83,7 +85,14 @@ impl Splitter {
             consumed: 0,
             frame_start: 0,
             base64: (protocol == Protocol::GrpcWebText).then(Base64Text::default),
+            max_decompressed: MAX_MESSAGE,
         }
+    }
+
+    /// Caps what the compressed messages completed from now on may decompress to (at most
+    /// [`MAX_MESSAGE`]): a view that renders them keeps to its own budget.
+    pub fn set_max_decompressed(&mut self, max: usize) {
+        self.max_decompressed = max.min(MAX_MESSAGE);
     }
 
     /// The items that the body's next bytes complete.
@@ -208,7 +217,7 @@ impl Splitter {
         let payload = if flag & !defined != 0 {
             Err(MessageError::BadFlag(flag))
         } else if flag & COMPRESSED != 0 {
-            decompress(&self.encoding, &data, MAX_MESSAGE)
+            decompress(&self.encoding, &data, self.max_decompressed)
         } else {
             Ok(data)
         };

@@ -5,6 +5,9 @@ use base64::Engine;
 use percent_encoding::percent_decode;
 use thiserror::Error;
 
+use crate::exchange::H2Stream;
+use crate::http1::parse_response;
+
 /// The names of status codes 0 to 16, as the gRPC spec spells them.
 const NAMES: [&str; 17] = [
     "OK",
@@ -37,6 +40,22 @@ pub struct Status {
     pub message: Option<String>,
     /// `grpc-status-details-bin`, base64-decoded: a `google.rpc.Status` message.
     pub details: Option<Vec<u8>>,
+}
+
+impl Status {
+    /// How the call an HTTP/2 stream carried ended: from its response's trailers, or from its
+    /// head when the server answered with trailers only (as it does for an error before any
+    /// message); `None` before either holds a `grpc-status`.
+    pub fn of_h2(stream: &H2Stream) -> Result<Option<Self>, StatusError> {
+        let response = &stream.response;
+        let head = parse_response(response.head.as_bytes()).ok().flatten();
+        let head_fields = head.into_iter().flat_map(|h| h.head.headers);
+        let trailers = response
+            .trailers
+            .iter()
+            .map(|(n, v)| (n.clone(), v.as_bytes().to_vec()));
+        Self::from_trailers(head_fields.chain(trailers))
+    }
 }
 
 /// Why trailers do not give a status.

@@ -12,4 +12,4 @@ pub mod text;
 
 pub use raw::{Field, RawError, Value};
 pub use schema::{Decoded, Schema, SchemaError};
-pub use text::{TextError, decode_raw};
+pub use text::{TextError, decode_raw, decode_raw_within};

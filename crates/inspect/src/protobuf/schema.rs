@@ -25,6 +25,14 @@ pub enum SchemaError {
     /// The bytes given as a FileDescriptorSet are not one.
     #[error("not a FileDescriptorSet: {0}")]
     DescriptorSet(String),
+    /// A descriptor set file that could not be read, or is not one.
+    #[error("{}: {reason}", path.display())]
+    File {
+        /// The file the user gave.
+        path: PathBuf,
+        /// Why (the I/O error, or why it is not a FileDescriptorSet).
+        reason: String,
+    },
     /// A gRPC path is not `/package.Service/Method`.
     #[error("{0:?} is not a gRPC path (/package.Service/Method)")]
     BadPath(String),
@@ -88,6 +96,31 @@ impl Schema {
         Ok(Self {
             pool: compiler.descriptor_pool(),
         })
+    }
+
+    /// The schema in the file the user gave: a `.proto` file (compiled with its folder as the
+    /// include path), or any other name (`.pb`, `.desc`, ...) read as a FileDescriptorSet.
+    pub fn load(path: &Path) -> Result<Self, SchemaError> {
+        let is_proto = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("proto"));
+        if is_proto {
+            return Self::from_proto_file(path);
+        }
+        let file_error = |reason: String| SchemaError::File {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let bytes = std::fs::read(path).map_err(|e| file_error(e.to_string()))?;
+        Self::from_descriptor_set(&bytes).map_err(|e| file_error(e.to_string()))
+    }
+
+    /// The full names of the services it describes, for the user to see what was loaded.
+    pub fn services(&self) -> Vec<String> {
+        self.pool
+            .services()
+            .map(|s| s.full_name().to_owned())
+            .collect()
     }
 
     /// Reads a FileDescriptorSet (`protoc --descriptor_set_out --include_imports`, `buf build`).

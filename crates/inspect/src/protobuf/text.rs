@@ -29,10 +29,16 @@ pub fn text_budget(input: usize) -> usize {
 
 /// `protoc --decode_raw`'s output for `bytes`.
 pub fn decode_raw(bytes: &[u8]) -> Result<String, TextError> {
+    decode_raw_within(bytes, text_budget(bytes.len()))
+}
+
+/// `protoc --decode_raw`'s output for `bytes`, unless it would be over `max` bytes (a view
+/// sharing one budget among many messages).
+pub fn decode_raw_within(bytes: &[u8], max: usize) -> Result<String, TextError> {
     let fields = raw::decode(bytes)?;
     let mut out = Text {
-        text: String::with_capacity(bytes.len().saturating_mul(2).min(64 << 20)),
-        max: text_budget(bytes.len()),
+        text: String::with_capacity(bytes.len().saturating_mul(2).min(max).min(64 << 20)),
+        max,
     };
     out.fields(&fields, 0)?;
     Ok(out.text)

@@ -1,6 +1,7 @@
 //! Views: captured bytes rendered as text for a person. Each view is a small module; pretty
 //! views fail with a reason so the caller can fall back to raw and say why.
 
+pub mod grpc;
 pub mod hex;
 pub mod json;
 pub mod raw;
@@ -23,6 +24,8 @@ pub enum ViewKind {
     Json,
     /// Offset, hex bytes and ASCII.
     Hex,
+    /// A gRPC body's messages decoded as protobuf, and the call's status.
+    Grpc,
 }
 
 /// Nesting deeper than this is indented no further: indentation grows with depth, so a body
