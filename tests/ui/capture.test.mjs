@@ -137,6 +137,29 @@ describe("capture limit and recording stopped", () => {
     });
   });
 
+  test("the protobuf schema is loaded when typed, a bad file is explained, and it is kept", async () => {
+    await withApp({}, async (page) => {
+      const input = page.getByTestId("proto-file");
+      await input.fill("/home/dev/api/shop.txt");
+      await input.press("Enter");
+      const error = page.getByTestId("error-proto_file");
+      await error.waitFor();
+      assert.equal(await error.textContent(), "/home/dev/api/shop.txt: not a FileDescriptorSet");
+      assert.equal(await input.getAttribute("aria-invalid"), "true");
+
+      await input.fill("/home/dev/api/shop.proto");
+      await input.press("Tab");
+      await page.getByTestId("proto-file-state").filter({ hasText: "services: demo.shop.Shop" }).waitFor();
+      assert.equal(await error.isVisible(), false);
+      await page.waitForFunction(() => window.fake.settings()?.proto_file === "/home/dev/api/shop.proto");
+    });
+    await withApp({ settings: { proto_file: "/srv/shop.pb" } }, async (page) => {
+      assert.equal(await page.getByTestId("proto-file").inputValue(), "/srv/shop.pb");
+      await page.getByTestId("proto-file-state").filter({ hasText: "services: demo.shop.Shop" }).waitFor();
+      assert.deepEqual(await calls(page, "set_proto_file"), [{ path: "/srv/shop.pb" }]);
+    });
+  });
+
   test("recording stopped shows on the status line until it resumes", async () => {
     await withApp(oneListener, async (page) => {
       const recording = page.getByTestId("status-recording");

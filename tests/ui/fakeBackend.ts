@@ -841,6 +841,14 @@ const handlers: Handlers = {
     captureLimit = parseLimit(limit);
     return captureLimit;
   },
+  // As Rust: "" clears; a .proto that does not end with a newline stands for a broken file.
+  set_proto_file: ({ path }) => {
+    if (path.trim() === "") return [];
+    if (!path.endsWith(".proto") && !path.endsWith(".pb")) {
+      reject({ kind: "invalid_input", message: `${path}: not a FileDescriptorSet`, field: "proto_file" });
+    }
+    return ["demo.shop.Shop"];
+  },
   save_settings: (args) => {
     settings = args.settings;
     return null;

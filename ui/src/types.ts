@@ -77,6 +77,8 @@ export type FormField =
   | "search"
   /** The capture limit in the Admin tab. */
   | "capture_limit"
+  /** The protobuf schema file in the Admin tab (not readable, or not a schema). */
+  | "proto_file"
   /** The Sender's fields. */
   | "method"
   | "url"

@@ -26,6 +26,8 @@ import {
   stateLook,
   statusClass,
   statusText,
+  exchangeStatusText,
+  grpcStatus,
   targetText,
   tlsMark,
   tlsSides,
@@ -133,6 +135,22 @@ describe("exchange rows", () => {
     assert.equal(statusText(exchange({ status: null, response: null })), "");
     assert.equal(statusClass(404), "4xx");
     assert.equal(statusClass(null), "");
+  });
+
+  test("a gRPC call's status comes from its trailers, or its head when it has only that", () => {
+    const h2 = (head: string, trailers: [string, string][]) =>
+      exchange({
+        version: 2,
+        h2: { id: 1, request: null, response: { head, body: [], trailers }, pushed_by: null, reset: false },
+      });
+    const ok = h2("HTTP/2.0 200\r\ncontent-type: application/grpc\r\n\r\n", [["grpc-status", "0"]]);
+    assert.deepEqual(grpcStatus(ok), { code: "0", name: "OK" });
+    assert.equal(exchangeStatusText(ok), "200 OK");
+    const only = h2("HTTP/2.0 200\r\ngrpc-status: 5\r\ngrpc-message: no\r\n\r\n", []);
+    assert.equal(exchangeStatusText(only), "200 NOT_FOUND");
+    assert.deepEqual(grpcStatus(h2("HTTP/2.0 200\r\n\r\n", [["grpc-status", "42"]])), { code: "42", name: "?" });
+    assert.equal(grpcStatus(h2("HTTP/2.0 200\r\n\r\n", [])), null);
+    assert.equal(exchangeStatusText(exchange({ status: 404 })), "404");
   });
 
   test("an exchange's state follows its request and response, and its connection's end", () => {

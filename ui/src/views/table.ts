@@ -21,7 +21,8 @@ import {
   spanTip,
   stateLook,
   statusClass,
-  statusText,
+  exchangeStatusText,
+  grpcStatus,
   targetText,
   tlsMark,
   websocketText,
@@ -99,8 +100,8 @@ const COLUMNS: Column[] = [
     tip: "Response status (interim 1xx first); ⚠ marks a note on the exchange, or a recording that stopped",
     className: "c-status",
     text: ({ exchange, warning }) =>
-      [exchange ? statusText(exchange) : "", warning !== null ? "⚠" : ""].filter((t) => t !== "").join(" "),
-    tooltip: ({ exchange, warning }) => [exchange?.reason, warning].filter((t) => t && t !== "").join(" — "),
+      [exchange ? exchangeStatusText(exchange) : "", warning !== null ? "⚠" : ""].filter((t) => t !== "").join(" "),
+    tooltip: ({ exchange, warning }) => [exchange?.reason, grpcTip(exchange), warning].filter((t) => t && t !== "").join(" — "),
   },
   {
     title: "Req",
@@ -132,10 +133,17 @@ const COLUMNS: Column[] = [
   },
 ];
 /** After a WebSocket's URL, its counts: " · WebSocket 6↑ 6↓, closed 1000"; after an event
- * stream's, " · events 3". */
+ * stream's, " · events 3"; after an HTTP/2 stream's, " · HTTP/2". */
 function wsSuffix(exchange: Exchange): string {
   if (exchange.websocket) return ` · ${websocketText(exchange.websocket)}`;
-  return exchange.sse ? ` · ${eventsText(exchange.sse)}` : "";
+  if (exchange.sse) return ` · ${eventsText(exchange.sse)}`;
+  return exchange.h2 ? " · HTTP/2" : "";
+}
+
+/** A gRPC call's status for the Status column's tooltip: "grpc-status 5 NOT_FOUND". */
+function grpcTip(exchange: Exchange | null): string {
+  const grpc = exchange ? grpcStatus(exchange) : null;
+  return grpc ? `grpc-status ${grpc.code} ${grpc.name}` : "";
 }
 
 const STATE_COLUMN = 1;
