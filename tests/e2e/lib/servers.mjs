@@ -455,3 +455,20 @@ export async function startTlsServer(dir, { san = "DNS:localhost" } = {}) {
   });
   return { port, cert, stop: () => stopChild(child) };
 }
+
+const GRPC_PEERS = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../clients/grpc_peers.py");
+
+/** tests/clients/grpc_peers.py's demo.shop.Shop server (grpcio, h2c) on a free port. */
+export function startGrpcServer(descriptorSet) {
+  return startPrintingPort(VENV_PYTHON, ["-u", GRPC_PEERS, "server", descriptorSet]);
+}
+
+/**
+ * tests/clients/grpc_peers.py's client against `target` (host:port): a unary call, a
+ * server-streaming one and a unary one that fails NOT_FOUND. Resolves with what it printed.
+ */
+export async function runGrpcClient(descriptorSet, target) {
+  const result = await runVenvPython([GRPC_PEERS, "client", descriptorSet, target]);
+  if (result.code !== 0) throw new Error(`grpc_peers.py client ${target} failed (${result.code}): ${result.stderr}`);
+  return result.stdout;
+}
