@@ -371,7 +371,7 @@ fn errors_are_one_line_and_exit_code_2() {
         ),
         (
             &["show", session, "1.1", "--view", "pdf"],
-            "invalid value 'pdf' for '--view <VIEW>' [possible values: auto, raw, xml, json, hex]",
+            "invalid value 'pdf' for '--view <VIEW>' [possible values: auto, raw, xml, json, hex, grpc]",
         ),
         (
             &["show", session, "--view", "json"],
