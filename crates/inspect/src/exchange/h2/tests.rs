@@ -78,8 +78,6 @@ fn every_split_gives_the_same_exchanges() {
     let (_, whole) = track(&c, &s, usize::MAX);
     for cut in 0..c.len().max(s.len()) {
         let (_, split) = track(&c, &s, cut);
-        let times = |list: &[Exchange]| list.iter().map(|e| e.request.first_at).count();
-        assert_eq!(times(&split), times(&whole));
         let strip = |list: Vec<Exchange>| -> Vec<_> {
             list.into_iter()
                 .map(|e| {
@@ -254,8 +252,10 @@ fn a_cut_frame_and_a_reset_are_noted() {
     let mut c = PREFACE.to_vec();
     let (req, _) = get(1, "/", b"");
     c.extend(req);
+    c.extend(frame(7, 0, 0, &[0; 8])); // GOAWAY, NO_ERROR: no news
     let mut s = frame(1, END_HEADERS, 1, &[0x88]);
     s.extend(frame(3, 0, 1, &[0, 0, 0, 8]));
+    s.extend(frame(7, 0, 0, &[0, 0, 0, 1, 0, 0, 0, 1]));
     s.extend(&frame(0, 0, 1, b"cut")[..5]);
     let (mut tracker, mut exchanges) = track(&c, &s, usize::MAX);
     tracker.finish(&mut exchanges);
