@@ -37,6 +37,7 @@ pub mod log_format;
 pub mod messages;
 mod pump;
 mod record;
+mod replay_h2;
 mod store;
 mod throttle;
 #[cfg(feature = "tls")]
