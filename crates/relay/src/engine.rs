@@ -417,7 +417,7 @@ impl Engine {
             match replay {
                 Replay::Bytes(request) => tokio::join!(conn, play_client(client, request)).0,
                 Replay::Http2 { request, .. } => {
-                    let talk = replay_h2::play(client, request, RESEND_FIRST_ANSWER);
+                    let talk = replay_h2::play(client, *request, RESEND_FIRST_ANSWER);
                     tokio::join!(conn, talk).0
                 }
             }
@@ -480,7 +480,7 @@ enum Replay {
     Bytes(Vec<u8>),
     /// Speaks HTTP/2: an HTTP/2 stream's request; `line` is its first line as shown.
     Http2 {
-        request: replay_h2::Request,
+        request: Box<replay_h2::Request>,
         line: String,
     },
 }
@@ -498,7 +498,7 @@ impl Replay {
         }
         let line = request.split(|&b| b == b'\r').next().unwrap_or_default();
         Ok(Replay::Http2 {
-            request: h2,
+            request: Box::new(h2),
             line: String::from_utf8_lossy(line).into_owned(),
         })
     }
