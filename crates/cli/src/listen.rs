@@ -103,6 +103,14 @@ impl Args {
         Ok(config)
     }
 
+    /// The whole listener these arguments describe: its settings, who may reach it, and TLS.
+    pub fn config(&self) -> Result<ListenerConfig> {
+        let mut config = self.listener_config()?;
+        self.exposure.apply(&mut config)?;
+        self.tls.apply(&mut config)?;
+        Ok(config)
+    }
+
     /// Where the engine keeps its capture: a session `--save` file is the capture log itself
     /// (bytes written once); anything else goes to the cache folder until a clean exit.
     fn engine_options(&self) -> EngineOptions {
@@ -142,9 +150,7 @@ pub fn target_description(config: &ListenerConfig) -> String {
 
 /// Listens until Ctrl-C or SIGTERM, printing lines as exchanges complete, then saves.
 pub async fn run(args: Args) -> Result<()> {
-    let mut config = args.listener_config()?;
-    args.exposure.apply(&mut config)?;
-    args.tls.apply(&mut config)?;
+    let config = args.config()?;
     if let Some(path) = &args.save {
         tcpmon_files::atomic::check_writable(path, Format::from_path(path).role())?;
     }
@@ -199,7 +205,7 @@ pub async fn run(args: Args) -> Result<()> {
 
 /// Ctrl-C or SIGTERM, listened for from now on: a script may send either as soon as it has
 /// read the first line, and the default action would end the process without saving.
-fn stop_signal() -> Result<impl Future<Output = ()>> {
+pub(crate) fn stop_signal() -> Result<impl Future<Output = ()>> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     Ok(async move {

@@ -270,14 +270,10 @@ fn update(exchange: &mut Exchange, stream: &Stream) {
     if let Some(head) = &stream.response.head {
         exchange.status = head.status;
     }
-    let interim: Vec<u16> = stream
-        .response
-        .interim
-        .iter()
-        .filter_map(|h| h.status)
-        .collect();
-    if exchange.interim() != interim.as_slice() {
-        exchange.extra_mut().interim = interim;
+    // Interim heads only ever grow in number.
+    if exchange.interim().len() != stream.response.interim.len() {
+        let statuses = stream.response.interim.iter();
+        exchange.extra_mut().interim = statuses.map(|h| h.status.unwrap_or_default()).collect();
     }
     if !stream.upgraded {
         sync_span(&mut exchange.request, &stream.request);
