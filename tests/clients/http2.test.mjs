@@ -142,3 +142,16 @@ test("curl --http2 through the decrypting proxy to an HTTPS HTTP/2 origin", asyn
   assert.equal(version, "2", "curl spoke HTTP/2 to TCPMon, which spoke it to the origin");
   assert.ok(exchangeLines(tcpmon.lines).some((l) => l.includes(`GET ${url} HTTP/2 "200"`)), tcpmon.lines.join("\n"));
 });
+
+test("h2c from the client to TLS with --target-alpn h2 toward the origin (gRPC servers need h2)", async () => {
+  const { www } = site();
+  const origin = await nghttpd(www, true);
+  const tcpmon = await monitor(["0", "localhost", String(origin.port), "--target-tls", "--target-ca", origin.cert,
+    "--target-alpn", "h2"]);
+  const url = `http://127.0.0.1:${tcpmon.port}/doc.json`;
+  const { stdout } = await run("curl", ["-s", "--http2-prior-knowledge", url]);
+  await tcpmon.stop();
+  assert.equal(stdout, fs.readFileSync(path.join(www, "doc.json"), "utf8"));
+  const line = exchangeLines(tcpmon.lines)[0];
+  assert.ok(line?.includes("tls=1.3") && line.includes(`GET ${url} HTTP/2 "200"`), tcpmon.lines.join("\n"));
+});

@@ -321,3 +321,24 @@ fn an_http2_request_line_in_http1_is_not_taken_for_one() {
     assert!(exchanges.is_empty());
     assert!(tracker.is_raw());
 }
+
+#[test]
+fn a_server_that_speaks_first_waits_for_the_preface() {
+    let mut c = PREFACE.to_vec();
+    let (req, res) = get(1, "/first", b"body");
+    c.extend(frame(4, 0, 0, &[]));
+    c.extend(req);
+    let mut s = frame(4, 0, 0, &setting(3, 100));
+    s.extend(res);
+    let mut tracker = Tracker::new();
+    let mut exchanges = Vec::new();
+    tracker.feed(S2C, &s[..15], 1, &mut exchanges);
+    tracker.feed(C2S, &c, 2, &mut exchanges);
+    tracker.feed(S2C, &s[15..], 3, &mut exchanges);
+    tracker.finish(&mut exchanges);
+    assert_eq!(exchanges.len(), 1);
+    assert_eq!(
+        (exchanges[0].target.as_str(), exchanges[0].status),
+        ("/first", Some(200))
+    );
+}
