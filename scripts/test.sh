@@ -23,7 +23,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 echo "== HAR files as written, against har-validator and the HAR spec's other rules"
 node --test tests/har/
-echo "== Real clients through the CLI: curl, Python requests, zeep to spyne (SOAP); over TLS: requests, Java's HttpClient, openssl s_client, tshark with --keylog; WebSocket (websockets) and Server-Sent Events; HTTP/2 (nghttpd, nghttp, curl)"
+echo "== Real clients through the CLI: curl, Python requests, zeep to spyne (SOAP); over TLS: requests, Java's HttpClient, openssl s_client, tshark with --keylog; WebSocket (websockets) and Server-Sent Events; HTTP/2 (nghttpd, nghttp, curl); a Python suite driving tcpmon-cli control"
 node --test tests/clients/
 echo "== A real browser through the relay, the proxy and the decrypting proxy (https)"
 node --test tests/browser/
