@@ -168,13 +168,4 @@ impl MapTo {
     pub fn path(&self, path: &str) -> String {
         format!("{}{path}", self.prefix)
     }
-
-    /// `host:port`, brackets around an IPv6 address.
-    pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
-    }
 }

@@ -53,8 +53,8 @@ fn every_action_parses_with_its_phase() {
         panic!()
     };
     assert_eq!(
-        (to.authority(), to.path("/x")),
-        ("127.0.0.1:8080".into(), "/v2/x".into())
+        (to.host.as_str(), to.port, to.path("/x")),
+        ("127.0.0.1", 8080, "/v2/x".to_string())
     );
     let Action::Mock(mock) = &rules[6].action else {
         panic!()
