@@ -257,3 +257,38 @@ fn wrong_rules_files_are_refused_with_the_file_the_rule_and_the_reason() {
         &format!("rules file {missing}: cannot read it"),
     );
 }
+
+#[test]
+fn a_body_over_the_cap_passes_unchanged_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = format!("{}world", "a".repeat(17 << 20));
+    let (nginx_port, _nginx) = nginx(dir.path(), &[("big.txt", &big)]);
+    let rules = rules_file(
+        dir.path(),
+        r#"[{"when": "", "on": "response", "then": {"replaceBody": {"find": "world", "with": "there"}}}]"#,
+    );
+    let saved = dir.path().join("capture.tcpmon");
+    let (cli, out, port, _) = start(&[
+        "0",
+        "127.0.0.1",
+        &nginx_port.to_string(),
+        "--rules",
+        &rules,
+        "--save",
+        saved.to_str().unwrap(),
+    ]);
+    let got = curl(&[&format!("http://127.0.0.1:{port}/big.txt")]);
+    assert!(got == big.as_bytes(), "{} bytes", got.len());
+    let (ok, _, err) = terminate(cli, out);
+    assert!(ok, "{err}");
+    let opened = session::open(&saved).unwrap();
+    let said: Vec<String> = opened.store.records()[0]
+        .rules
+        .iter()
+        .map(|r| r.what.clone())
+        .collect();
+    assert_eq!(
+        said,
+        ["the body was not held: not replaced; the response body went on as it was"]
+    );
+}

@@ -129,6 +129,13 @@ fn modifies<'a>(rules: &'a [Rule], indexes: &[usize]) -> Vec<&'a Modify> {
 
 /// In words, what a modify rule did; a body edit with the `notes` of what it could not do.
 fn describe(rule: &Rule, phase: Phase, notes: &[String]) -> String {
+    if matches!(rule.action, Action::Modify(Modify::ReplaceBody(_))) && !notes.is_empty() {
+        let name = match phase {
+            Phase::Request => "request",
+            Phase::Response => "response",
+        };
+        return format!("{}; the {name} body went on as it was", notes.join("; "));
+    }
     let which = match phase {
         Phase::Request => "request (as the server got it; the capture keeps the client's)",
         Phase::Response => "response (the capture has it changed; the server sent it as it was)",
@@ -139,7 +146,6 @@ fn describe(rule: &Rule, phase: Phase, notes: &[String]) -> String {
             format!("set {}", names.join(", "))
         }
         Action::Modify(Modify::RemoveHeader(names)) => format!("removed {}", names.join(", ")),
-        Action::Modify(Modify::ReplaceBody(_)) if !notes.is_empty() => notes.join("; "),
         Action::Modify(Modify::ReplaceBody(_)) => "replaced body text".into(),
         _ => String::new(),
     };
