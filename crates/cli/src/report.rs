@@ -96,6 +96,12 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
         .note()
         .map(|n| format!(" ({n})"))
         .unwrap_or_default();
+    let ruled: String = record
+        .rules
+        .iter()
+        .filter(|r| r.exchange as usize == index)
+        .map(|r| format!(" (rule {}: {})", r.rule, r.action))
+        .collect();
     // An HTTP/2 stream says so after its URL, and gRPC's status after the HTTP one.
     let (h2, grpc) = exchange.h2().map_or_else(Default::default, |h2| {
         let grpc = h2.response.trailer("grpc-status").map(|code| {
@@ -105,7 +111,7 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
         (" HTTP/2", grpc.unwrap_or_default())
     });
     format!(
-        "#{}.{} {} {} -> {} {} {}{h2} {:?}{grpc} req={}B resp={}B {}ms{}",
+        "#{}.{} {} {} -> {} {} {}{h2} {:?}{grpc} req={}B resp={}B {}ms{}{ruled}",
         record.id,
         index + 1,
         time(exchange.request.first_at),

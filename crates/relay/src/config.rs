@@ -302,6 +302,11 @@ pub struct ListenerConfig {
     /// Faults injected on purpose (`--fault`), each drawn per connection by its chance.
     #[serde(default)]
     pub faults: Vec<crate::fault::Fault>,
+    /// Rules that change HTTP/1 traffic on purpose (`--rules`); not saved with the settings
+    /// (the file is).
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub rules: crate::rules::Rules,
 }
 
 /// How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the
@@ -374,6 +379,7 @@ impl ListenerConfig {
             decrypt_tls: false,
             no_decrypt: Vec::new(),
             faults: Vec::new(),
+            rules: Default::default(),
         }
     }
 
