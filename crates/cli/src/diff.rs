@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use tcpmon_desktop::compare;
 use tcpmon_files::session::Session;
 use tcpmon_inspect::diff::{Options, unified};
+use tcpmon_relay::Error;
 
 /// `diff FILE SELECTOR SELECTOR`, or `diff FILE#SELECTOR FILE#SELECTOR` across two files.
 #[derive(Debug, clap::Args)]
@@ -106,6 +107,10 @@ fn texts(opened: &Session, picked: &Picked, options: &Options) -> Result<[String
         exchange,
     } = picked.selector;
     let index = exchange.unwrap_or(1) - 1;
-    compare::texts(&opened.store, connection, index, options)
-        .with_context(|| format!("{}: {}", picked.file.display(), picked.label))
+    let file = picked.file.display();
+    compare::texts(&opened.store, connection, index, options).map_err(|e| match e {
+        Error::NoSuchConnection(_) => anyhow!("{file}: no connection #{connection}"),
+        Error::NoSuchExchange { .. } => anyhow!("{file}: no exchange {}", picked.label),
+        other => anyhow!("{}: {other}", picked.label),
+    })
 }
