@@ -8,9 +8,11 @@ Usage: python control_suite.py TCPMON_CLI  (prints "ok N calls checked" and exit
 
 import http.server
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -97,13 +99,15 @@ class ControlSuite(unittest.TestCase):
         self.call("PUT", f"/listeners/{listener['id']}", {"args": [own_port, "127.0.0.1", str(port)]})
         self.assertEqual(requests.get(relay + "/again", timeout=10).status_code, 200)
 
-        connections = self.call("GET", "/connections").json()
+        everything = self.call("GET", "/connections").json()
+        connections = [c for c in everything if c["listener"] == listener["id"]]
         statuses = [c["exchanges"][0]["status"] for c in connections]
         self.assertEqual(statuses, [200, 503, 200])
         self.assertTrue(connections[1]["faults"], connections[1])
-        response = self.call("GET", "/connections/3/exchanges/1/request").content
+        last = connections[2]["id"]
+        response = self.call("GET", f"/connections/{last}/exchanges/1/request").content
         self.assertTrue(response.startswith(b"GET /again HTTP/1.1\r\n"), response)
-        self.assertEqual(self.call("GET", "/connections/3/exchanges/2/request").status_code, 404)
+        self.assertEqual(self.call("GET", f"/connections/{last}/exchanges/2/request").status_code, 404)
 
         unknown = requests.get(self.base + "/nothing", headers=self.auth, timeout=10)
         self.assertEqual((unknown.status_code, set(unknown.json())), (404, {"error"}))
@@ -111,6 +115,20 @@ class ControlSuite(unittest.TestCase):
         self.assertEqual(refused.status_code, 400)
         self.assertEqual(self.call("DELETE", f"/listeners/{listener['id']}").status_code, 204)
         self.assertEqual(self.call("GET", "/listeners").json(), [])
+
+    def test_rules_come_with_the_listener_arguments(self):
+        port = self.server.server_address[1]
+        with tempfile.TemporaryDirectory() as folder:
+            rules = os.path.join(folder, "rules.json")
+            with open(rules, "w") as file:
+                json.dump([{"when": "path:/mocked", "then": {"mock": {"status": 418, "body": "teapot"}}}], file)
+            args = ["0", "127.0.0.1", str(port), "--rules", rules]
+            listener = self.call("POST", "/listeners", {"args": args}).json()
+        relay = "http://" + listener["local_addr"]
+        mocked = requests.get(relay + "/mocked", timeout=10)
+        self.assertEqual((mocked.status_code, mocked.text), (418, "teapot"))
+        self.assertEqual(requests.get(relay + "/real", timeout=10).text, "hello from the service")
+        self.call("DELETE", f"/listeners/{listener['id']}")
 
     def test_without_the_token_nothing_but_the_document(self):
         self.assertEqual(requests.get(self.base + "/connections", timeout=10).status_code, 401)
