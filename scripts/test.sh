@@ -5,14 +5,15 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh
 
 # Build tools and WebKitGTK for the desktop app; the real servers and clients the tests drive
-# (nginx, tinyproxy, Python's http.server, curl, openssl, Java 17, tshark; protoc, whose
-# --decode_raw the protobuf decoder is compared with and which makes the gRPC tests' descriptor
-# set); Chromium for the UI
+# (nginx, tinyproxy, Python's http.server, curl, openssl, Java 17, tshark; nghttpd, nghttp and
+# h2load for HTTP/2; protoc, whose --decode_raw the protobuf decoder is compared with and which
+# makes the gRPC tests' descriptor set); Chromium for the UI
 # tests and certutil for its trust of TCPMon's CA; man and the shells whose completions the
 # .deb ships, to use them.
 need_packages build-essential pkg-config libwebkit2gtk-4.1-dev \
   curl python3 python3-venv nginx-light tinyproxy openssl openjdk-17-jdk-headless tshark \
-  chromium libnss3-tools xvfb xauth webkit2gtk-driver man-db zsh fish protobuf-compiler
+  chromium libnss3-tools xvfb xauth webkit2gtk-driver man-db zsh fish protobuf-compiler \
+  nghttp2-client nghttp2-server
 need_node_modules
 need_python_venv
 
@@ -23,7 +24,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 echo "== HAR files as written, against har-validator and the HAR spec's other rules"
 node --test tests/har/
-echo "== Real clients through the CLI: curl, Python requests, zeep to spyne (SOAP); over TLS: requests, Java's HttpClient, openssl s_client, tshark with --keylog; WebSocket (websockets), Server-Sent Events, gRPC (grpcio)"
+echo "== Real clients through the CLI: curl, Python requests, zeep to spyne (SOAP); over TLS: requests, Java's HttpClient, openssl s_client, tshark with --keylog; WebSocket (websockets) and Server-Sent Events; gRPC (grpcio); HTTP/2 (nghttpd, nghttp, curl); a Python suite driving tcpmon-cli control"
 node --test tests/clients/
 echo "== A real browser through the relay, the proxy and the decrypting proxy (https)"
 node --test tests/browser/

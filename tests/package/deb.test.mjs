@@ -22,7 +22,7 @@ const completions = {
   zsh: "/usr/share/zsh/vendor-completions/_tcpmon-cli",
   fish: "/usr/share/fish/vendor_completions.d/tcpmon-cli.fish",
 };
-const subcommands = ["ca", "diff", "export", "recover", "show"];
+const subcommands = ["ca", "control", "diff", "export", "recover", "show"];
 const manPages = ["tcpmon-cli", ...subcommands.map((s) => `tcpmon-cli-${s}`)];
 
 const temps = [];

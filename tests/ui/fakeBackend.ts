@@ -169,6 +169,7 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
             }
           : null,
       listen_tls: form.listen_tls,
+      listen_alpn: [],
       decrypt_tls: form.decrypt_tls,
       no_decrypt: noDecrypt,
       faults: [],

@@ -72,6 +72,7 @@ export function listener(id: number, overrides: Partial<ListenerInfo> = {}): Lis
       max_connections: null,
       target_tls: null,
       listen_tls: false,
+      listen_alpn: [],
       decrypt_tls: false,
       no_decrypt: [],
       faults: [],

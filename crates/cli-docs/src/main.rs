@@ -62,7 +62,7 @@ mod tests {
         assert!(man.contains(".TH tcpmon-cli 1"), "{man}");
         assert!(man.contains("LISTEN_PORT TARGET_HOST TARGET_PORT"), "{man}");
         assert!(man.contains("[\\-\\-proxy] LISTEN_PORT"), "{man}");
-        for sub in ["show", "export", "recover", "ca", "diff"] {
+        for sub in ["show", "export", "recover", "ca", "diff", "control"] {
             assert!(
                 man.contains(&format!("tcpmon\\-cli\\-{sub}(1)")),
                 "{sub}: {man}"

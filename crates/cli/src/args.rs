@@ -1,10 +1,11 @@
 //! The command line has two shapes: Apache TCPMon's listener (`LISTEN_PORT TARGET_HOST
-//! TARGET_PORT`, or `LISTEN_PORT` alone for an HTTP proxy) and subcommands (`show`, `export`, `recover`, `ca`). The first
+//! TARGET_PORT`, or `LISTEN_PORT` alone for an HTTP proxy) and subcommands (`show`, `export`,
+//! `recover`, `ca`, `diff`, `control`). The first
 //! argument decides which parser reads the rest, so no subcommand ever meets the listener's
 //! positional arguments (and a target host may be called `show`). A new subcommand is a module
 //! with `Args` and `run`, and a variant of [`Command`].
 
-use crate::{ca, export, listen, recover, show};
+use crate::{ca, control, export, listen, recover, show};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
@@ -35,6 +36,10 @@ pub enum Command {
     /// Compares two exchanges (requests and responses) as unified diffs: diff FILE '#1.1'
     /// '#2.1', or diff A.tcpmon#1.1 B.har#3.1; exit 0 same, 1 different, 2 error.
     Diff(crate::diff::Args),
+    /// Serves a JSON-over-HTTP API for test suites (add listeners with faults, list what
+    /// passed, fetch bodies, save), described at /openapi.json; the first line says where and
+    /// the bearer token it needs.
+    Control(control::Args),
 }
 
 /// The parser for subcommands only.

@@ -7,9 +7,10 @@ use crate::show::Selector;
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::Write;
 use std::path::PathBuf;
+use tcpmon_desktop::compare;
 use tcpmon_files::session::Session;
-use tcpmon_inspect::diff::{Options, comparable, unified};
-use tcpmon_relay::Direction;
+use tcpmon_inspect::diff::{Options, unified};
+use tcpmon_relay::Error;
 
 /// `diff FILE SELECTOR SELECTOR`, or `diff FILE#SELECTOR FILE#SELECTOR` across two files.
 #[derive(Debug, clap::Args)]
@@ -27,6 +28,9 @@ pub struct Args {
     /// Compare bodies as they were sent (decoded, not indented).
     #[arg(long)]
     pub raw: bool,
+    /// Compare JSON bodies with their objects' keys sorted: key order is no difference.
+    #[arg(long)]
+    pub ignore_key_order: bool,
 }
 
 /// One side: a file and an exchange in it.
@@ -78,20 +82,17 @@ pub fn run(args: &Args) -> Result<bool> {
     let options = Options {
         ignore_headers: args.ignore_header.clone(),
         raw: args.raw,
+        ignore_key_order: args.ignore_key_order,
     };
-    let (ma, mb) = (
-        messages(&opened_a, &a)?,
-        messages(opened_b.as_ref().unwrap_or(&opened_a), &b)?,
+    let (ta, tb) = (
+        texts(&opened_a, &a, &options)?,
+        texts(opened_b.as_ref().unwrap_or(&opened_a), &b, &options)?,
     );
     let mut out = std::io::stdout().lock();
     let mut differ = false;
     for (i, side) in ["request", "response"].iter().enumerate() {
-        let (ta, tb) = (
-            comparable(&ma.1[i], &ma.0, &options),
-            comparable(&mb.1[i], &mb.0, &options),
-        );
         let labels = (format!("{} {side}", a.label), format!("{} {side}", b.label));
-        if let Some(diff) = unified(&ta, &tb, &labels.0, &labels.1) {
+        if let Some(diff) = unified(&ta[i], &tb[i], &labels.0, &labels.1) {
             differ = true;
             out.write_all(diff.as_bytes())?;
         }
@@ -99,30 +100,17 @@ pub fn run(args: &Args) -> Result<bool> {
     Ok(differ)
 }
 
-/// The exchange's request method, and its request and response as captured.
-fn messages(opened: &Session, picked: &Picked) -> Result<(String, [Vec<u8>; 2])> {
+/// The picked exchange's request and response as the texts compared.
+fn texts(opened: &Session, picked: &Picked, options: &Options) -> Result<[String; 2]> {
     let Selector {
         connection,
         exchange,
     } = picked.selector;
-    let file = picked.file.display();
-    let record = opened
-        .store
-        .record(connection)
-        .with_context(|| format!("{file}: no connection #{connection}"))?;
     let index = exchange.unwrap_or(1) - 1;
-    let method = record
-        .exchanges
-        .get(index)
-        .with_context(|| format!("{file}: no exchange {}", picked.label))?
-        .method
-        .to_string();
-    let read = |dir| opened.store.read_row(&record, Some(index), dir);
-    Ok((
-        method,
-        [
-            read(Direction::ClientToServer)?,
-            read(Direction::ServerToClient)?,
-        ],
-    ))
+    let file = picked.file.display();
+    compare::texts(&opened.store, connection, index, options).map_err(|e| match e {
+        Error::NoSuchConnection(_) => anyhow!("{file}: no connection #{connection}"),
+        Error::NoSuchExchange { .. } => anyhow!("{file}: no exchange {}", picked.label),
+        other => anyhow!("{}: {other}", picked.label),
+    })
 }

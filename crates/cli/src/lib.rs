@@ -5,6 +5,7 @@
 mod args;
 mod ca;
 mod capture;
+mod control;
 mod diff;
 mod export;
 mod exposure;
@@ -28,6 +29,7 @@ pub async fn run() -> ExitCode {
         Invocation::Command(Command::Export(args)) => done(export::run(&args)),
         Invocation::Command(Command::Recover(args)) => done(recover::run(&args)),
         Invocation::Command(Command::Ca(args)) => done(ca::run(&args)),
+        Invocation::Command(Command::Control(args)) => done(control::run(&args).await),
         // As diff(1): 1 when the two differ.
         Invocation::Command(Command::Diff(args)) => {
             diff::run(&args).map(|differ| ExitCode::from(u8::from(differ)))

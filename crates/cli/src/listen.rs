@@ -8,7 +8,9 @@ use bytesize::ByteSize;
 use clap::Parser;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tcpmon_files::Format;
+use tcpmon_relay::rules::{RuleSet, Rules};
 use tcpmon_relay::{Engine, EngineOptions, Limits, ListenerConfig, ListenerText, Mode};
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -46,6 +48,13 @@ pub struct Args {
     /// connection (default 1). Each fault that acts is written on its connection.
     #[arg(long, value_name = "SPEC")]
     pub fault: Vec<tcpmon_relay::Fault>,
+    /// Change HTTP/1 traffic by rules: a JSON array of {"when": SEARCH, "on": "request" or
+    /// "response", "then": ACTION}, ACTION one of mock, map (proxy mode), setHeader,
+    /// removeHeader, replaceBody (README: Rules). The capture keeps what the client sent and
+    /// received; each exchange line says which rule acted, and each rule's hits are printed at
+    /// the end. Not for HTTP/2 or WebSocket traffic; break rules need the app.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
     /// Save all connections: FILE.txt as Apache TCPMon text, FILE.har as HAR 1.2, FILE.curl
     /// (or .sh) as curl commands when TCPMon ends (Ctrl-C or SIGTERM); any other name is a
     /// TCPMon session written as the bytes come (a crash leaves everything up to it there).
@@ -100,6 +109,19 @@ impl Args {
         };
         let mut config = text.parse()?;
         config.faults = self.fault.clone();
+        if let Some(path) = &self.rules {
+            let rules = RuleSet::load(path)?;
+            rules.check(&config.mode, false)?;
+            config.rules = Rules(Some(Arc::new(rules)));
+        }
+        Ok(config)
+    }
+
+    /// The whole listener these arguments describe: its settings, who may reach it, and TLS.
+    pub fn config(&self) -> Result<ListenerConfig> {
+        let mut config = self.listener_config()?;
+        self.exposure.apply(&mut config)?;
+        self.tls.apply(&mut config)?;
         Ok(config)
     }
 
@@ -142,9 +164,7 @@ pub fn target_description(config: &ListenerConfig) -> String {
 
 /// Listens until Ctrl-C or SIGTERM, printing lines as exchanges complete, then saves.
 pub async fn run(args: Args) -> Result<()> {
-    let mut config = args.listener_config()?;
-    args.exposure.apply(&mut config)?;
-    args.tls.apply(&mut config)?;
+    let config = args.config()?;
     if let Some(path) = &args.save {
         tcpmon_files::atomic::check_writable(path, Format::from_path(path).role())?;
     }
@@ -154,6 +174,7 @@ pub async fn run(args: Args) -> Result<()> {
     let warnings = crate::exposure::warnings(&config);
     let listen_tls = config.listen_tls;
     let description = target_description(&config);
+    let rules = config.rules.0.clone();
     let info = engine.add_listener(config).await?;
     for warning in warnings {
         eprintln!("tcpmon-cli: warning: {warning}");
@@ -175,6 +196,11 @@ pub async fn run(args: Args) -> Result<()> {
     stop.await;
     engine.shutdown().await;
     printer.finish().await;
+    if let Some(rules) = rules {
+        for line in rule_counts(&rules) {
+            eprintln!("{line}");
+        }
+    }
 
     let store = engine.store();
     match &args.save {
@@ -197,9 +223,29 @@ pub async fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// A line per rule: its number, action, `when` and hits (`rule 2 mock "path:/a": 3 hits`).
+fn rule_counts(rules: &RuleSet) -> Vec<String> {
+    rules
+        .rules()
+        .iter()
+        .zip(rules.hits())
+        .enumerate()
+        .map(|(i, (rule, hits))| {
+            let off = if rule.enabled { "" } else { " (disabled)" };
+            let plural = if hits == 1 { "" } else { "s" };
+            format!(
+                "rule {} {} {:?}{off}: {hits} hit{plural}",
+                i + 1,
+                rule.action.name(),
+                rule.when
+            )
+        })
+        .collect()
+}
+
 /// Ctrl-C or SIGTERM, listened for from now on: a script may send either as soon as it has
 /// read the first line, and the default action would end the process without saving.
-fn stop_signal() -> Result<impl Future<Output = ()>> {
+pub(crate) fn stop_signal() -> Result<impl Future<Output = ()>> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
     Ok(async move {

@@ -97,6 +97,12 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
         .note()
         .map(|n| format!(" ({n})"))
         .unwrap_or_default();
+    let ruled: String = record
+        .rules
+        .iter()
+        .filter(|r| r.exchange as usize == index)
+        .map(|r| format!(" (rule {}: {})", r.rule, r.action))
+        .collect();
     // An HTTP/2 stream says so after its URL, and gRPC's status (from the trailers, or the
     // head of a trailers-only answer) after the HTTP one.
     let (h2, grpc) = exchange.h2().map_or_else(Default::default, |h2| {
@@ -111,7 +117,7 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
         (" HTTP/2", grpc)
     });
     format!(
-        "#{}.{} {} {} -> {} {} {}{h2} {:?}{grpc} req={}B resp={}B {}ms{}",
+        "#{}.{} {} {} -> {} {} {}{h2} {:?}{grpc} req={}B resp={}B {}ms{}{ruled}",
         record.id,
         index + 1,
         time(exchange.request.first_at),

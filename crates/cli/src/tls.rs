@@ -13,6 +13,11 @@ pub struct TargetTlsArgs {
     /// they ask for (`tcpmon-cli ca path` prints the CA to trust).
     #[arg(long)]
     pub listen_tls: bool,
+    /// With --listen-tls: the protocols to agree to with clients by ALPN, comma-separated, in
+    /// order of preference (h2,http/1.1 for a target that speaks HTTP/2, such as a gRPC
+    /// server); none by default, so clients speak HTTP/1.1.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub listen_alpn: Vec<String>,
     /// Proxy mode: decrypt CONNECT tunnels whose client speaks TLS, so their exchanges show in
     /// clear: clients get certificates from TCPMon's local CA (which they must trust); origins
     /// are verified as --target-ca and --insecure say.
@@ -57,6 +62,7 @@ impl TargetTlsArgs {
     /// worth saying rather than ignoring.
     pub fn apply(&self, config: &mut ListenerConfig) -> Result<()> {
         config.listen_tls = self.listen_tls;
+        config.listen_alpn = self.listen_alpn.clone();
         config.decrypt_tls = self.decrypt_tls;
         config.no_decrypt = self.no_decrypt.clone();
         if let Some(path) = &self.keylog {

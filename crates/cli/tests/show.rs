@@ -470,3 +470,30 @@ fn diff_compares_two_exchanges_in_one_file_or_across_two() {
     fails(&["diff", session, "#1.1"], "give FILE#C.N");
     fails(&["diff", session, "#9.1", "#1.1"], "no connection #9");
 }
+
+#[test]
+fn diff_can_ignore_the_order_of_json_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let har = dir.path().join("two.har");
+    let entry = |body: &str| {
+        serde_json::json!({
+            "startedDateTime": "2026-12-06T10:00:00.000Z", "time": 1,
+            "request": {"method": "GET", "url": "http://api.test/item", "httpVersion": "HTTP/1.1",
+                "cookies": [], "headers": [], "queryString": [], "headersSize": -1, "bodySize": 0},
+            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "cookies": [],
+                "headers": [{"name": "Content-Type", "value": "application/json"}],
+                "content": {"size": body.len(), "mimeType": "application/json", "text": body},
+                "redirectURL": "", "headersSize": -1, "bodySize": body.len()},
+            "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0}
+        })
+    };
+    let doc = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"},
+        "entries": [entry(r#"{"a":1,"b":[2,3]}"#), entry(r#"{"b":[2,3],"a":1}"#)]}});
+    std::fs::write(&har, doc.to_string()).unwrap();
+    let file = har.to_str().unwrap();
+    let ordered = run(&["diff", file, "#1.1", "#2.1"]);
+    assert_eq!(ordered.status.code(), Some(1), "key order shows by default");
+    let sorted = run(&["diff", file, "#1.1", "#2.1", "--ignore-key-order"]);
+    let text = String::from_utf8(sorted.stdout).unwrap();
+    assert_eq!(sorted.status.code(), Some(0), "{text}");
+}

@@ -78,6 +78,7 @@ impl From<Error> for CommandError {
             Error::Capture(_) => Self::new(ErrorKind::Io, message),
             Error::Tls(_) => Self::new(ErrorKind::InvalidInput, message).on("target_tls"),
             Error::Injection(_) => Self::new(ErrorKind::InvalidInput, message).on("ws_send"),
+            Error::Resend(_) => Self::new(ErrorKind::InvalidInput, message),
         }
     }
 }

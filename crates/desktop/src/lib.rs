@@ -19,6 +19,7 @@ pub mod batch;
 #[cfg(feature = "tls")]
 pub mod ca;
 pub mod capture;
+pub mod compare;
 pub mod error;
 pub mod form;
 pub mod launch;

@@ -15,6 +15,8 @@
 //! - [`view`]: renderings for people: raw text, hex, pretty XML, pretty JSON.
 //! - [`url`]: URLs and `host:port` authorities split one way; percent and form encoding.
 //! - [`rewrite`]: the Host header rewritten on a live request stream.
+//! - [`rules`]: "when SEARCH then ACTION" rules (mock, map, modify) parsed, matched against a
+//!   message and applied to its bytes.
 //! - [`compose`]: a request typed into the Sender, made ready to send.
 //! - [`search`]: the search box's query language over exchanges and raw streams.
 //! - [`tls`]: what a TLS ClientHello says in clear (the server name asked for), and the
@@ -41,6 +43,7 @@ pub mod h2;
 pub mod http1;
 pub mod protobuf;
 pub mod rewrite;
+pub mod rules;
 pub mod search;
 pub mod sse;
 pub mod tls;

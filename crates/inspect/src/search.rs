@@ -162,6 +162,21 @@ impl Query {
         self.terms.is_empty()
     }
 
+    /// Whether a term asks about the response (`status:`): a rule that acts on requests cannot
+    /// use it, since no response exists yet.
+    pub fn needs_response(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| matches!(t.test, Test::Status { .. }))
+    }
+
+    /// Whether a term reads bodies (`body:`, `/regex/`): a rule with one waits for the body.
+    pub fn needs_body(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| matches!(t.test, Test::Body(_) | Test::Pattern(_)))
+    }
+
     /// Whether `row` matches every term.
     pub fn matches(&self, row: &mut Row<'_>) -> bool {
         self.terms.iter().all(|t| row.test(&t.test) != t.negate)

@@ -284,6 +284,11 @@ pub struct ListenerConfig {
     /// the name they ask for (`localhost` and the bind address without SNI).
     #[serde(default)]
     pub listen_tls: bool,
+    /// With `listen_tls`: the protocols the listener agrees to with ALPN, in its order of
+    /// preference (`--listen-alpn h2,http/1.1`, for a target that speaks HTTP/2); none by
+    /// default, so clients speak HTTP/1.1.
+    #[serde(default)]
+    pub listen_alpn: Vec<String>,
     /// Proxy mode: decrypt CONNECT tunnels whose client speaks TLS (a certificate from TCPMon's
     /// local CA for the name asked, TLS to the origin as `target_tls` says, or with the system's
     /// trust when it is unset), so their exchanges show in clear.
@@ -297,6 +302,11 @@ pub struct ListenerConfig {
     /// Faults injected on purpose (`--fault`), each drawn per connection by its chance.
     #[serde(default)]
     pub faults: Vec<crate::fault::Fault>,
+    /// Rules that change HTTP/1 traffic on purpose (`--rules`); not saved with the settings
+    /// (the file is).
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub rules: crate::rules::Rules,
 }
 
 /// How TCPMon speaks TLS to a target: what it trusts, the name it sends and verifies, the
@@ -365,9 +375,11 @@ impl ListenerConfig {
             max_connections: None,
             target_tls: None,
             listen_tls: false,
+            listen_alpn: Vec::new(),
             decrypt_tls: false,
             no_decrypt: Vec::new(),
             faults: Vec::new(),
+            rules: Default::default(),
         }
     }
 

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::event::{EventBus, EventKind, ListenerInfo, Subscription};
 use crate::listener::{Accepted, Origin, accept_loop, serve};
 use crate::record::{ConnId, ConnectionRecord, ListenerId};
+use crate::replay_h2;
 use crate::store::{Limits, LogPlace, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -348,19 +349,20 @@ impl Engine {
             .record(original)
             .ok_or(Error::NoSuchConnection(original.0))?;
         let info = self.listener(record.listener)?;
+        let replay = Replay::of(request, &info.config)?;
         let origin = Origin {
             listener: info.id,
             listen_port: record.listen_port,
             client: "resend".into(),
             resend_of: Some(original),
-            request_line: request_line(&request).map(str::to_string),
+            request_line: replay.request_line(),
         };
         // A resend belongs to its listener while it runs: stopping it closes the resend too.
         let running = match self.slots().get(&info.id).and_then(|s| s.running.as_ref()) {
             Some(running) => (running.cancel.child_token(), running.tasks.clone()),
             None => self.unowned(),
         };
-        Ok(self.play(info.config, origin, running, request))
+        Ok(self.play(info.config, origin, running, replay))
     }
 
     /// The Sender: sends `request` to `target` (over TLS, verified against the system's trust
@@ -378,7 +380,7 @@ impl Engine {
             target_tls: tls.then(TargetTls::default),
             ..ListenerConfig::forward(0, target)
         };
-        self.play(config, origin, self.unowned(), request)
+        self.play(config, origin, self.unowned(), Replay::Bytes(request))
     }
 
     /// Cancellation and task tracking for a connection no running listener owns.
@@ -395,7 +397,7 @@ impl Engine {
         config: ListenerConfig,
         origin: Origin,
         (cancel, tasks): (CancellationToken, TaskTracker),
-        request: Vec<u8>,
+        replay: Replay,
     ) -> ConnId {
         let id = ConnId(
             self.inner
@@ -412,7 +414,13 @@ impl Engine {
         };
         let conn = serve(accepted, relay_end, ());
         tasks.spawn(async move {
-            tokio::join!(conn, play_client(client, request));
+            match replay {
+                Replay::Bytes(request) => tokio::join!(conn, play_client(client, request)).0,
+                Replay::Http2 { request, .. } => {
+                    let talk = replay_h2::play(client, *request, RESEND_FIRST_ANSWER);
+                    tokio::join!(conn, talk).0
+                }
+            }
         });
         id
     }
@@ -466,6 +474,44 @@ async fn report_progress(core: Weak<Core>, stop: CancellationToken) {
 /// The resend's client: sends the request, reads the answer, and half-closes only once the
 /// answer has gone quiet (or the server closed): some proxies end a tunnel as soon as the
 /// client half-closes, which would cut the answer off.
+/// What a resend's client does.
+enum Replay {
+    /// Writes these bytes and reads the answer.
+    Bytes(Vec<u8>),
+    /// Speaks HTTP/2: an HTTP/2 stream's request; `line` is its first line as shown.
+    Http2 {
+        request: Box<replay_h2::Request>,
+        line: String,
+    },
+}
+
+impl Replay {
+    /// How `request` goes to a listener with `config`: an HTTP/2 stream's over HTTP/2 (in
+    /// forward mode: a proxy reads HTTP/1 requests), anything else as its bytes.
+    fn of(request: Vec<u8>, config: &ListenerConfig) -> Result<Self> {
+        let Some(h2) = replay_h2::Request::read(&request)? else {
+            return Ok(Replay::Bytes(request));
+        };
+        if matches!(config.mode, Mode::HttpProxy) {
+            let why = "an HTTP/2 stream resends through a listener in forward mode (a proxy reads HTTP/1 requests)";
+            return Err(Error::Resend(why.into()));
+        }
+        let line = request.split(|&b| b == b'\r').next().unwrap_or_default();
+        Ok(Replay::Http2 {
+            request: Box::new(h2),
+            line: String::from_utf8_lossy(line).into_owned(),
+        })
+    }
+
+    /// The request line a resend's row shows before its exchange is parsed.
+    fn request_line(&self) -> Option<String> {
+        match self {
+            Replay::Bytes(request) => request_line(request).map(str::to_string),
+            Replay::Http2 { line, .. } => Some(line.clone()),
+        }
+    }
+}
+
 async fn play_client(client: tokio::io::DuplexStream, request: Vec<u8>) {
     let (mut from_relay, mut to_relay) = tokio::io::split(client);
     // Failures here mean the connection ended, which the relay side records.

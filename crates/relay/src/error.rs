@@ -55,6 +55,9 @@ pub enum Error {
     /// A WebSocket message could not be sent into a connection; says why.
     #[error("cannot send the message: {0}")]
     Injection(String),
+    /// A request that cannot be resent as it is; says why.
+    #[error("cannot resend: {0}")]
+    Resend(String),
     /// Reading or writing the capture log failed.
     #[error("capture store: {0}")]
     Capture(#[source] std::io::Error),

@@ -21,17 +21,24 @@ pub(crate) async fn run(
     .await?;
     ctx.connected();
     ctx.faults.watch(dialed.stream.socket());
-    let (server, early) = match &ctx.config.target_tls {
-        Some(tls) => (secure(ctx, dialed, target, tls).await?, Vec::new()),
-        None => {
-            if !dialed.early.is_empty() {
-                ctx.recorder(Direction::ServerToClient)
-                    .record(&dialed.early);
-            }
-            (dialed.stream.halves_for(ctx), dialed.early)
-        }
-    };
+    let (server, early) = target_side(ctx, dialed, target).await?;
+    if !early.is_empty() {
+        ctx.recorder(Direction::ServerToClient).record(&early);
+    }
     relay_both(ctx, client.halves_for(ctx), server, Vec::new(), early).await
+}
+
+/// The dialled target's halves (over TLS when the listener says so), and bytes the upstream
+/// proxy sent past its answer to CONNECT (not recorded yet).
+pub(crate) async fn target_side(
+    ctx: &ConnCtx,
+    dialed: Dialed,
+    target: &HostPort,
+) -> Result<((Reader, Writer), Vec<u8>), ConnectionError> {
+    Ok(match &ctx.config.target_tls {
+        Some(tls) => (secure(ctx, dialed, target, tls).await?, Vec::new()),
+        None => (dialed.stream.halves_for(ctx), dialed.early),
+    })
 }
 
 /// The target's side of the relay over TLS: the handshake done, its facts recorded.

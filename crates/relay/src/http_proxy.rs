@@ -8,6 +8,12 @@
 //! credentials itself, so a client can still log in to the upstream). With `proxy_auth`, every
 //! request (`CONNECT` too) must carry the credentials or gets `407`. Bound beyond loopback,
 //! requests to this machine's loopback addresses get `403` (see `guard`).
+//!
+//! A listener with rules (`--rules`, see `act`) runs this loop in forward mode too, with its
+//! one target as every request's origin: it dials the target when a request needs it (a mocked
+//! request never does), and relays raw bytes that are not HTTP.
+
+mod act;
 
 use crate::config::{HostPort, ListenerConfig};
 use crate::conn::{ConnCtx, IntoHalves, Outbound, Reader, Recorder, Writer};
@@ -16,9 +22,12 @@ use crate::dial::{Dialed, connect_to, dial};
 use crate::guard::{self, Verdict};
 use crate::pump::relay_both;
 use crate::record::Direction;
+use crate::rules::RuleSet;
+use std::sync::Arc;
 use tcpmon_inspect::http1::{
     BodyDecoder, Framing, HeadBuffer, RequestHead, edit_headers, parse_request, parse_response,
 };
+use tcpmon_inspect::rules::MapTo;
 use tcpmon_inspect::url::split_url;
 use tokio::io::AsyncReadExt;
 
@@ -145,6 +154,27 @@ struct Route {
     wire_head: Vec<u8>,
     /// The loopback guard's verdict on the origin, once it has been asked.
     checked: Option<Verdict>,
+    /// A body the rules made, sent instead of the client's (taken from its buffer whole).
+    body: Option<(Vec<u8>, usize)>,
+}
+
+/// What the request rules made of a request.
+enum Ruling {
+    /// A mock answered it; the next request follows.
+    Answered,
+    /// A mock answered it and the connection is closed.
+    Closed,
+    /// It goes on along this route.
+    Forward(Route, Ruled),
+}
+
+/// What rules know of one exchange: its number on the connection, and the request as the
+/// client sent it (head, and body when held).
+struct Ruled {
+    set: Arc<RuleSet>,
+    exchange: usize,
+    request: Vec<u8>,
+    host: String,
 }
 
 /// Splits an absolute-form `http://host[:port]/path` target into origin and origin-form path.
@@ -196,26 +226,43 @@ fn client_sides(ctx: &ConnCtx, (r, w): (Reader, Writer)) -> (ClientIn<'_>, Clien
     (client_in, client_out)
 }
 
-pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<()> {
+/// Serves a client connection: as a proxy, or (`fixed`) in forward mode to that one target.
+pub(crate) async fn run(
+    ctx: &ConnCtx,
+    client: impl IntoHalves,
+    fixed: Option<&HostPort>,
+) -> Result<()> {
     let (client_in, client_out) = client_sides(ctx, client.halves_for(ctx));
     let mut proxy = Proxy {
         ctx,
         client_in,
         client_out,
         upstream: None,
-        target: None,
+        target: fixed.cloned(),
+        fixed,
     };
-    loop {
-        let Some(head) = read_head(&mut proxy.client_in, &mut proxy.client_out).await? else {
-            proxy.client_out.out.finish().await;
-            return Ok(());
+    for exchange in 0.. {
+        let head = match read_head(&mut proxy.client_in, &mut proxy.client_out, fixed).await? {
+            Read::Head(head) => head,
+            Read::Closed => {
+                proxy.client_out.out.finish().await;
+                return Ok(());
+            }
+            Read::NotHttp(target) => return proxy.relay_unparsed(target).await,
         };
         proxy.authorize(&head).await?;
-        if head.method.eq_ignore_ascii_case("CONNECT") {
+        if fixed.is_none() && head.method.eq_ignore_ascii_case("CONNECT") {
             return proxy.tunnel(&head).await;
         }
-        let route = proxy.route(&head).await?;
-        match proxy.exchange(&head, route).await? {
+        let (route, ruled) = match ctx.config.rules.0.clone() {
+            Some(set) => match proxy.apply_rules(&head, set, exchange).await? {
+                Ruling::Forward(route, ruled) => (route, Some(ruled)),
+                Ruling::Answered => continue,
+                Ruling::Closed => return Ok(()),
+            },
+            None => (proxy.route(&head, None).await?, None),
+        };
+        match proxy.exchange(&head, route, ruled.as_ref()).await? {
             Next::Request => {}
             Next::Close => {
                 proxy.client_out.out.finish().await;
@@ -224,6 +271,7 @@ pub(crate) async fn run(ctx: &ConnCtx, client: impl IntoHalves) -> Result<()> {
             Next::Raw(up) => return proxy.relay_raw(up).await,
         }
     }
+    Ok(())
 }
 
 /// One client connection in proxy mode: both its directions, and the upstream connection kept
@@ -235,6 +283,8 @@ struct Proxy<'a> {
     upstream: Option<Upstream>,
     /// The origin the connection's row shows.
     target: Option<HostPort>,
+    /// Forward mode (with rules): the one target.
+    fixed: Option<&'a HostPort>,
 }
 
 impl Proxy<'_> {
@@ -261,11 +311,20 @@ impl Proxy<'_> {
     }
 
     /// Where `head` goes and the bytes it goes as; takes the head from the client's buffer.
-    async fn route(&mut self, head: &RequestHead) -> Result<Route> {
-        let (origin, path) = match split_absolute(&head.target) {
+    /// In forward mode the head goes as it came (less what `--rewrite-host` changes); `map`
+    /// sends it to another origin and path prefix, with that origin as its `Host`.
+    async fn route(&mut self, head: &RequestHead, map: Option<&MapTo>) -> Result<Route> {
+        if let Some(target) = self.fixed {
+            return Ok(self.fixed_route(head, target.clone()));
+        }
+        let (mut origin, mut path) = match split_absolute(&head.target) {
             Ok(split) => split,
             Err(why) => return Err(self.client_out.refuse("400 Bad Request", why).await),
         };
+        if let Some(map) = map {
+            origin = HostPort::new(map.host.clone(), map.port);
+            path = map.path(&path);
+        }
         let framing = match Framing::for_request(head) {
             Ok(framing) => framing,
             Err(e) => return Err(self.client_out.refuse_bad(e).await),
@@ -287,21 +346,96 @@ impl Proxy<'_> {
         }
         let bytes = self.client_in.buf[..head.head.len].to_vec();
         self.client_in.buf.consume(head.head.len);
+        let mut wire_head = wire_head(&self.ctx.config, head, bytes, &path);
+        if map.is_some() {
+            let host = origin.to_string();
+            wire_head = edit_headers(&wire_head, &["host"], Some(host.as_bytes())).into_owned();
+        }
         Ok(Route {
-            wire_head: wire_head(&self.ctx.config, head, bytes, &path),
+            wire_head,
             origin,
             framing,
             checked,
+            body: None,
         })
+    }
+
+    /// Forward mode's route: the target, the head as it came (its `Host` rewritten with
+    /// `--rewrite-host`). A framing that cannot be followed goes as it came, relayed raw.
+    fn fixed_route(&mut self, head: &RequestHead, origin: HostPort) -> Route {
+        let mut wire_head = self.client_in.buf[..head.head.len].to_vec();
+        self.client_in.buf.consume(head.head.len);
+        if let Some(host) = self.ctx.config.rewritten_host() {
+            let mut rewritten = Vec::new();
+            tcpmon_inspect::rewrite::HostRewriter::new(&host).push(&wire_head, &mut rewritten);
+            wire_head = rewritten;
+        }
+        Route {
+            wire_head,
+            origin,
+            framing: Framing::for_request(head).unwrap_or(Framing::UntilClose),
+            checked: Some(Verdict::Open),
+            body: None,
+        }
+    }
+
+    /// The request rules on the request at the front of the client's buffer: `None` when a
+    /// mock answered it and the next request follows; else its route, edited, and what the
+    /// response rules need. A mock that ends the connection ends it here.
+    async fn apply_rules(
+        &mut self,
+        head: &RequestHead,
+        set: Arc<RuleSet>,
+        exchange: usize,
+    ) -> Result<Ruling> {
+        let host = self.fixed.map(ToString::to_string).unwrap_or_default();
+        let verdict = act::on_request(&mut self.client_in, head, &set, &host).await?;
+        if let Some(rule) = verdict.mock {
+            let close =
+                act::mock(&set, (self.ctx, exchange), rule, &mut self.client_out, head).await?;
+            self.client_in.buf.consume(head.head.len);
+            let framing = Framing::for_request(head).unwrap_or(Framing::Length(0));
+            forward_body(&mut self.client_in, None, framing).await?;
+            if close {
+                self.client_out.out.finish().await;
+                return Ok(Ruling::Closed);
+            }
+            return Ok(Ruling::Answered);
+        }
+        let map = verdict.map.as_ref().map(|(_, to)| to);
+        let mut route = self.route(head, map).await?;
+        if let Some((rule, to)) = &verdict.map {
+            let what = format!("sent to {}{}", route.origin, to.prefix);
+            set.acted(self.ctx, exchange, *rule, what);
+        }
+        if !verdict.edits.is_empty() {
+            let (wire, body) =
+                act::edit_request(&set, (self.ctx, exchange), &verdict, &route.wire_head);
+            route.wire_head = wire;
+            let used = verdict.held.as_ref().map_or(0, |(_, used)| *used);
+            route.body = body.map(|b| (b, used));
+        }
+        let ruled = Ruled {
+            set,
+            exchange,
+            request: verdict.request,
+            host,
+        };
+        Ok(Ruling::Forward(route, ruled))
     }
 
     /// Sends the request along `route` and relays its response. A request without a body whose
     /// kept-alive connection the origin had dropped goes again, once, on a fresh one (as
     /// browsers do).
-    async fn exchange(&mut self, head: &RequestHead, mut route: Route) -> Result<Next> {
+    async fn exchange(
+        &mut self,
+        head: &RequestHead,
+        mut route: Route,
+        ruled: Option<&Ruled>,
+    ) -> Result<Next> {
         loop {
             let (mut up, reused) = self.upstream_for(&mut route).await?;
-            let end = self.send(&mut up, &route, &head.method).await?;
+            let end = self.send(&mut up, &route, &head.method, ruled).await?;
             return Ok(match end {
                 ResponseEnd::Unanswered if reused && route.framing == Framing::Length(0) => {
                     continue;
@@ -327,6 +461,12 @@ impl Proxy<'_> {
     /// The connection `route` goes on, and whether it was kept alive from an earlier request:
     /// a new one is opened only after the loopback guard let the origin through.
     async fn upstream_for(&mut self, route: &mut Route) -> Result<(Upstream, bool)> {
+        if let Some(target) = self.fixed {
+            if let Some(up) = self.upstream.take() {
+                return Ok((up, true));
+            }
+            return Ok((self.dial_fixed(target).await?, false));
+        }
         let via_proxy = self.ctx.config.upstream_proxy.as_ref();
         let dial_to = via_proxy.unwrap_or(&route.origin);
         if let Some(up) = self.upstream.take().filter(|up| &up.dialled == dial_to) {
@@ -364,12 +504,43 @@ impl Proxy<'_> {
         Ok((up, false))
     }
 
+    /// Forward mode: the target dialled as the listener says (upstream proxy, TLS); a failure
+    /// is the connection's.
+    async fn dial_fixed(&mut self, target: &HostPort) -> Result<Upstream> {
+        let config = &self.ctx.config;
+        let dialed = dial(
+            target,
+            config.upstream_proxy.as_ref(),
+            config.connect_timeout,
+        )
+        .await?;
+        self.ctx.connected();
+        self.ctx.faults.watch(dialed.stream.socket());
+        let ((r, w), buf) = crate::forward::target_side(self.ctx, dialed, target).await?;
+        Ok(Upstream {
+            dialled: target.clone(),
+            r,
+            out: self.ctx.outbound(w, Direction::ClientToServer),
+            buf,
+        })
+    }
+
+    /// Forward mode: bytes that are not an HTTP request go to the target raw from here on.
+    async fn relay_unparsed(mut self, target: &HostPort) -> Result<()> {
+        let up = match self.upstream.take() {
+            Some(up) => up,
+            None => self.dial_fixed(target).await?,
+        };
+        self.relay_raw(up).await
+    }
+
     /// Sends the request's head and body on `up` while relaying its response to the client.
     async fn send(
         &mut self,
         up: &mut Upstream,
         route: &Route,
         method: &str,
+        ruled: Option<&Ruled>,
     ) -> Result<ResponseEnd> {
         // A server that closed a kept-alive connection may not notice this write at once.
         let sent = up.out.send(&route.wire_head).await;
@@ -377,14 +548,30 @@ impl Proxy<'_> {
         let Self {
             client_in,
             client_out,
+            ctx,
             ..
         } = self;
+        let rules = ruled.map(|ruled| act::ResponseRules {
+            set: &ruled.set,
+            ctx,
+            exchange: ruled.exchange,
+            request: &ruled.request,
+            host: &ruled.host,
+        });
         let (body, response) = tokio::join!(
             async {
                 sent.map_err(|e| ConnectionError::relaying(Side::Target, e))?;
-                forward_body(client_in, out, route.framing).await
+                match &route.body {
+                    Some((body, used)) => {
+                        client_in.buf.consume(*used);
+                        out.send(body)
+                            .await
+                            .map_err(|e| ConnectionError::relaying(Side::Target, e))
+                    }
+                    None => forward_body(client_in, Some(out), route.framing).await,
+                }
             },
-            relay_response(r, buf, client_out, method),
+            relay_response(r, buf, client_out, method, rules.as_ref()),
         );
         match response? {
             ResponseEnd::Unanswered => Ok(ResponseEnd::Unanswered),
@@ -540,9 +727,9 @@ async fn refuse_inside(
 ) -> ConnectionError {
     ctx.core.store.resume_http(ctx.id);
     let (mut client_in, mut client_out) = client_sides(ctx, client);
-    let request = read_head(&mut client_in, &mut client_out);
+    let request = read_head(&mut client_in, &mut client_out, None);
     match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, request).await {
-        Ok(Ok(Some(_))) => client_out.refuse("502 Bad Gateway", why).await,
+        Ok(Ok(Read::Head(_))) => client_out.refuse("502 Bad Gateway", why).await,
         _ => why,
     }
 }
@@ -560,16 +747,32 @@ async fn decrypt(
     Err(ConnectionError::new(Side::Client, FailureKind::Tls, what))
 }
 
-/// Reads the next request head; `None` when the client closed between requests.
-async fn read_head(
+/// What the client sent next.
+enum Read<'a> {
+    /// A request head.
+    Head(RequestHead),
+    /// Nothing: it closed between requests.
+    Closed,
+    /// Forward mode: bytes that are not HTTP, for this target.
+    NotHttp(&'a HostPort),
+}
+
+/// Reads the next request head. In forward mode (`fixed`) bytes that are not one are relayed
+/// raw instead of refused.
+async fn read_head<'a>(
     client_in: &mut ClientIn<'_>,
     client_out: &mut ClientOut<'_>,
-) -> Result<Option<RequestHead>> {
+    fixed: Option<&'a HostPort>,
+) -> Result<Read<'a>> {
     loop {
         // A head sent a byte at a time is parsed again only when its blank line may have come.
         if client_in.buf.worth_parsing(MAX_HEAD) {
             match parse_request(&client_in.buf) {
-                Ok(Some(head)) => return Ok(Some(head)),
+                Ok(Some(head)) => return Ok(Read::Head(head)),
+                Ok(None) | Err(_) if fixed.is_some() && client_in.buf.len() > MAX_HEAD => {
+                    return Ok(fixed.map_or(Read::Closed, Read::NotHttp));
+                }
+                Err(_) if fixed.is_some() => return Ok(fixed.map_or(Read::Closed, Read::NotHttp)),
                 Ok(None) if client_in.buf.len() > MAX_HEAD => {
                     let why = bad_request(format!("request head larger than {MAX_HEAD} bytes"));
                     return Err(client_out
@@ -582,7 +785,9 @@ async fn read_head(
         }
         if client_in.fill().await? == 0 {
             return if client_in.buf.is_empty() {
-                Ok(None)
+                Ok(Read::Closed)
+            } else if let Some(target) = fixed {
+                Ok(Read::NotHttp(target))
             } else {
                 let why = "closed in the middle of a request head";
                 Err(ConnectionError::broke(
@@ -595,10 +800,11 @@ async fn read_head(
     }
 }
 
-/// Forwards the request body, as far as its framing says; later bytes stay for the next request.
+/// Forwards the request body, as far as its framing says (`out` none: takes it, forwarding
+/// nothing); later bytes stay for the next request.
 async fn forward_body(
     client_in: &mut ClientIn<'_>,
-    out: &mut Outbound,
+    mut out: Option<&mut Outbound>,
     framing: Framing,
 ) -> Result<()> {
     let mut body = BodyDecoder::new(framing);
@@ -607,9 +813,11 @@ async fn forward_body(
             let used = body
                 .feed(&client_in.buf, &mut |_| {})
                 .map_err(|e| ConnectionError::broke(Side::Client, FailureKind::Protocol, e))?;
-            out.send(&client_in.buf[..used])
-                .await
-                .map_err(|e| ConnectionError::relaying(Side::Target, e))?;
+            if let Some(out) = &mut out {
+                out.send(&client_in.buf[..used])
+                    .await
+                    .map_err(|e| ConnectionError::relaying(Side::Target, e))?;
+            }
             client_in.buf.consume(used);
         }
         if body.is_done() {
@@ -637,24 +845,38 @@ fn closed_before(what: &str) -> ConnectionError {
     ConnectionError::broke(Side::Target, FailureKind::Closed, why)
 }
 
-/// Relays responses to one request: interim 1xx heads, then the final head and its body.
+/// Reads more of the server's bytes. They are recorded when they go on to the client: until
+/// then, the idle clock hears of them here.
+async fn fill_from(r: &mut Reader, buf: &mut Vec<u8>, rec: &Recorder<'_>) -> Result<usize> {
+    buf.reserve(READ_SIZE);
+    let n = r
+        .read_buf(buf)
+        .await
+        .map_err(|e| ConnectionError::relaying(Side::Target, e));
+    rec.touch();
+    n
+}
+
+/// Whether the connection closes after a response with this head.
+fn closes(head: &tcpmon_inspect::http1::ResponseHead) -> ResponseEnd {
+    let close = head.head.has_token("connection", "close")
+        || head.head.version == 0 && !head.head.has_token("connection", "keep-alive");
+    if close {
+        ResponseEnd::Close
+    } else {
+        ResponseEnd::KeepAlive
+    }
+}
+
+/// Relays responses to one request: interim 1xx heads, then the final head and its body
+/// (changed first when response rules match it).
 async fn relay_response(
     r: &mut Reader,
     buf: &mut Vec<u8>,
     client_out: &mut ClientOut<'_>,
     method: &str,
+    rules: Option<&act::ResponseRules<'_>>,
 ) -> Result<ResponseEnd> {
-    /// Bytes from the server are recorded when they go on to the client: until then, the
-    /// idle clock hears of them here.
-    async fn fill(r: &mut Reader, buf: &mut Vec<u8>, rec: &Recorder<'_>) -> Result<usize> {
-        buf.reserve(READ_SIZE);
-        let n = r
-            .read_buf(buf)
-            .await
-            .map_err(|e| ConnectionError::relaying(Side::Target, e));
-        rec.touch();
-        n
-    }
     let mut answered = !buf.is_empty();
     loop {
         let head = loop {
@@ -668,20 +890,37 @@ async fn relay_response(
                 Ok(None) => {}
                 Err(e) => return Err(bad_response(e)),
             }
-            match fill(r, buf, &client_out.rec).await {
+            match fill_from(r, buf, &client_out.rec).await {
                 Ok(0) | Err(_) if !answered => return Ok(ResponseEnd::Unanswered),
                 Ok(0) => return Err(closed_before("a complete response head")),
                 Ok(_) => answered = true,
                 Err(e) => return Err(e),
             }
         };
-        client_out.send(&buf[..head.head.len]).await?;
-        buf.drain(..head.head.len);
         let framing = Framing::for_response(method, &head).map_err(bad_response)?;
+        let is_final = framing != Framing::Tunnel && !(100..200).contains(&head.status);
+        let ruled = match rules {
+            Some(rules) if is_final => {
+                act::on_response(rules, r, buf, &head, framing, &client_out.rec).await?
+            }
+            _ => None,
+        };
+        match &ruled {
+            Some((edited, _)) => client_out.send(edited).await?,
+            None => client_out.send(&buf[..head.head.len]).await?,
+        }
+        buf.drain(..head.head.len);
+        if let Some((_, Some(body))) = ruled {
+            client_out.send(&body).await?;
+            return Ok(match framing {
+                Framing::UntilClose => ResponseEnd::Close,
+                _ => closes(&head),
+            });
+        }
         if framing == Framing::Tunnel {
             return Ok(ResponseEnd::Tunnel);
         }
-        if (100..200).contains(&head.status) {
+        if !is_final {
             continue;
         }
         let mut body = BodyDecoder::new(framing);
@@ -692,15 +931,9 @@ async fn relay_response(
                 buf.drain(..used);
             }
             if body.is_done() {
-                let close = head.head.has_token("connection", "close")
-                    || head.head.version == 0 && !head.head.has_token("connection", "keep-alive");
-                return Ok(if close {
-                    ResponseEnd::Close
-                } else {
-                    ResponseEnd::KeepAlive
-                });
+                return Ok(closes(&head));
             }
-            if fill(r, buf, &client_out.rec).await? == 0 {
+            if fill_from(r, buf, &client_out.rec).await? == 0 {
                 return if framing == Framing::UntilClose {
                     Ok(ResponseEnd::Close)
                 } else {

@@ -15,7 +15,7 @@
 //! messages read back from it), `inject` (WebSocket messages the user sends), `listener` (accept and
 //! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial` (direct
 //! or via upstream proxy), `conn_error` (why a connection failed), `throttle` (slow link),
-//! `guard` and `idle` (exposure limits), `conn` (per-connection context), `engine` (the
+//! `guard` and `idle` (exposure limits), `rules` (a listener's rules, loaded and counted), `conn` (per-connection context), `engine` (the
 //! registry).
 
 mod capture_file;
@@ -37,6 +37,8 @@ pub mod log_format;
 pub mod messages;
 mod pump;
 mod record;
+mod replay_h2;
+pub mod rules;
 mod store;
 mod throttle;
 #[cfg(feature = "tls")]
@@ -55,7 +57,7 @@ pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
 pub use fault::{Fault, FaultKind};
 pub use record::{
     CertificateFacts, ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch,
-    FaultEvent, Injected, ListenerId, Micros, TlsFacts, Trust, now_micros,
+    FaultEvent, Injected, ListenerId, Micros, RuleEvent, TlsFacts, Trust, now_micros,
 };
 pub use store::{
     ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader,

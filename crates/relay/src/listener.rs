@@ -96,8 +96,12 @@ async fn dispatch(ctx: &ConnCtx, client: impl IntoHalves) -> Result<(), Connecti
     }
     crate::fault::note_wire_faults(ctx);
     match &ctx.config.mode {
+        // Rules read HTTP: a forward listener with rules relays request by request.
+        Mode::Forward { target } if ctx.config.rules.0.is_some() => {
+            http_proxy::run(ctx, client, Some(target)).await
+        }
         Mode::Forward { target } => forward::run(ctx, client, target).await,
-        Mode::HttpProxy => http_proxy::run(ctx, client).await,
+        Mode::HttpProxy => http_proxy::run(ctx, client, None).await,
     }
 }
 

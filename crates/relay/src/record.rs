@@ -134,6 +134,25 @@ pub struct ConnectionRecord {
     /// Faults injected on purpose (`--fault`) as they acted: the capture explains itself.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultEvent>,
+    /// What rules (`--rules`) did to its exchanges. The capture keeps the client's side: what
+    /// the client sent, and what it received (a mock, a changed response); a request changed
+    /// or mapped on its way to the server is said here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub rules: Vec<RuleEvent>,
+}
+
+/// A rule that acted on one exchange of a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleEvent {
+    /// The exchange, counted from 0 on its connection.
+    pub exchange: u32,
+    /// The rule, counted from 1 in its file.
+    pub rule: u32,
+    /// Its action's name (`mock`, `setHeader`, ...).
+    pub action: String,
+    /// What it did, in words.
+    pub what: String,
 }
 
 /// A fault that acted on the connection.
@@ -216,6 +235,7 @@ impl ConnectionRecord {
             client_tls: None,
             injected: Vec::new(),
             faults: Vec::new(),
+            rules: Vec::new(),
             exchanges: ExchangeList::new(),
         }
     }

@@ -115,6 +115,12 @@ pub enum ConfigError {
         "decrypting HTTPS works in proxy mode, on CONNECT tunnels (a relay to one target speaks TLS with --listen-tls and --target-tls)"
     )]
     DecryptInForwardMode,
+    /// ALPN protocols for a listener that speaks no TLS to its clients.
+    #[error("protocols for clients (--listen-alpn) go with TLS towards clients (--listen-tls)")]
+    ListenAlpnWithoutTls,
+    /// An ALPN protocol name that is empty or longer than 255 bytes.
+    #[error("ALPN protocol {0:?}: a name of 1 to 255 bytes (h2, http/1.1)")]
+    AlpnName(String),
     /// Hosts to pass through, for a listener that decrypts nothing.
     #[error("hosts not to decrypt (--no-decrypt) go with decrypting HTTPS (--decrypt-tls)")]
     NoDecryptWithoutDecrypt,
@@ -144,6 +150,7 @@ impl ConfigError {
             ConfigError::RewriteHostInProxyMode => Field::RewriteHost,
             ConfigError::TargetTlsInProxyMode => Field::TargetTls,
             ConfigError::DecryptInForwardMode => Field::TargetTls,
+            ConfigError::ListenAlpnWithoutTls | ConfigError::AlpnName(_) => Field::TargetTls,
             ConfigError::NoDecryptWithoutDecrypt | ConfigError::NoDecryptPattern { .. } => {
                 Field::NoDecrypt
             }
@@ -272,6 +279,18 @@ impl ListenerConfig {
         }
         if !self.no_decrypt.is_empty() && !self.decrypt_tls {
             return Err(ConfigError::NoDecryptWithoutDecrypt);
+        }
+        if !self.listen_alpn.is_empty() && !self.listen_tls {
+            return Err(ConfigError::ListenAlpnWithoutTls);
+        }
+        let target_alpn = self.target_tls.iter().flat_map(|t| &t.alpn);
+        if let Some(name) = self
+            .listen_alpn
+            .iter()
+            .chain(target_alpn)
+            .find(|p| p.is_empty() || p.len() > 255)
+        {
+            return Err(ConfigError::AlpnName(name.clone()));
         }
         match self.no_decrypt.iter().find(|p| !is_host_glob(p)) {
             Some(pattern) => Err(ConfigError::NoDecryptPattern {
@@ -407,6 +426,13 @@ mod tests {
 
     #[test]
     fn pass_through_hosts_need_decryption_and_host_globs() {
+        let mut tls = ListenerConfig::forward(0, HostPort::new("h", 1));
+        tls.listen_alpn = vec!["h2".into()];
+        assert_eq!(tls.validate(), Err(ConfigError::ListenAlpnWithoutTls));
+        tls.listen_tls = true;
+        assert_eq!(tls.validate(), Ok(()));
+        tls.listen_alpn.push(String::new());
+        assert_eq!(tls.validate(), Err(ConfigError::AlpnName(String::new())));
         let mut proxy = ListenerConfig::http_proxy(0);
         proxy.no_decrypt = vec!["*.bank.example".into()];
         assert_eq!(proxy.validate(), Err(ConfigError::NoDecryptWithoutDecrypt));

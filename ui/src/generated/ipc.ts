@@ -511,6 +511,12 @@ target_tls: TargetTls | null,
  */
 listen_tls: boolean, 
 /**
+ * With `listen_tls`: the protocols the listener agrees to with ALPN, in its order of
+ * preference (`--listen-alpn h2,http/1.1`, for a target that speaks HTTP/2); none by
+ * default, so clients speak HTTP/1.1.
+ */
+listen_alpn: Array<string>, 
+/**
  * Proxy mode: decrypt CONNECT tunnels whose client speaks TLS (a certificate from TCPMon's
  * local CA for the name asked, TLS to the origin as `target_tls` says, or with the system's
  * trust when it is unset), so their exchanges show in clear.

@@ -197,10 +197,12 @@ impl Follow {
     /// Brings the exchanges of the streams that changed up to date.
     fn sync(&mut self, exchanges: &mut Vec<Exchange>) -> Option<usize> {
         let from = self.connection.take_changed();
+        // A GOAWAY that closes gracefully (NO_ERROR) is how every connection ends: no news.
         let go_aways = &self.connection.go_aways()[self.go_aways..];
         self.go_aways += go_aways.len();
-        if let Some(last) = exchanges.last_mut().filter(|_| !go_aways.is_empty()) {
-            go_aways.iter().for_each(|g| last.add_note(g.note()));
+        let notable = go_aways.iter().filter(|g| g.code != 0);
+        if let Some(last) = exchanges.last_mut() {
+            notable.for_each(|g| last.add_note(g.note()));
         }
         let from = from?;
         for (i, stream) in self.connection.streams().iter().enumerate().skip(from) {
@@ -268,14 +270,10 @@ fn update(exchange: &mut Exchange, stream: &Stream) {
     if let Some(head) = &stream.response.head {
         exchange.status = head.status;
     }
-    let interim: Vec<u16> = stream
-        .response
-        .interim
-        .iter()
-        .filter_map(|h| h.status)
-        .collect();
-    if exchange.interim() != interim.as_slice() {
-        exchange.extra_mut().interim = interim;
+    // Interim heads only ever grow in number.
+    if exchange.interim().len() != stream.response.interim.len() {
+        let statuses = stream.response.interim.iter();
+        exchange.extra_mut().interim = statuses.map(|h| h.status.unwrap_or_default()).collect();
     }
     if !stream.upgraded {
         sync_span(&mut exchange.request, &stream.request);

@@ -22,8 +22,10 @@ use tokio_rustls::StartHandshake;
 /// post-quantum key shares is about 1.5 KiB; a record holds at most 16 KiB).
 const MOST_HELLO: usize = 64 * 1024;
 
-/// ALPN's name for HTTP/1.1, the protocol TCPMon follows inside a decrypted tunnel.
+/// ALPN's names for HTTP/1.1 and HTTP/2, the protocols TCPMon follows inside a decrypted
+/// tunnel (others are relayed and recorded as a decrypted stream).
 const HTTP_1_1: &[u8] = b"http/1.1";
+const H2: &[u8] = b"h2";
 
 /// What became of a tunnel whose client's first byte was a TLS record.
 pub(crate) enum Interception {
@@ -138,7 +140,7 @@ pub(crate) async fn intercept(
             why,
         },
         Ok((origin, origin_facts)) => Interception::Decrypted(Decrypted {
-            http: pick.as_deref().is_none_or(|p| p == HTTP_1_1),
+            http: pick.as_deref().is_none_or(|p| p == HTTP_1_1 || p == H2),
             client,
             origin: super::halves(origin),
             client_facts,
@@ -147,13 +149,9 @@ pub(crate) async fn intercept(
     })
 }
 
-/// What to offer the origin: what the client offered, but only HTTP/1.1 when it offered that
-/// among others (h2 is not followed yet: the protocols issue). ALPN names that are not UTF-8
-/// are left out.
+/// What to offer the origin: what the client offered (HTTP/2 and HTTP/1.1 are both followed),
+/// less ALPN names that are not UTF-8.
 fn for_origin(offered: &[Vec<u8>]) -> Vec<String> {
-    if offered.iter().any(|p| p == HTTP_1_1) {
-        return vec!["http/1.1".into()];
-    }
     offered
         .iter()
         .filter_map(|p| String::from_utf8(p.clone()).ok())
@@ -195,7 +193,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn origins_are_offered_http_1_1_alone_when_the_client_speaks_it() {
+    fn origins_are_offered_what_the_client_offered() {
         let offer = |ids: &[&str]| {
             for_origin(
                 &ids.iter()
@@ -203,7 +201,7 @@ mod tests {
                     .collect::<Vec<_>>(),
             )
         };
-        assert_eq!(offer(&["h2", "http/1.1"]), ["http/1.1"]);
+        assert_eq!(offer(&["h2", "http/1.1"]), ["h2", "http/1.1"]);
         assert_eq!(offer(&["h2"]), ["h2"]);
         assert_eq!(offer(&["postgresql"]), ["postgresql"]);
         assert!(offer(&[]).is_empty());

@@ -31,14 +31,23 @@ fn fallback_names(config: &ListenerConfig) -> Vec<String> {
     names
 }
 
-/// What a server configuration depends on: the CA and the names for clients without SNI.
+/// What a server configuration depends on: the CA, the names for clients without SNI, and
+/// the ALPN protocols it agrees to.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct ServerKey {
     ca_dir: PathBuf,
     fallback: Vec<String>,
+    alpn: Vec<String>,
 }
 
 impl ServerKey {
+    /// A TLS listener's.
+    fn listener(config: &ListenerConfig, ca_dir: Option<&Path>) -> Result<ServerKey> {
+        let mut key = ServerKey::new(ca_dir, fallback_names(config))?;
+        key.alpn = config.listen_alpn.clone();
+        Ok(key)
+    }
+
     fn new(ca_dir: Option<&Path>, fallback: Vec<String>) -> Result<ServerKey> {
         let ca_dir = ca_dir.ok_or_else(|| {
             Error::Tls(
@@ -48,6 +57,7 @@ impl ServerKey {
         Ok(ServerKey {
             ca_dir: ca_dir.to_path_buf(),
             fallback,
+            alpn: Vec::new(),
         })
     }
 
@@ -90,14 +100,14 @@ fn build(key: ServerKey) -> Result<()> {
     let tls_error = |e: &dyn std::fmt::Display| Error::Tls(e.to_string());
     let resolver = IssuingResolver::new(leaves(&key.ca_dir)?, key.fallback.clone())
         .map_err(|e| tls_error(&e))?;
-    let config = server_config(Arc::new(resolver), &[]).map_err(|e| tls_error(&e))?;
+    let config = server_config(Arc::new(resolver), &key.alpn).map_err(|e| tls_error(&e))?;
     servers().configs.insert(key, config);
     Ok(())
 }
 
 /// Builds the server configuration of a TLS listener at its start.
 pub(crate) fn prepare_listener(config: &ListenerConfig, ca_dir: Option<&Path>) -> Result<()> {
-    build(ServerKey::new(ca_dir, fallback_names(config))?)
+    build(ServerKey::listener(config, ca_dir)?)
 }
 
 /// Readies a decrypting proxy at its start: TLS to origins as its target settings say (the
@@ -135,7 +145,7 @@ pub(crate) async fn accept(
 ) -> std::result::Result<(server::TlsStream<TcpStream>, TlsFacts), ConnectionError> {
     let failed = |kind, what: String| ConnectionError::new(Side::Client, kind, what);
     let fallback = fallback_names(config);
-    let server = configured(ServerKey::new(ca_dir, fallback.clone()))?;
+    let server = configured(ServerKey::listener(config, ca_dir))?;
     let mut first = [0; 1];
     let peeked = tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.peek(&mut first)).await;
     match peeked {

@@ -45,6 +45,55 @@ async fn resend_goes_to_the_target_and_is_captured_as_a_linked_connection() {
 }
 
 #[tokio::test]
+async fn an_http2_stream_resends_over_a_new_http2_connection() {
+    let (server, _nghttpd, _dir) = nghttpd(&[("a.txt", b"first file"), ("b.txt", b"second")]).await;
+    let engine = engine();
+    let relay = forward(&engine, server).await;
+    let url = format!("http://{relay}/a.txt");
+    let (ok, body) = curl(&["-s", "--http2-prior-knowledge", &url]).await;
+    assert!(ok && body == b"first file");
+    let original = finished(&engine, ConnId(1)).await;
+    let shown = engine
+        .store()
+        .read_row(&original, Some(0), Direction::ClientToServer)
+        .unwrap();
+    let shown = String::from_utf8(shown).unwrap();
+    assert!(
+        shown.starts_with(&format!("GET {url} HTTP/2.0\r\n")),
+        "{shown}"
+    );
+
+    let edited = shown.replace("/a.txt", "/b.txt");
+    let resent = within(engine.resend(ConnId(1), edited.into_bytes()))
+        .await
+        .unwrap();
+    let record = finished(&engine, resent).await;
+    assert_eq!(record.resend_of, Some(ConnId(1)));
+    assert_eq!(record.exchanges.len(), 1, "{:?}", record.exchanges.to_vec());
+    let exchange = record.exchanges.get(0).unwrap();
+    assert_eq!((exchange.version, exchange.status), (2, Some(200)));
+    assert_eq!(exchange.target, "/b.txt");
+    let response = engine
+        .store()
+        .read_row(&record, Some(0), Direction::ServerToClient)
+        .unwrap();
+    assert!(response.starts_with(b"HTTP/2.0 200\r\n") && response.ends_with(b"\r\n\r\nsecond"));
+}
+
+#[tokio::test]
+async fn an_http2_stream_does_not_resend_through_a_proxy() {
+    let engine = engine();
+    let proxy = start(&engine, tcpmon_relay::ListenerConfig::http_proxy(0)).await;
+    let client = within(TcpStream::connect(proxy)).await.unwrap();
+    let request = b"GET http://127.0.0.1:9/ HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n";
+    let _ = exchange(client, request, 1).await;
+    finished(&engine, ConnId(1)).await;
+    let h2 = b"GET http://127.0.0.1:9/ HTTP/2.0\r\n\r\n".to_vec();
+    let refused = engine.resend(ConnId(1), h2).await.unwrap_err();
+    assert!(refused.to_string().contains("forward mode"), "{refused}");
+}
+
+#[tokio::test]
 async fn resend_of_an_unknown_connection_is_an_error() {
     let engine = engine();
     assert!(

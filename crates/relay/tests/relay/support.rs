@@ -231,6 +231,28 @@ pub async fn nginx(files: &[(&str, &[u8])]) -> (SocketAddr, Process, tempfile::T
     )
 }
 
+/// A real nghttpd (HTTP/2 over plain TCP, prior knowledge) serving `files` from a temp root.
+pub async fn nghttpd(files: &[(&str, &[u8])]) -> (SocketAddr, Process, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).expect("write file");
+    }
+    let port = free_port();
+    let child = Command::new("nghttpd")
+        .args(["--no-tls", "-a", "127.0.0.1", "-d"])
+        .arg(dir.path())
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("nghttpd must be installed (apt-get install nghttp2-server)");
+    wait_for_port(port).await;
+    (
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        Process(child),
+        dir,
+    )
+}
+
 fn nginx_binary() -> PathBuf {
     ["/usr/sbin/nginx", "/usr/bin/nginx"]
         .iter()

@@ -3,6 +3,10 @@
 //! indented, so whitespace is no difference; a binary body as a hex dump), and the two texts
 //! are diffed by line with `similar`, within a time bound.
 
+mod rows;
+
+pub use rows::{Line, MOST_ROWS, Part, Row, RowKind, Rows, side_by_side};
+
 use crate::http1::decode::decode_payload;
 use crate::view::{self, ViewKind, hex, json, xml};
 use similar::{Algorithm, TextDiff};
@@ -21,6 +25,8 @@ pub struct Options {
     pub ignore_headers: Vec<String>,
     /// Bodies as they were sent (decoded, not indented).
     pub raw: bool,
+    /// JSON objects compared with their keys sorted, so key order is no difference.
+    pub ignore_key_order: bool,
 }
 
 /// `message` (an HTTP request or response as captured; `request_method` for a response's
@@ -43,7 +49,7 @@ pub fn comparable(message: &[u8], request_method: &str, options: &Options) -> St
     let body = &decoded.body[..decoded.body.len().min(MOST_BODY)];
     if !body.is_empty() {
         text.push('\n');
-        text.push_str(&body_text(body, options.raw));
+        text.push_str(&body_text(body, options));
         if !text.ends_with('\n') {
             text.push('\n');
         }
@@ -54,12 +60,21 @@ pub fn comparable(message: &[u8], request_method: &str, options: &Options) -> St
     text
 }
 
-/// A body as text: indented JSON or XML, other text as it is, anything else as hex.
-fn body_text(body: &[u8], raw: bool) -> String {
+/// A body as text: indented JSON (its keys sorted when key order is to be ignored) or XML,
+/// other text as it is, anything else as hex.
+fn body_text(body: &[u8], options: &Options) -> String {
     let Ok(text) = std::str::from_utf8(body) else {
         return hex::render(body, 0);
     };
-    let pretty = match (raw, view::detect(body)) {
+    let kind = view::detect(body);
+    if !options.raw && options.ignore_key_order && kind == ViewKind::Json {
+        // serde_json's maps are sorted; a document past its nesting limit keeps its order.
+        let sorted = serde_json::from_slice::<serde_json::Value>(body);
+        if let Ok(text) = sorted.and_then(|v| serde_json::to_string_pretty(&v)) {
+            return text;
+        }
+    }
+    let pretty = match (options.raw, kind) {
         (false, ViewKind::Json) => json::pretty(body).ok(),
         (false, ViewKind::Xml) => xml::pretty(body).ok(),
         _ => None,
@@ -95,7 +110,7 @@ mod tests {
         let b = b"HTTP/1.1 200 OK\r\nDate: Tue\r\nContent-Type: application/json\r\nContent-Length: 25\r\n\r\n{ \"a\": 1,\n  \"b\": [ 2 ] }";
         let options = Options {
             ignore_headers: vec!["content-length".into()],
-            raw: false,
+            ..Options::default()
         };
         let (ta, tb) = (
             comparable(a, "GET", &options),
@@ -106,7 +121,7 @@ mod tests {
         assert!(!diff.contains("\"a\""), "indented alike: {diff}");
         let quiet = Options {
             ignore_headers: vec!["date".into(), "content-length".into()],
-            raw: false,
+            ..Options::default()
         };
         assert_eq!(
             unified(
@@ -117,6 +132,29 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn key_order_is_no_difference_when_asked() {
+        let a = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n{\"a\":1,\"b\":2}";
+        let b = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n{\"b\":2,\"a\":1}";
+        let by = |options: &Options| {
+            unified(
+                &comparable(a, "GET", options),
+                &comparable(b, "GET", options),
+                "a",
+                "b",
+            )
+        };
+        assert!(
+            by(&Options::default()).is_some(),
+            "key order shows by default"
+        );
+        let sorted = Options {
+            ignore_key_order: true,
+            ..Options::default()
+        };
+        assert_eq!(by(&sorted), None);
     }
 
     #[test]

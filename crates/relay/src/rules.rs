@@ -1,0 +1,179 @@
+//! A listener's rules (`--rules FILE`, see `tcpmon_inspect::rules`): loaded with their mock
+//! bodies, counted as they hit, and what each one did written on the connection's record. The
+//! pumps that apply them are `http_proxy`'s (forward mode with rules goes through it too).
+
+use crate::config::Mode;
+use crate::conn::ConnCtx;
+use crate::record::RuleEvent;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tcpmon_inspect::rules::{Action, MockBody, Rule, RulesError, parse};
+use thiserror::Error;
+
+/// Most bytes of a body held so that rules can read or change it; a larger body passes
+/// unchanged (a note on the record says so). Also the most a mock's `bodyFile` may hold.
+pub const BODY_CAP: usize = 16 << 20;
+
+/// A rules file that cannot be used, named.
+#[derive(Debug, Error)]
+pub enum RulesFileError {
+    /// It or a mock's body file cannot be read.
+    #[error("rules file {path}: {what}: {source}")]
+    Read {
+        /// The rules file.
+        path: PathBuf,
+        /// What was being read.
+        what: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// Its text or one of its rules is wrong.
+    #[error("rules file {path}: {source}")]
+    Invalid {
+        /// The rules file.
+        path: PathBuf,
+        /// What is wrong.
+        source: RulesError,
+    },
+}
+
+/// The rules of a listener, their mock bodies, and how often each hit.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    /// Each rule's mock body, read once (empty for other actions).
+    bodies: Vec<Vec<u8>>,
+    hits: Vec<AtomicU64>,
+    path: PathBuf,
+}
+
+impl RuleSet {
+    /// Reads and checks the rules file at `path`, and the mock bodies it names.
+    pub fn load(path: &Path) -> Result<RuleSet, RulesFileError> {
+        let read = |what: String, source| RulesFileError::Read {
+            path: path.to_path_buf(),
+            what,
+            source,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| read("cannot read it".into(), e))?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let invalid = |source| RulesFileError::Invalid {
+            path: path.to_path_buf(),
+            source,
+        };
+        let rules = parse(&text, folder).map_err(invalid)?;
+        let mut bodies = Vec::with_capacity(rules.len());
+        for (i, rule) in rules.iter().enumerate() {
+            bodies.push(match &rule.action {
+                Action::Mock(mock) => match &mock.body {
+                    MockBody::Text(text) => text.clone(),
+                    MockBody::File(file) => body_file(folder, file).map_err(|e| match e {
+                        Ok(reason) => invalid(RulesError::Rule {
+                            index: i + 1,
+                            reason,
+                        }),
+                        Err(source) => read(format!("rule {}: bodyFile {file:?}", i + 1), source),
+                    })?,
+                },
+                _ => Vec::new(),
+            });
+        }
+        Ok(RuleSet {
+            hits: rules.iter().map(|_| AtomicU64::new(0)).collect(),
+            rules,
+            bodies,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Refuses rules this listener cannot act on: `map` outside proxy mode (a forward listener
+    /// has one target: a second listener sends traffic elsewhere), and, with `breaks` false,
+    /// breakpoints (they pause messages for a person, in the app).
+    pub fn check(&self, mode: &Mode, breaks: bool) -> Result<(), RulesFileError> {
+        for (i, rule) in self.rules.iter().enumerate() {
+            let reason = match (&rule.action, mode) {
+                (Action::Map(_), Mode::Forward { .. }) => {
+                    "map needs proxy mode: a forward listener has one target (start a second listener for the other one)"
+                }
+                (Action::Break(_), _) if !breaks => {
+                    "break needs the app (a breakpoint pauses the message for a person); the CLI cannot"
+                }
+                _ => continue,
+            };
+            return Err(RulesFileError::Invalid {
+                path: self.path.clone(),
+                source: RulesError::Rule {
+                    index: i + 1,
+                    reason: reason.into(),
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// The rules, in order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Rule `index`'s mock body.
+    pub(crate) fn body(&self, index: usize) -> &[u8] {
+        &self.bodies[index]
+    }
+
+    /// How often each rule acted, in order.
+    pub fn hits(&self) -> Vec<u64> {
+        self.hits
+            .iter()
+            .map(|h| h.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// Rule `index` acted on exchange `exchange` of `ctx`'s connection: counted, and written
+    /// on the record with what it did.
+    pub(crate) fn acted(&self, ctx: &ConnCtx, exchange: usize, index: usize, what: String) {
+        self.hits[index].fetch_add(1, Ordering::Relaxed);
+        let event = RuleEvent {
+            exchange: exchange as u32,
+            rule: index as u32 + 1,
+            action: self.rules[index].action.name().into(),
+            what,
+        };
+        ctx.change(|r| r.rules.push(event));
+    }
+}
+
+/// A mock's body file: read when it lies inside `folder` once links are followed and is at
+/// most [`BODY_CAP`]; `Err(Ok(reason))` when it may not be used.
+fn body_file(folder: &Path, file: &Path) -> Result<Vec<u8>, Result<String, std::io::Error>> {
+    let real = file.canonicalize().map_err(Err)?;
+    let base = folder.canonicalize().map_err(Err)?;
+    if !real.starts_with(&base) {
+        return Err(Ok(format!(
+            "bodyFile {file:?} leads outside the rules file's folder (to {real:?})"
+        )));
+    }
+    let len = std::fs::metadata(&real).map_err(Err)?.len();
+    if len > BODY_CAP as u64 {
+        return Err(Ok(format!(
+            "bodyFile {file:?} holds {len} bytes; at most {BODY_CAP}"
+        )));
+    }
+    std::fs::read(&real).map_err(Err)
+}
+
+/// A listener's rules as its settings carry them: shared, never compared by content.
+#[derive(Debug, Clone, Default)]
+pub struct Rules(pub Option<Arc<RuleSet>>);
+
+impl PartialEq for Rules {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        }
+    }
+}
+
+impl Eq for Rules {}
