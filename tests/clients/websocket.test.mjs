@@ -50,6 +50,13 @@ for (const deflate of [true, false]) {
       assert.match(shown, /^--- #1\.1 messages ---$/m);
       assert.match(shown, /^#1\.1\.m9 \S+ -> text 10B "fragmented"$/m);
       assert.equal(shown.match(/^#1\.1\.m\d+ /gm).length, 12);
+      // One message: its line, then its payload in a view (the first, a JSON text).
+      const { stdout: one } = await run(cli, ["show", saved, "#1.1.m1"]);
+      assert.match(one, /^#1\.1\.m1 \S+ -> text \d+B "/);
+      assert.match(one, /^--- #1\.1\.m1 payload: json ---\n\{\n  "price": 101\.5\n\}$/m);
+      const missing = await run(cli, ["show", saved, "#1.1.m13"]).catch((e) => e);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /#1\.1 has 12 messages: there is no #1\.1\.m13/);
       return;
     }
     const har = JSON.parse(fs.readFileSync(saved, "utf8"));
@@ -88,4 +95,6 @@ test("Server-Sent Events: the exchange's line at once, a line per event with --w
   assert.match(await show("ws:lines"), /^#1\.1 .*\/events "200 OK"/m);
   const { stdout: shown } = await run(cli, ["show", saved, "#1.1"]);
   assert.match(shown, /^#1\.1\.m2 \S+ <- event add id="7" "two"$/m);
+  const { stdout: event } = await run(cli, ["show", saved, "#1.1.m3", "--view", "raw"]);
+  assert.match(event, /^--- #1\.1\.m3 payload: raw ---\nthree\nlines$/m);
 });

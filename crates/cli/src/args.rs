@@ -199,6 +199,16 @@ mod tests {
                 Some((3, Some(2)))
             );
         }
+        let Ok(Invocation::Command(Command::Show(args))) = parse("show f #3.2.m14") else {
+            panic!("a message selector");
+        };
+        let selector = args
+            .selector
+            .map(|s| (s.connection.0, s.exchange, s.message));
+        assert_eq!(selector, Some((3, Some(2), Some(14))));
+        for bad in ["3.2.14", "3.2.m0", "3.2.m1.4"] {
+            assert!(parse(&format!("show f {bad}")).is_err(), "{bad}");
+        }
         assert!(matches!(
             parse("export in.tcpmon out.har"),
             Ok(Invocation::Command(Command::Export(_)))
@@ -210,7 +220,7 @@ mod tests {
         let err = parse("show cap.har 3.x").unwrap_err();
         assert_eq!(
             clap_line(&err),
-            "invalid value '3.x' for '[SELECTOR]': give #CONNECTION or #CONNECTION.EXCHANGE, like #3.2"
+            "invalid value '3.x' for '[SELECTOR]': give #CONNECTION, #CONNECTION.EXCHANGE or #CONNECTION.EXCHANGE.mMESSAGE, like #3.2"
         );
         let view = clap_line(&parse("show f 1 --view pdf").unwrap_err());
         assert!(

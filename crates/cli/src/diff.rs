@@ -42,7 +42,7 @@ struct Picked {
 
 fn exchange(text: &str) -> Result<Selector> {
     let selector: Selector = text.parse().map_err(|e: String| anyhow!("{text:?}: {e}"))?;
-    if selector.exchange.is_none() {
+    if selector.exchange.is_none() || selector.message.is_some() {
         bail!("{text:?}: name an exchange, like #3.2");
     }
     Ok(selector)
@@ -105,6 +105,7 @@ fn texts(opened: &Session, picked: &Picked, options: &Options) -> Result<[String
     let Selector {
         connection,
         exchange,
+        ..
     } = picked.selector;
     let index = exchange.unwrap_or(1) - 1;
     let file = picked.file.display();

@@ -9,6 +9,9 @@ use clap::ValueEnum;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use tcpmon_desktop::error::CommandError;
+use tcpmon_desktop::messages::MessageLists;
+use tcpmon_desktop::page::ViewPage;
 use tcpmon_desktop::{page, search};
 use tcpmon_inspect::protobuf::Schema;
 use tcpmon_inspect::view::ViewKind;
@@ -20,7 +23,8 @@ pub struct Args {
     /// A TCPMon session file or a HAR file.
     pub file: PathBuf,
     /// `3.2` (or `#3.2`, quoted): exchange 2 of connection 3, its request and response (and a
-    /// WebSocket's messages or an event stream's events, a line each).
+    /// WebSocket's messages or an event stream's events, a line each). `3.2.m4`: its 4th
+    /// message or event, its line and its payload in the view asked for.
     /// `3`: connection 3's exchanges, or a raw connection's two streams.
     pub selector: Option<Selector>,
     /// How messages are shown, as in the app's panes [default: auto].
@@ -39,13 +43,16 @@ pub struct Args {
     pub proto: Option<PathBuf>,
 }
 
-/// A connection, or one of its exchanges (counted from 1, as the lines print them).
+/// A connection, one of its exchanges, or one of an exchange's WebSocket messages or events
+/// (counted from 1, as the lines print them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Selector {
     /// The connection, `#3`.
     pub connection: ConnId,
     /// Its exchange, `.2`.
     pub exchange: Option<usize>,
+    /// The exchange's message, `.m4`.
+    pub message: Option<u64>,
 }
 
 impl FromStr for Selector {
@@ -53,18 +60,31 @@ impl FromStr for Selector {
 
     /// The `#` is optional: unquoted, a shell takes it for a comment.
     fn from_str(text: &str) -> Result<Self, String> {
-        let bad = || "give #CONNECTION or #CONNECTION.EXCHANGE, like #3.2".to_string();
-        let text = text.strip_prefix('#').unwrap_or(text);
-        let (connection, exchange) = match text.split_once('.') {
-            Some((c, e)) => (c, Some(e)),
-            None => (text, None),
+        let bad = || {
+            "give #CONNECTION, #CONNECTION.EXCHANGE or #CONNECTION.EXCHANGE.mMESSAGE, like #3.2"
+                .to_string()
         };
-        let exchange = exchange
+        let text = text.strip_prefix('#').unwrap_or(text);
+        let mut parts = text.split('.');
+        let connection = parts.next().unwrap_or_default();
+        let exchange = parts
+            .next()
             .map(|e| e.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(bad))
             .transpose()?;
+        let message = parts
+            .next()
+            .map(|m| {
+                let number = m.strip_prefix('m').and_then(|n| n.parse().ok());
+                number.filter(|&n: &u64| n > 0).ok_or_else(bad)
+            })
+            .transpose()?;
+        if parts.next().is_some() {
+            return Err(bad());
+        }
         Ok(Self {
             connection: ConnId(connection.parse().map_err(|_| bad())?),
             exchange,
+            message,
         })
     }
 }
@@ -105,6 +125,8 @@ enum Target {
     List(Option<ConnId>),
     /// Both directions of an exchange (by index), or of a raw connection.
     Messages(Box<ConnectionRecord>, Option<usize>),
+    /// One WebSocket message or event of an exchange (both by index).
+    Message(Box<ConnectionRecord>, usize, u64),
 }
 
 /// Prints the list or the messages the arguments ask for.
@@ -127,10 +149,14 @@ pub fn run(args: &Args) -> Result<()> {
             let kind = view.unwrap_or(View::Auto).into();
             messages(&mut out, store, &record, exchange, kind, schema.as_ref())
         }
+        (Target::Message(record, exchange, k), None, view) => {
+            let kind = view.unwrap_or(View::Auto).into();
+            one_message(&mut out, store, &record, (exchange, k), kind)
+        }
         (Target::List(_), _, Some(_)) => {
             bail!("--view shows messages: select an exchange (#3.2) or a raw connection")
         }
-        (Target::Messages(..), Some(_), _) => {
+        (Target::Messages(..) | Target::Message(..), Some(_), _) => {
             bail!("--search picks rows of a list: select a connection (#3) or nothing")
         }
     };
@@ -152,6 +178,7 @@ fn target(store: &Store, file: &Path, selector: Option<Selector>) -> Result<Targ
     let Some(Selector {
         connection,
         exchange,
+        message,
     }) = selector
     else {
         return Ok(Target::List(None));
@@ -165,7 +192,18 @@ fn target(store: &Store, file: &Path, selector: Option<Selector>) -> Result<Targ
             let s = if count == 1 { "" } else { "s" };
             bail!("connection #{connection} has {count} exchange{s}: there is no #{connection}.{n}")
         }
-        Some(n) => Ok(Target::Messages(Box::new(record), Some(n - 1))),
+        Some(n) => match message {
+            Some(k) => {
+                let count = message_lines_of(store, &record, n - 1)?.len() as u64;
+                if k > count {
+                    bail!(
+                        "#{connection}.{n} has {count} messages: there is no #{connection}.{n}.m{k}"
+                    )
+                }
+                Ok(Target::Message(Box::new(record), n - 1, k - 1))
+            }
+            None => Ok(Target::Messages(Box::new(record), Some(n - 1))),
+        },
         None if count == 0 => Ok(Target::Messages(Box::new(record), None)),
         None => Ok(Target::List(Some(connection))),
     }
@@ -218,8 +256,9 @@ fn messages(
             (None, Direction::ServerToClient) => "server to client",
         };
         let label = format!("{row} {side}");
-        let at = (record.id, dir, exchange);
-        pages(out, store, at, kind, schema, &label)?;
+        pages(out, &label, |offset| {
+            page::read_view(store, record.id, dir, kind, offset, exchange, schema)
+        })?;
     }
     match exchange {
         Some(index) => message_lines(out, store, record, index),
@@ -235,41 +274,60 @@ fn message_lines(
     record: &ConnectionRecord,
     index: usize,
 ) -> Result<()> {
+    let lines = message_lines_of(store, record, index)?;
+    if !lines.is_empty() {
+        writeln!(out, "--- #{}.{} messages ---", record.id, index + 1)?;
+    }
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The lines of exchange `index`'s WebSocket messages, or of its events.
+fn message_lines_of(store: &Store, record: &ConnectionRecord, index: usize) -> Result<Vec<String>> {
     let mut messages = store.websocket_messages(record, index)?;
     tcpmon_relay::messages::mark_injected(record, &mut messages);
     let events = store.sse_events(record, index)?;
-    if !messages.is_empty() || !events.is_empty() {
-        writeln!(out, "--- #{}.{} messages ---", record.id, index + 1)?;
-    }
-    for (k, message) in (1..).zip(&messages) {
-        writeln!(
-            out,
-            "{}",
-            ws_lines::message_line(record.id, index, k, message)
-        )?;
-    }
-    for (k, event) in (1..).zip(&events) {
-        writeln!(out, "{}", ws_lines::event_line(record.id, index, k, event))?;
-    }
-    Ok(())
+    let messages = (1..)
+        .zip(&messages)
+        .map(|(k, m)| ws_lines::message_line(record.id, index, k, m));
+    let events = (1..)
+        .zip(&events)
+        .map(|(k, e)| ws_lines::event_line(record.id, index, k, e));
+    Ok(messages.chain(events).collect())
+}
+
+/// Message `k` of exchange `index` (both from 0): its line, then its payload in the view
+/// asked for, as the app's panes show a message row.
+fn one_message(
+    out: &mut impl Write,
+    store: &Store,
+    record: &ConnectionRecord,
+    (index, k): (usize, u64),
+    kind: ViewKind,
+) -> Result<()> {
+    let lines = message_lines_of(store, record, index)?;
+    writeln!(out, "{}", lines.get(k as usize).map_or("", String::as_str))?;
+    let label = format!("#{}.{}.m{} payload", record.id, index + 1, k + 1);
+    let lists = MessageLists::default();
+    pages(out, &label, |offset| {
+        lists.view(store, None, record.id, index, k, kind, offset)
+    })
 }
 
 /// Every page of one direction, under a `--- LABEL: VIEW ---` line naming the view used. The
 /// pages' notes (why a view fell back to raw, what was decoded) go to stderr, each once.
 fn pages(
     out: &mut impl Write,
-    store: &Store,
-    (id, dir, exchange): (ConnId, Direction, Option<usize>),
-    kind: ViewKind,
-    schema: Option<&Schema>,
     label: &str,
+    mut read: impl FnMut(u64) -> Result<ViewPage, CommandError>,
 ) -> Result<()> {
     let mut offset = 0;
     let mut notes: Vec<String> = Vec::new();
     let mut ends_line = true;
     loop {
-        let page = page::read_view(store, id, dir, kind, offset, exchange, schema)
-            .map_err(|e| anyhow!("{label}: {}", e.message))?;
+        let page = read(offset).map_err(|e| anyhow!("{label}: {}", e.message))?;
         if offset == 0 {
             let view = format!("{:?}", page.view).to_lowercase();
             writeln!(out, "--- {label}: {view} ---")?;

@@ -361,7 +361,7 @@ fn errors_are_one_line_and_exit_code_2() {
         (&["show", missing], "/no/such/capture.tcpmon: No such file"),
         (
             &["show", session, "3.x"],
-            "invalid value '3.x' for '[SELECTOR]': give #CONNECTION or #CONNECTION.EXCHANGE, like #3.2",
+            "invalid value '3.x' for '[SELECTOR]': give #CONNECTION, #CONNECTION.EXCHANGE or #CONNECTION.EXCHANGE.mMESSAGE, like #3.2",
         ),
         (&["show", session, "#1.0"], "invalid value '#1.0'"),
         (&["show", session, "9"], "no connection #9"),
