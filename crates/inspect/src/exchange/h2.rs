@@ -13,7 +13,6 @@ use crate::Direction;
 use crate::h2::{self, Connection, H2Error, Head, Range, Stream};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
-use std::fmt::Write;
 
 /// The version token an HTTP/2 message's head is written with.
 pub const VERSION: &str = "HTTP/2.0";
@@ -357,6 +356,13 @@ fn render_response(head: &Head) -> String {
 }
 
 fn fields(mut text: String, head: &Head) -> String {
+    text.reserve(
+        head.fields
+            .iter()
+            .map(|f| f.name.len() + f.value.len() + 4)
+            .sum::<usize>()
+            + 2,
+    );
     for field in &head.fields {
         field_line(&mut text, &field.name, &field.value);
     }
@@ -365,7 +371,10 @@ fn fields(mut text: String, head: &Head) -> String {
 }
 
 fn field_line(text: &mut String, name: &str, value: &str) {
-    let _ = write!(text, "{}: {}\r\n", clean(name), clean(value));
+    text.push_str(&clean(name));
+    text.push_str(": ");
+    text.push_str(&clean(value));
+    text.push_str("\r\n");
 }
 
 /// A name or value as one line of text: HPACK carries any byte, and a line break in a field
