@@ -1,10 +1,11 @@
 /**
  * What listener tabs, session tabs and the Sender share: the table of rows (one per HTTP
  * exchange, one per connection without any; rows.ts), the search box that filters them, the two
- * panes of the shown row, the selection, and the actions on rows (save and export; for live tabs
- * also remove, edit and resend). It reads connections through a ConnectionSource and never knows
+ * panes of the shown row, the selection, and the actions on rows (save and export, compare; for
+ * live tabs also remove, edit and resend). It reads connections through a ConnectionSource and never knows
  * where they come from.
  */
+import { compareTargets } from "../compare";
 import { el, setText } from "../dom";
 import { errorText, plural, savedUnit, tlsSides, type TlsSide } from "../format";
 import { ipc } from "../ipc";
@@ -36,6 +37,7 @@ import type { SettingsKeeper } from "../settings";
 import { rowsOf, type Store } from "../store";
 import type { ConnectionRecord, RowRef } from "../types";
 import { Panes, type PaneTarget } from "./panes";
+import { openCompare } from "./compareView";
 import { RowActions } from "./rowActions";
 import { SearchBox } from "./searchBox";
 import { splitter } from "./splitter";
@@ -127,6 +129,7 @@ export class ConnectionsView {
       removeAll: () => void this.removeAll(),
       save: () => void this.save(),
       resend: () => void this.resend(),
+      compare: () => this.compare(),
       switchLayout: () => this.switchLayout(),
       close: options.onClose,
     });
@@ -383,6 +386,17 @@ export class ConnectionsView {
     actions.enable("remove-all", this.options.source.ids().length > 0);
     actions.enable("save", rowCount > 0);
     actions.enable("resend", shown !== null);
+    actions.enable("compare", this.compareTargets() !== null);
+  }
+
+  /** The two selected exchanges, when exactly two exchange rows are selected. */
+  private compareTargets() {
+    return this.selection.ids.size === 2 ? compareTargets(this.selectedRows().refs) : null;
+  }
+
+  private compare(): void {
+    const targets = this.compareTargets();
+    if (targets !== null) openCompare(this.options.session, ...targets);
   }
 
   private report(what: string, error: unknown): void {
