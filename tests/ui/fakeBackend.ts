@@ -26,6 +26,7 @@ import type {
   Direction,
   EngineEvent,
   Exchange,
+  Fault,
   LeftCapture,
   ListenerForm,
   ListenerInfo,
@@ -181,12 +182,30 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       listen_alpn: [],
       decrypt_tls: form.decrypt_tls,
       no_decrypt: noDecrypt,
-      faults: [],
+      faults: faultList(form),
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,
     error: null,
   };
+}
+
+/** The form's faults, one a line: the few kinds the UI tests type (Rust reads them all). */
+function faultList(form: ListenerForm): Fault[] {
+  return form.faults
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .map((line): Fault => {
+      const status = line.match(/^status=(\d{3})$/);
+      if (status) return { kind: { status: { code: Number(status[1]) } }, dir: null, chance: 1_000_000 };
+      if (line === "blackhole" || line === "refuse") return { kind: line, dir: null, chance: 1_000_000 };
+      return reject({
+        kind: "invalid_input",
+        message: `fault ${JSON.stringify(line)}: no fault ${JSON.stringify(line.split("=")[0])}: latency, slice, close-after, reset-after, blackhole, refuse or status`,
+        field: "faults",
+      });
+    });
 }
 
 /** The form's "Hosts not to decrypt" as Rust reads and checks it, with the engine's words. */

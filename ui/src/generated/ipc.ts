@@ -694,7 +694,12 @@ decrypt_tls: boolean,
  * With `decrypt_tls`: host globs whose tunnels pass through untouched, one per line or
  * comma-separated (`*.bank.example`).
  */
-no_decrypt: string, };
+no_decrypt: string, 
+/**
+ * Faults to inject, one per line in `--fault`'s syntax (`latency=200ms~50ms`,
+ * `status=503,p=0.5`); blank lines are skipped.
+ */
+faults: string, };
 
 /**
  * A listener's id: unique within an engine, kept across stop, start and restart.

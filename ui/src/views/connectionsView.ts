@@ -93,6 +93,8 @@ export class ConnectionsView {
   private readonly search: SearchBox;
   private readonly actions: RowActions;
   private readonly exchangeNote: HTMLElement;
+  /** The faults that acted on the shown connection (a listener's injected faults). */
+  private readonly faultsNote: HTMLElement;
   /** The shown exchange's WebSocket messages, when it became a WebSocket. */
   private readonly messages: WsMessages;
   /** The shown connection's TLS facts, per side that spoke TLS. */
@@ -139,6 +141,12 @@ export class ConnectionsView {
       role: "note",
       hidden: true,
     });
+    this.faultsNote = el("div", {
+      class: "exchange-note",
+      "data-testid": "connection-faults",
+      role: "note",
+      hidden: true,
+    });
     this.tlsDetails = el("div", {
       class: "tls-details",
       "data-testid": "tls-details",
@@ -154,6 +162,7 @@ export class ConnectionsView {
       splitter(upper, () => true),
       this.tlsDetails,
       this.exchangeNote,
+      this.faultsNote,
       this.messages.root,
       this.panes.root,
     );
@@ -266,6 +275,9 @@ export class ConnectionsView {
     this.exchangeNote.hidden = note === null;
     setText(this.exchangeNote, note === null ? "" : `⚠ Exchange ${target!.exchange! + 1}: ${note}`);
     this.drawTls(target?.record ?? null);
+    const faults = target?.record.faults ?? [];
+    this.faultsNote.hidden = faults.length === 0;
+    setText(this.faultsNote, faults.length === 0 ? "" : `⚡ Faults: ${faults.map((f) => f.what).join("; ")}`);
     this.updateButtons(rows.length, shown);
     this.search.showCount(this.rows.filtered, this.rows.shown.length, this.rows.all.length);
   }
