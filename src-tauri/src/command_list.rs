@@ -64,6 +64,12 @@ macro_rules! command_list {
             async set_proto_file[Shared](path: String) -> Vec<String>;
             sync status[Shared]() -> Status;
             async search[Shared](session: Option<u64>, query: String) -> Found;
+            async compare[Shared](
+                session: Option<u64>,
+                left: (ConnId, usize),
+                right: (ConnId, usize),
+                options: CompareOptions
+            ) -> Comparison;
             async send_request[Shared](request: Composed) -> ConnId;
             async pick_target_ca[Window]() -> Option<Vec<String>>;
             async export_ca[Window, Shared]() -> Option<String>;

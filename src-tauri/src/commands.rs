@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use tauri::{AppHandle, Runtime, State};
 use tcpmon_desktop::capture::{self, LeftCapture};
+use tcpmon_desktop::compare::{Comparison, Options as CompareOptions, compare as compare_rows};
 use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
 use tcpmon_desktop::messages::{MessagePage, SendKind, outgoing};
@@ -208,6 +209,20 @@ pub async fn search(
 ) -> Result<search::Found> {
     let store = state.store(session)?;
     blocking(move || search::search(&store, &query)).await
+}
+
+/// Two exchanges (connection, exchange index) side by side: their requests, then their
+/// responses, as the Compare view shows them.
+#[tauri::command]
+pub async fn compare(
+    state: State<'_, AppState>,
+    session: Option<u64>,
+    left: (ConnId, usize),
+    right: (ConnId, usize),
+    options: CompareOptions,
+) -> Result<Comparison> {
+    let store = state.store(session)?;
+    blocking(move || compare_rows(&store, left, right, &options)).await
 }
 
 /// The Sender: the request typed into its form goes out in the background (async: the

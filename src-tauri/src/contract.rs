@@ -5,6 +5,7 @@
 use crate::commands::{self, OpenedSession, Saved, Startup, Status};
 use crate::state::AppState;
 use tauri::{AppHandle, State};
+use tcpmon_desktop::compare::{Comparison, Options as CompareOptions};
 use tcpmon_desktop::error::CommandError;
 use tcpmon_desktop::form::ListenerForm;
 use tcpmon_desktop::messages::{MessagePage, SendKind};

@@ -354,6 +354,50 @@ mod tests {
     }
 
     #[test]
+    fn compare_answers_two_exchanges_side_by_side_with_its_options() {
+        let TestApp {
+            app: _app,
+            window,
+            cache: _cache,
+        } = app();
+        one_exchange(&window, br#"{"a":1,"b":2}"#);
+        one_exchange(&window, br#"{"b":2,"a":1}"#);
+        let compare = |ignore_key_order: bool| {
+            let options = json!({ "ignore_headers": ["Date"], "raw": false, "ignore_key_order": ignore_key_order });
+            invoke(
+                &window,
+                "compare",
+                json!({ "session": null, "left": [1, 0], "right": [2, 0], "options": options }),
+            )
+        };
+        let keyed = compare(false).expect("compared");
+        assert_eq!(keyed["request"]["same"], true, "{keyed}");
+        assert_eq!(keyed["response"]["same"], false, "{keyed}");
+        let kinds: Vec<&str> = keyed["response"]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["kind"].as_str().unwrap())
+            .collect();
+        assert!(
+            kinds.contains(&"removed") || kinds.contains(&"changed"),
+            "{keyed}"
+        );
+        assert_eq!(keyed["response"]["rows"][0]["old"]["number"], 1);
+        assert_eq!(compare(true).expect("compared")["response"]["same"], true);
+        let err = invoke(
+            &window,
+            "compare",
+            json!({ "session": null, "left": [1, 0], "right": [1, 3], "options": { "ignore_headers": [], "raw": false, "ignore_key_order": false } }),
+        )
+        .unwrap_err();
+        assert!(
+            err["message"].as_str().unwrap().contains("no exchange 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn captures_a_crash_left_are_listed_at_startup_opened_and_discarded() {
         let cache = tempfile::tempdir().unwrap();
         // A crash's capture: a log with an exchange in it that no running TCPMon holds.

@@ -388,3 +388,57 @@ describe("session tabs", () => {
     });
   });
 });
+
+describe("compare", () => {
+  const post = (value, date) =>
+    CRLF([
+      "POST /api/order HTTP/1.1",
+      "Host: example.org",
+      `Date: ${date}`,
+      "Content-Length: 24",
+      "",
+      JSON.stringify({ item: "tea", qty: value }).padEnd(24),
+    ]);
+  const ok = CRLF(["HTTP/1.1 200 OK", "Content-Length: 2", "", "ok"]);
+
+  test("two exchange rows side by side: the changed row and its word marked; an ignored header's row gone", async () => {
+    await withApp(oneListener, async (page) => {
+      const a = await open(page, {}, { client_to_server: post(1, "Mon"), server_to_client: ok });
+      await open(page, { request_line: null }, { client_to_server: "PING\r\n", server_to_client: "+PONG\r\n" });
+      const b = await open(page, {}, { client_to_server: post(2, "Tue"), server_to_client: ok });
+      await row(page, b).waitFor();
+      const panel = activePanel(page);
+      const compare = panel.getByTestId("compare");
+      await row(page, a).click();
+      assert.equal(await compare.isDisabled(), true, "one row");
+      await row(page, a + 1).click({ modifiers: ["Control"] });
+      assert.equal(await compare.isDisabled(), true, "a raw row has no exchange");
+      await row(page, a + 1).click({ modifiers: ["Control"] });
+      await row(page, b).click({ modifiers: ["Control"] });
+      assert.equal(await compare.isDisabled(), false);
+      await compare.click();
+
+      const view = page.getByTestId("diff-view");
+      const requests = view.getByTestId("diff-requests");
+      await requests.locator(".diff-row").first().waitFor();
+      const changed = requests.locator(".diff-row[data-kind=changed]");
+      assert.deepEqual(await changed.locator(".diff-text.new").allTextContents(), ["Date: Tue", '  "qty": 2']);
+      assert.deepEqual(await changed.locator("mark.diff-word").allTextContents(), ["Mon", "Tue", "1", "2"]);
+      assert.equal(await requests.locator(".diff-row").first().locator(".diff-num.old").textContent(), "1");
+      await view.getByTestId("diff-responses").filter({ hasText: "The responses are the same." }).waitFor();
+
+      await view.getByTestId("compare-ignore-headers").fill("Date, Set-Cookie");
+      await requests.locator(".diff-row", { hasText: "Date:" }).waitFor({ state: "detached" });
+      assert.equal(await changed.count(), 1);
+      const last = (await calls(page, "compare")).at(-1);
+      assert.deepEqual(last, {
+        session: null,
+        left: [a, 0],
+        right: [b, 0],
+        options: { ignore_headers: ["Date", "Set-Cookie"], ignore_key_order: false, raw: false },
+      });
+      await page.keyboard.press("Escape");
+      await view.waitFor({ state: "detached" });
+    });
+  });
+});

@@ -8,7 +8,16 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import bindCases from "../../crates/relay/tests/bind_cases.json";
-import type { Commands, JsonValue } from "../../ui/src/generated/ipc";
+import type {
+  Commands,
+  CompareOptions,
+  Comparison,
+  DiffLine,
+  DiffRow,
+  DiffRowKind,
+  DiffRows,
+  JsonValue,
+} from "../../ui/src/generated/ipc";
 import type {
   BindCheck,
   CertificateFacts,
@@ -17,6 +26,7 @@ import type {
   Direction,
   EngineEvent,
   Exchange,
+  Fault,
   LeftCapture,
   ListenerForm,
   ListenerInfo,
@@ -172,12 +182,30 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       listen_alpn: [],
       decrypt_tls: form.decrypt_tls,
       no_decrypt: noDecrypt,
-      faults: [],
+      faults: faultList(form),
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,
     error: null,
   };
+}
+
+/** The form's faults, one a line: the few kinds the UI tests type (Rust reads them all). */
+function faultList(form: ListenerForm): Fault[] {
+  return form.faults
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .map((line): Fault => {
+      const status = line.match(/^status=(\d{3})$/);
+      if (status) return { kind: { status: { code: Number(status[1]) } }, dir: null, chance: 1_000_000 };
+      if (line === "blackhole" || line === "refuse") return { kind: line, dir: null, chance: 1_000_000 };
+      return reject({
+        kind: "invalid_input",
+        message: `fault ${JSON.stringify(line)}: no fault ${JSON.stringify(line.split("=")[0])}: latency, slice, close-after, reset-after, blackhole, refuse or status`,
+        field: "faults",
+      });
+    });
 }
 
 /** The form's "Hosts not to decrypt" as Rust reads and checks it, with the engine's words. */
@@ -699,6 +727,62 @@ function search(session: number | null, query: string): RowRef[] {
 }
 
 /** The Sender: a listener-0 connection that sends, then (a moment later) has its answer. */
+// --- Compare, the simple way: lines paired by position, changed words by position too.
+
+/** One side of exchange `index` of connection `id` as `compare` reads it: head less ignored headers, body (JSON indented). */
+function comparable(id: number, index: number, direction: Direction, options: CompareOptions): string[] {
+  const record = records.get(id) ?? sessionRecord(id) ?? reject({ kind: "not_found", message: `no connection ${id}` });
+  const exchange =
+    record.exchanges[index] ?? reject({ kind: "not_found", message: `connection ${id} has no exchange ${index}` });
+  const span = direction === "client_to_server" ? exchange.request : exchange.response;
+  const text = span === null ? "" : capturedText(id, direction, record).slice(span.start, span.end);
+  const end = text.search(HEAD_END);
+  const ignored = new Set(options.ignore_headers.map((name) => name.toLowerCase()));
+  const head = (end < 0 ? text : text.slice(0, end))
+    .split(/\r?\n/)
+    .filter((line, i) => i === 0 || !ignored.has(line.slice(0, line.indexOf(":")).trim().toLowerCase()));
+  let body = end < 0 ? "" : text.slice(end).replace(HEAD_END, "");
+  try {
+    const sorted = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(sorted)
+        : value !== null && typeof value === "object"
+          ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sorted(v)]))
+          : value;
+    const json: unknown = JSON.parse(body);
+    if (!options.raw) body = JSON.stringify(options.ignore_key_order ? sorted(json) : json, null, 2);
+  } catch {
+    // Not JSON: compared as it is.
+  }
+  return body === "" ? head : [...head, "", ...body.split("\n")];
+}
+
+function sideBySide(old: string[], next: string[]): DiffRows {
+  const rows: DiffRow[] = [];
+  const line = (number: number, words: string[], other: string[]): DiffLine => ({
+    number,
+    parts: words.map((text, i) => ({ text, changed: text !== other[i] })),
+  });
+  for (let i = 0; i < Math.max(old.length, next.length); i++) {
+    const a = old[i];
+    const b = next[i];
+    const [wa, wb] = [a?.split(/(?<= )/) ?? [], b?.split(/(?<= )/) ?? []];
+    const kind: DiffRowKind = a === b ? "same" : a === undefined ? "added" : b === undefined ? "removed" : "changed";
+    rows.push({
+      kind,
+      old: a === undefined ? null : line(i + 1, wa, kind === "changed" ? wb : wa),
+      new: b === undefined ? null : line(i + 1, wb, kind === "changed" ? wa : wb),
+    });
+  }
+  return { rows, same: old.join("\n") === next.join("\n"), cut: false };
+}
+
+function compare({ left, right, options }: Commands["compare"]["args"]): Comparison {
+  const side = (direction: Direction) =>
+    sideBySide(comparable(...left, direction, options), comparable(...right, direction, options));
+  return { request: side("client_to_server"), response: side("server_to_client") };
+}
+
 function sendRequest(request: SendRequest): number {
   if (config.sendError) reject(config.sendError);
   if (!/^https?:\/\//i.test(request.url)) {
@@ -825,6 +909,7 @@ const handlers: Handlers = {
     return { path: `/home/dev/captures/checkout.${SAVE_EXTENSIONS[format]}`, count };
   },
   search: ({ session, query }) => ({ rows: search(session, query) }),
+  compare,
   send_request: ({ request }) => sendRequest(request),
   open_session: () => config.session ?? null,
   close_session: () => null,

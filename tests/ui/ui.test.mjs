@@ -103,7 +103,7 @@ describe("Admin tab", () => {
       assert.match(await offer.textContent(), /Port 9001 → example.org:80/);
       await page.getByTestId("reopen-listener").click();
       await page.getByTestId("listener-tab").filter({ hasText: "Port 9001" }).waitFor();
-      // Saved by a build without the Host rewrite, TLS and decryption: they come back off.
+      // Saved by a build without the Host rewrite, TLS, decryption and faults: they come back off.
       assert.deepEqual((await calls(page, "add_listener"))[0].form, {
         ...form,
         rewrite_host: false,
@@ -113,6 +113,7 @@ describe("Admin tab", () => {
         listen_tls: false,
         decrypt_tls: false,
         no_decrypt: "",
+        faults: "",
       });
       await offer.waitFor({ state: "hidden" });
     });

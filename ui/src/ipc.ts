@@ -79,6 +79,13 @@ export const ipc = {
     call("save_connections", { session, ids, format, exchanges }),
   /** The rows (of a session, or of the live capture when null) that match `query`. */
   search: (session: number | null, query: string) => call("search", { session, query }),
+  /** Exchanges `left` and `right` ([connection, exchange]) side by side: requests, then responses. */
+  compare: (
+    session: number | null,
+    left: [number, number],
+    right: [number, number],
+    options: Commands["compare"]["args"]["options"],
+  ) => call("compare", { session, left, right, options }),
   /** The Sender: resolves to the new connection's id (listener 0) at once; it sends in the background. */
   sendRequest: (request: SendRequest) => call("send_request", { request }),
   /** Rust shows the open dialog; null means the user cancelled it. */

@@ -3,7 +3,7 @@
  * Rust does all validation; this only translates between the two and names listeners.
  */
 import { hostPort, listenerPort } from "./format";
-import type { ListenerForm, ListenerInfo } from "./types";
+import type { Fault, ListenerForm, ListenerInfo } from "./types";
 
 /** The Admin tab's fields, including the checkboxes that ListenerForm folds into strings. */
 export type AdminValues = {
@@ -32,6 +32,8 @@ export type AdminValues = {
   decrypt_tls: boolean;
   /** Proxy mode: host globs not to decrypt, as typed (one per line or comma-separated). */
   no_decrypt: string;
+  /** Faults to inject, one per line in the CLI's `--fault` syntax, as typed. */
+  faults: string;
 };
 
 /** Apache TCPMon's defaults (target 127.0.0.1:8888), bound to loopback unless the user says so. */
@@ -54,6 +56,7 @@ export const DEFAULT_ADMIN: AdminValues = {
   listen_tls: false,
   decrypt_tls: false,
   no_decrypt: "",
+  faults: "",
 };
 
 export function formFromAdmin(v: AdminValues): ListenerForm {
@@ -71,6 +74,8 @@ export function formFromAdmin(v: AdminValues): ListenerForm {
     listen_tls: v.listen_tls,
     // Rust reads the list (one per line or comma-separated); it goes only with decryption on.
     no_decrypt: v.proxy && v.decrypt_tls ? v.no_decrypt.trim() : "",
+    // Rust reads them, one per line, with the CLI's parser.
+    faults: v.faults.trim(),
   };
 }
 
@@ -115,7 +120,30 @@ export function formFromListener(info: ListenerInfo): ListenerForm {
     ),
     listen_tls: config.listen_tls === true,
     no_decrypt: (config.no_decrypt ?? []).join("\n"),
+    // A shell older than faults sends none.
+    faults: (config.faults ?? []).map(faultText).join("\n"),
   };
+}
+
+/** A size in bytes as `--fault` reads it back: "10KiB" when whole KiB or MiB, else bytes. */
+function sizeText(bytes: number): string {
+  if (bytes > 0 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)}MiB`;
+  if (bytes > 0 && bytes % 1024 === 0) return `${bytes / 1024}KiB`;
+  return String(bytes);
+}
+
+/** A listener's fault in the CLI's `--fault` syntax, which Rust parses back to the same fault. */
+export function faultText({ kind, dir, chance }: Fault): string {
+  let text: string;
+  if (kind === "blackhole" || kind === "refuse") text = kind;
+  else if ("latency" in kind) text = `latency=${kind.latency.mean_ms}ms~${kind.latency.jitter_ms}ms`;
+  else if ("slice" in kind) text = `slice=${kind.slice.bytes}`;
+  else if ("close_after" in kind) text = `close-after=${sizeText(kind.close_after.bytes)}`;
+  else if ("reset_after" in kind) text = `reset-after=${sizeText(kind.reset_after.bytes)}`;
+  else text = `status=${kind.status.code}`;
+  if (dir !== null) text += `,dir=${dir === "client_to_server" ? "up" : "down"}`;
+  if (chance !== 1_000_000) text += `,p=${chance / 1_000_000}`;
+  return text;
 }
 
 /** The last part of a path ("dev.pem"), as a file's name is shown. */
@@ -133,6 +161,7 @@ export function describeForm(form: ListenerForm): string {
     form.listen_tls ? "TLS listener" : "",
     !form.proxy && form.target_tls ? "TLS to target" : "",
     form.proxy && form.decrypt_tls ? "Decrypt HTTPS" : "",
+    form.faults.trim() !== "" ? "faults" : "",
   ]
     .filter((t) => t !== "")
     .join(", ");

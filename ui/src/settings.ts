@@ -87,6 +87,7 @@ const EMPTY_FORM: ListenerForm = {
   listen_tls: false,
   decrypt_tls: false,
   no_decrypt: "",
+  faults: "",
 };
 
 export function parseSettings(raw: unknown): Settings {

@@ -34,6 +34,7 @@ export type {
   ViewPage,
   WebSocketSummary,
   EventStreamSummary,
+  Fault,
 } from "./generated/ipc";
 
 /** The arguments of `read_message_view`. */
@@ -71,6 +72,8 @@ export type FormField =
   | "target_tls"
   /** The hosts a decrypting proxy passes through: without Decrypt HTTPS, or not a host glob. */
   | "no_decrypt"
+  /** The listener's faults: a line the CLI's `--fault` parser refuses. */
+  | "faults"
   /** The WebSocket Send box (bad hex, a refused message). */
   | "ws_send"
   /** The search box (a bad regex). */

@@ -5,8 +5,11 @@ import {
   describeForm,
   fileName,
   formFromAdmin,
+  faultText,
   formFromListener,
 } from "../src/listenerForm";
+import type { Fault } from "../src/types";
+import faultTexts from "../../crates/desktop/tests/fault_texts.json";
 import { listener } from "./fixtures";
 
 test("unticked options send no upstream proxy and no slow link", () => {
@@ -64,7 +67,21 @@ test("a running listener becomes a form with the port it really got", () => {
     listen_tls: false,
     decrypt_tls: false,
     no_decrypt: "",
+    faults: "",
   });
+});
+
+test("a listener's faults are written as the CLI's --fault reads them (Rust's test reads them back)", () => {
+  assert.ok(faultTexts.length >= 8);
+  for (const { text, fault } of faultTexts) assert.equal(faultText(fault as Fault), text);
+});
+
+test("a listener with faults opens again with them, one a line; the Admin tab's are sent as typed", () => {
+  const info = listener(1);
+  info.config.faults = faultTexts.slice(0, 2).map(({ fault }) => fault as Fault);
+  assert.equal(formFromListener(info).faults, "latency=200ms~50ms\nslice=64,dir=down");
+  assert.equal(formFromAdmin({ ...DEFAULT_ADMIN, faults: " status=503\nbogus \n" }).faults, "status=503\nbogus");
+  assert.match(describeForm({ ...formFromAdmin(DEFAULT_ADMIN), faults: "refuse" }), /\(faults\)$/);
 });
 
 test("TLS to target and its options apply to forward listeners only, with TLS on", () => {

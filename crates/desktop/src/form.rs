@@ -1,9 +1,9 @@
 //! The admin form (and a stopped listener's editable fields) as typed, into a listener config.
 //! Every problem names its field, so the UI can show it next to the field.
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 use serde::{Deserialize, Serialize};
-use tcpmon_relay::{BindCheck, ListenerConfig, ListenerText, TargetTls};
+use tcpmon_relay::{BindCheck, Fault, ListenerConfig, ListenerText, TargetTls};
 
 /// The form's fields, as text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +49,10 @@ pub struct ListenerForm {
     /// comma-separated (`*.bank.example`).
     #[serde(default)]
     pub no_decrypt: String,
+    /// Faults to inject, one per line in `--fault`'s syntax (`latency=200ms~50ms`,
+    /// `status=503,p=0.5`); blank lines are skipped.
+    #[serde(default)]
+    pub faults: String,
 }
 
 /// The bind address field as [`ListenerForm::parse`] reads it (empty means 127.0.0.1): whether
@@ -84,6 +88,7 @@ impl ListenerForm {
         config.listen_tls = self.listen_tls;
         config.decrypt_tls = self.decrypt_tls;
         config.no_decrypt = host_list(&self.no_decrypt);
+        config.faults = faults(&self.faults)?;
         let origins =
             self.proxy && self.decrypt_tls && (!self.target_ca.is_empty() || self.insecure);
         config.target_tls = (self.target_tls || origins).then(|| TargetTls {
@@ -94,6 +99,21 @@ impl ListenerForm {
         config.validate()?;
         Ok(config)
     }
+}
+
+/// The faults typed one per line, read by the parser `--fault` uses; a line it refuses is
+/// named with the parser's reason, on the `faults` field.
+fn faults(text: &str) -> Result<Vec<Fault>, CommandError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            line.parse().map_err(|reason| {
+                CommandError::new(ErrorKind::InvalidInput, format!("fault {line:?}: {reason}"))
+                    .on("faults")
+            })
+        })
+        .collect()
 }
 
 /// The entries of a list typed one per line or comma-separated, without blanks.
@@ -360,6 +380,47 @@ mod tests {
                 (Some(field), engine.to_string()),
                 "{f:?}"
             );
+        }
+    }
+
+    #[test]
+    fn faults_are_read_one_a_line_as_the_command_line_reads_them() {
+        let typed = ListenerForm {
+            faults: "latency=200ms~50ms\n\n  slice=64,dir=down \nstatus=503,p=0.5\n".into(),
+            ..form()
+        };
+        let config = typed.parse().unwrap();
+        let cli: Vec<Fault> = [
+            "latency=200ms~50ms",
+            "slice=64,dir=down",
+            "status=503,p=0.5",
+        ]
+        .iter()
+        .map(|text| text.parse().unwrap())
+        .collect();
+        assert_eq!(config.faults, cli);
+        let bad = ListenerForm {
+            faults: "latency=200ms\nstatus=42".into(),
+            ..form()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(bad.kind, ErrorKind::InvalidInput);
+        assert_eq!(bad.field, Some("faults"));
+        let reason = "status=42".parse::<Fault>().unwrap_err();
+        assert_eq!(bad.message, format!("fault \"status=42\": {reason}"));
+    }
+
+    /// The texts the window writes a running listener's faults as (`faultText`, whose UI test
+    /// reads the same file) are read back to the same faults.
+    #[test]
+    fn the_windows_fault_texts_read_back_to_their_faults() {
+        let cases: Vec<serde_json::Value> =
+            serde_json::from_str(include_str!("../tests/fault_texts.json")).unwrap();
+        for case in cases {
+            let text = case["text"].as_str().unwrap();
+            let fault: Fault = serde_json::from_value(case["fault"].clone()).unwrap();
+            assert_eq!(text.parse::<Fault>(), Ok(fault), "{text}");
         }
     }
 

@@ -411,6 +411,7 @@ export class App {
     host = "127.0.0.1",
     targetPort = "",
     rewriteHost = false,
+    faults = "",
   }) {
     await this.selectTab("Admin");
     await this.click(tid(proxy ? "mode-proxy" : "mode-listener"));
@@ -423,6 +424,7 @@ export class App {
       if ((await rewrite.isSelected()) !== rewriteHost) await this.click(tid("rewrite-host"));
       assert.equal(await rewrite.isSelected(), rewriteHost, "the Rewrite Host header checkbox");
     }
+    await this.type(tid("faults"), faults);
     await this.click(tid("add-listener"));
   }
 

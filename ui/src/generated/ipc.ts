@@ -63,6 +63,36 @@ message: string,
 field?: string, };
 
 /**
+ * How two exchanges are compared.
+ */
+export type CompareOptions = { 
+/**
+ * Headers left out on both sides (`Date`, `Set-Cookie`), any case.
+ */
+ignore_headers: Array<string>, 
+/**
+ * Bodies as they were sent: decoded, not indented.
+ */
+raw: boolean, 
+/**
+ * JSON objects with their keys sorted: key order is no difference.
+ */
+ignore_key_order: boolean, };
+
+/**
+ * Two exchanges side by side.
+ */
+export type Comparison = { 
+/**
+ * The requests.
+ */
+request: DiffRows, 
+/**
+ * The responses.
+ */
+response: DiffRows, };
+
+/**
  * What the user typed.
  */
 export type Composed = { 
@@ -192,6 +222,71 @@ client_no_context_takeover: boolean,
  * The server does.
  */
 server_no_context_takeover: boolean, };
+
+/**
+ * One side of a row: a line and its number (from 1).
+ */
+export type DiffLine = { 
+/**
+ * Its number in its text, from 1.
+ */
+number: number, 
+/**
+ * Its text in pieces, changed ones marked.
+ */
+parts: Array<DiffPart>, };
+
+/**
+ * A piece of a line, changed or not.
+ */
+export type DiffPart = { 
+/**
+ * Its text.
+ */
+text: string, 
+/**
+ * Whether it differs from the other side.
+ */
+changed: boolean, };
+
+/**
+ * A row: the old line, the new one, or both.
+ */
+export type DiffRow = { 
+/**
+ * What happened.
+ */
+kind: DiffRowKind, 
+/**
+ * The old text's line.
+ */
+old: DiffLine | null, 
+/**
+ * The new text's line.
+ */
+new: DiffLine | null, };
+
+/**
+ * What happened to a row's line.
+ */
+export type DiffRowKind = "same" | "removed" | "added" | "changed";
+
+/**
+ * The rows of a comparison.
+ */
+export type DiffRows = { 
+/**
+ * In order.
+ */
+rows: Array<DiffRow>, 
+/**
+ * Whether the texts are the same.
+ */
+same: boolean, 
+/**
+ * Whether rows past [`MOST_ROWS`] were left out.
+ */
+cut: boolean, };
 
 /**
  * Which way bytes travel.
@@ -599,7 +694,12 @@ decrypt_tls: boolean,
  * With `decrypt_tls`: host globs whose tunnels pass through untouched, one per line or
  * comma-separated (`*.bank.example`).
  */
-no_decrypt: string, };
+no_decrypt: string, 
+/**
+ * Faults to inject, one per line in `--fault`'s syntax (`latency=200ms~50ms`,
+ * `status=503,p=0.5`); blank lines are skipped.
+ */
+faults: string, };
 
 /**
  * A listener's id: unique within an engine, kept across stop, start and restart.
@@ -998,6 +1098,7 @@ export type Commands = {
   set_proto_file: { args: { path: string }; result: Array<string> };
   status: { args: Record<string, never>; result: Status };
   search: { args: { session: number | null; query: string }; result: SearchResult };
+  compare: { args: { session: number | null; left: [ConnId, number]; right: [ConnId, number]; options: CompareOptions }; result: Comparison };
   send_request: { args: { request: Composed }; result: ConnId };
   pick_target_ca: { args: Record<string, never>; result: Array<string> | null };
   export_ca: { args: Record<string, never>; result: string | null };

@@ -44,6 +44,7 @@ const adminSlots = () =>
     "slow_link",
     "target_tls",
     "no_decrypt",
+    "faults",
   );
 
 type AdminSlots = ReturnType<typeof adminSlots>;
@@ -83,6 +84,16 @@ function adminFields(): AdminFields {
         spellcheck: "false",
         autocomplete: "off",
         placeholder: "*.bank.example",
+      }),
+      faults: el("textarea", {
+        id: "faults",
+        class: "hosts mono",
+        "data-testid": "faults",
+        rows: 3,
+        cols: 30,
+        spellcheck: "false",
+        autocomplete: "off",
+        placeholder: "latency=200ms~50ms\nstatus=503,p=0.5",
       }),
     },
     listener: radio("mode-listener"),
@@ -205,6 +216,25 @@ function modeRows(f: AdminFields): HTMLElement[] {
   ];
 }
 
+/**
+ * "Faults": what the listener breaks on purpose, one fault a line in `tcpmon-cli --fault`'s
+ * syntax (Rust parses them with the CLI's parser and names a bad line here).
+ */
+function faultsPanel(faults: HTMLInputElement | HTMLTextAreaElement, slot: HTMLElement): HTMLElement {
+  return el(
+    "fieldset",
+    { "data-testid": "faults-panel" },
+    el("legend", {}, "Faults"),
+    row("One per line", faults, slot),
+    el(
+      "p",
+      { class: "muted hint" },
+      "latency=200ms~50ms, slice=64, close-after=10KiB, reset-after=10KiB, blackhole, refuse, " +
+        "status=503; then ,dir=up (toward the server) or ,dir=down, and ,p=0.5 (the chance per connection).",
+    ),
+  );
+}
+
 /** The form as Apache TCPMon laid it out, with the bind address and its warning added. */
 function adminForm(
   f: AdminFields,
@@ -237,6 +267,7 @@ function adminForm(
       row("Bytes per Pause", t.slow_bytes),
       row("Delay in Milliseconds", t.slow_delay_ms, slots.slow_link),
     ),
+    faultsPanel(t.faults, slots.faults),
     el("div", { class: "form-actions" }, add, el("span", { class: "muted" }, "Port 0 picks a free port.")),
     formError,
   );
@@ -315,6 +346,7 @@ export class AdminView {
       listen_tls: listenTls.checked,
       decrypt_tls: decryptTls.checked,
       no_decrypt: t.no_decrypt.value,
+      faults: t.faults.value,
     };
   }
 

@@ -1,10 +1,11 @@
 /**
  * What listener tabs, session tabs and the Sender share: the table of rows (one per HTTP
  * exchange, one per connection without any; rows.ts), the search box that filters them, the two
- * panes of the shown row, the selection, and the actions on rows (save and export; for live tabs
- * also remove, edit and resend). It reads connections through a ConnectionSource and never knows
+ * panes of the shown row, the selection, and the actions on rows (save and export, compare; for
+ * live tabs also remove, edit and resend). It reads connections through a ConnectionSource and never knows
  * where they come from.
  */
+import { compareTargets } from "../compare";
 import { el, setText } from "../dom";
 import { errorText, plural, savedUnit, tlsSides, type TlsSide } from "../format";
 import { ipc } from "../ipc";
@@ -36,6 +37,7 @@ import type { SettingsKeeper } from "../settings";
 import { rowsOf, type Store } from "../store";
 import type { ConnectionRecord, RowRef } from "../types";
 import { Panes, type PaneTarget } from "./panes";
+import { openCompare } from "./compareView";
 import { RowActions } from "./rowActions";
 import { SearchBox } from "./searchBox";
 import { splitter } from "./splitter";
@@ -91,6 +93,8 @@ export class ConnectionsView {
   private readonly search: SearchBox;
   private readonly actions: RowActions;
   private readonly exchangeNote: HTMLElement;
+  /** The faults that acted on the shown connection (a listener's injected faults). */
+  private readonly faultsNote: HTMLElement;
   /** The shown exchange's WebSocket messages, when it became a WebSocket. */
   private readonly messages: WsMessages;
   /** The shown connection's TLS facts, per side that spoke TLS. */
@@ -127,12 +131,19 @@ export class ConnectionsView {
       removeAll: () => void this.removeAll(),
       save: () => void this.save(),
       resend: () => void this.resend(),
+      compare: () => this.compare(),
       switchLayout: () => this.switchLayout(),
       close: options.onClose,
     });
     this.exchangeNote = el("div", {
       class: "exchange-note",
       "data-testid": "exchange-note",
+      role: "note",
+      hidden: true,
+    });
+    this.faultsNote = el("div", {
+      class: "exchange-note",
+      "data-testid": "connection-faults",
       role: "note",
       hidden: true,
     });
@@ -151,6 +162,7 @@ export class ConnectionsView {
       splitter(upper, () => true),
       this.tlsDetails,
       this.exchangeNote,
+      this.faultsNote,
       this.messages.root,
       this.panes.root,
     );
@@ -263,6 +275,9 @@ export class ConnectionsView {
     this.exchangeNote.hidden = note === null;
     setText(this.exchangeNote, note === null ? "" : `⚠ Exchange ${target!.exchange! + 1}: ${note}`);
     this.drawTls(target?.record ?? null);
+    const faults = target?.record.faults ?? [];
+    this.faultsNote.hidden = faults.length === 0;
+    setText(this.faultsNote, faults.length === 0 ? "" : `⚡ Faults: ${faults.map((f) => f.what).join("; ")}`);
     this.updateButtons(rows.length, shown);
     this.search.showCount(this.rows.filtered, this.rows.shown.length, this.rows.all.length);
   }
@@ -383,6 +398,17 @@ export class ConnectionsView {
     actions.enable("remove-all", this.options.source.ids().length > 0);
     actions.enable("save", rowCount > 0);
     actions.enable("resend", shown !== null);
+    actions.enable("compare", this.compareTargets() !== null);
+  }
+
+  /** The two selected exchanges, when exactly two exchange rows are selected. */
+  private compareTargets() {
+    return this.selection.ids.size === 2 ? compareTargets(this.selectedRows().refs) : null;
+  }
+
+  private compare(): void {
+    const targets = this.compareTargets();
+    if (targets !== null) openCompare(this.options.session, ...targets);
   }
 
   private report(what: string, error: unknown): void {

@@ -6,7 +6,7 @@ import { el, setText } from "../dom";
 import { hostPort, listenerPort } from "../format";
 import { ipc } from "../ipc";
 import { bindChecks, exposed } from "../bindCheck";
-import { formFromListener } from "../listenerForm";
+import { faultText, formFromListener } from "../listenerForm";
 import type { SettingsKeeper } from "../settings";
 import type { Store } from "../store";
 import type { CommandError, ListenerForm, ListenerInfo } from "../types";
@@ -148,6 +148,7 @@ export class ListenerTab {
       badges.push(config.target_tls?.insecure ? "Decrypts HTTPS (any certificate)" : "Decrypts HTTPS");
     if (config.mode.kind === "http_proxy" && config.decrypt_tls && config.no_decrypt.length > 0)
       badges.push(`not decrypted: ${config.no_decrypt.join(", ")}`);
+    if (config.faults?.length) badges.push(`faults: ${config.faults.map(faultText).join("; ")}`);
     // Whether the bind address is loopback is Rust's answer; asked once per address.
     const check = bindChecks.known(config.bind);
     if (check === undefined) {

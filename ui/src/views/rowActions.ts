@@ -1,6 +1,7 @@
 /**
  * The toolbar under a tab's table: Remove Selected and Remove All (live tabs), Save with its
- * format, Resend (live tabs), Switch Layout and, for tabs that may close, Close.
+ * format, Resend (live tabs), Compare (two exchange rows selected), Switch Layout and, for tabs
+ * that may close, Close.
  */
 import { el } from "../dom";
 import type { SettingsKeeper } from "../settings";
@@ -19,12 +20,13 @@ export type RowActionHandlers = {
   removeAll: () => void;
   save: () => void;
   resend: () => void;
+  compare: () => void;
   switchLayout: () => void;
   close: (() => void) | null;
 };
 
 /** The buttons that can be greyed out, by test id. */
-export type RowActionButton = "remove-selected" | "remove-all" | "save" | "resend";
+export type RowActionButton = "remove-selected" | "remove-all" | "save" | "resend" | "compare";
 
 export class RowActions {
   readonly root: HTMLElement;
@@ -89,6 +91,12 @@ export class RowActions {
         this.saveFormat,
       ),
       live && button("resend", "Resend", "Send the shown request again, as edited (Ctrl+R)", on.resend),
+      button(
+        "compare",
+        "Compare",
+        "Compare the two selected exchanges: requests and responses side by side (Ctrl-click to pick two)",
+        on.compare,
+      ),
       button("switch-layout", "Switch Layout", "Panes side by side or stacked (Ctrl+L)", on.switchLayout),
       el("span", { class: "spacer" }),
       on.close && button("close-tab", "Close", "Close this tab", on.close),
