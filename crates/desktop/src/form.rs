@@ -3,6 +3,7 @@
 
 use crate::error::{CommandError, ErrorKind};
 use serde::{Deserialize, Serialize};
+use tcpmon_relay::rules::RulesSource;
 use tcpmon_relay::{BindCheck, Fault, ListenerConfig, ListenerText, TargetTls};
 
 /// The form's fields, as text.
@@ -53,6 +54,10 @@ pub struct ListenerForm {
     /// `status=503,p=0.5`); blank lines are skipped.
     #[serde(default)]
     pub faults: String,
+    /// The Rules panel's rules: the JSON text `tcpmon-cli --rules` reads, and the folder its
+    /// `bodyFile`s are relative to (the imported file's); null for none.
+    #[serde(default)]
+    pub rules: Option<RulesSource>,
 }
 
 /// The bind address field as [`ListenerForm::parse`] reads it (empty means 127.0.0.1): whether
@@ -89,6 +94,7 @@ impl ListenerForm {
         config.decrypt_tls = self.decrypt_tls;
         config.no_decrypt = host_list(&self.no_decrypt);
         config.faults = faults(&self.faults)?;
+        config.rules = crate::rules::listener_rules(self.rules.as_ref(), &config.mode)?;
         let origins =
             self.proxy && self.decrypt_tls && (!self.target_ca.is_empty() || self.insecure);
         config.target_tls = (self.target_tls || origins).then(|| TargetTls {
@@ -409,6 +415,34 @@ mod tests {
         assert_eq!(bad.field, Some("faults"));
         let reason = "status=42".parse::<Fault>().unwrap_err();
         assert_eq!(bad.message, format!("fault \"status=42\": {reason}"));
+    }
+
+    /// The rules go with the form into the settings and back unchanged, and the listener they
+    /// start keeps them as the same text and folder (what the window reopens it with).
+    #[test]
+    fn rules_round_trip_through_the_settings_and_the_listener() {
+        let rules = RulesSource {
+            text: r#"[{"when": "path:/api", "on": "response", "then": {"setHeader": {"X-Debug": "1"}}}]"#
+                .into(),
+            folder: "/tmp".into(),
+        };
+        let typed = ListenerForm {
+            rules: Some(rules.clone()),
+            ..form()
+        };
+        let saved = serde_json::to_string(&typed).unwrap();
+        assert_eq!(serde_json::from_str::<ListenerForm>(&saved).unwrap(), typed);
+        let config = typed.parse().unwrap();
+        assert_eq!(config.rules.0.as_ref().unwrap().source(), &rules);
+        let info = serde_json::to_value(&config).unwrap();
+        assert_eq!(info["rules"], serde_json::to_value(&rules).unwrap());
+        // Saved by a build without rules: none.
+        let mut old = serde_json::to_value(form()).unwrap();
+        old.as_object_mut().unwrap().remove("rules");
+        assert_eq!(
+            serde_json::from_value::<ListenerForm>(old).unwrap().rules,
+            None
+        );
     }
 
     /// The texts the window writes a running listener's faults as (`faultText`, whose UI test

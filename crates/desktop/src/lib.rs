@@ -14,6 +14,7 @@
 //! - [`sessions`]: opened session files, by id.
 //! - [`capture`]: the capture limit, and the captures crashes left behind.
 //! - [`ca`]: the local CA's certificate, exported where the user chose.
+//! - [`rules`]: the Rules panel's rules, checked by the CLI's parser, imported and exported.
 
 pub mod batch;
 #[cfg(feature = "tls")]
@@ -26,6 +27,7 @@ pub mod launch;
 pub mod messages;
 pub mod page;
 pub mod resend;
+pub mod rules;
 pub mod search;
 pub mod sessions;
 pub mod settings;

@@ -302,10 +302,10 @@ pub struct ListenerConfig {
     /// Faults injected on purpose (`--fault`), each drawn per connection by its chance.
     #[serde(default)]
     pub faults: Vec<crate::fault::Fault>,
-    /// Rules that change HTTP/1 traffic on purpose (`--rules`); not saved with the settings
-    /// (the file is).
-    #[serde(skip)]
-    #[cfg_attr(feature = "ts", ts(skip))]
+    /// Rules that change HTTP/1 traffic on purpose (`--rules`, the app's Rules panel), as the
+    /// rules file's text and the folder its `bodyFile`s are relative to; null for none.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<crate::rules::RulesSource>"))]
     pub rules: crate::rules::Rules,
 }
 

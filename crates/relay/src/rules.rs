@@ -5,6 +5,7 @@
 use crate::config::Mode;
 use crate::conn::ConnCtx;
 use crate::record::RuleEvent;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +39,17 @@ pub enum RulesFileError {
     },
 }
 
+/// A rules file's text and the folder its `bodyFile` paths are relative to: what a listener's
+/// settings keep of its rules, so the app can save them with the listener and start it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RulesSource {
+    /// The JSON array of rules, as the file holds it.
+    pub text: String,
+    /// The folder `bodyFile` paths are relative to (and may not leave).
+    pub folder: String,
+}
+
 /// The rules of a listener, their mock bodies, and how often each hit.
 #[derive(Debug)]
 pub struct RuleSet {
@@ -45,24 +57,46 @@ pub struct RuleSet {
     /// Each rule's mock body, read once (empty for other actions).
     bodies: Vec<Vec<u8>>,
     hits: Vec<AtomicU64>,
+    /// Where they came from, for messages: the rules file, or the folder of rules kept as text.
     path: PathBuf,
+    source: RulesSource,
 }
 
 impl RuleSet {
     /// Reads and checks the rules file at `path`, and the mock bodies it names.
     pub fn load(path: &Path) -> Result<RuleSet, RulesFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RulesFileError::Read {
+            path: path.to_path_buf(),
+            what: "cannot read it".into(),
+            source,
+        })?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let source = RulesSource {
+            text,
+            folder: folder.display().to_string(),
+        };
+        Self::build(source, path)
+    }
+
+    /// Checks rules kept as text (the app's), and reads the mock bodies they name.
+    pub fn from_source(source: RulesSource) -> Result<RuleSet, RulesFileError> {
+        let path = PathBuf::from(&source.folder);
+        Self::build(source, &path)
+    }
+
+    /// The rules of `source`; `path` names where they came from in errors.
+    fn build(source: RulesSource, path: &Path) -> Result<RuleSet, RulesFileError> {
         let read = |what: String, source| RulesFileError::Read {
             path: path.to_path_buf(),
             what,
             source,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| read("cannot read it".into(), e))?;
-        let folder = path.parent().unwrap_or(Path::new("."));
+        let folder = Path::new(&source.folder);
         let invalid = |source| RulesFileError::Invalid {
             path: path.to_path_buf(),
             source,
         };
-        let rules = parse(&text, folder).map_err(invalid)?;
+        let rules = parse(&source.text, folder).map_err(invalid)?;
         let mut bodies = Vec::with_capacity(rules.len());
         for (i, rule) in rules.iter().enumerate() {
             bodies.push(match &rule.action {
@@ -84,7 +118,13 @@ impl RuleSet {
             rules,
             bodies,
             path: path.to_path_buf(),
+            source,
         })
+    }
+
+    /// The text and folder the rules were read from.
+    pub fn source(&self) -> &RulesSource {
+        &self.source
     }
 
     /// Refuses rules this listener cannot act on: `map` outside proxy mode (a forward listener
@@ -163,9 +203,28 @@ fn body_file(folder: &Path, file: &Path) -> Result<Vec<u8>, Result<String, std::
     std::fs::read(&real).map_err(Err)
 }
 
-/// A listener's rules as its settings carry them: shared, never compared by content.
-#[derive(Debug, Clone, Default)]
+/// A listener's rules as its settings carry them: shared, never compared by content; saved as
+/// their [`RulesSource`] (or null), and read back through [`RuleSet::from_source`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(into = "Option<RulesSource>", try_from = "Option<RulesSource>")]
 pub struct Rules(pub Option<Arc<RuleSet>>);
+
+impl From<Rules> for Option<RulesSource> {
+    fn from(rules: Rules) -> Self {
+        rules.0.map(|set| set.source.clone())
+    }
+}
+
+impl TryFrom<Option<RulesSource>> for Rules {
+    type Error = RulesFileError;
+
+    fn try_from(source: Option<RulesSource>) -> Result<Self, Self::Error> {
+        Ok(Rules(match source {
+            Some(source) => Some(Arc::new(RuleSet::from_source(source)?)),
+            None => None,
+        }))
+    }
+}
 
 impl PartialEq for Rules {
     fn eq(&self, other: &Self) -> bool {
@@ -177,3 +236,55 @@ impl PartialEq for Rules {
 }
 
 impl Eq for Rules {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ListenerConfig;
+
+    /// A listener's rules go into its settings as the file's text and folder, and come back
+    /// as the same rules with their mock bodies read again.
+    #[test]
+    fn rules_are_saved_with_the_settings_as_their_text_and_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("body.txt"), "from a file").unwrap();
+        let text = r#"[{"when": "path:/a", "then": {"mock": {"status": 418, "bodyFile": "body.txt"}}},
+            {"when": "path:/b", "on": "response", "enabled": false, "then": {"setHeader": {"X-A": "1"}}}]"#;
+        let file = dir.path().join("rules.json");
+        std::fs::write(&file, text).unwrap();
+        let mut config = ListenerConfig::http_proxy(0);
+        config.rules = Rules(Some(Arc::new(RuleSet::load(&file).unwrap())));
+        let json = serde_json::to_value(&config).unwrap();
+        assert_eq!(json["rules"]["text"], text);
+        assert_eq!(json["rules"]["folder"], dir.path().display().to_string());
+        let back: ListenerConfig = serde_json::from_value(json).unwrap();
+        let rules = back.rules.0.as_ref().unwrap();
+        assert_eq!(rules.source(), config.rules.0.as_ref().unwrap().source());
+        assert_eq!(rules.rules().len(), 2);
+        assert!(!rules.rules()[1].enabled);
+        assert_eq!(rules.body(0), b"from a file");
+        let none = serde_json::to_value(ListenerConfig::http_proxy(0)).unwrap();
+        assert_eq!(none["rules"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn rules_kept_as_text_are_checked_as_a_file_is() {
+        let wrong = RulesSource {
+            text: r#"[{"when": "status:500", "then": {"mock": {}}}]"#.into(),
+            folder: ".".into(),
+        };
+        let error = RuleSet::from_source(wrong).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                RulesFileError::Invalid {
+                    source: RulesError::Rule { index: 1, .. },
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        let json = serde_json::json!({"text": "[1]", "folder": "."});
+        assert!(serde_json::from_value::<Rules>(json).is_err());
+    }
+}

@@ -1,0 +1,133 @@
+//! The Rules panel's rules: read by the rules engine's own parser (`tcpmon_inspect::rules`, as
+//! `tcpmon-cli --rules` reads a file), imported from and exported to that JSON file. Errors
+//! land on the `rules` field and start with "rule N:" when one rule is wrong, so the panel can
+//! show them on that rule.
+
+use crate::error::{CommandError, ErrorKind};
+use std::path::Path;
+use std::sync::Arc;
+use tcpmon_relay::Mode;
+use tcpmon_relay::rules::{RuleSet, Rules, RulesFileError, RulesSource};
+
+/// The rules a listener runs: none for none or an empty list, else checked as the CLI checks a
+/// file (`map` needs proxy mode; `break` is refused until the app can pause a message).
+pub fn listener_rules(source: Option<&RulesSource>, mode: &Mode) -> Result<Rules, CommandError> {
+    let Some(source) = source.filter(|s| !s.text.trim().is_empty()) else {
+        return Ok(Rules(None));
+    };
+    let set = RuleSet::from_source(source.clone()).map_err(refused)?;
+    set.check(mode, false).map_err(refused)?;
+    Ok(Rules((!set.rules().is_empty()).then(|| Arc::new(set))))
+}
+
+/// "Import...": the rules file at `path`, checked, as its text and folder.
+pub fn import(path: &Path) -> Result<RulesSource, CommandError> {
+    Ok(RuleSet::load(path).map_err(refused)?.source().clone())
+}
+
+/// "Export...": writes `text` to `path` once the parser takes it there, so that
+/// `tcpmon-cli --rules` reads the file the panel wrote.
+pub fn export(path: &Path, text: &str) -> Result<(), CommandError> {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    tcpmon_inspect::rules::parse(text, folder).map_err(|e| refused(invalid(path, e)))?;
+    std::fs::write(path, text).map_err(|e| {
+        CommandError::new(
+            ErrorKind::Io,
+            format!("cannot write {}: {e}", path.display()),
+        )
+    })
+}
+
+fn invalid(path: &Path, source: tcpmon_inspect::rules::RulesError) -> RulesFileError {
+    RulesFileError::Invalid {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A rules error on the `rules` field, in the parser's words ("rule 2: ...").
+fn refused(error: RulesFileError) -> CommandError {
+    let (kind, message) = match error {
+        RulesFileError::Invalid { source, .. } => (ErrorKind::InvalidInput, source.to_string()),
+        RulesFileError::Read { what, source, .. } => (ErrorKind::Io, format!("{what}: {source}")),
+    };
+    CommandError::new(kind, message).on("rules")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tcpmon_relay::HostPort;
+
+    const MOCK: &str =
+        r#"[{"when": "path:/mocked", "then": {"mock": {"status": 418, "body": "teapot"}}}]"#;
+
+    fn source(text: &str) -> RulesSource {
+        RulesSource {
+            text: text.into(),
+            folder: ".".into(),
+        }
+    }
+
+    #[test]
+    fn the_panels_rules_are_read_as_the_cli_reads_a_file() {
+        let proxy = Mode::HttpProxy;
+        let rules = listener_rules(Some(&source(MOCK)), &proxy).unwrap();
+        assert_eq!(rules.0.unwrap().rules()[0].when, "path:/mocked");
+        assert_eq!(listener_rules(None, &proxy).unwrap(), Rules(None));
+        assert_eq!(
+            listener_rules(Some(&source(" ")), &proxy).unwrap(),
+            Rules(None)
+        );
+        assert_eq!(
+            listener_rules(Some(&source("[]")), &proxy).unwrap(),
+            Rules(None)
+        );
+        let bad = listener_rules(Some(&source(r#"[{"when": "a", "then": {"mock": {}}}, {"when": "a", "on": "sideways", "then": {"mock": {}}}]"#)), &proxy).unwrap_err();
+        assert_eq!(
+            (bad.kind, bad.field),
+            (ErrorKind::InvalidInput, Some("rules"))
+        );
+        assert!(
+            bad.message.starts_with("rule 2: on \"sideways\""),
+            "{}",
+            bad.message
+        );
+    }
+
+    #[test]
+    fn breakpoints_and_maps_are_refused_with_the_engines_words() {
+        let forward = Mode::Forward {
+            target: HostPort::new("127.0.0.1", 80),
+        };
+        let map = source(r#"[{"when": "path:/", "then": {"map": "a:1"}}]"#);
+        let bad = listener_rules(Some(&map), &forward).unwrap_err();
+        assert!(
+            bad.message.starts_with("rule 1: map needs proxy mode"),
+            "{}",
+            bad.message
+        );
+        let pause = source(r#"[{"when": "path:/", "then": {"break": "request"}}]"#);
+        let bad = listener_rules(Some(&pause), &Mode::HttpProxy).unwrap_err();
+        assert!(
+            bad.message.starts_with("rule 1: break needs"),
+            "{}",
+            bad.message
+        );
+    }
+
+    #[test]
+    fn an_exported_file_imports_back_and_a_wrong_one_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rules.json");
+        export(&file, MOCK).unwrap();
+        let back = import(&file).unwrap();
+        assert_eq!(back.text, MOCK);
+        assert_eq!(back.folder, dir.path().display().to_string());
+        let wrong = dir.path().join("wrong.json");
+        let bad = export(&wrong, "{}").unwrap_err();
+        assert_eq!(bad.field, Some("rules"));
+        assert!(!wrong.exists());
+        assert_eq!(import(&wrong).unwrap_err().kind, ErrorKind::Io);
+    }
+}
