@@ -73,6 +73,9 @@ macro_rules! command_list {
             async send_request[Shared](request: Composed) -> ConnId;
             async pick_target_ca[Window]() -> Option<Vec<String>>;
             async export_ca[Window, Shared]() -> Option<String>;
+            async import_rules[Window]() -> Option<RulesSource>;
+            async export_rules[Window](text: String) -> Option<String>;
+            sync rule_hits[Shared](id: ListenerId) -> Vec<u64>;
         }
     };
 }

@@ -13,11 +13,12 @@ use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
 use tcpmon_desktop::messages::{MessagePage, SendKind, outgoing};
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
-use tcpmon_desktop::{ca, resend, search, settings};
+use tcpmon_desktop::{ca, resend, rules, search, settings};
 use tcpmon_files::{Format, Pick, RowRef, save};
 use tcpmon_inspect::compose::{Composed, prepare};
 use tcpmon_inspect::protobuf::Schema;
 use tcpmon_inspect::view::ViewKind;
+use tcpmon_relay::rules::RulesSource;
 use tcpmon_relay::{
     BindCheck, ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, Snapshot,
 };
@@ -411,4 +412,36 @@ pub async fn export_ca<R: Runtime>(
     let target = path.clone();
     blocking(move || Ok(ca::export(&dir, &target)?)).await?;
     Ok(Some(path.display().to_string()))
+}
+
+/// The Rules panel's filter for rules files (what `tcpmon-cli --rules` reads).
+const RULES_FILTER: (&str, &[&str]) = ("Rules (JSON)", &["json"]);
+
+/// "Import...": a rules file picked in a native dialog, checked by the CLI's parser; its text
+/// and folder (`bodyFile`s are relative to it), or `None` when the user cancelled.
+#[tauri::command]
+pub async fn import_rules<R: Runtime>(app: AppHandle<R>) -> Result<Option<RulesSource>> {
+    let Some(path) = dialog::open_path(&app, RULES_FILTER).await else {
+        return Ok(None);
+    };
+    blocking(move || rules::import(&path).map(Some)).await
+}
+
+/// "Export...": the panel's rules written as a rules file where the user chose, once the
+/// CLI's parser takes them; the path, or `None` when the user cancelled.
+#[tauri::command]
+pub async fn export_rules<R: Runtime>(app: AppHandle<R>, text: String) -> Result<Option<String>> {
+    let Some(path) = dialog::save_path(&app, "rules.json", RULES_FILTER).await else {
+        return Ok(None);
+    };
+    let target = path.clone();
+    blocking(move || rules::export(&target, &text)).await?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// How often each of a listener's rules acted, in order (none without rules).
+#[tauri::command]
+pub fn rule_hits(state: State<'_, AppState>, id: ListenerId) -> Result<Vec<u64>> {
+    let info = state.engine.listener(id)?;
+    Ok(info.config.rules.0.map(|set| set.hits()).unwrap_or_default())
 }

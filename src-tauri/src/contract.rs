@@ -14,6 +14,7 @@ use tcpmon_desktop::search::Found;
 use tcpmon_files::save::{Format, RowRef};
 use tcpmon_inspect::compose::Composed;
 use tcpmon_inspect::view::ViewKind;
+use tcpmon_relay::rules::RulesSource;
 use tcpmon_relay::{BindCheck, ConnId, Direction, ListenerId, ListenerInfo, Snapshot};
 
 /// The app's state, as a command takes it.

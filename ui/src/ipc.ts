@@ -105,6 +105,12 @@ export const ipc = {
   pickTargetCa: () => call("pick_target_ca", {}),
   /** Rust's save dialog, then the local CA's certificate written there; null when cancelled. */
   exportCa: () => call("export_ca", {}),
+  /** Rules "Import...": Rust's open dialog, the file checked; its text and folder, or null when cancelled. */
+  importRules: () => call("import_rules", {}),
+  /** Rules "Export...": Rust's save dialog, the rules checked and written; the path, or null when cancelled. */
+  exportRules: (text: string) => call("export_rules", { text }),
+  /** How often each of a running listener's rules acted, in order. */
+  ruleHits: (id: number) => call("rule_hits", { id }),
 };
 
 /** Calls `handler` with every `engine-events` batch; resolves once listening, to the unsubscribe. */

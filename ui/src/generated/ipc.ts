@@ -626,7 +626,12 @@ no_decrypt: Array<string>,
 /**
  * Faults injected on purpose (`--fault`), each drawn per connection by its chance.
  */
-faults: Array<Fault>, };
+faults: Array<Fault>, 
+/**
+ * Rules that change HTTP/1 traffic on purpose (`--rules`, the app's Rules panel), as the
+ * rules file's text and the folder its `bodyFile`s are relative to; null for none.
+ */
+rules: RulesSource | null, };
 
 /**
  * The form's fields, as text.
@@ -699,7 +704,12 @@ no_decrypt: string,
  * Faults to inject, one per line in `--fault`'s syntax (`latency=200ms~50ms`,
  * `status=503,p=0.5`); blank lines are skipped.
  */
-faults: string, };
+faults: string, 
+/**
+ * The Rules panel's rules: the JSON text `tcpmon-cli --rules` reads, and the folder its
+ * `bodyFile`s are relative to (the imported file's); null for none.
+ */
+rules: RulesSource | null, };
 
 /**
  * A listener's id: unique within an engine, kept across stop, start and restart.
@@ -818,6 +828,20 @@ user: string,
  * Password.
  */
 password: string, };
+
+/**
+ * A rules file's text and the folder its `bodyFile` paths are relative to: what a listener's
+ * settings keep of its rules, so the app can save them with the listener and start it again.
+ */
+export type RulesSource = { 
+/**
+ * The JSON array of rules, as the file holds it.
+ */
+text: string, 
+/**
+ * The folder `bodyFile` paths are relative to (and may not leave).
+ */
+folder: string, };
 
 /**
  * A file format connections can be saved in.
@@ -1102,6 +1126,9 @@ export type Commands = {
   send_request: { args: { request: Composed }; result: ConnId };
   pick_target_ca: { args: Record<string, never>; result: Array<string> | null };
   export_ca: { args: Record<string, never>; result: string | null };
+  import_rules: { args: Record<string, never>; result: RulesSource | null };
+  export_rules: { args: { text: string }; result: string | null };
+  rule_hits: { args: { id: ListenerId }; result: Array<number> };
 };
 
 /** The one event and its payload. */
