@@ -34,6 +34,10 @@ export type AdminValues = {
   no_decrypt: string;
   /** Faults to inject, one per line in the CLI's `--fault` syntax, as typed. */
   faults: string;
+  /** The Rules panel's rules as the rules file's JSON (`textFromRows`); "" for none. */
+  rules: string;
+  /** The folder a rule's `bodyFile` is relative to: the imported file's; "" for none. */
+  rules_folder: string;
 };
 
 /** Apache TCPMon's defaults (target 127.0.0.1:8888), bound to loopback unless the user says so. */
@@ -57,6 +61,8 @@ export const DEFAULT_ADMIN: AdminValues = {
   decrypt_tls: false,
   no_decrypt: "",
   faults: "",
+  rules: "",
+  rules_folder: "",
 };
 
 export function formFromAdmin(v: AdminValues): ListenerForm {
@@ -76,6 +82,8 @@ export function formFromAdmin(v: AdminValues): ListenerForm {
     no_decrypt: v.proxy && v.decrypt_tls ? v.no_decrypt.trim() : "",
     // Rust reads them, one per line, with the CLI's parser.
     faults: v.faults.trim(),
+    // Rust checks them with the CLI's parser.
+    rules: v.rules.trim() === "" ? null : { text: v.rules, folder: v.rules_folder },
   };
 }
 
@@ -122,6 +130,8 @@ export function formFromListener(info: ListenerInfo): ListenerForm {
     no_decrypt: (config.no_decrypt ?? []).join("\n"),
     // A shell older than faults sends none.
     faults: (config.faults ?? []).map(faultText).join("\n"),
+    // Kept as the rules file's text and folder; a shell older than rules sends none.
+    rules: config.rules ?? null,
   };
 }
 
@@ -162,6 +172,7 @@ export function describeForm(form: ListenerForm): string {
     !form.proxy && form.target_tls ? "TLS to target" : "",
     form.proxy && form.decrypt_tls ? "Decrypt HTTPS" : "",
     form.faults.trim() !== "" ? "faults" : "",
+    form.rules ? "rules" : "",
   ]
     .filter((t) => t !== "")
     .join(", ");

@@ -6,7 +6,7 @@
 import { DEFAULT_ADMIN, type AdminValues } from "./listenerForm";
 import { debounce } from "./timing";
 import { DEFAULT_SENDER, type SenderValues } from "./sender";
-import { SAVE_FORMATS, VIEW_KINDS, type ListenerForm, type SaveFormat, type ViewKind } from "./types";
+import { SAVE_FORMATS, VIEW_KINDS, type ListenerForm, type RulesSource, type SaveFormat, type ViewKind } from "./types";
 
 const SAVE_DELAY_MS = 500;
 
@@ -71,7 +71,8 @@ function sameShape<T extends Record<string, Field>>(raw: unknown, defaults: T): 
   return out as T;
 }
 
-const EMPTY_FORM: ListenerForm = {
+/** A saved listener's fields besides its rules, which are no text field. */
+const EMPTY_FORM: Omit<ListenerForm, "rules"> = {
   port: "",
   bind: "",
   proxy: false,
@@ -90,6 +91,11 @@ const EMPTY_FORM: ListenerForm = {
   faults: "",
 };
 
+/** A saved listener's rules: their text and folder, or null (saved before rules, or none). */
+function rulesSource(raw: unknown): RulesSource | null {
+  return isObject(raw) && typeof raw.text === "string" ? { text: raw.text, folder: str(raw.folder, "") } : null;
+}
+
 export function parseSettings(raw: unknown): Settings {
   const s = isObject(raw) ? raw : {};
   const views = isObject(s.views) ? s.views : {};
@@ -105,7 +111,7 @@ export function parseSettings(raw: unknown): Settings {
     open_listeners: Array.isArray(s.open_listeners)
       ? s.open_listeners
           .filter(isObject)
-          .map((f) => sameShape(f, EMPTY_FORM))
+          .map((f): ListenerForm => ({ ...sameShape(f, EMPTY_FORM), rules: rulesSource(f.rules) }))
           .filter((f) => f.port !== "")
       : [],
     sender: sameShape(s.sender, DEFAULT_SENDER),

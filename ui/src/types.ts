@@ -35,6 +35,7 @@ export type {
   WebSocketSummary,
   EventStreamSummary,
   Fault,
+  RulesSource,
 } from "./generated/ipc";
 
 /** The arguments of `read_message_view`. */
@@ -74,6 +75,8 @@ export type FormField =
   | "no_decrypt"
   /** The listener's faults: a line the CLI's `--fault` parser refuses. */
   | "faults"
+  /** The listener's rules: what the CLI's `--rules` parser refuses ("rule N: ..."). */
+  | "rules"
   /** The WebSocket Send box (bad hex, a refused message). */
   | "ws_send"
   /** The search box (a bad regex). */

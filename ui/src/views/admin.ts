@@ -10,8 +10,13 @@ import type { SettingsKeeper } from "../settings";
 import type { CommandError, ListenerForm, ListenerInfo } from "../types";
 import { FieldErrors, errorNote, errorSlots } from "./fieldErrors";
 import { ReopenOffer } from "./reopenOffer";
+import { RulesPanel } from "./rulesPanel";
 
-type TextKey = { [K in keyof AdminValues]: AdminValues[K] extends string ? K : never }[keyof AdminValues];
+/** The text fields; the rules are the Rules panel's. */
+type TextKey = Exclude<
+  { [K in keyof AdminValues]: AdminValues[K] extends string ? K : never }[keyof AdminValues],
+  "rules" | "rules_folder"
+>;
 
 /** The form's inputs: its text fields by the value they hold, the mode radios, the checkboxes. */
 type AdminFields = {
@@ -45,6 +50,7 @@ const adminSlots = () =>
     "target_tls",
     "no_decrypt",
     "faults",
+    "rules",
   );
 
 type AdminSlots = ReturnType<typeof adminSlots>;
@@ -242,6 +248,7 @@ function adminForm(
   bindWarning: HTMLElement,
   add: HTMLElement,
   formError: HTMLElement,
+  rules: HTMLElement,
 ): HTMLFormElement {
   const t = f.texts;
   const [mode, rewrite] = modeRows(f);
@@ -268,6 +275,7 @@ function adminForm(
       row("Delay in Milliseconds", t.slow_delay_ms, slots.slow_link),
     ),
     faultsPanel(t.faults, slots.faults),
+    rules,
     el("div", { class: "form-actions" }, add, el("span", { class: "muted" }, "Port 0 picks a free port.")),
     formError,
   );
@@ -288,6 +296,7 @@ export class AdminView {
     this.bindWarning.hidden = !exposed(result);
   });
   private readonly errors: FieldErrors;
+  private readonly rules: RulesPanel;
   private readonly reopen: ReopenOffer;
   /** The Target CA files picked, kept while TLS to the target is off. */
   private targetCa: string[] = [];
@@ -299,8 +308,13 @@ export class AdminView {
     const slots = adminSlots();
     const formError = errorNote("p", "form-error");
     this.errors = new FieldErrors(slots, formError);
+    this.rules = new RulesPanel(
+      slots.rules,
+      () => this.changed(),
+      (error) => this.showError(error),
+    );
     const add = el("button", { type: "submit", class: "primary", "data-testid": "add-listener" }, "Add");
-    const form = adminForm(this.fields, slots, this.bindWarning, add, formError);
+    const form = adminForm(this.fields, slots, this.bindWarning, add, formError, this.rules.root);
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       void this.add(add);
@@ -347,6 +361,7 @@ export class AdminView {
       decrypt_tls: decryptTls.checked,
       no_decrypt: t.no_decrypt.value,
       faults: t.faults.value,
+      ...this.rules.values,
     };
   }
 
@@ -363,6 +378,7 @@ export class AdminView {
     f.insecure.checked = values.insecure;
     f.decryptTls.checked = values.decrypt_tls;
     this.targetCa = [...values.target_ca];
+    this.rules.set(values.rules, values.rules_folder);
     this.drawCa();
     this.syncEnabled();
   }
@@ -415,6 +431,12 @@ export class AdminView {
     this.settings.update({ admin: this.values() });
   }
 
+  /** An error next to its field; a rules error on the rule it names. */
+  private showError(error: CommandError): void {
+    if (error.field === "rules") this.rules.place(error);
+    this.errors.show(error);
+  }
+
   private async add(button: HTMLButtonElement): Promise<void> {
     this.errors.clear();
     button.disabled = true;
@@ -424,7 +446,7 @@ export class AdminView {
       this.changed();
       this.onAdded(info);
     } catch (error) {
-      this.errors.show(error as CommandError);
+      this.showError(error as CommandError);
     } finally {
       button.disabled = false;
     }

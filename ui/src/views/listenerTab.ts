@@ -7,12 +7,16 @@ import { hostPort, listenerPort } from "../format";
 import { ipc } from "../ipc";
 import { bindChecks, exposed } from "../bindCheck";
 import { faultText, formFromListener } from "../listenerForm";
+import { rowsFromText, type RuleRow } from "../rules";
 import type { SettingsKeeper } from "../settings";
 import type { Store } from "../store";
 import type { CommandError, ListenerForm, ListenerInfo } from "../types";
 import { ConnectionsView, listenerSource } from "./connectionsView";
 import { FieldErrors, errorNote, errorSlots } from "./fieldErrors";
 import type { StatusLine } from "./statusLine";
+
+/** How often a running listener's rule hits are asked for. */
+const HITS_POLL_MS = 1000;
 
 export type ListenerTabDeps = {
   store: Store;
@@ -39,6 +43,8 @@ export class ListenerTab {
   private readonly targetPort: HTMLInputElement;
   private readonly targetFields: HTMLElement;
   private readonly badges: HTMLElement;
+  /** The listener's rules, each with how often it acted (polled while it runs). */
+  private readonly ruleHits = el("span", { class: "badges", "data-testid": "rule-hits" });
   private readonly errors: FieldErrors;
   private readonly listenerError: HTMLElement;
 
@@ -96,6 +102,7 @@ export class ListenerTab {
         el("span", { class: "group" }, port.label, slots.listen_port),
         this.targetFields,
         this.badges,
+        this.ruleHits,
         general,
         this.listenerError,
         el("span", { class: "spacer" }),
@@ -104,6 +111,10 @@ export class ListenerTab {
       this.view.root,
     );
     this.setInfo(info);
+    const poll = setInterval(() => {
+      if (!this.panel.isConnected) clearInterval(poll);
+      else if (this.current.running && this.current.config.rules) void this.pollHits();
+    }, HITS_POLL_MS);
   }
 
   get info(): ListenerInfo {
@@ -126,6 +137,8 @@ export class ListenerTab {
     }
     this.targetFields.hidden = config.mode.kind !== "forward";
     this.drawBadges();
+    this.drawRules(null);
+    if (running && config.rules) void this.pollHits();
     this.listenerError.hidden = info.error === null;
     setText(this.listenerError, info.error ?? "");
     this.title = `Port ${this.port}`;
@@ -161,6 +174,33 @@ export class ListenerTab {
       ...badges.map((text) => el("span", { class: "badge" }, text)),
       ...(open ? [el("span", { class: "badge warn", "data-testid": "open-badge" }, `open on ${config.bind}`)] : []),
     );
+  }
+
+  /** Each rule as "N. when → action", with its hits when known. */
+  private drawRules(hits: number[] | null): void {
+    let rules: RuleRow[] = [];
+    try {
+      rules = rowsFromText(this.current.config.rules?.text ?? "");
+    } catch {
+      // Rust read them; a shape the panel does not know is only not listed.
+    }
+    this.ruleHits.replaceChildren(
+      ...rules.map((rule, i) =>
+        el(
+          "span",
+          { class: "badge", "data-testid": "rule-hit" },
+          `${i + 1}. ${rule.when} → ${rule.action}${rule.enabled ? "" : " (off)"}` + (hits ? `: ${hits[i] ?? 0} hit${hits[i] === 1 ? "" : "s"}` : ""),
+        ),
+      ),
+    );
+  }
+
+  private async pollHits(): Promise<void> {
+    try {
+      this.drawRules(await ipc.ruleHits(this.current.id));
+    } catch {
+      // Removed meanwhile: the tab goes too.
+    }
   }
 
   /** Stop; or Start, applying edited fields with update_listener when there are any. */
