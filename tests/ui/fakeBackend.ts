@@ -27,6 +27,7 @@ import type {
   EngineEvent,
   Exchange,
   Fault,
+  RulesSource,
   LeftCapture,
   ListenerForm,
   ListenerInfo,
@@ -66,6 +67,8 @@ export type FakeConfig = {
   leftSession?: OpenedSession;
   /** What the Target CA dialog picks; null: the user cancels it. */
   pickedCa?: string[] | null;
+  /** The rules file the Import dialog reads (its text and folder); absent: the user cancels it. */
+  importedRules?: RulesSource;
 };
 
 const config: FakeConfig = (window as unknown as { fakeConfig?: FakeConfig }).fakeConfig ?? {};
@@ -183,11 +186,39 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
       decrypt_tls: form.decrypt_tls,
       no_decrypt: noDecrypt,
       faults: faultList(form),
+      rules: checkedRules(form.rules),
     },
     local_addr: `${form.bind.includes(":") ? `[${form.bind}]` : form.bind}:${port}`,
     running: true,
     error: null,
   };
+}
+
+/** A rule the engine refuses, in its words; the rest Rust checks (the fake takes them). */
+function ruleProblem(rule: { then?: Record<string, unknown> }): string | null {
+  const then = rule.then ?? {};
+  if ("break" in then)
+    return "break needs the app (a breakpoint pauses the message for a person); the CLI cannot";
+  const mock = then.mock as { status?: unknown } | undefined;
+  if (mock && typeof mock.status !== "number") return "invalid type: string, expected u16";
+  return null;
+}
+
+/** The rules as Rust's parser would take them: a JSON array, each rule's problem named. */
+function checkedRules(source: RulesSource | null): RulesSource | null {
+  if (source === null || source.text.trim() === "") return null;
+  let rules: unknown;
+  try {
+    rules = JSON.parse(source.text);
+  } catch (e) {
+    return reject({ kind: "invalid_input", message: `not a JSON array of rules: ${e}`, field: "rules" });
+  }
+  if (!Array.isArray(rules)) reject({ kind: "invalid_input", message: "not a JSON array of rules", field: "rules" });
+  (rules as { then?: Record<string, unknown> }[]).forEach((rule, i) => {
+    const problem = ruleProblem(rule);
+    if (problem) reject({ kind: "invalid_input", message: `rule ${i + 1}: ${problem}`, field: "rules" });
+  });
+  return (rules as unknown[]).length === 0 ? null : source;
 }
 
 /** The form's faults, one a line: the few kinds the UI tests type (Rust reads them all). */
@@ -941,6 +972,16 @@ const handlers: Handlers = {
   },
   pick_target_ca: () => (config.pickedCa === undefined ? ["/home/dev/certs/dev-server.pem"] : config.pickedCa),
   export_ca: () => "/home/dev/tcpmon-ca.pem",
+  import_rules: () => (config.importedRules === undefined ? null : checkedRules(config.importedRules)),
+  export_rules: ({ text }) => {
+    checkedRules({ text, folder: "/home/dev" });
+    return "/home/dev/rules.json";
+  },
+  // The first rule acted twice, the others never.
+  rule_hits: ({ id }) => {
+    const rules = knownListener(id).config.rules;
+    return rules ? (JSON.parse(rules.text) as unknown[]).map((_, i) => (i === 0 ? 2 : 0)) : [];
+  },
   status: () => ({ capture_bytes: 48_213_504, capture_limit: captureLimit, recording_stopped: recordingStopped }),
 };
 

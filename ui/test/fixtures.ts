@@ -76,6 +76,7 @@ export function listener(id: number, overrides: Partial<ListenerInfo> = {}): Lis
       decrypt_tls: false,
       no_decrypt: [],
       faults: [],
+      rules: null,
     },
     local_addr: "127.0.0.1:8081",
     running: true,

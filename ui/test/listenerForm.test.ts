@@ -68,7 +68,19 @@ test("a running listener becomes a form with the port it really got", () => {
     decrypt_tls: false,
     no_decrypt: "",
     faults: "",
+    rules: null,
   });
+});
+
+test("the Admin tab's rules go as the rules file's text and folder; a listener's come back as they went", () => {
+  const text = '[{"when": "path:/a", "then": {"mock": {"status": 418}}}]';
+  const form = formFromAdmin({ ...DEFAULT_ADMIN, rules: text, rules_folder: "/home/dev" });
+  assert.deepEqual(form.rules, { text, folder: "/home/dev" });
+  assert.equal(formFromAdmin({ ...DEFAULT_ADMIN, rules: " \n" }).rules, null);
+  assert.match(describeForm(form), /\(rules\)$/);
+  const info = listener(1);
+  info.config.rules = { text, folder: "/home/dev" };
+  assert.deepEqual(formFromListener(info).rules, { text, folder: "/home/dev" });
 });
 
 test("a listener's faults are written as the CLI's --fault reads them (Rust's test reads them back)", () => {
