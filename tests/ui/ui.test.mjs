@@ -103,7 +103,7 @@ describe("Admin tab", () => {
       assert.match(await offer.textContent(), /Port 9001 → example.org:80/);
       await page.getByTestId("reopen-listener").click();
       await page.getByTestId("listener-tab").filter({ hasText: "Port 9001" }).waitFor();
-      // Saved by a build without the Host rewrite, TLS, decryption and faults: they come back off.
+      // Saved by a build without the Host rewrite, TLS, decryption, faults and rules: they come back off.
       assert.deepEqual((await calls(page, "add_listener"))[0].form, {
         ...form,
         rewrite_host: false,
@@ -114,6 +114,7 @@ describe("Admin tab", () => {
         decrypt_tls: false,
         no_decrypt: "",
         faults: "",
+        rules: null,
       });
       await offer.waitFor({ state: "hidden" });
     });
