@@ -18,8 +18,9 @@ else
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tcpmon-target}"
   app="$CARGO_TARGET_DIR/debug/tcpmon"
   if [[ "${E2E_BUILD:-1}" != 0 ]]; then
-    echo "== e2e: building the app (npm run build:app)"
+    echo "== e2e: building the app (npm run build:app) and tcpmon-cli (rules.test.mjs runs it)"
     npm run --silent build:app
+    cargo build -p tcpmon-cli
   fi
 fi
 [[ -x "$app" ]] || { echo "e2e: no app at $app (npm run build:app)" >&2; exit 1; }

@@ -290,6 +290,43 @@ async function startPrintingPort(program, args) {
   return { port, stop: () => stopChild(child) };
 }
 
+/**
+ * tcpmon-cli run with `args` ($TCPMON_CLI, or the build beside the app's:
+ * $CARGO_TARGET_DIR/debug/tcpmon-cli); resolves once it listens, with its port and `stop`,
+ * which ends it (SIGTERM: it prints its totals first) and resolves to what it wrote on stderr.
+ */
+export async function startCli(args) {
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/tcpmon-target");
+  const cli = process.env.TCPMON_CLI ?? path.join(target, "debug/tcpmon-cli");
+  if (!fs.existsSync(cli)) throw new Error(`no tcpmon-cli at ${cli} (cargo build -p tcpmon-cli)`);
+  const child = track(spawn(cli, args, { stdio: ["ignore", "pipe", "pipe"] }));
+  let output = "";
+  let errors = "";
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tcpmon-cli did not start: ${output}${errors}`)), 10000);
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(/^listening on \S*:(\d+) ->/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.stderr.on("data", (chunk) => (errors += chunk));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tcpmon-cli ${args.join(" ")} exited (${code}): ${errors}`));
+    });
+  });
+  return {
+    port,
+    stop: async () => {
+      await stopChild(child);
+      return errors;
+    },
+  };
+}
+
 /** tests/clients/ws_peers.py's echo server (permessage-deflate offered) on a free port. */
 export function startWsEcho() {
   return startPrintingPort(VENV_PYTHON, ["-u", WS_PEERS, "server"]);
