@@ -442,6 +442,6 @@ pub async fn export_rules<R: Runtime>(app: AppHandle<R>, text: String) -> Result
 /// How often each of a listener's rules acted, in order (none without rules).
 #[tauri::command]
 pub fn rule_hits(state: State<'_, AppState>, id: ListenerId) -> Result<Vec<u64>> {
-    let info = state.engine.listener(id)?;
-    Ok(info.config.rules.0.map(|set| set.hits()).unwrap_or_default())
+    let rules = state.engine.listener(id)?.config.rules.0;
+    Ok(rules.map(|set| set.hits()).unwrap_or_default())
 }
