@@ -58,8 +58,9 @@ export class RulesPanel {
       el(
         "p",
         { class: "muted hint" },
-        "When a request (or response) matches the search expression, then the action; the first " +
-          "enabled rule that matches acts. HTTP/1 only: HTTP/2 and WebSocket traffic pass untouched.",
+        "When a request (or response) matches the search expression, then the action: the edits of " +
+          "every enabled rule that matches apply in order, the first matching mock or map answers. " +
+          "HTTP/1 only: HTTP/2 and WebSocket traffic pass untouched.",
       ),
     );
   }

@@ -1,5 +1,5 @@
 //! Rules that change HTTP/1 traffic on purpose: "when SEARCH then ACTION", read from the JSON
-//! file the CLI's `--rules` names (and, later, the app's Rules panel). Parsing and validation
+//! file the CLI's `--rules` names and the app's Rules panel. Parsing and validation
 //! live here; matching a message and editing its bytes in [`apply`]. Nothing here reads a file:
 //! a `bodyFile` stays a path, checked not to leave the rules file's folder ([`inside`]), for the
 //! caller to read.
