@@ -42,6 +42,23 @@ test("TLS choices are kept; Target CA files only as a list of paths", () => {
   assert.deepEqual(parseSettings({ admin: { target_ca: "/certs/a.pem" } }).admin.target_ca, []);
 });
 
+test("rules are kept with the Admin tab and each open listener; anything else is none", () => {
+  const text = '[{"when": "path:/a", "then": {"mock": {}}}]';
+  const s = parseSettings({
+    admin: { rules: text, rules_folder: "/home/dev" },
+    open_listeners: [
+      { port: "8081", rules: { text, folder: "/home/dev" } },
+      { port: "8082", rules: { text: 7 } },
+      { port: "8083" },
+    ],
+  });
+  assert.deepEqual([s.admin.rules, s.admin.rules_folder], [text, "/home/dev"]);
+  assert.deepEqual(
+    s.open_listeners.map((f) => f.rules),
+    [{ text, folder: "/home/dev" }, null, null],
+  );
+});
+
 test("every save format is remembered, and the Sender's form field by field", () => {
   for (const format of ["session", "text", "har", "curl"] as const) {
     assert.equal(parseSettings({ save_format: format }).save_format, format);
