@@ -7,6 +7,9 @@
 //   app-admin.png     the Admin form being filled in, Rewrite Host header ticked
 //   app-websocket.png a WebSocket through a listener (Python's websockets, deflate on): its
 //                     messages listed under the table, one shown as JSON
+//   app-grpc.png      gRPC calls (Python grpcio over h2c) as HTTP/2 rows with their status,
+//                     a server-streaming response's messages decoded with the user's schema
+//   app-compare.png   two orders compared side by side, the changed value marked
 // With ImageMagick's /usr/bin/convert, each is reduced to 256 colours (a third of the bytes).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -15,6 +18,9 @@ import { fileURLToPath } from "node:url";
 import { launchApp, PANEL, tid } from "./lib/app.mjs";
 import {
   curlOk,
+  runGrpcClient,
+  startFixedServer,
+  startGrpcServer,
   runWsClient,
   soapPost,
   soapPosts,
@@ -46,6 +52,13 @@ const [soap, web, echo] = await Promise.all([
   startSoapServer({ keepAlive: true }),
   startPythonServer(dir),
   startWsEcho(),
+]);
+const proto = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../crates/inspect/tests/fixtures/grpc/shop.proto");
+const descriptors = path.join(dir, "shop.pb");
+execFileSync("protoc", ["--include_imports", `-I${path.dirname(proto)}`, "-o", descriptors, path.basename(proto)]);
+const [grpc, orders] = await Promise.all([
+  startGrpcServer(descriptors),
+  startFixedServer({ "/order": { body: '{"ok":true}', headers: { "content-type": "application/json" } } }),
 ]);
 const app = await launchApp();
 try {
@@ -115,8 +128,43 @@ try {
   await app.waitForPane("request", (p) => p.text.includes('"price": 101.5'), "the message as JSON");
   await shoot(app, "app-websocket.png");
 
+  // gRPC: three calls as HTTP/2 rows, the streamed response decoded with the schema.
+  await app.selectTab("Admin");
+  await app.type(tid("proto-file"), proto);
+  await app.browser.keys(["Enter"]);
+  await app.waitFor(
+    async () => (await (await app.$(tid("proto-file-state"))).getText()).startsWith("services:"),
+    "the schema loaded",
+  );
+  const grpcPort = await app.addListener({ targetPort: grpc.port });
+  await runGrpcClient(descriptors, `127.0.0.1:${grpcPort}`);
+  const calls = await app.waitForRows(
+    (rows) => rows.length === 3 && rows[2].status === "200 NOT_FOUND",
+    "three gRPC calls",
+  );
+  await app.clickRow(calls[1]);
+  await app.chooseView("request", "grpc");
+  await app.chooseView("response", "grpc");
+  await app.waitForPane("response", (p) => p.text.includes("demo.shop.Item"), "the streamed messages");
+  await shoot(app, "app-grpc.png");
+
+  // Compare: two orders whose JSON differs in one value, both rows selected.
+  const orderPort = await app.addListener({ targetPort: orders.port });
+  for (const qty of [1, 2]) {
+    await curlOk(["-H", "Content-Type: application/json", "-d", `{"item":"tea","qty":${qty}}`, `http://127.0.0.1:${orderPort}/order`]);
+  }
+  const posted = await app.waitForRows((rows) => rows.length === 2 && rows.every((r) => r.status === "200"), "two orders");
+  await app.clickRow(posted[0]);
+  await app.clickRow(posted[1], { ctrl: true });
+  await app.clickInPanel("compare");
+  await app.waitFor(
+    async () => app.browser.execute((s) => document.querySelectorAll(`${s} .diff-row`).length > 0, tid("diff-view")),
+    "the comparison",
+  );
+  await shoot(app, "app-compare.png");
+
   console.log(`screenshots written to ${out}`);
 } finally {
   await app.close();
-  await Promise.all([soap.stop(), web.stop(), echo.stop()]);
+  await Promise.all([soap.stop(), web.stop(), echo.stop(), grpc.stop(), orders.stop()]);
 }

@@ -257,40 +257,15 @@ export function statusText(exchange: Exchange): string {
   return [...exchange.interim, exchange.status].join("→");
 }
 
-/** gRPC's status codes 0 to 16 by name, as the gRPC spec (and tcpmon_inspect::grpc::status) spell them. */
-const GRPC_STATUS_NAMES = [
-  "OK",
-  "CANCELLED",
-  "UNKNOWN",
-  "INVALID_ARGUMENT",
-  "DEADLINE_EXCEEDED",
-  "NOT_FOUND",
-  "ALREADY_EXISTS",
-  "PERMISSION_DENIED",
-  "RESOURCE_EXHAUSTED",
-  "FAILED_PRECONDITION",
-  "ABORTED",
-  "OUT_OF_RANGE",
-  "UNIMPLEMENTED",
-  "INTERNAL",
-  "UNAVAILABLE",
-  "DATA_LOSS",
-  "UNAUTHENTICATED",
-] as const;
 
 /**
  * How a gRPC call over HTTP/2 ended, as the CLI line says it: the code and its name ("5
- * NOT_FOUND") from the response's trailers, or from its head when the server answered with
- * trailers only; null when the exchange is not one, or has not ended yet.
+ * NOT_FOUND"), read by the backend from the response's trailers or from its head when the
+ * server answered with trailers only; null when the exchange is not one, or has not ended yet.
  */
 export function grpcStatus(exchange: Exchange): { code: string; name: string } | null {
-  const response = exchange.h2?.response;
-  if (!response) return null;
-  const trailer = [...response.trailers].reverse().find(([name]) => name === "grpc-status")?.[1];
-  const code = (trailer ?? /^grpc-status:[ \t]*(\S*)[ \t]*\r?$/im.exec(response.head)?.[1])?.trim();
-  if (code === undefined) return null;
-  const name = /^\d+$/.test(code) ? GRPC_STATUS_NAMES[Number(code)] : undefined;
-  return { code, name: name ?? "?" };
+  const grpc = exchange.h2?.grpc;
+  return grpc ? { code: grpc.code, name: grpc.name ?? "?" } : null;
 }
 
 /** An exchange's status column: the HTTP status, then a gRPC call's status name ("200 NOT_FOUND"). */

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::io::Write;
 use tcpmon_inspect::exchange::Exchange;
-use tcpmon_inspect::grpc::{Status, StatusError};
 use tcpmon_relay::messages::{EventFollower, Follower};
 use tcpmon_relay::{
     ConnId, ConnectionRecord, ConnectionState, Direction, Engine, Event, EventKind, ExchangePatch,
@@ -106,15 +105,14 @@ pub fn exchange_line(record: &ConnectionRecord, index: usize, exchange: &Exchang
     // An HTTP/2 stream says so after its URL, and gRPC's status (from the trailers, or the
     // head of a trailers-only answer) after the HTTP one.
     let (h2, grpc) = exchange.h2().map_or_else(Default::default, |h2| {
-        let grpc = match Status::of_h2(h2) {
-            Ok(Some(status)) => {
-                let name = status.name.unwrap_or("?");
-                format!(" grpc-status={}:{name}", status.code)
+        let grpc = h2.grpc.as_ref().map(|g| {
+            let name = g.name.as_deref().unwrap_or("?");
+            match g.code.parse::<u32>() {
+                Ok(code) => format!(" grpc-status={code}:{name}"),
+                Err(_) => format!(" grpc-status={:?}:?", g.code),
             }
-            Err(StatusError::BadCode(code)) => format!(" grpc-status={code:?}:?"),
-            Ok(None) | Err(_) => String::new(),
-        };
-        (" HTTP/2", grpc)
+        });
+        (" HTTP/2", grpc.unwrap_or_default())
     });
     format!(
         "#{}.{} {} {} -> {} {} {}{h2} {:?}{grpc} req={}B resp={}B {}ms{}{ruled}",

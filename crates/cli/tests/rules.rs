@@ -292,3 +292,27 @@ fn a_body_over_the_cap_passes_unchanged_with_a_note() {
         ["the body was not held: not replaced; the response body went on as it was"]
     );
 }
+
+#[test]
+fn a_long_keep_alive_connection_lists_its_first_rule_actions_and_counts_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rules_file(
+        dir.path(),
+        r#"[{"when": "path:/m", "then": {"mock": {"body": "m"}}}]"#,
+    );
+    let closed = free_port().to_string();
+    let (cli, out, port, _) = start(&["0", "127.0.0.1", &closed, "--rules", &rules]);
+    let url = format!("http://127.0.0.1:{port}/m");
+    let urls: Vec<&str> = std::iter::repeat_n(url.as_str(), 100).collect();
+    assert_eq!(curl(&urls), b"m".repeat(100), "one connection, 100 mocks");
+    let (ok, lines, err) = terminate(cli, out);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = lines.lines().collect();
+    assert_eq!(lines.len(), 100, "{lines:?}");
+    let marked = lines
+        .iter()
+        .filter(|l| l.ends_with(" (rule 1: mock)"))
+        .count();
+    assert_eq!(marked, 64, "the record lists the first 64 actions");
+    assert!(err.contains("rule 1 mock \"path:/m\": 100 hits\n"), "{err}");
+}

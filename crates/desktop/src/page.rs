@@ -212,6 +212,13 @@ pub fn read_payload_view(
     render(&window, kind, offset, true)
 }
 
+/// Whether `bytes` (read from `offset` of `window`) hold a whole message whose body is within
+/// [`PRETTY_LIMIT`]: what the pretty views render.
+fn within_limit(window: &Window<'_>, offset: u64, bytes: &[u8], decoded: &Decoded<'_>) -> bool {
+    let whole = decoded.wire_len < bytes.len() || offset + bytes.len() as u64 == window.len;
+    whole && decoded.body.len() as u64 <= PRETTY_LIMIT
+}
+
 /// The page of `kind` at `offset` of `window`; `one_message`: the window holds one message,
 /// so pretty views too large to indent whole page through it.
 fn render(
@@ -277,8 +284,7 @@ fn pretty_page(
 ) -> Result<ViewPage, CommandError> {
     let bytes = window.read(page.offset, PRETTY_LIMIT as usize)?;
     let decoded = window.decode(&bytes, MAX_DECODED);
-    let whole = decoded.wire_len < bytes.len() || page.offset + bytes.len() as u64 == window.len;
-    if !whole || decoded.body.len() as u64 > PRETTY_LIMIT {
+    if !within_limit(window, page.offset, &bytes, &decoded) {
         let reason = format!(
             "a message over {} MiB is not pretty-printed",
             PRETTY_LIMIT >> 20

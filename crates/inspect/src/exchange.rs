@@ -11,7 +11,7 @@
 mod h2;
 mod list;
 
-pub use h2::{H2Message, H2Stream, Piece, VERSION as H2_VERSION};
+pub use h2::{GrpcStatus, H2Message, H2Stream, Piece, VERSION as H2_VERSION};
 pub use list::ExchangeList;
 
 use crate::Direction;

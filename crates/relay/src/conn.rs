@@ -118,6 +118,15 @@ fn change(core: &Core, id: ConnId, f: impl FnOnce(&mut ConnectionRecord)) {
     });
 }
 
+/// As [`change`], but the capture log gets the record at its next logged change (or its end).
+fn change_unlogged(core: &Core, id: ConnId, f: impl FnOnce(&mut ConnectionRecord)) {
+    core.bus.emit(|| {
+        core.store
+            .update_unlogged(id, f)
+            .map(|record| EventKind::ConnectionChanged { record })
+    });
+}
+
 /// Writes on `id`'s record that `fault` acted, now.
 pub(crate) fn fault_acted(core: &Core, id: ConnId, fault: &Fault) {
     let what = fault.describe();
@@ -164,6 +173,12 @@ impl ConnCtx {
     /// Changes the record and announces the change.
     pub(crate) fn change(&self, f: impl FnOnce(&mut ConnectionRecord)) {
         change(&self.core, self.id, f);
+    }
+
+    /// Changes the record for watchers now and for the capture log later: for changes that
+    /// come with every exchange.
+    pub(crate) fn change_unlogged(&self, f: impl FnOnce(&mut ConnectionRecord)) {
+        change_unlogged(&self.core, self.id, f);
     }
 
     pub(crate) fn set_state(&self, state: ConnectionState) {

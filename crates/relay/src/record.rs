@@ -137,9 +137,22 @@ pub struct ConnectionRecord {
     /// What rules (`--rules`) did to its exchanges. The capture keeps the client's side: what
     /// the client sent, and what it received (a mock, a changed response); a request changed
     /// or mapped on its way to the server is said here.
+    /// At most [`RULE_EVENTS_KEPT`] of them: a keep-alive connection can carry a million
+    /// exchanges, and the rules' hit counts say how often each acted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub rules: Vec<RuleEvent>,
+    /// Rule actions past [`RULE_EVENTS_KEPT`], counted, not listed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub rules_left_out: u64,
+}
+
+/// Most rule actions a connection's record lists.
+pub const RULE_EVENTS_KEPT: usize = 64;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A rule that acted on one exchange of a connection.
@@ -236,6 +249,7 @@ impl ConnectionRecord {
             injected: Vec::new(),
             faults: Vec::new(),
             rules: Vec::new(),
+            rules_left_out: 0,
             exchanges: ExchangeList::new(),
         }
     }

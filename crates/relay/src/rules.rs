@@ -4,7 +4,7 @@
 
 use crate::config::Mode;
 use crate::conn::ConnCtx;
-use crate::record::RuleEvent;
+use crate::record::{RULE_EVENTS_KEPT, RuleEvent};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -180,7 +180,15 @@ impl RuleSet {
             action: self.rules[index].action.name().into(),
             what,
         };
-        ctx.change(|r| r.rules.push(event));
+        // Not written to the capture log at each hit (the record's next change or its end is):
+        // a keep-alive connection's thousandth hit must cost what its first did.
+        ctx.change_unlogged(|r| {
+            if r.rules.len() < RULE_EVENTS_KEPT {
+                r.rules.push(event);
+            } else {
+                r.rules_left_out += 1;
+            }
+        });
     }
 }
 

@@ -571,6 +571,25 @@ impl Store {
         id: ConnId,
         change: impl FnOnce(&mut ConnectionRecord),
     ) -> Option<ConnectionRecord> {
+        self.change(id, change, true)
+    }
+
+    /// As [`Store::update`], without writing the record to the capture log now: its next
+    /// logged change, or its end, carries this one too.
+    pub(crate) fn update_unlogged(
+        &self,
+        id: ConnId,
+        change: impl FnOnce(&mut ConnectionRecord),
+    ) -> Option<ConnectionRecord> {
+        self.change(id, change, false)
+    }
+
+    fn change(
+        &self,
+        id: ConnId,
+        change: impl FnOnce(&mut ConnectionRecord),
+        log: bool,
+    ) -> Option<ConnectionRecord> {
         let mut guard = self.shared.state();
         let st = &mut *guard;
         let entry = st.entries.get_mut(&id)?;
@@ -582,7 +601,9 @@ impl Store {
             entry.chunks.iter_mut().for_each(Vec::shrink_to_fit);
         }
         let record = entry.record.clone();
-        self.log_meta(st, id);
+        if log || record.state.is_finished() {
+            self.log_meta(st, id);
+        }
         Some(record)
     }
 

@@ -432,6 +432,19 @@ bytes: number, } } | "blackhole" | "refuse" | { "status": {
 code: number, } };
 
 /**
+ * How a gRPC call ended, as the table and the CLI line show it.
+ */
+export type GrpcStatus = { 
+/**
+ * `grpc-status` as sent (a number, when the server follows the spec).
+ */
+code: string, 
+/**
+ * The code's name (`OK`, `NOT_FOUND`, ...); `None` for codes the spec does not define.
+ */
+name: string | null, };
+
+/**
  * One side of an HTTP/2 stream as views read it.
  */
 export type H2Message = { 
@@ -488,7 +501,11 @@ pushed_by: number | null,
 /**
  * Whether a RST_STREAM ended it (its note says who and why).
  */
-reset: boolean, };
+reset: boolean, 
+/**
+ * A gRPC call's status, once its trailers (or a trailers-only head) said it.
+ */
+grpc: GrpcStatus | null, };
 
 /**
  * A host name or IP literal with a port. IPv6 literals display in brackets.

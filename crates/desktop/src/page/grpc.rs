@@ -2,7 +2,7 @@
 //! decoded as protobuf (`tcpmon_inspect::view::grpc`), and for a response the call's status
 //! from the head (a trailers-only response), HTTP/2 trailers or a gRPC-Web trailer frame.
 
-use super::{PRETTY_LIMIT, Pager, RAW_PAGE, ViewPage, Window, raw_page};
+use super::{PRETTY_LIMIT, Pager, RAW_PAGE, ViewPage, Window, raw_page, within_limit};
 use crate::error::CommandError;
 use tcpmon_inspect::grpc::Protocol;
 use tcpmon_inspect::http1::decode::decode_payload;
@@ -54,8 +54,7 @@ pub(super) fn page(window: &Window<'_>, page: Pager) -> Result<ViewPage, Command
         return raw_page(window, page, RAW_PAGE, Some(reason));
     };
     let decoded = decode_payload(&bytes, "POST");
-    let whole = decoded.wire_len < bytes.len() || page.offset + bytes.len() as u64 == window.len;
-    if !whole || decoded.body.len() as u64 > PRETTY_LIMIT {
+    if !within_limit(window, page.offset, &bytes, &decoded) {
         let reason = format!(
             "a message over {} MiB is not decoded as gRPC",
             PRETTY_LIMIT >> 20

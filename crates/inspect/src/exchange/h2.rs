@@ -10,6 +10,7 @@
 
 use super::{Exchange, Span};
 use crate::Direction;
+use crate::grpc::{Status, StatusError};
 use crate::h2::{self, Connection, H2Error, Head, Range, Stream};
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,33 @@ pub struct H2Stream {
     /// Whether a RST_STREAM ended it (its note says who and why).
     #[serde(default)]
     pub reset: bool,
+    /// A gRPC call's status, once its trailers (or a trailers-only head) said it.
+    #[serde(default)]
+    pub grpc: Option<GrpcStatus>,
+}
+
+/// How a gRPC call ended, as the table and the CLI line show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct GrpcStatus {
+    /// `grpc-status` as sent (a number, when the server follows the spec).
+    pub code: String,
+    /// The code's name (`OK`, `NOT_FOUND`, ...); `None` for codes the spec does not define.
+    pub name: Option<String>,
+}
+
+impl GrpcStatus {
+    /// The status `stream`'s response says, if it says one.
+    fn of(stream: &H2Stream) -> Option<Self> {
+        match Status::of_h2(stream) {
+            Ok(Some(status)) => Some(Self {
+                code: status.code.to_string(),
+                name: status.name.map(str::to_string),
+            }),
+            Err(StatusError::BadCode(code)) => Some(Self { code, name: None }),
+            Ok(None) | Err(_) => None,
+        }
+    }
 }
 
 impl H2Stream {
@@ -255,7 +283,11 @@ fn update(exchange: &mut Exchange, stream: &Stream) {
         Some(message) => sync_message(message, &stream.request, render_request),
         None => false,
     };
-    sync_message(&mut h2.response, &stream.response, render_response);
+    let trailers_before = h2.response.trailers.len();
+    let new_head = sync_message(&mut h2.response, &stream.response, render_response);
+    if new_head || h2.response.trailers.len() != trailers_before {
+        h2.grpc = GrpcStatus::of(h2);
+    }
     if new_request {
         if let Some(head) = &stream.request.head {
             exchange.method = head.method.as_deref().unwrap_or_default().into();

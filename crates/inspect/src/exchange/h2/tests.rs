@@ -342,3 +342,30 @@ fn a_server_that_speaks_first_waits_for_the_preface() {
         ("/first", Some(200))
     );
 }
+
+#[test]
+fn a_grpc_call_keeps_its_status_from_trailers_or_a_trailers_only_head() {
+    let mut c = PREFACE.to_vec();
+    let (one, _) = get(1, "/shop.Shop/Get", b"");
+    let (three, _) = get(3, "/shop.Shop/Get", b"");
+    c.extend([one, three].concat());
+    let mut s = frame(1, END_HEADERS, 1, &[0x88]);
+    s.extend(frame(0, 0, 1, &[0, 0, 0, 0, 0]));
+    s.extend(frame(
+        1,
+        END_HEADERS | END_STREAM,
+        1,
+        &lit("grpc-status", "5"),
+    ));
+    let mut only = vec![0x88];
+    only.extend(lit("grpc-status", "16"));
+    s.extend(frame(1, END_HEADERS | END_STREAM, 3, &only));
+    let (_, exchanges) = track(&c, &s, usize::MAX);
+    let status = |i: usize| exchanges[i].h2().and_then(|h| h.grpc.clone());
+    let named = |code: &str, name: &str| GrpcStatus {
+        code: code.into(),
+        name: Some(name.into()),
+    };
+    assert_eq!(status(0), Some(named("5", "NOT_FOUND")));
+    assert_eq!(status(1), Some(named("16", "UNAUTHENTICATED")));
+}
