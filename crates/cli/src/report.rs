@@ -4,8 +4,8 @@
 //! and a summary when its connection finishes.
 
 use crate::ws_lines;
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use tcpmon_inspect::exchange::Exchange;
 use tcpmon_relay::messages::{EventFollower, Follower};
@@ -140,6 +140,9 @@ struct Live {
     pending: Vec<Exchange>,
     /// Exchanges printed and dropped.
     printed: usize,
+    /// HTTP/2 streams past `printed` whose lines went out as they completed, while an earlier
+    /// stream of the connection was still open (a long gRPC stream must not hold the others').
+    ahead: HashSet<usize>,
     /// With `--ws`: the WebSockets whose messages are printed as they come.
     following: Vec<Following>,
     /// Once the connection has finished: a summary line per WebSocket it carried.
@@ -167,6 +170,7 @@ impl Live {
             record,
             pending: exchanges.to_vec(),
             printed: 0,
+            ahead: HashSet::new(),
             following: Vec::new(),
             closing: Vec::new(),
         };
@@ -248,7 +252,9 @@ impl Live {
         let mut lines = Vec::with_capacity(ready);
         for (i, e) in self.pending.drain(..ready).enumerate() {
             let index = self.printed + i;
-            lines.push(exchange_line(&self.record, index, &e));
+            if !self.ahead.remove(&index) {
+                lines.push(exchange_line(&self.record, index, &e));
+            }
             let follower = match (e.websocket(), ws) {
                 (Some(summary), Some(_)) => {
                     Some(Follow::WebSocket(Box::new(Follower::new(summary))))
@@ -268,6 +274,14 @@ impl Live {
             }
         }
         self.printed += ready;
+        // HTTP/2 streams end in any order: one complete behind an open one is printed now.
+        for (i, e) in self.pending.iter().enumerate() {
+            let index = self.printed + i;
+            let complete = e.response.as_ref().is_some_and(|r| r.complete());
+            if e.h2().is_some() && complete && self.ahead.insert(index) {
+                lines.push(exchange_line(&self.record, index, e));
+            }
+        }
         if let Some(store) = ws {
             lines.extend(self.message_lines(store));
         }
@@ -484,6 +498,66 @@ mod tests {
             printed[1]
         );
         assert!(printed[2].contains("\"no-response\""), "{}", printed[2]);
+    }
+
+    /// An HTTP/2 frame: its type, flags, stream and payload.
+    fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+        let len = (payload.len() as u32).to_be_bytes();
+        let mut out = vec![len[1], len[2], len[3], kind, flags];
+        out.extend(stream.to_be_bytes());
+        out.extend(payload);
+        out
+    }
+
+    #[test]
+    fn an_http2_stream_that_ends_first_is_printed_first_and_each_once() {
+        const HEADERS: u8 = 1;
+        const END: u8 = 0x1 | 0x4; // END_STREAM | END_HEADERS
+        let get = |path: &str| {
+            let mut block = vec![0x82, 0x86, 0, 5];
+            block.extend(b":path");
+            block.push(path.len() as u8);
+            block.extend(path.as_bytes());
+            block
+        };
+        let mut client = tcpmon_inspect::h2::PREFACE.to_vec();
+        client.extend(frame(HEADERS, END, 1, &get("/long")));
+        client.extend(frame(HEADERS, END, 3, &get("/short")));
+        let mut server = frame(HEADERS, 0x4, 1, &[0x88]);
+        server.extend(frame(HEADERS, 0x4, 3, &[0x88]));
+        server.extend(frame(0, 0x1, 3, b"short"));
+        let steps: [(Direction, Vec<u8>); 3] = [
+            (Direction::ClientToServer, client),
+            (Direction::ServerToClient, server),
+            (Direction::ServerToClient, frame(0, 0x1, 1, b"long at last")),
+        ];
+        let mut tracker = Tracker::new();
+        let mut all = Vec::new();
+        let mut lines = Lines::default();
+        let mut printed = lines.on(event(EventKind::ConnectionOpened {
+            record: record(ConnectionState::Active, Vec::new()),
+        }));
+        let mut after_step = Vec::new();
+        for (dir, bytes) in steps {
+            tracker.feed(dir, &bytes, 1, &mut all);
+            let from = tracker.take_changed().unwrap();
+            printed.extend(lines.on(event(EventKind::ConnectionProgress {
+                id: ConnId(7),
+                bytes: [0, 0],
+                exchanges: Some(ExchangePatch::of(&all.clone().into(), from)),
+            })));
+            after_step.push(printed.len());
+        }
+        printed.extend(lines.on(event(EventKind::ConnectionChanged {
+            record: record(ConnectionState::Done, all),
+        })));
+        assert_eq!(after_step, [0, 1, 2], "{printed:?}");
+        let heads: Vec<_> = printed
+            .iter()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(heads, ["#7.2", "#7.1"], "{printed:?}");
+        assert!(printed[0].contains("/short HTTP/2"), "{}", printed[0]);
     }
 
     #[test]
