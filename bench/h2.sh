@@ -15,35 +15,18 @@
 # nghttpd (nghttp2-server), socat, cargo. Numbers mean something on an idle machine.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ ${QUICK:-0} == 1 ]]; then
     : "${RUNS:=1}" "${REQUESTS:=100000}" "${MANY_REQUESTS:=20000}"
 else
     : "${RUNS:=3}" "${REQUESTS:=1000000}" "${MANY_REQUESTS:=200000}"
 fi
-: "${BODY_SIZE:=1024}" "${DECODERS_MB:=64}" "${BUILD:=1}" "${KEEP_WORK:=0}"
-say() { echo "h2.sh: $*" >&2; }
+: "${BODY_SIZE:=1024}" "${DECODERS_MB:=64}"
+NAME=h2.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for tool in h2load nghttpd socat; do
     command -v "$tool" >/dev/null 2>&1 || { say "missing: $tool (apt-get install nghttp2-client nghttp2-server socat)"; exit 1; }
 done
-
-if [[ $BUILD == 1 ]]; then
-    say "building release binaries"
-    (cd "$ROOT" && cargo build --release -q -p tcpmon-cli -p tcpmon-bench)
-fi
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-CLI=$TARGET_DIR/release/tcpmon-cli
-BENCH=$TARGET_DIR/release/tcpmon-bench
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tcpmon-h2-bench.XXXXXX")
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    [[ $KEEP_WORK == 1 ]] && say "kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
-wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done; say "port $1 never opened"; exit 1; }
 
 mkdir "$WORK/www"
 head -c "$BODY_SIZE" /dev/zero | tr '\0' x > "$WORK/www/small"
@@ -74,7 +57,6 @@ rate() {
     fi
     awk '/^finished in/ {printf "%.0f", $4}' <<< "$out"
 }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # "lowest-highest" of the numbers given, printed with the awk format $1.
 span() {
     local format=$1; shift

@@ -12,28 +12,12 @@
 # cargo. Numbers mean something on an idle machine.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ ${QUICK:-0} == 1 ]]; then : "${DURATION:=3}"; else : "${DURATION:=10}"; fi
 : "${CONNECTIONS:=32}" "${LATENCY_MS:=20}"
-say() { echo "rules.sh: $*" >&2; }
+NAME=rules.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 command -v wrk >/dev/null || { say "missing: wrk (apt-get install wrk)"; exit 1; }
-
-if [[ ${BUILD:-1} == 1 ]]; then
-    say "building release binaries"
-    (cd "$ROOT" && cargo build --release -q -p tcpmon-cli -p tcpmon-bench)
-fi
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-CLI=$TARGET_DIR/release/tcpmon-cli
-BENCH=$TARGET_DIR/release/tcpmon-bench
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tcpmon-rules-bench.XXXXXX")
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 "$BENCH" serve > "$WORK/serve.out" & pids+=($!)
 for _ in $(seq 100); do grep -q '^http ' "$WORK/serve.out" 2>/dev/null && break; sleep 0.05; done
@@ -51,14 +35,13 @@ PORT=$(awk '/^http / {print $2}' "$WORK/serve.out" | cut -d: -f2)
 } > "$WORK/ten.json"
 echo '[{"when": "path:/", "on": "response", "then": {"setHeader": {"X-Debug": "1"}}}]' > "$WORK/one.json"
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TCPMON_PID=
 start_tcpmon() { # ARGS...: tcpmon-cli in front of the responder; sets TCPMON and TCPMON_PID
     TCPMON=$("$BENCH" free-port)
     XDG_CACHE_HOME=$WORK/cache "$CLI" "$TCPMON" 127.0.0.1 "$PORT" --quiet "$@" > /dev/null &
     TCPMON_PID=$!
-    for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$TCPMON") 2>/dev/null && return; sleep 0.05; done
-    say "tcpmon-cli never listened"; exit 1
+    pids+=("$TCPMON_PID")
+    wait_port "$TCPMON"
 }
 stop_tcpmon() { kill "$TCPMON_PID"; wait "$TCPMON_PID" 2>/dev/null || true; }
 

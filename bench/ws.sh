@@ -10,26 +10,12 @@
 # machine.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ ${QUICK:-0} == 1 ]]; then : "${COUNT:=100000}"; else : "${COUNT:=1000000}"; fi
 : "${SIZE:=32}" "${BATCH:=100}"
-say() { echo "ws.sh: $*" >&2; }
+NAME=ws.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 command -v socat >/dev/null || { say "missing: socat"; exit 1; }
-
-say "building release binaries"
-(cd "$ROOT" && cargo build --release -q -p tcpmon-cli -p tcpmon-bench)
-TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-CLI=$TARGET_DIR/release/tcpmon-cli
-BENCH=$TARGET_DIR/release/tcpmon-bench
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tcpmon-ws-bench.XXXXXX")
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 "$BENCH" ws-serve > "$WORK/serve.out" & pids+=($!)
 for _ in $(seq 100); do [[ -s $WORK/serve.out ]] && break; sleep 0.05; done
@@ -43,7 +29,6 @@ TCPMON_PID=$!
 sleep 0.5
 
 rate() { "$BENCH" ws --to "127.0.0.1:$1" --count "$COUNT" --size "$SIZE" --batch "$BATCH" | awk '{print $NF}' | cut -d= -f2; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 direct=$(rate "$PORT")
 via_socat=$(rate "$SOCAT")
 before=$(ticks "$TCPMON_PID")
