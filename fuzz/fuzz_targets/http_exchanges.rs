@@ -40,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
     for e in &list {
         if let Some(h2) = e.h2() {
             // An HTTP/2 stream's frames interleave with others': its bodies lie in what was fed.
-            for (dir, fed) in [(Direction::ClientToServer, request), (Direction::ServerToClient, response)] {
+            for (dir, fed) in [
+                (Direction::ClientToServer, request),
+                (Direction::ServerToClient, response),
+            ] {
                 let ranges = h2.message(dir).map_or(&[][..], |m| &m.body[..]);
                 assert!(ranges.iter().all(|r| r.offset + r.len <= fed.len() as u64));
             }

@@ -276,7 +276,8 @@ fuzz_target!(|data: &[u8]| {
                 for kind in KINDS {
                     let mut offset = 0;
                     for _ in 0..pages {
-                        let Ok(page) = read_view(store, id, dir, kind, offset, exchange, None) else {
+                        let Ok(page) = read_view(store, id, dir, kind, offset, exchange, None)
+                        else {
                             // Only the exchange past the last may be missing.
                             assert!(exchange.is_some_and(|i| i >= record.exchanges.len()));
                             break;

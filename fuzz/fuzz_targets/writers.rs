@@ -182,13 +182,22 @@ fn check_curl(script: &[u8], requests: usize) {
             .windows(2)
             .any(|w| w[0] == b"--data-binary" && w[1] == b"@-");
         assert_eq!(stdin, piped.is_some(), "{line}");
-        for pair in words.windows(2) {
-            if pair[0] == b"-H" {
+        // Options and their values, in order: `-X -H` is the method "-H" (a token may start
+        // with '-'), not a header.
+        let mut at = 0;
+        while at + 1 < words.len() {
+            if words[at] == b"-H" {
+                let header = &words[at + 1];
                 assert!(
-                    pair[1].contains(&b':') || pair[1].ends_with(b";"),
+                    header.contains(&b':') || header.ends_with(b";"),
                     "a header without ':' or ';': {line}"
                 );
             }
+            at += if matches!(&words[at][..], b"-H" | b"-X") {
+                2
+            } else {
+                1
+            };
         }
     }
 }

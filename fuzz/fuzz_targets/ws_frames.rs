@@ -33,5 +33,9 @@ fuzz_target!(|data: &[u8]| {
         end = end.max(m.end);
     }
     assert!(end <= rest.len() as u64);
-    assert_eq!(messages, read(rest, rest.len().max(1), deflate), "another split");
+    assert_eq!(
+        messages,
+        read(rest, rest.len().max(1), deflate),
+        "another split"
+    );
 });
