@@ -6,7 +6,7 @@ use super::frame::{
 };
 use super::hpack::Decoder;
 use super::stream::{GoAway, Head, Reset, Stream};
-use super::{BLOCK_CAP, DEBUG_KEEP, H2Error, LIST_CAP};
+use super::{BLOCK_CAP, DEBUG_KEEP, H2Error, HEADS_BASE, HEADS_PER_BYTE, LIST_CAP};
 use crate::Direction;
 use std::collections::HashMap;
 
@@ -115,6 +115,10 @@ pub struct Connection {
     go_aways: Vec<GoAway>,
     /// Why it stopped, once it has.
     error: Option<H2Error>,
+    /// Bytes fed, both directions.
+    fed: u64,
+    /// Bytes of every header list decoded so far (names and values).
+    decoded: u64,
     /// Lowest index in `streams` changed since [`Connection::take_changed`].
     changed_from: Option<usize>,
 }
@@ -140,6 +144,8 @@ impl Connection {
             forgotten_ids: [0; 2],
             go_aways: Vec::new(),
             error: None,
+            fed: 0,
+            decoded: 0,
             changed_from: None,
         }
     }
@@ -256,6 +262,7 @@ impl Connection {
     }
 
     fn consume(&mut self, dir: Direction, mut data: &[u8], at: u64) -> Result<(), H2Error> {
+        self.fed += data.len() as u64;
         let side = dir.index();
         while !data.is_empty() {
             let phase = std::mem::replace(&mut self.readers[side].phase, Phase::header());
@@ -522,6 +529,11 @@ impl Connection {
             .decoder
             .decode(&block.bytes, LIST_CAP, &mut list)
             .map_err(|why| H2Error::Hpack { by: dir, why })?;
+        let size: usize = list.iter().map(|f| f.name.len() + f.value.len()).sum();
+        self.decoded += size as u64;
+        if self.decoded > HEADS_BASE + HEADS_PER_BYTE * self.fed {
+            return Err(H2Error::Amplification { by: dir });
+        }
         if let Some(promised) = block.promised {
             let Some(stream) = self.open_index(promised) else {
                 return Ok(());

@@ -39,6 +39,14 @@ pub const BLOCK_CAP: usize = 256 << 10;
 /// Largest decoded header list, counted as SETTINGS_MAX_HEADER_LIST_SIZE counts.
 pub const LIST_CAP: usize = 256 << 10;
 
+/// Decoded heads a connection may keep beyond [`HEADS_PER_BYTE`] times its bytes: HPACK lets a
+/// few bytes name a long field again and again, and heads are kept for every stream.
+pub const HEADS_BASE: u64 = 1 << 20;
+
+/// Decoded head bytes a connection may keep per byte it carried (real traffic, even fully
+/// indexed requests, stays far below).
+pub const HEADS_PER_BYTE: u64 = 32;
+
 /// GOAWAY debug data kept for the note; the rest is read past.
 pub const DEBUG_KEEP: usize = 1024;
 
@@ -79,6 +87,15 @@ pub enum H2Error {
         by: Direction,
         /// What was wrong.
         what: &'static str,
+    },
+    /// Header blocks that decode to far more than the connection carried (an HPACK bomb).
+    #[error(
+        "{}: header blocks decode to over {HEADS_PER_BYTE} times the bytes the connection carried (HPACK amplification)",
+        side_name(*by)
+    )]
+    Amplification {
+        /// The side whose block went over.
+        by: Direction,
     },
     /// Bytes were fed past a hole in the stream.
     #[error("{}: bytes from offset {got} fed while {expected} was expected", side_name(*by))]

@@ -303,3 +303,28 @@ fn a_cut_frame_is_reported_as_unfinished() {
     let message: &Message = &connection.streams()[0].request;
     assert!(!message.end_stream);
 }
+
+#[test]
+fn header_blocks_that_decode_to_far_more_than_was_sent_stop_it() {
+    // One 4,000-byte field put in the dynamic table, then named again by one byte per stream.
+    let mut first = vec![0x82, 0x86, 0x40, 1, b'x', 0x7f, 0xa1, 0x1e];
+    first.extend(vec![b'v'; 4000]);
+    let mut c = PREFACE.to_vec();
+    c.extend(frame(1, END_HEADERS | END_STREAM, 1, &first));
+    for n in 1..400u32 {
+        c.extend(frame(
+            1,
+            END_HEADERS | END_STREAM,
+            2 * n + 1,
+            &[0x82, 0x86, 0xbe],
+        ));
+    }
+    let mut connection = Connection::prior_knowledge();
+    let err = connection.feed(C2S, &c, 0, 1).unwrap_err();
+    assert_eq!(err, H2Error::Amplification { by: C2S });
+    assert!(
+        connection.streams().len() < 400,
+        "{}",
+        connection.streams().len()
+    );
+}
