@@ -76,6 +76,10 @@ macro_rules! command_list {
             async import_rules[Window]() -> Option<RulesSource>;
             async export_rules[Window](text: String) -> Option<String>;
             sync rule_hits[Shared](id: ListenerId) -> Vec<u64>;
+            sync paused_message[Shared](id: PauseId) -> PausedView;
+            sync resume_paused[Shared](id: PauseId, decision: Decision) -> ();
+            sync continue_all[Shared](listener: Option<ListenerId>) -> u32;
+            async load_response[Window]() -> Option<String>;
         }
     };
 }

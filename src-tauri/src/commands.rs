@@ -7,20 +7,21 @@ use crate::state::AppState;
 use serde::Serialize;
 use std::path::PathBuf;
 use tauri::{AppHandle, Runtime, State};
+use tcpmon_desktop::breakpoints::{Decision, PausedView};
 use tcpmon_desktop::capture::{self, LeftCapture};
 use tcpmon_desktop::compare::{Comparison, Options as CompareOptions, compare as compare_rows};
 use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
 use tcpmon_desktop::messages::{MessagePage, SendKind, outgoing};
 use tcpmon_desktop::page::{ViewPage, read_view as render_page};
-use tcpmon_desktop::{ca, resend, rules, search, settings};
+use tcpmon_desktop::{breakpoints, ca, resend, rules, search, settings};
 use tcpmon_files::{Format, Pick, RowRef, save};
 use tcpmon_inspect::compose::{Composed, prepare};
 use tcpmon_inspect::protobuf::Schema;
 use tcpmon_inspect::view::ViewKind;
 use tcpmon_relay::rules::RulesSource;
 use tcpmon_relay::{
-    BindCheck, ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, Snapshot,
+    BindCheck, ConnId, ConnectionRecord, Direction, ListenerId, ListenerInfo, PauseId, Snapshot,
 };
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -444,4 +445,36 @@ pub async fn export_rules<R: Runtime>(app: AppHandle<R>, text: String) -> Result
 pub fn rule_hits(state: State<'_, AppState>, id: ListenerId) -> Result<Vec<u64>> {
     let rules = state.engine.listener(id)?.config.rules.0;
     Ok(rules.map(|set| set.hits()).unwrap_or_default())
+}
+
+/// A message paused at a breakpoint, as the editor shows it.
+#[tauri::command]
+pub fn paused_message(state: State<'_, AppState>, id: PauseId) -> Result<PausedView> {
+    Ok(breakpoints::view(&state.engine.paused_content(id)?))
+}
+
+/// Continue, Drop or Respond on a paused message; it stays paused when the text cannot be
+/// used (the error says why, on the editor).
+#[tauri::command]
+pub fn resume_paused(state: State<'_, AppState>, id: PauseId, decision: Decision) -> Result<()> {
+    let content = state.engine.paused_content(id)?;
+    let resolution = breakpoints::resolution(&content, decision)?;
+    Ok(state.engine.resume(id, resolution)?)
+}
+
+/// "Continue all": every message paused at a breakpoint of `listener` (or of any listener)
+/// goes on unchanged; how many went.
+#[tauri::command]
+pub fn continue_all(state: State<'_, AppState>, listener: Option<ListenerId>) -> Result<u32> {
+    Ok(state.engine.continue_all(listener) as u32)
+}
+
+/// Respond's "Load from file...": a response (or a body) picked in a native dialog, as text;
+/// `None` when the user cancelled.
+#[tauri::command]
+pub async fn load_response<R: Runtime>(app: AppHandle<R>) -> Result<Option<String>> {
+    let Some(path) = dialog::open_path(&app, ("Responses and bodies", &["*"])).await else {
+        return Ok(None);
+    };
+    blocking(move || breakpoints::response_file(&path).map(Some)).await
 }

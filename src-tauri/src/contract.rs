@@ -5,6 +5,7 @@
 use crate::commands::{self, OpenedSession, Saved, Startup, Status};
 use crate::state::AppState;
 use tauri::{AppHandle, State};
+use tcpmon_desktop::breakpoints::{Decision, PausedView};
 use tcpmon_desktop::compare::{Comparison, Options as CompareOptions};
 use tcpmon_desktop::error::CommandError;
 use tcpmon_desktop::form::ListenerForm;
@@ -15,7 +16,7 @@ use tcpmon_files::save::{Format, RowRef};
 use tcpmon_inspect::compose::Composed;
 use tcpmon_inspect::view::ViewKind;
 use tcpmon_relay::rules::RulesSource;
-use tcpmon_relay::{BindCheck, ConnId, Direction, ListenerId, ListenerInfo, Snapshot};
+use tcpmon_relay::{BindCheck, ConnId, Direction, ListenerId, ListenerInfo, PauseId, Snapshot};
 
 /// The app's state, as a command takes it.
 type Shared = State<'static, AppState>;

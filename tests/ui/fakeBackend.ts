@@ -17,6 +17,8 @@ import type {
   DiffRowKind,
   DiffRows,
   JsonValue,
+  PausedMessage,
+  PausedView,
 } from "../../ui/src/generated/ipc";
 import type {
   BindCheck,
@@ -69,6 +71,8 @@ export type FakeConfig = {
   pickedCa?: string[] | null;
   /** The rules file the Import dialog reads (its text and folder); absent: the user cancels it. */
   importedRules?: RulesSource;
+  /** The text Respond's "Load from file..." reads; absent: the user cancels the dialog. */
+  responseFile?: string;
 };
 
 const config: FakeConfig = (window as unknown as { fakeConfig?: FakeConfig }).fakeConfig ?? {};
@@ -869,7 +873,24 @@ function sendRequest(request: SendRequest): number {
 /** The fake's answer to each command: the generated contract's arguments in, its answer out. */
 type Handlers = { [C in keyof Commands]: (args: Commands[C]["args"]) => Commands[C]["result"] };
 
-const snapshot = () => ({ seq, listeners: [...listeners.values()], connections: [...records.values()] });
+/** Messages paused at breakpoints, by id, with the editor's view of each. */
+const paused = new Map<number, PausedView>();
+let nextPause = 1;
+
+/** A paused message leaves, as the engine says so. */
+function unpause(id: number, how: string) {
+  if (!paused.delete(id)) {
+    reject({ kind: "not_found", message: `no paused message ${id} (it went on, or its connection ended)` });
+  }
+  void send([{ kind: "message_resumed", id, how }]);
+}
+
+const snapshot = () => ({
+  seq,
+  listeners: [...listeners.values()],
+  connections: [...records.values()],
+  paused: [...paused.values()].map((v) => v.message),
+});
 
 const handlers: Handlers = {
   startup: () => ({
@@ -982,6 +1003,25 @@ const handlers: Handlers = {
     const rules = knownListener(id).config.rules;
     return rules ? (JSON.parse(rules.text) as unknown[]).map((_, i) => (i === 0 ? 2 : 0)) : [];
   },
+  paused_message: ({ id }) =>
+    paused.get(id) ?? reject({ kind: "not_found", message: `no paused message ${id} (it went on, or its connection ended)` }),
+  resume_paused: ({ id, decision }) => {
+    if (decision.kind === "respond" && !/^HTTP\/1\.[01] \d{3}/.test(decision.response)) {
+      reject({
+        kind: "invalid_input",
+        message: "the text does not start with an HTTP head: a request or status line, headers, then a blank line",
+        field: "paused",
+      });
+    }
+    unpause(id, { continue: "continued", drop: "dropped (the connection was closed)", respond: "answered from the app" }[decision.kind]);
+    return null;
+  },
+  continue_all: ({ listener }) => {
+    const ids = [...paused.values()].filter((v) => listener === null || v.message.listener === listener);
+    ids.forEach((v) => unpause(v.message.id, "continued unchanged"));
+    return ids.length;
+  },
+  load_response: () => config.responseFile ?? null,
   status: () => ({ capture_bytes: 48_213_504, capture_limit: captureLimit, recording_stopped: recordingStopped }),
 };
 
@@ -1056,6 +1096,31 @@ function tlsFacts(side: "client" | "target", name = "localhost", overrides: Part
 
 const fake = {
   calls,
+  /** Pauses exchange `exchange` of connection `connection` at a breakpoint; its id. */
+  pause(
+    connection: number,
+    phase: PausedMessage["phase"],
+    text: string,
+    overrides: Partial<PausedMessage> = {},
+    bodyKept: string | null = null,
+  ): number {
+    const record = records.get(connection)!;
+    const message: PausedMessage = {
+      id: nextPause++,
+      listener: record.listener,
+      connection,
+      exchange: 0,
+      phase,
+      rule: 1,
+      summary: text.split("\n")[0],
+      since: Date.now() * 1000,
+      body_held: bodyKept === null,
+      ...overrides,
+    };
+    paused.set(message.id, { message, text, body_kept: bodyKept });
+    void send([{ kind: "message_paused", message }]);
+    return message.id;
+  },
   tlsFacts,
   callsTo: (cmd: string) => calls.filter((c) => c.cmd === cmd).map((c) => c.args),
   /** Opens a connection on `listener` now; returns its id. */

@@ -197,7 +197,7 @@ export type StoreSource = {
 export type Scheduler = (run: () => void) => void;
 
 export class Store {
-  state: EngineState = stateFromSnapshot({ seq: 0, listeners: [], connections: [] });
+  state: EngineState = stateFromSnapshot({ seq: 0, listeners: [], connections: [], paused: [] });
   private pending = emptyChanges();
   private flushScheduled = false;
   /** Events that arrived while a snapshot was loading; null when none is. */

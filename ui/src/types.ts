@@ -77,6 +77,8 @@ export type FormField =
   | "faults"
   /** The listener's rules: what the CLI's `--rules` parser refuses ("rule N: ..."). */
   | "rules"
+  /** The paused-message editor (a head that does not parse, a body that was not held). */
+  | "paused"
   /** The WebSocket Send box (bad hex, a refused message). */
   | "ws_send"
   /** The search box (a bad regex). */

@@ -4,7 +4,7 @@ import { applyEvents, emptyChanges, progressed, reduce, rowsOf, stateFromSnapsho
 import type { EventBatch, Snapshot } from "../src/types";
 import { exchange, listener, opened, record } from "./fixtures";
 
-const empty = (seq = 0): Snapshot => ({ seq, listeners: [], connections: [] });
+const empty = (seq = 0): Snapshot => ({ seq, listeners: [], connections: [], paused: [] });
 
 describe("reduce", () => {
   test("opened connections append to their listener's rows in arrival order", () => {
@@ -66,7 +66,7 @@ describe("reduce", () => {
   });
 
   test("a removed listener keeps its connections until they are removed", () => {
-    const state = stateFromSnapshot({ seq: 0, listeners: [listener(1)], connections: [record(1)] });
+    const state = stateFromSnapshot({ seq: 0, listeners: [listener(1)], connections: [record(1)], paused: [] });
     const changes = emptyChanges();
     reduce(state, { seq: 1, kind: "listener_removed", id: 1 }, changes);
     assert.equal(state.listeners.size, 0);
@@ -99,7 +99,7 @@ describe("recording", () => {
   });
 
   test("the status poll tells the store too, and a snapshot reload keeps what it knows", async () => {
-    const source = fakeSource([{ seq: 20, listeners: [], connections: [] }]);
+    const source = fakeSource([{ seq: 20, listeners: [], connections: [], paused: [] }]);
     const store = new Store(
       source,
       (run) => run(),
@@ -149,14 +149,14 @@ describe("Store", () => {
       events: [opened(4, record(1)), opened(5, record(2)), opened(6, record(3))],
       lagged: false,
     });
-    release({ seq: 5, listeners: [], connections: [record(1), record(2)] });
+    release({ seq: 5, listeners: [], connections: [record(1), record(2)], paused: [] });
     await connecting;
     assert.deepEqual(rowsOf(store.state, 1), [1, 2, 3]);
     assert.equal(store.state.seq, 6);
   });
 
   test("a lagged batch reloads the snapshot instead of applying a gap", async () => {
-    const source = fakeSource([{ seq: 20, listeners: [], connections: [record(1), record(8)] }]);
+    const source = fakeSource([{ seq: 20, listeners: [], connections: [record(1), record(8)], paused: [] }]);
     const store = new Store(
       source,
       (run) => run(),
@@ -196,7 +196,7 @@ describe("Store", () => {
       (run) => frames.push(run),
       () => {},
     );
-    await store.connect(async () => ({ seq: 1, listeners: [listener(3)], connections: [] }));
+    await store.connect(async () => ({ seq: 1, listeners: [listener(3)], connections: [], paused: [] }));
     const seen: boolean[] = [];
     store.onChange((changes) => seen.push(changes.resync));
     store.flush();
@@ -209,7 +209,7 @@ describe("Store", () => {
 
   test("a failed snapshot load is reported in words and retried", async (t) => {
     t.mock.timers.enable({ apis: ["setTimeout"] });
-    const source = fakeSource([{ seq: 3, listeners: [], connections: [record(4)] }]);
+    const source = fakeSource([{ seq: 3, listeners: [], connections: [record(4)], paused: [] }]);
     const errors: string[] = [];
     const store = new Store(
       source,

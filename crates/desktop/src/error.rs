@@ -79,6 +79,8 @@ impl From<Error> for CommandError {
             Error::Tls(_) => Self::new(ErrorKind::InvalidInput, message).on("target_tls"),
             Error::Injection(_) => Self::new(ErrorKind::InvalidInput, message).on("ws_send"),
             Error::Resend(_) => Self::new(ErrorKind::InvalidInput, message),
+            Error::NoSuchPause(_) => Self::new(ErrorKind::NotFound, message),
+            Error::Paused(_) => Self::new(ErrorKind::InvalidInput, message).on("paused"),
         }
     }
 }

@@ -15,8 +15,10 @@
 //! - [`capture`]: the capture limit, and the captures crashes left behind.
 //! - [`ca`]: the local CA's certificate, exported where the user chose.
 //! - [`rules`]: the Rules panel's rules, checked by the CLI's parser, imported and exported.
+//! - [`breakpoints`]: the paused-message editor's text, and the decision it sends.
 
 pub mod batch;
+pub mod breakpoints;
 #[cfg(feature = "tls")]
 pub mod ca;
 pub mod capture;

@@ -10,13 +10,13 @@ use tcpmon_relay::Mode;
 use tcpmon_relay::rules::{RuleSet, Rules, RulesFileError, RulesSource};
 
 /// The rules a listener runs: none for none or an empty list, else checked as the CLI checks a
-/// file (`map` needs proxy mode; `break` is refused until the app can pause a message).
+/// file (`map` needs proxy mode), except that `break` rules are the app's to run.
 pub fn listener_rules(source: Option<&RulesSource>, mode: &Mode) -> Result<Rules, CommandError> {
     let Some(source) = source.filter(|s| !s.text.trim().is_empty()) else {
         return Ok(Rules(None));
     };
     let set = RuleSet::from_source(source.clone()).map_err(refused)?;
-    set.check(mode, false).map_err(refused)?;
+    set.check(mode, true).map_err(refused)?;
     Ok(Rules((!set.rules().is_empty()).then(|| Arc::new(set))))
 }
 
@@ -96,7 +96,7 @@ mod tests {
     }
 
     #[test]
-    fn breakpoints_and_maps_are_refused_with_the_engines_words() {
+    fn maps_are_refused_with_the_engines_words_and_breakpoints_run() {
         let forward = Mode::Forward {
             target: HostPort::new("127.0.0.1", 80),
         };
@@ -108,12 +108,8 @@ mod tests {
             bad.message
         );
         let pause = source(r#"[{"when": "path:/", "then": {"break": "request"}}]"#);
-        let bad = listener_rules(Some(&pause), &Mode::HttpProxy).unwrap_err();
-        assert!(
-            bad.message.starts_with("rule 1: break needs"),
-            "{}",
-            bad.message
-        );
+        let rules = listener_rules(Some(&pause), &forward).unwrap();
+        assert_eq!(rules.0.unwrap().rules()[0].action.name(), "break");
     }
 
     #[test]

@@ -93,6 +93,8 @@ pub(crate) struct Core {
     pub ca_dir: Option<std::path::PathBuf>,
     /// The pumps of connections relayed raw, for WebSocket messages the user sends.
     pub injectors: crate::inject::Injectors,
+    /// Messages paused at breakpoints, waiting for the user.
+    pub breakpoints: crate::breakpoints::Breakpoints,
 }
 
 /// One connection's handle on the engine.

@@ -1,6 +1,7 @@
 //! The engine: a registry of listeners over one capture store and one event bus. It runs on
 //! the caller's tokio runtime and is cheap to clone.
 
+use crate::breakpoints::PausedMessage;
 use crate::config::{HostPort, ListenerConfig, Mode, TargetTls};
 use crate::conn::Core;
 use crate::conn_error::Side;
@@ -108,6 +109,8 @@ pub struct Snapshot {
     pub listeners: Vec<ListenerInfo>,
     /// All connections, in accept order.
     pub connections: Vec<ConnectionRecord>,
+    /// Messages paused at breakpoints, oldest first.
+    pub paused: Vec<PausedMessage>,
 }
 
 struct Running {
@@ -147,6 +150,7 @@ impl Engine {
             bus: EventBus::new(),
             ca_dir: options.ca_dir,
             injectors: Default::default(),
+            breakpoints: Default::default(),
         });
         let shutdown = CancellationToken::new();
         tokio::spawn(report_progress(Arc::downgrade(&core), shutdown.clone()));
@@ -191,15 +195,16 @@ impl Engine {
 
     /// All listeners and connections, with the sequence number of the last event included.
     pub fn snapshot(&self) -> Snapshot {
-        let (seq, (listeners, connections)) = self
-            .inner
-            .core
-            .bus
-            .at_seq(|| (self.listeners(), self.inner.core.store.records()));
+        let core = &self.inner.core;
+        let (seq, (listeners, connections, paused)) = core.bus.at_seq(|| {
+            let paused = core.breakpoints.list();
+            (self.listeners(), core.store.records(), paused)
+        });
         Snapshot {
             seq,
             listeners,
             connections,
+            paused,
         }
     }
 

@@ -58,6 +58,13 @@ pub enum Error {
     /// A request that cannot be resent as it is; says why.
     #[error("cannot resend: {0}")]
     Resend(String),
+    /// A paused message number the engine does not know (decided already, or its connection
+    /// ended).
+    #[error("no paused message {0} (it went on, or its connection ended)")]
+    NoSuchPause(u64),
+    /// A paused message cannot become what was asked; says why (it stays paused).
+    #[error("cannot resume the paused message: {0}")]
+    Paused(String),
     /// Reading or writing the capture log failed.
     #[error("capture store: {0}")]
     Capture(#[source] std::io::Error),

@@ -4,6 +4,7 @@
 //! Events carry whole records rather than deltas, so applying one twice is harmless. Sending
 //! never waits: a subscriber that falls behind loses the oldest events and is told how many.
 
+use crate::breakpoints::{PauseId, PausedMessage};
 use crate::config::ListenerConfig;
 use crate::record::{ConnId, ConnectionRecord, ExchangePatch, ListenerId};
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,18 @@ pub enum EventKind {
     ConnectionsRemoved {
         /// Their ids.
         ids: Vec<ConnId>,
+    },
+    /// A message stopped at a breakpoint and waits for the user.
+    MessagePaused {
+        /// It.
+        message: PausedMessage,
+    },
+    /// A paused message went on, was dropped or answered, or its connection ended.
+    MessageResumed {
+        /// Its number.
+        id: PauseId,
+        /// What became of it, in words.
+        how: String,
     },
     /// Recording stopped (the capture limit, low disk) or resumed; relaying never stops.
     RecordingChanged {

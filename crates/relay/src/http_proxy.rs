@@ -15,6 +15,7 @@
 
 mod act;
 
+use crate::breakpoints::{self, At, Resolution};
 use crate::config::{HostPort, ListenerConfig};
 use crate::conn::{ConnCtx, IntoHalves, Outbound, Reader, Recorder, Writer};
 use crate::conn_error::{ConnectionError, FailureKind, Side};
@@ -27,7 +28,8 @@ use std::sync::Arc;
 use tcpmon_inspect::http1::{
     BodyDecoder, Framing, HeadBuffer, RequestHead, edit_headers, parse_request, parse_response,
 };
-use tcpmon_inspect::rules::MapTo;
+use tcpmon_inspect::rules::apply::with_length;
+use tcpmon_inspect::rules::{MapTo, Phase};
 use tcpmon_inspect::url::split_url;
 use tokio::io::AsyncReadExt;
 
@@ -391,16 +393,10 @@ impl Proxy<'_> {
         let host = self.fixed.map(ToString::to_string).unwrap_or_default();
         let verdict = act::on_request(&mut self.client_in, head, &set, &host).await?;
         if let Some(rule) = verdict.mock {
-            let close =
-                act::mock(&set, (self.ctx, exchange), rule, &mut self.client_out, head).await?;
+            let response = act::mock(&set, (self.ctx, exchange), rule);
             self.client_in.buf.consume(head.head.len);
             let framing = Framing::for_request(head).unwrap_or(Framing::Length(0));
-            forward_body(&mut self.client_in, None, framing).await?;
-            if close {
-                self.client_out.out.finish().await;
-                return Ok(Ruling::Closed);
-            }
-            return Ok(Ruling::Answered);
+            return self.answer(head, &response, framing).await;
         }
         let map = verdict.map.as_ref().map(|(_, to)| to);
         let mut route = self.route(head, map).await?;
@@ -415,6 +411,16 @@ impl Proxy<'_> {
             let used = verdict.held.as_ref().map_or(0, |(_, used)| *used);
             route.body = body.map(|b| (b, used));
         }
+        if let Some(rule) = verdict.pause {
+            let at = At {
+                exchange,
+                phase: Phase::Request,
+                rule,
+            };
+            if let Some(ruling) = self.pause(head, &set, &at, &verdict, &mut route).await? {
+                return Ok(ruling);
+            }
+        }
         let ruled = Ruled {
             set,
             exchange,
@@ -422,6 +428,65 @@ impl Proxy<'_> {
             host,
         };
         Ok(Ruling::Forward(route, ruled))
+    }
+
+    /// Answers the request whose head was taken, with `response` (a mock's, or the user's at a
+    /// breakpoint): its body is taken from the client unforwarded; the connection closes after
+    /// it when the request asked to.
+    async fn answer(
+        &mut self,
+        head: &RequestHead,
+        response: &[u8],
+        framing: Framing,
+    ) -> Result<Ruling> {
+        self.client_out.send(response).await?;
+        forward_body(&mut self.client_in, None, framing).await?;
+        let close = head.head.has_token("connection", "close")
+            || head.head.version == 0 && !head.head.has_token("connection", "keep-alive");
+        if close {
+            self.client_out.out.finish().await;
+            return Ok(Ruling::Closed);
+        }
+        Ok(Ruling::Answered)
+    }
+
+    /// Holds the request `route` carries at a breakpoint until the user decides: `None` when it
+    /// goes on (`route` as edited), else what ended it (dropped, or answered from the app).
+    async fn pause(
+        &mut self,
+        head: &RequestHead,
+        set: &RuleSet,
+        at: &At,
+        verdict: &act::OnRequest,
+        route: &mut Route,
+    ) -> Result<Option<Ruling>> {
+        let held = (route.body.as_ref().map(|(b, _)| b.clone()))
+            .or_else(|| verdict.held.as_ref().map(|(p, _)| p.clone()));
+        let resolution =
+            breakpoints::pause(self.ctx, at, route.wire_head.clone(), held.clone()).await;
+        let what = breakpoints::describe(Phase::Request, &resolution);
+        set.acted(self.ctx, at.exchange, at.rule, what);
+        match resolution {
+            Resolution::Unchanged => {}
+            Resolution::Edited { head, body } => match body.or(held) {
+                Some(body) => {
+                    route.wire_head = with_length(&head, body.len());
+                    let used = verdict.held.as_ref().map_or(0, |(_, used)| *used);
+                    route.body = Some((body, used));
+                }
+                None => route.wire_head = head,
+            },
+            Resolution::Drop => {
+                self.client_out.out.finish().await;
+                return Ok(Some(Ruling::Closed));
+            }
+            Resolution::Respond { head: answer, body } => {
+                let mut response = with_length(&answer, body.len());
+                response.extend_from_slice(&body);
+                return self.answer(head, &response, route.framing).await.map(Some);
+            }
+        }
+        Ok(None)
     }
 
     /// Sends the request along `route` and relays its response. A request without a body whose
@@ -869,7 +934,7 @@ fn closes(head: &tcpmon_inspect::http1::ResponseHead) -> ResponseEnd {
 }
 
 /// Relays responses to one request: interim 1xx heads, then the final head and its body
-/// (changed first when response rules match it).
+/// (changed first when response rules match it; none when a breakpoint dropped it).
 async fn relay_response(
     r: &mut Reader,
     buf: &mut Vec<u8>,
@@ -903,14 +968,15 @@ async fn relay_response(
             Some(rules) if is_final => {
                 act::on_response(rules, r, buf, &head, framing, &client_out.rec).await?
             }
-            _ => None,
+            _ => act::Answer::Unchanged,
         };
         match &ruled {
-            Some((edited, _)) => client_out.send(edited).await?,
-            None => client_out.send(&buf[..head.head.len]).await?,
+            act::Answer::Changed(edited, _) => client_out.send(edited).await?,
+            act::Answer::Unchanged => client_out.send(&buf[..head.head.len]).await?,
+            act::Answer::Drop => return Ok(ResponseEnd::Close),
         }
         buf.drain(..head.head.len);
-        if let Some((_, Some(body))) = ruled {
+        if let act::Answer::Changed(_, Some(body)) = ruled {
             client_out.send(&body).await?;
             return Ok(match framing {
                 Framing::UntilClose => ResponseEnd::Close,

@@ -15,9 +15,11 @@
 //! messages read back from it), `inject` (WebSocket messages the user sends), `listener` (accept and
 //! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial` (direct
 //! or via upstream proxy), `conn_error` (why a connection failed), `throttle` (slow link),
-//! `guard` and `idle` (exposure limits), `rules` (a listener's rules, loaded and counted), `conn` (per-connection context), `engine` (the
+//! `guard` and `idle` (exposure limits), `rules` (a listener's rules, loaded and counted),
+//! `breakpoints` (messages a `break` rule holds for the user), `conn` (per-connection context), `engine` (the
 //! registry).
 
+mod breakpoints;
 mod capture_file;
 mod config;
 mod conn;
@@ -45,6 +47,7 @@ mod throttle;
 mod tls;
 mod validate;
 
+pub use breakpoints::{PauseId, PausedContent, PausedMessage, PausedPhase, Resolution};
 pub use capture_file::{LeftLog, left_logs, logs_folder};
 pub use config::{
     BindCheck, HostPort, ListenerConfig, Mode, ProxyAuth, SlowLink, TargetTls, check_bind,

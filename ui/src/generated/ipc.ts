@@ -211,6 +211,19 @@ export type ConnectionState = { "kind": "connecting" } | { "kind": "active" } | 
 reason: string, };
 
 /**
+ * What the user chose in the editor.
+ */
+export type Decision = { "kind": "continue", 
+/**
+ * The editor's text.
+ */
+edited: string | null, } | { "kind": "drop" } | { "kind": "respond", 
+/**
+ * The response.
+ */
+response: string, };
+
+/**
  * What the server accepted in `Sec-WebSocket-Extensions` (its answer is what holds).
  */
 export type Deflate = { 
@@ -325,7 +338,19 @@ record: ConnectionRecord, } | { "kind": "connection_progress", id: ConnId, bytes
 /**
  * Their ids.
  */
-ids: Array<ConnId>, } | { "kind": "recording_changed", 
+ids: Array<ConnId>, } | { "kind": "message_paused", 
+/**
+ * It.
+ */
+message: PausedMessage, } | { "kind": "message_resumed", 
+/**
+ * Its number.
+ */
+id: PauseId, 
+/**
+ * What became of it, in words.
+ */
+how: string, } | { "kind": "recording_changed", 
 /**
  * Why recording is stopped; `None` once it records again.
  */
@@ -833,6 +858,75 @@ target: HostPort, } | { "kind": "http_proxy" };
 export type OpenedSession = { session: number, name: string, note: string | null, connections: Array<ConnectionRecord>, };
 
 /**
+ * A paused message's number (from 1, never reused by an engine).
+ */
+export type PauseId = number;
+
+/**
+ * A message waiting at a breakpoint, as subscribers see it.
+ */
+export type PausedMessage = { 
+/**
+ * Its number.
+ */
+id: PauseId, 
+/**
+ * The listener whose rule paused it.
+ */
+listener: ListenerId, 
+/**
+ * Its connection.
+ */
+connection: ConnId, 
+/**
+ * Its exchange on the connection, from 0.
+ */
+exchange: number, 
+/**
+ * Request or response.
+ */
+phase: PausedPhase, 
+/**
+ * The `break` rule that matched, from 1.
+ */
+rule: number, 
+/**
+ * Its first line (request or status line), for lists.
+ */
+summary: string, 
+/**
+ * When it stopped.
+ */
+since: number, 
+/**
+ * Whether its body is held (and may be edited or replaced): not when it is larger than
+ * the rules' cap or its framing has no end before the connection's.
+ */
+body_held: boolean, };
+
+/**
+ * Which message of an exchange waits.
+ */
+export type PausedPhase = "request" | "response";
+
+/**
+ * A paused message as the editor shows it.
+ */
+export type PausedView = { 
+/**
+ * What the list knows of it.
+ */
+message: PausedMessage, 
+/**
+ * Its head and, when the body is text, the body, with LF line ends.
+ */
+text: string, 
+/**
+ * Why the body is not in `text` (it then goes on as it came), if it is not.
+ */
+body_kept: string | null, };
+
+/**
  * The user name and password an HTTP proxy listener asks its clients for (HTTP Basic, RFC
  * 7617), for a proxy shared on a LAN.
  */
@@ -913,7 +1007,11 @@ listeners: Array<ListenerInfo>,
 /**
  * All connections, in accept order.
  */
-connections: Array<ConnectionRecord>, };
+connections: Array<ConnectionRecord>, 
+/**
+ * Messages paused at breakpoints, oldest first.
+ */
+paused: Array<PausedMessage>, };
 
 /**
  * Where one message lies in its direction's stream, and what is known of it so far. Its
@@ -1146,6 +1244,10 @@ export type Commands = {
   import_rules: { args: Record<string, never>; result: RulesSource | null };
   export_rules: { args: { text: string }; result: string | null };
   rule_hits: { args: { id: ListenerId }; result: Array<number> };
+  paused_message: { args: { id: PauseId }; result: PausedView };
+  resume_paused: { args: { id: PauseId; decision: Decision }; result: null };
+  continue_all: { args: { listener: ListenerId | null }; result: number };
+  load_response: { args: Record<string, never>; result: string | null };
 };
 
 /** The one event and its payload. */

@@ -99,12 +99,17 @@ pub fn edit(head: &[u8], body: Option<&[u8]>, edits: &[&Modify]) -> Edited {
         }
     }
     if payload.as_deref() != body {
-        let len = payload.as_ref().map_or(0, Vec::len);
-        out.head = edit_headers(&out.head, &["transfer-encoding"], None).into_owned();
-        out.head = set_header(&out.head, "Content-Length", len.to_string().as_bytes());
+        out.head = with_length(&out.head, payload.as_ref().map_or(0, Vec::len));
         out.body = payload;
     }
     out
+}
+
+/// `head` framing a payload of `len` bytes: `Content-Length` set, `Transfer-Encoding` gone
+/// (a changed body goes whole, not chunked).
+pub fn with_length(head: &[u8], len: usize) -> Vec<u8> {
+    let head = edit_headers(head, &["transfer-encoding"], None);
+    set_header(&head, "Content-Length", len.to_string().as_bytes())
 }
 
 /// `head` with every `name` header removed and `name: value` added last.

@@ -1,13 +1,15 @@
 //! Rules acting in the proxy's exchange loop (forward mode with rules runs it too): a request
-//! is held whole when a rule needs its body, then mocked, mapped or edited; a response is
-//! edited before it goes on to the client. What each rule did goes on the record; the capture
-//! keeps what the client sent and received.
+//! is held whole when a rule needs its body, then mocked, mapped or edited, then paused when a
+//! `break` rule matches it; a response is edited, then paused, before it goes on to the
+//! client. What each rule did goes on the record; the capture keeps what the client sent and
+//! received.
 
-use super::{ClientIn, ClientOut, Result, bad_response, fill_from};
+use super::{ClientIn, Result, bad_response, fill_from};
+use crate::breakpoints::{At, Resolution, describe as paused, pause};
 use crate::rules::{BODY_CAP, RuleSet};
 use std::sync::Arc;
 use tcpmon_inspect::http1::{BodyDecoder, Framing, RequestHead, ResponseHead};
-use tcpmon_inspect::rules::apply::{edit, matching};
+use tcpmon_inspect::rules::apply::{edit, matching, with_length};
 use tcpmon_inspect::rules::{Action, MapTo, Modify, Phase, Rule};
 
 /// A body being held for the rules: its payload, and how many framed bytes it took.
@@ -48,12 +50,16 @@ impl Holder {
     }
 }
 
-/// Whether any enabled `phase` rule reads or replaces the body.
+/// Whether any enabled `phase` rule reads, replaces or pauses the body.
 fn wants_body(rules: &[Rule], phase: Phase) -> bool {
     rules.iter().any(|r| {
         r.enabled
             && r.phase == phase
-            && (r.query.needs_body() || matches!(r.action, Action::Modify(Modify::ReplaceBody(_))))
+            && (r.query.needs_body()
+                || matches!(
+                    r.action,
+                    Action::Modify(Modify::ReplaceBody(_)) | Action::Break(_)
+                ))
     })
 }
 
@@ -65,6 +71,8 @@ pub(super) struct OnRequest {
     pub map: Option<(usize, MapTo)>,
     /// Matching modify rules, in order.
     pub edits: Vec<usize>,
+    /// The first matching breakpoint.
+    pub pause: Option<usize>,
     /// The body, when held whole: its payload and framed length.
     pub held: Option<(Vec<u8>, usize)>,
     /// The client's request as the rules saw it (head, and the held body).
@@ -102,6 +110,7 @@ pub(super) async fn on_request(
         mock: None,
         map: None,
         edits: Vec::new(),
+        pause: None,
         held,
         request,
     };
@@ -110,6 +119,7 @@ pub(super) async fn on_request(
             Action::Mock(_) if verdict.mock.is_none() => verdict.mock = Some(i),
             Action::Map(to) if verdict.map.is_none() => verdict.map = Some((i, to.clone())),
             Action::Modify(_) => verdict.edits.push(i),
+            Action::Break(_) if verdict.pause.is_none() => verdict.pause = Some(i),
             _ => {}
         }
     }
@@ -171,23 +181,19 @@ pub(super) fn edit_request(
     (edited.head, edited.body)
 }
 
-/// Answers a mocked request; whether the connection closes after it.
-pub(super) async fn mock(
+/// A mocked request's response, with the rule's hit written on the record.
+pub(super) fn mock(
     set: &Arc<RuleSet>,
     ctx_exchange: (&crate::conn::ConnCtx, usize),
     rule: usize,
-    client_out: &mut ClientOut<'_>,
-    head: &RequestHead,
-) -> Result<bool> {
+) -> Vec<u8> {
     let Action::Mock(mock) = &set.rules()[rule].action else {
-        return Ok(false);
+        unreachable!("verdict.mock names a mock rule");
     };
     let (ctx, exchange) = ctx_exchange;
     let what = format!("answered {} without the target", mock.status);
     set.acted(ctx, exchange, rule, what);
-    client_out.send(&mock.response(set.body(rule))).await?;
-    Ok(head.head.has_token("connection", "close")
-        || head.head.version == 0 && !head.head.has_token("connection", "keep-alive"))
+    mock.response(set.body(rule))
 }
 
 /// What the response rules say about one exchange.
@@ -200,9 +206,20 @@ pub(super) struct ResponseRules<'a> {
     pub host: &'a str,
 }
 
-/// A final response's head (at the front of `buf`) after the response rules, and its new body
-/// when one replaces the server's (the server's framed body then taken from `buf`, and the
-/// connection closed when it was delimited by the close). `None`: no rule matched.
+/// What the response rules made of a response.
+pub(super) enum Answer {
+    /// It goes on as the server sent it.
+    Unchanged,
+    /// It goes on with this head, and this payload instead of the server's (whose framed body
+    /// was then taken from the buffer whole) or `None` for the server's body.
+    Changed(Vec<u8>, Option<Vec<u8>>),
+    /// A breakpoint dropped it: the client's connection closes.
+    Drop,
+}
+
+/// A final response (its head at the front of `buf`) after the response rules: edited by the
+/// modify rules that match, then paused when a `break` rule does. Its body is held first
+/// when a rule needs it; a body delimited by the close ends the connection once held.
 pub(super) async fn on_response(
     rules: &ResponseRules<'_>,
     r: &mut crate::conn::Reader,
@@ -210,10 +227,10 @@ pub(super) async fn on_response(
     head: &ResponseHead,
     framing: Framing,
     rec: &crate::conn::Recorder<'_>,
-) -> Result<Option<(Vec<u8>, Option<Vec<u8>>)>> {
+) -> Result<Answer> {
     let list = rules.set.rules();
     if !list.iter().any(|r| r.enabled && r.phase == Phase::Response) {
-        return Ok(None);
+        return Ok(Answer::Unchanged);
     }
     let mut held = None;
     if wants_body(list, Phase::Response) {
@@ -243,17 +260,51 @@ pub(super) async fn on_response(
         Some(&buf[..len]),
         rules.host,
     );
-    if matched.is_empty() {
-        return Ok(None);
+    let breakpoint = matched
+        .iter()
+        .copied()
+        .find(|&i| matches!(list[i].action, Action::Break(_)));
+    let edits: Vec<usize> = (matched.into_iter())
+        .filter(|&i| matches!(list[i].action, Action::Modify(_)))
+        .collect();
+    if edits.is_empty() && breakpoint.is_none() {
+        return Ok(Answer::Unchanged);
     }
     let payload = held.as_ref().map(|(p, _)| p.as_slice());
-    let edited = edit(&buf[..head.head.len], payload, &modifies(list, &matched));
-    for &i in &matched {
+    let edited = edit(&buf[..head.head.len], payload, &modifies(list, &edits));
+    for &i in &edits {
         let what = describe(&list[i], Phase::Response, &edited.notes);
         rules.set.acted(rules.ctx, rules.exchange, i, what);
     }
-    if edited.body.is_some() {
+    let (mut new_head, mut new_body) = (edited.head, edited.body);
+    if let Some(rule) = breakpoint {
+        let shown = new_body.clone().or_else(|| payload.map(<[u8]>::to_vec));
+        let at = At {
+            exchange: rules.exchange,
+            phase: Phase::Response,
+            rule,
+        };
+        let resolution = pause(rules.ctx, &at, new_head.clone(), shown.clone()).await;
+        let what = paused(Phase::Response, &resolution);
+        rules.set.acted(rules.ctx, rules.exchange, rule, what);
+        match resolution {
+            Resolution::Unchanged => {}
+            Resolution::Drop => return Ok(Answer::Drop),
+            Resolution::Edited { head, body } => match body.or(shown) {
+                Some(body) => {
+                    new_head = with_length(&head, body.len());
+                    new_body = Some(body);
+                }
+                None => new_head = head,
+            },
+            Resolution::Respond { head, body } => {
+                new_head = with_length(&head, body.len());
+                new_body = Some(body);
+            }
+        }
+    }
+    if new_body.is_some() {
         buf.drain(head.head.len..len);
     }
-    Ok(Some((edited.head, edited.body)))
+    Ok(Answer::Changed(new_head, new_body))
 }

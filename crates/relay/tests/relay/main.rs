@@ -4,6 +4,7 @@
 // Tests stop at the first surprise, with its message: unwrap is the point here.
 #![allow(clippy::unwrap_used)]
 
+mod breakpoints;
 #[cfg(feature = "tls")]
 mod decrypt;
 mod events;
