@@ -279,6 +279,7 @@ fuzz_target!(|data: &[u8]| {
             request: req,
             response: res,
             messages: &[],
+            changed: &[],
         })
         .collect();
     let mut har = Vec::new();

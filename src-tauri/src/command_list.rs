@@ -26,6 +26,14 @@ macro_rules! command_list {
                 offset: u64,
                 exchange: Option<usize>
             ) -> ViewPage;
+            async read_server_side[Shared](
+                session: Option<u64>,
+                id: ConnId,
+                direction: Direction,
+                exchange: usize,
+                view: ViewKind,
+                offset: u64
+            ) -> ViewPage;
             async exchange_messages[Shared](
                 session: Option<u64>,
                 id: ConnId,

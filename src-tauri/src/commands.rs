@@ -13,7 +13,7 @@ use tcpmon_desktop::compare::{Comparison, Options as CompareOptions, compare as 
 use tcpmon_desktop::error::{CommandError, ErrorKind};
 use tcpmon_desktop::form::{ListenerForm, check_bind as check_bind_text};
 use tcpmon_desktop::messages::{MessagePage, SendKind, outgoing};
-use tcpmon_desktop::page::{ViewPage, read_view as render_page};
+use tcpmon_desktop::page::{ViewPage, read_server_side_view, read_view as render_page};
 use tcpmon_desktop::{breakpoints, ca, resend, rules, search, settings};
 use tcpmon_files::{Format, Pick, RowRef, save};
 use tcpmon_inspect::compose::{Composed, prepare};
@@ -133,6 +133,27 @@ pub async fn read_view(
     blocking(move || {
         let schema = schema.as_deref();
         render_page(&store, id, direction, view, offset, exchange, schema)
+    })
+    .await
+}
+
+/// A page of the server's side of a message TCPMon changed (a rule, a breakpoint): the
+/// request as the server got it, or the response as the server sent it.
+#[tauri::command]
+pub async fn read_server_side(
+    state: State<'_, AppState>,
+    session: Option<u64>,
+    id: ConnId,
+    direction: Direction,
+    exchange: usize,
+    view: ViewKind,
+    offset: u64,
+) -> Result<ViewPage> {
+    let store = state.store(session)?;
+    let schema = state.schema();
+    blocking(move || {
+        let schema = schema.as_deref();
+        read_server_side_view(&store, id, direction, exchange, view, offset, schema)
     })
     .await
 }

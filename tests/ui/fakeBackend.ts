@@ -476,14 +476,25 @@ function readView({ session, id, direction, view, offset, exchange }: ReadViewAr
     const span = direction === "client_to_server" ? ex.request : ex.response;
     source = span === null ? "" : source.slice(span.start, span.end);
   }
+  const truncated = records.get(id)?.truncated[direction === "client_to_server" ? 0 : 1] ?? false;
+  return pageOf(source, offset, view, truncated);
+}
+
+/** Server sides of messages TCPMon changed, by "id:exchange:direction" (`fake.serverSide`). */
+const serverSides = new Map<string, string>();
+
+function readServerSide({ id, direction, exchange, view, offset }: Commands["read_server_side"]["args"]): ViewPage {
+  const source =
+    serverSides.get(`${id}:${exchange}:${direction}`) ??
+    reject({ kind: "not_found", message: `exchange ${exchange + 1} of connection ${id} went on unchanged` });
+  return pageOf(source, offset, view, false);
+}
+
+/** A page of `view` at `offset` of `source`, as Rust renders one (raw, hex, JSON). */
+function pageOf(source: string, offset: number, view: ViewPage["view"], truncated: boolean): ViewPage {
   const slice = source.slice(offset, offset + PAGE);
   const next = offset + PAGE < source.length ? offset + PAGE : null;
-  const page = {
-    offset,
-    next_offset: next,
-    total: source.length,
-    truncated: records.get(id)?.truncated[direction === "client_to_server" ? 0 : 1] ?? false,
-  };
+  const page = { offset, next_offset: next, total: source.length, truncated };
   if (view === "hex") return { ...page, view, text: hexDump(slice, offset), note: null };
   if (view === "json" || view === "auto") {
     const split = slice.indexOf("\r\n\r\n");
@@ -920,6 +931,7 @@ const handlers: Handlers = {
     return null;
   },
   read_view: readView,
+  read_server_side: readServerSide,
   exchange_messages: ({ id, exchange, from, count }) => {
     const to = from + Math.min(count, 1000);
     const events = sseEvents.get(`${id}:${exchange}`);
@@ -1096,6 +1108,14 @@ function tlsFacts(side: "client" | "target", name = "localhost", overrides: Part
 
 const fake = {
   calls,
+  /** Keeps `text` as the server's side of a message TCPMon changed, and lists it on the record. */
+  serverSide(id: number, exchange: number, direction: Direction, text: string): void {
+    serverSides.set(`${id}:${exchange}:${direction}`, text);
+    const record = records.get(id)!;
+    const changed = { ...record, server_side: [...(record.server_side ?? []), { exchange, direction }] };
+    records.set(id, changed);
+    void send([{ kind: "connection_changed", record: changed }]);
+  },
   /** Pauses exchange `exchange` of connection `connection` at a breakpoint; its id. */
   pause(
     connection: number,

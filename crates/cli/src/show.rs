@@ -41,6 +41,11 @@ pub struct Args {
     /// picks the request and response types.
     #[arg(long, value_name = "FILE")]
     pub proto: Option<PathBuf>,
+    /// With an exchange: a message TCPMon changed on purpose (a rule, a breakpoint) as the
+    /// server had it (the request as the server got it, the response as the server sent
+    /// it); by default messages are shown as the client sent and received them.
+    #[arg(long)]
+    pub server_side: bool,
 }
 
 /// A connection, one of its exchanges, or one of an exchange's WebSocket messages or events
@@ -146,8 +151,12 @@ pub fn run(args: &Args) -> Result<()> {
             list(&mut out, store, search.as_deref().unwrap_or(""), only)
         }
         (Target::Messages(record, exchange), None, view) => {
-            let kind = view.unwrap_or(View::Auto).into();
-            messages(&mut out, store, &record, exchange, kind, schema.as_ref())
+            let how = How {
+                kind: view.unwrap_or(View::Auto).into(),
+                schema: schema.as_ref(),
+                server_side: args.server_side,
+            };
+            messages(&mut out, store, &record, exchange, &how)
         }
         (Target::Message(record, exchange, k), None, view) => {
             let kind = view.unwrap_or(View::Auto).into();
@@ -234,20 +243,29 @@ fn list(out: &mut impl Write, store: &Store, query: &str, only: Option<ConnId>) 
     Ok(())
 }
 
-/// The row's line, then its request and response (or a raw connection's two streams).
+/// How an exchange's messages are shown.
+struct How<'a> {
+    kind: ViewKind,
+    schema: Option<&'a Schema>,
+    /// Messages TCPMon changed as the server had them.
+    server_side: bool,
+}
+
+/// The row's line, then its request and response (or a raw connection's two streams); a
+/// message TCPMon changed says so, and with `--server-side` is shown as the server had it.
 fn messages(
     out: &mut impl Write,
     store: &Store,
     record: &ConnectionRecord,
     exchange: Option<usize>,
-    kind: ViewKind,
-    schema: Option<&Schema>,
+    how: &How<'_>,
 ) -> Result<()> {
     writeln!(out, "{}", line(record, exchange))?;
     let row = match exchange {
         Some(i) => format!("#{}.{}", record.id, i + 1),
         None => format!("#{}", record.id),
     };
+    let sides = store.server_sides(record.id);
     for dir in Direction::BOTH {
         let side = match (exchange, dir) {
             (Some(_), Direction::ClientToServer) => "request",
@@ -255,10 +273,34 @@ fn messages(
             (None, Direction::ClientToServer) => "client to server",
             (None, Direction::ServerToClient) => "server to client",
         };
-        let label = format!("{row} {side}");
-        pages(out, &label, |offset| {
-            page::read_view(store, record.id, dir, kind, offset, exchange, schema)
-        })?;
+        let changed = exchange.filter(|&i| {
+            sides
+                .iter()
+                .any(|s| s.exchange as usize == i && s.dir == dir)
+        });
+        let (kind, schema) = (how.kind, how.schema);
+        match changed {
+            Some(index) if how.server_side => {
+                let label = match dir {
+                    Direction::ClientToServer => format!("{row} request as the server got it"),
+                    Direction::ServerToClient => format!("{row} response as the server sent it"),
+                };
+                pages(out, &label, |offset| {
+                    page::read_server_side_view(store, record.id, dir, index, kind, offset, schema)
+                })?;
+            }
+            _ => {
+                let label = match changed {
+                    Some(_) => format!(
+                        "{row} {side} (changed by TCPMon; --server-side shows the server's)"
+                    ),
+                    None => format!("{row} {side}"),
+                };
+                pages(out, &label, |offset| {
+                    page::read_view(store, record.id, dir, kind, offset, exchange, schema)
+                })?;
+            }
+        }
     }
     match exchange {
         Some(index) => message_lines(out, store, record, index),

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Guard, curl, fails, free_port, start, terminate, wait_for_port};
+use common::{Guard, curl, fails, free_port, run, start, terminate, wait_for_port};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use tcpmon_files::session;
@@ -176,12 +176,74 @@ fn modify_rules_change_requests_and_responses_and_the_capture_keeps_the_clients_
             "removed Cookie in the request (as the server got it; the capture keeps the client's)"
         ]
     );
+    let got = (opened.store)
+        .read_server_side(record, 0, Direction::ClientToServer)
+        .unwrap()
+        .expect("the request as the server got it is kept");
+    let got = String::from_utf8(got).unwrap();
+    assert!(
+        got.contains("X-Added: yes\r\n") && !got.contains("Cookie"),
+        "{got}"
+    );
     let record = &opened.store.records()[1];
     let received = opened
         .store
         .read(record.id, Direction::ServerToClient, 0, usize::MAX)
         .unwrap();
     assert!(received.ends_with(b"hello there via nginx"));
+    let sent = (opened.store)
+        .read_server_side(record, 0, Direction::ServerToClient)
+        .unwrap()
+        .expect("the response as nginx sent it is kept");
+    let sent = String::from_utf8(sent).unwrap();
+    assert!(sent.contains("X-Server: nginx\r\n"), "{sent}");
+    assert!(sent.ends_with("\r\n\r\nhello world from nginx"), "{sent}");
+    assert!(
+        (opened.store)
+            .read_server_side(record, 0, Direction::ClientToServer)
+            .unwrap()
+            .is_none(),
+        "no rule changed that request"
+    );
+
+    // What `show` and a HAR export make of it, run as a user would.
+    let file = saved.to_str().unwrap();
+    let shown = run(&["show", file, "#2.1"]);
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(
+        shown.contains(
+            "--- #2.1 response (changed by TCPMon; --server-side shows the server's): raw ---"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("hello there via nginx"), "{shown}");
+    let server = run(&["show", file, "#2.1", "--server-side", "--view", "raw"]);
+    let server = String::from_utf8(server.stdout).unwrap();
+    assert!(server.contains("--- #2.1 request: raw ---"), "{server}");
+    assert!(
+        server.contains("--- #2.1 response as the server sent it: raw ---"),
+        "{server}"
+    );
+    assert!(
+        server.contains("X-Server: nginx\n") && server.contains("hello world from nginx"),
+        "{server}"
+    );
+    let har = dir.path().join("out.har");
+    assert!(
+        run(&["export", file, har.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let har: serde_json::Value = serde_json::from_slice(&std::fs::read(&har).unwrap()).unwrap();
+    let comment = har["log"]["entries"][1]["comment"].as_str().unwrap();
+    assert!(
+        comment.starts_with("changed by TCPMon (rule 3 setHeader: set X-Debug in the response"),
+        "{comment}"
+    );
+    assert!(
+        comment.ends_with("the server's side is kept in the TCPMon capture): this entry has what the client sent and received"),
+        "{comment}"
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod grpc;
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorKind};
 use serde::Serialize;
 use tcpmon_inspect::exchange::Exchange;
 use tcpmon_inspect::http1::decode::{Decoded, MAX_DECODED, decode_start};
@@ -54,9 +54,11 @@ struct Window<'a> {
     /// Where, in the window, the message the pretty views render starts (after a response's
     /// interim `1xx` heads).
     pretty_from: u64,
-    /// A WebSocket message's payload (unmasked and inflated, so not the captured bytes):
-    /// read from here, and never taken for an HTTP message.
-    payload: Option<&'a [u8]>,
+    /// Bytes read from here instead of the capture: a WebSocket message's payload (unmasked
+    /// and inflated), or the server's side of a message TCPMon changed.
+    held: Option<&'a [u8]>,
+    /// The window is a payload, never taken for an HTTP message.
+    body_only: bool,
     /// The exchange whose message this is. An HTTP/2 stream's message is read through the
     /// store (a decoded head, DATA from here and there in the stream), not from `base`.
     exchange: Option<Exchange>,
@@ -79,7 +81,8 @@ impl<'a> Window<'a> {
             base: 0,
             len: store.recorded_len(id, dir)?,
             pretty_from: 0,
-            payload: None,
+            held: None,
+            body_only: false,
             exchange: None,
             schema,
         };
@@ -125,7 +128,7 @@ impl<'a> Window<'a> {
         if max == 0 {
             return Ok(Vec::new());
         }
-        if let Some(payload) = self.payload {
+        if let Some(payload) = self.held {
             let from = usize::try_from(offset).unwrap_or(usize::MAX);
             return Ok(payload[from..from + max].to_vec());
         }
@@ -143,7 +146,7 @@ impl<'a> Window<'a> {
     /// The HTTP message at the start of `bytes` split into head and body (its codings undone
     /// as far as the first `max` body bytes); a payload is all body.
     fn decode<'b>(&self, bytes: &'b [u8], max: u64) -> Decoded<'b> {
-        if self.payload.is_none() {
+        if !self.body_only {
             return decode_start(bytes, max);
         }
         Decoded {
@@ -163,7 +166,7 @@ impl<'a> Window<'a> {
 
     /// Where a hex page's offsets count from: the stream's start, or the payload's.
     fn hex_base(&self) -> u64 {
-        if self.payload.is_some() || self.h2().is_some() {
+        if self.held.is_some() || self.h2().is_some() {
             0
         } else {
             self.base
@@ -205,9 +208,52 @@ pub fn read_payload_view(
         base: start,
         len: payload.len() as u64,
         pretty_from: 0,
-        payload: Some(payload),
+        held: Some(payload),
+        body_only: true,
         exchange: None,
         schema: None,
+    };
+    render(&window, kind, offset, true)
+}
+
+/// Where the pretty views' cache keys the server sides' windows: far from any stream offset.
+const SERVER_SIDE_BASE: u64 = u64::MAX >> 1;
+
+/// Renders the page of `kind` at `offset` of the server's side of exchange `exchange`'s
+/// message in `dir` (the request as the server got it, the response as the server sent it),
+/// which TCPMon changed on purpose; refused for a message that went on unchanged.
+pub fn read_server_side_view(
+    store: &Store,
+    id: ConnId,
+    dir: Direction,
+    exchange: usize,
+    kind: ViewKind,
+    offset: u64,
+    schema: Option<&Schema>,
+) -> Result<ViewPage, CommandError> {
+    let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
+    let Some(bytes) = store.read_server_side(&record, exchange, dir)? else {
+        let message = match dir {
+            Direction::ClientToServer => "request went to the server as the client sent it",
+            Direction::ServerToClient => "response went to the client as the server sent it",
+        };
+        let message = format!(
+            "exchange {} of connection {id}: its {message}",
+            exchange + 1
+        );
+        return Err(CommandError::new(ErrorKind::NotFound, message));
+    };
+    let window = Window {
+        store,
+        id,
+        dir,
+        base: SERVER_SIDE_BASE + 2 * exchange as u64 + dir.index() as u64,
+        len: bytes.len() as u64,
+        pretty_from: 0,
+        held: Some(&bytes),
+        body_only: false,
+        exchange: None,
+        schema,
     };
     render(&window, kind, offset, true)
 }
@@ -329,7 +375,7 @@ fn big_pretty_page(
 ) -> Result<Option<ViewPage>, CommandError> {
     let start = window.read(window.pretty_from, 128 << 10)?;
     let decoded = window.decode(&start, MAX_DECODED);
-    let body_found = decoded.head_len > 0 || window.payload.is_some();
+    let body_found = decoded.head_len > 0 || window.body_only;
     if !body_found || !decoded.notes.is_empty() {
         return Ok(None);
     }

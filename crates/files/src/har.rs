@@ -40,17 +40,20 @@ pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
         .map(|l| store.websocket_messages(&l.record, l.index))
         .collect::<tcpmon_relay::Result<Vec<_>>>()
         .map_err(|e| Error::file(FileRole::Har, path, e))?;
+    let changed: Vec<Vec<String>> = loaded.iter().map(changes).collect();
     let entries: Vec<HarEntry<'_>> = loaded
         .iter()
         .zip(&connections)
         .zip(&messages)
-        .map(|((l, conn), messages)| HarEntry {
+        .zip(&changed)
+        .map(|(((l, conn), messages), changed)| HarEntry {
             conn,
             exchange: &l.exchange,
             first_of_connection: l.index == 0,
             request: &l.request,
             response: &l.response,
             messages,
+            changed,
         })
         .collect();
     write_atomically(path, FileRole::Har, |out| {
@@ -58,6 +61,19 @@ pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
             .map_err(|e| Error::file(FileRole::Har, path, e))?;
         Ok(entries.len())
     })
+}
+
+/// What rules and breakpoints did to a loaded exchange, in words ("rule 2 setHeader: ...").
+fn changes(l: &crate::rows::Loaded) -> Vec<String> {
+    let mut said: Vec<String> = (l.record.rules.iter())
+        .filter(|r| r.exchange as usize == l.index)
+        .map(|r| format!("rule {} {}: {}", r.rule, r.action, r.what))
+        .collect();
+    let kept = (l.record.server_side.iter()).any(|s| s.exchange as usize == l.index);
+    if kept {
+        said.push("the server's side is kept in the TCPMon capture".into());
+    }
+    said
 }
 
 /// Opens `path` as a HAR file.

@@ -15,10 +15,11 @@ use std::io::{BufReader, Read, Write};
 use std::path::Path;
 use tcpmon_inspect::exchange::{Exchange, Tracker};
 use tcpmon_relay::log_format::{
-    self, FILE_HEADER_LEN, RECORD_HEADER_LEN, RecordHeader, RecordKind,
+    self, FILE_HEADER_LEN, RECORD_HEADER_LEN, RecordHeader, RecordKind, ServerSidePrefix,
 };
 use tcpmon_relay::{
-    ChunkRef, ConnId, ConnectionRecord, ConnectionState, Error as StoreError, Store, now_micros,
+    ChunkRef, ConnId, ConnectionRecord, ConnectionState, Error as StoreError, RULE_EVENTS_KEPT,
+    ServerSide, SideRef, Store, now_micros,
 };
 
 /// Writes `ids` (in that order) from `store` to `path`; returns how many were written.
@@ -48,6 +49,22 @@ pub fn save(store: &Store, ids: &[ConnId], path: &Path) -> Result<usize> {
                 };
                 out.write_all(&header.encode()).map_err(failed)?;
                 out.write_all(&bytes).map_err(failed)?;
+            }
+            for side in store.server_sides(id) {
+                let message = store.read_side(&side)?;
+                let prefix = ServerSidePrefix {
+                    exchange: side.exchange,
+                    whole: side.whole,
+                };
+                let header = RecordHeader {
+                    kind: RecordKind::ServerSide(side.dir),
+                    len: (ServerSidePrefix::LEN + message.len()) as u32,
+                    conn: id,
+                    at: now_micros(),
+                };
+                out.write_all(&header.encode()).map_err(failed)?;
+                out.write_all(&prefix.encode()).map_err(failed)?;
+                out.write_all(&message).map_err(failed)?;
             }
         }
         Ok(ids.len())
@@ -110,7 +127,7 @@ fn open_as(path: &Path, role: FileRole) -> Result<Session> {
             if loaded.find_exchanges {
                 find.push(id);
             }
-            Some(complete(record, loaded.chunks))
+            Some(complete(record, loaded.chunks, loaded.sides))
         })
         .collect();
     let store = Store::read_only(file, read.end, entries);
@@ -129,6 +146,8 @@ fn open_as(path: &Path, role: FileRole) -> Result<Session> {
 struct Loaded {
     record: Option<ConnectionRecord>,
     chunks: [Vec<ChunkRef>; 2],
+    /// Server sides of the messages TCPMon changed.
+    sides: Vec<SideRef>,
     /// Its record came from a capture log, which leaves exchanges to the bytes.
     find_exchanges: bool,
 }
@@ -201,6 +220,25 @@ fn read_records(reader: &mut BufReader<File>, len: u64) -> std::io::Result<Recor
                     len: header.len,
                 });
             }
+            RecordKind::ServerSide(dir) => {
+                let mut prefix = [0; ServerSidePrefix::LEN];
+                if header.len < prefix.len() as u32 {
+                    break damaged("a server side without its exchange");
+                }
+                reader.read_exact(&mut prefix)?;
+                skip -= prefix.len() as i64;
+                let prefix = ServerSidePrefix::decode(&prefix).unwrap_or(ServerSidePrefix {
+                    exchange: 0,
+                    whole: false,
+                });
+                entries.entry(header.conn).or_default().sides.push(SideRef {
+                    exchange: prefix.exchange,
+                    dir,
+                    whole: prefix.whole,
+                    file_offset: payload_at + ServerSidePrefix::LEN as u64,
+                    len: header.len - ServerSidePrefix::LEN as u32,
+                });
+            }
             RecordKind::Removed => {
                 entries.remove(&header.conn);
             }
@@ -240,7 +278,16 @@ fn parse_meta(meta: &[u8]) -> serde_json::Result<(ConnectionRecord, bool)> {
 fn complete(
     mut record: ConnectionRecord,
     chunks: [Vec<ChunkRef>; 2],
-) -> (ConnectionRecord, [Vec<ChunkRef>; 2]) {
+    sides: Vec<SideRef>,
+) -> (ConnectionRecord, [Vec<ChunkRef>; 2], Vec<SideRef>) {
+    // A capture log may hold server sides its last record was not written after.
+    record.server_side = (sides.iter())
+        .take(RULE_EVENTS_KEPT)
+        .map(|s| ServerSide {
+            exchange: s.exchange,
+            direction: s.dir,
+        })
+        .collect();
     for (bytes, chunks) in record.bytes.iter_mut().zip(&chunks) {
         let recorded = chunks.last().map_or(0, ChunkRef::stream_end);
         *bytes = (*bytes).max(recorded);
@@ -250,7 +297,7 @@ fn complete(
             reason: "the capture ended before the connection did (TCPMon was stopped)".into(),
         };
     }
-    (record, chunks)
+    (record, chunks, sides)
 }
 
 /// Runs the exchange tracker over a connection's chunks in capture order, reading only until

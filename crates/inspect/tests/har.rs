@@ -72,6 +72,7 @@ impl Capture {
                 request: self.request(i),
                 response: self.response(i),
                 messages: &[],
+                changed: &[],
             })
             .collect()
     }

@@ -183,6 +183,21 @@ impl ConnCtx {
         change_unlogged(&self.core, self.id, f);
     }
 
+    /// Keeps the server's side of message `dir` of `exchange`, which TCPMon changed (see
+    /// [`Store::keep_server_side`]), and tells watchers the record lists it.
+    pub(crate) fn keep_server_side(
+        &self,
+        exchange: usize,
+        dir: Direction,
+        message: &[u8],
+        whole: bool,
+    ) {
+        let store = &self.core.store;
+        if store.keep_server_side(self.id, exchange, dir, message, whole) {
+            self.change_unlogged(|_| {});
+        }
+    }
+
     pub(crate) fn set_state(&self, state: ConnectionState) {
         self.change(|r| r.state = state);
     }

@@ -170,6 +170,14 @@ enum Ruling {
     Forward(Route, Ruled),
 }
 
+/// What became of a request held at a breakpoint.
+enum AfterPause {
+    /// It goes on, `edited` or as it was.
+    Goes { edited: bool },
+    /// It was dropped or answered.
+    Ended(Ruling),
+}
+
 /// What rules know of one exchange: its number on the connection, and the request as the
 /// client sent it (head, and body when held).
 struct Ruled {
@@ -411,15 +419,26 @@ impl Proxy<'_> {
             let used = verdict.held.as_ref().map_or(0, |(_, used)| *used);
             route.body = body.map(|b| (b, used));
         }
+        let mut changed = verdict.map.is_some() || !verdict.edits.is_empty();
         if let Some(rule) = verdict.pause {
             let at = At {
                 exchange,
                 phase: Phase::Request,
                 rule,
             };
-            if let Some(ruling) = self.pause(head, &set, &at, &verdict, &mut route).await? {
-                return Ok(ruling);
+            match self.pause(head, &set, &at, &verdict, &mut route).await? {
+                AfterPause::Goes { edited } => changed |= edited,
+                AfterPause::Ended(ruling) => return Ok(ruling),
             }
+        }
+        if changed {
+            // The capture keeps the client's request; the server's is kept beside it.
+            let mut message = route.wire_head.clone();
+            if let Some((body, _)) = &route.body {
+                message.extend_from_slice(body);
+            }
+            let whole = route.body.is_some();
+            (self.ctx).keep_server_side(exchange, Direction::ClientToServer, &message, whole);
         }
         let ruled = Ruled {
             set,
@@ -450,8 +469,8 @@ impl Proxy<'_> {
         Ok(Ruling::Answered)
     }
 
-    /// Holds the request `route` carries at a breakpoint until the user decides: `None` when it
-    /// goes on (`route` as edited), else what ended it (dropped, or answered from the app).
+    /// Holds the request `route` carries at a breakpoint until the user decides: whether it
+    /// goes on (`route` as edited), or what ended it (dropped, or answered from the app).
     async fn pause(
         &mut self,
         head: &RequestHead,
@@ -459,7 +478,7 @@ impl Proxy<'_> {
         at: &At,
         verdict: &act::OnRequest,
         route: &mut Route,
-    ) -> Result<Option<Ruling>> {
+    ) -> Result<AfterPause> {
         let held = (route.body.as_ref().map(|(b, _)| b.clone()))
             .or_else(|| verdict.held.as_ref().map(|(p, _)| p.clone()));
         let resolution =
@@ -467,7 +486,7 @@ impl Proxy<'_> {
         let what = breakpoints::describe(Phase::Request, &resolution);
         set.acted(self.ctx, at.exchange, at.rule, what);
         match resolution {
-            Resolution::Unchanged => {}
+            Resolution::Unchanged => return Ok(AfterPause::Goes { edited: false }),
             Resolution::Edited { head, body } => match body.or(held) {
                 Some(body) => {
                     route.wire_head = with_length(&head, body.len());
@@ -478,15 +497,16 @@ impl Proxy<'_> {
             },
             Resolution::Drop => {
                 self.client_out.out.finish().await;
-                return Ok(Some(Ruling::Closed));
+                return Ok(AfterPause::Ended(Ruling::Closed));
             }
             Resolution::Respond { head: answer, body } => {
                 let mut response = with_length(&answer, body.len());
                 response.extend_from_slice(&body);
-                return self.answer(head, &response, route.framing).await.map(Some);
+                let ruling = self.answer(head, &response, route.framing).await?;
+                return Ok(AfterPause::Ended(ruling));
             }
         }
-        Ok(None)
+        Ok(AfterPause::Goes { edited: true })
     }
 
     /// Sends the request along `route` and relays its response. A request without a body whose

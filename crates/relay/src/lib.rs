@@ -60,9 +60,11 @@ pub use event::{Event, EventKind, ListenerInfo, Missed, Subscription};
 pub use fault::{Fault, FaultKind};
 pub use record::{
     CertificateFacts, ConnId, ConnectionRecord, ConnectionState, Direction, ExchangePatch,
-    FaultEvent, Injected, ListenerId, Micros, RuleEvent, TlsFacts, Trust, now_micros,
+    FaultEvent, Injected, ListenerId, Micros, RULE_EVENTS_KEPT, RuleEvent, ServerSide, TlsFacts,
+    Trust, now_micros,
 };
 pub use store::{
-    ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, Store, StreamReader,
+    ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, SideRef, Store,
+    StreamReader,
 };
 pub use validate::{ConfigError, Field, ListenerText};

@@ -27,8 +27,43 @@ pub enum RecordKind {
     Removed,
     /// Nothing: bytes given back to the disk (removed connections' records), to skip.
     Skip,
+    /// The server's side of a message TCPMon changed (a rule or a breakpoint), in that
+    /// direction: the request as the server got it, or the response as the server sent it.
+    /// Its payload is a [`ServerSidePrefix`] and the message's bytes.
+    ServerSide(Direction),
     /// A kind this version does not know: skipped, with a note.
     Unknown(u8),
+}
+
+/// What a [`RecordKind::ServerSide`] payload starts with: the exchange (u32, little-endian,
+/// from 0 on its connection) and a flag byte: 1 when the message is whole, 0 when it is the
+/// head only and its body went on as the capture has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerSidePrefix {
+    /// The exchange, from 0.
+    pub exchange: u32,
+    /// Whether the body follows the head (else the capture's body is the message's).
+    pub whole: bool,
+}
+
+impl ServerSidePrefix {
+    /// Bytes it takes.
+    pub const LEN: usize = 5;
+
+    /// Encodes it.
+    pub fn encode(&self) -> [u8; Self::LEN] {
+        let e = self.exchange.to_le_bytes();
+        [e[0], e[1], e[2], e[3], u8::from(self.whole)]
+    }
+
+    /// Decodes the start of a payload; `None` when it is too short.
+    pub fn decode(payload: &[u8]) -> Option<Self> {
+        let b: &[u8; Self::LEN] = payload.get(..Self::LEN)?.try_into().ok()?;
+        Some(Self {
+            exchange: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+            whole: b[4] == 1,
+        })
+    }
 }
 
 /// A decoded record header.
@@ -74,6 +109,7 @@ impl RecordHeader {
             RecordKind::Meta => (2u8, 0),
             RecordKind::Removed => (3u8, 0),
             RecordKind::Skip => (4u8, 0),
+            RecordKind::ServerSide(d) => (5u8, d.index() as u8),
             RecordKind::Unknown(kind) => (kind, 0),
         };
         let mut out = [0; RECORD_HEADER_LEN];
@@ -94,6 +130,9 @@ impl RecordHeader {
             (2, _) => RecordKind::Meta,
             (3, _) => RecordKind::Removed,
             (4, _) => RecordKind::Skip,
+            (5, 0) => RecordKind::ServerSide(Direction::ClientToServer),
+            (5, 1) => RecordKind::ServerSide(Direction::ServerToClient),
+            (5, _) => return None,
             (kind, _) => RecordKind::Unknown(kind),
         };
         let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
@@ -128,6 +167,17 @@ mod tests {
         unknown[0] = 1;
         unknown[1] = 7;
         assert_eq!(RecordHeader::decode(&unknown), None, "data in no direction");
+        let side = RecordHeader {
+            kind: RecordKind::ServerSide(Direction::ClientToServer),
+            ..h
+        };
+        assert_eq!(RecordHeader::decode(&side.encode()), Some(side));
+        let prefix = ServerSidePrefix {
+            exchange: 70_000,
+            whole: true,
+        };
+        assert_eq!(ServerSidePrefix::decode(&prefix.encode()), Some(prefix));
+        assert_eq!(ServerSidePrefix::decode(&[1, 2]), None);
     }
 
     #[test]

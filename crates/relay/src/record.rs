@@ -146,6 +146,23 @@ pub struct ConnectionRecord {
     #[serde(default, skip_serializing_if = "is_zero")]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub rules_left_out: u64,
+    /// Messages TCPMon changed whose server side is kept beside the capture (the first
+    /// [`RULE_EVENTS_KEPT`]; the store keeps them all): read with
+    /// [`Store::read_server_side`](crate::Store::read_server_side).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_side: Vec<ServerSide>,
+}
+
+/// A message of an exchange that TCPMon changed (a rule, a breakpoint): the capture has the
+/// client's side, the store keeps the server's (the request as the server got it, or the
+/// response as the server sent it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ServerSide {
+    /// The exchange, from 0.
+    pub exchange: u32,
+    /// The message's direction.
+    pub direction: Direction,
 }
 
 /// Most rule actions a connection's record lists.
@@ -250,6 +267,7 @@ impl ConnectionRecord {
             faults: Vec::new(),
             rules: Vec::new(),
             rules_left_out: 0,
+            server_side: Vec::new(),
             exchanges: ExchangeList::new(),
         }
     }

@@ -16,8 +16,11 @@
 
 use crate::capture_file::{self, Reserve};
 use crate::error::{Error, Result};
-use crate::log_format::{self, RECORD_HEADER_LEN, RecordHeader, RecordKind};
-use crate::record::{ConnId, ConnectionRecord, Direction, ExchangePatch, Micros, now_micros};
+use crate::log_format::{self, RECORD_HEADER_LEN, RecordHeader, RecordKind, ServerSidePrefix};
+use crate::record::{
+    ConnId, ConnectionRecord, Direction, ExchangePatch, Micros, RULE_EVENTS_KEPT, ServerSide,
+    now_micros,
+};
 use rustix::fs::Advice;
 use std::collections::HashSet;
 use std::fs::File;
@@ -114,9 +117,27 @@ impl ChunkRef {
     }
 }
 
+/// Where the server's side of a changed message lies (see
+/// [`RecordKind::ServerSide`](crate::log_format::RecordKind::ServerSide)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SideRef {
+    /// The exchange, from 0.
+    pub exchange: u32,
+    /// The message's direction.
+    pub dir: Direction,
+    /// Whether the body follows the head (else the capture's body is the message's).
+    pub whole: bool,
+    /// Position of the message's first byte in the file (after the payload's prefix).
+    pub file_offset: u64,
+    /// The message's length.
+    pub len: u32,
+}
+
 struct Entry {
     record: ConnectionRecord,
     chunks: [Vec<ChunkRef>; 2],
+    /// Server sides of the messages TCPMon changed.
+    sides: Vec<SideRef>,
     recorded: [u64; 2],
     /// Bytes were counted since progress was last taken.
     dirty: bool,
@@ -132,6 +153,7 @@ impl Entry {
         Self {
             record,
             chunks: [Vec::new(), Vec::new()],
+            sides: Vec::new(),
             recorded: [0, 0],
             dirty: false,
             tracker: Some(Box::default()),
@@ -463,14 +485,15 @@ impl Store {
     pub fn read_only(
         file: File,
         end: u64,
-        entries: Vec<(ConnectionRecord, [Vec<ChunkRef>; 2])>,
+        entries: Vec<(ConnectionRecord, [Vec<ChunkRef>; 2], Vec<SideRef>)>,
     ) -> Self {
         let mut sorted = Entries::default();
-        for (record, chunks) in entries {
+        for (record, chunks, sides) in entries {
             let recorded = [0, 1].map(|d| chunks[d].last().map_or(0, ChunkRef::stream_end));
             sorted.insert(Entry {
                 record,
                 chunks,
+                sides,
                 recorded,
                 dirty: false,
                 tracker: None,
@@ -692,6 +715,88 @@ impl Store {
             });
             entry.recorded[d] += piece.len() as u64;
         }
+    }
+
+    /// Keeps the server's side of message `dir` of `exchange`, which TCPMon changed: `message`
+    /// whole, or (`whole` false) its head, the body having gone on as the capture has it.
+    /// Listed on the record (its first [`RULE_EVENTS_KEPT`]); `false` when recording is
+    /// stopped and it was not kept.
+    pub(crate) fn keep_server_side(
+        &self,
+        id: ConnId,
+        exchange: usize,
+        dir: Direction,
+        message: &[u8],
+        whole: bool,
+    ) -> bool {
+        let mut guard = self.shared.state();
+        let st = &mut *guard;
+        let prefix = ServerSidePrefix {
+            exchange: exchange as u32,
+            whole,
+        };
+        let len = (RECORD_HEADER_LEN + ServerSidePrefix::LEN + message.len()) as u64;
+        if st.entries.get(&id).is_none() || !st.admit(&self.shared.file, len) {
+            return false;
+        }
+        let mut payload = Vec::with_capacity(ServerSidePrefix::LEN + message.len());
+        payload.extend_from_slice(&prefix.encode());
+        payload.extend_from_slice(message);
+        let at = st.push_record(RecordKind::ServerSide(dir), id, now_micros(), &payload);
+        if let Some(entry) = st.entries.get_mut(&id) {
+            entry.sides.push(SideRef {
+                exchange: prefix.exchange,
+                dir,
+                whole,
+                file_offset: at + ServerSidePrefix::LEN as u64,
+                len: message.len() as u32,
+            });
+            if entry.record.server_side.len() < RULE_EVENTS_KEPT {
+                entry.record.server_side.push(ServerSide {
+                    exchange: prefix.exchange,
+                    direction: dir,
+                });
+            }
+        }
+        true
+    }
+
+    /// Where the server sides of connection `id`'s changed messages lie, in the order kept.
+    pub fn server_sides(&self, id: ConnId) -> Vec<SideRef> {
+        let st = self.shared.state();
+        st.entries
+            .get(&id)
+            .map_or_else(Vec::new, |e| e.sides.clone())
+    }
+
+    /// The bytes `side` points at (the head only when it is not whole).
+    pub fn read_side(&self, side: &SideRef) -> Result<Vec<u8>> {
+        self.read_pieces(&[(side.file_offset, side.len as usize)])
+    }
+
+    /// The server's side of message `dir` of exchange `exchange`, when TCPMon changed it: the
+    /// request as the server got it, or the response as the server sent it (a message kept as
+    /// its head gets the captured body after it). `None` when the message went unchanged.
+    pub fn read_server_side(
+        &self,
+        record: &ConnectionRecord,
+        exchange: usize,
+        dir: Direction,
+    ) -> Result<Option<Vec<u8>>> {
+        let side = self
+            .server_sides(record.id)
+            .into_iter()
+            .rfind(|s| s.exchange as usize == exchange && s.dir == dir);
+        let Some(side) = side else {
+            return Ok(None);
+        };
+        let mut message = self.read_side(&side)?;
+        if !side.whole {
+            let captured = self.read_row(record, Some(exchange), dir)?;
+            let head = tcpmon_inspect::http1::head_len(&captured);
+            message.extend_from_slice(&captured[head..]);
+        }
+        Ok(Some(message))
     }
 
     /// Byte counts of the connections that relayed anything since the last call, and the

@@ -199,7 +199,13 @@ injected?: Array<Injected>,
 /**
  * Faults injected on purpose (`--fault`) as they acted: the capture explains itself.
  */
-faults?: Array<FaultEvent>, };
+faults?: Array<FaultEvent>, 
+/**
+ * Messages TCPMon changed whose server side is kept beside the capture (the first
+ * [`RULE_EVENTS_KEPT`]; the store keeps them all): read with
+ * [`Store::read_server_side`](crate::Store::read_server_side).
+ */
+server_side?: Array<ServerSide>, };
 
 /**
  * Where a connection is in its life.
@@ -979,6 +985,21 @@ rows: Array<[ConnId, number | null]>, };
 export type SendKind = "text" | "binary";
 
 /**
+ * A message of an exchange that TCPMon changed (a rule, a breakpoint): the capture has the
+ * client's side, the store keeps the server's (the request as the server got it, or the
+ * response as the server sent it).
+ */
+export type ServerSide = { 
+/**
+ * The exchange, from 0.
+ */
+exchange: number, 
+/**
+ * The message's direction.
+ */
+direction: Direction, };
+
+/**
  * Apache TCPMon's "Simulate Slow Connection": at most `bytes_per_pause` bytes every `delay_ms`,
  * but spread evenly rather than in bursts.
  */
@@ -1223,6 +1244,7 @@ export type Commands = {
   remove_listener: { args: { id: ListenerId }; result: null };
   remove_connections: { args: { ids: Array<ConnId> }; result: null };
   read_view: { args: { session: number | null; id: ConnId; direction: Direction; view: ViewKind; offset: number; exchange: number | null }; result: ViewPage };
+  read_server_side: { args: { session: number | null; id: ConnId; direction: Direction; exchange: number; view: ViewKind; offset: number }; result: ViewPage };
   exchange_messages: { args: { session: number | null; id: ConnId; exchange: number; from: number; count: number }; result: MessagePage };
   read_message_view: { args: { session: number | null; id: ConnId; exchange: number; index: number; view: ViewKind; offset: number }; result: ViewPage };
   send_websocket: { args: { id: ConnId; exchange: number; direction: Direction; kind: SendKind; text: string }; result: null };

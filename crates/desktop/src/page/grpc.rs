@@ -13,7 +13,7 @@ use tcpmon_relay::Direction;
 /// The head at the start of `bytes` (a message of `window`'s direction) and the request's
 /// target when it is a request; `None` for a WebSocket payload or bytes without a whole head.
 fn head(window: &Window<'_>, bytes: &[u8]) -> Option<(Head, Option<String>)> {
-    if window.payload.is_some() {
+    if window.body_only {
         return None;
     }
     match window.dir {

@@ -88,6 +88,9 @@ pub struct HarEntry<'a> {
     pub response: &'a [u8],
     /// Its WebSocket messages, read from the capture; empty when it is no WebSocket.
     pub messages: &'a [crate::ws::Message],
+    /// What TCPMon changed in it on purpose (rules, breakpoints), in words, for its comment:
+    /// the entry has what the client sent and received.
+    pub changed: &'a [String],
 }
 
 /// Writes `entries` as a HAR 1.2 file (pretty-printed JSON, UTF-8). Entries are built and
@@ -343,6 +346,12 @@ fn timings(entry: &HarEntry<'_>, response: Option<&Span>) -> (u64, Timings) {
 fn build_entry(entry: &HarEntry<'_>) -> EntryOut {
     let ex = entry.exchange;
     let mut comments: Vec<String> = ex.note().map(str::to_string).into_iter().collect();
+    if !entry.changed.is_empty() {
+        comments.push(format!(
+            "changed by TCPMon ({}): this entry has what the client sent and received",
+            entry.changed.join("; ")
+        ));
+    }
     let request = build_request(entry, &mut comments);
     let final_head = ex.status.and(ex.response.as_ref()).and_then(|span| {
         final_response(entry.response, span).map(|(offset, head)| (span, offset, head))

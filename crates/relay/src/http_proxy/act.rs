@@ -6,6 +6,7 @@
 
 use super::{ClientIn, Result, bad_response, fill_from};
 use crate::breakpoints::{At, Resolution, describe as paused, pause};
+use crate::record::Direction;
 use crate::rules::{BODY_CAP, RuleSet};
 use std::sync::Arc;
 use tcpmon_inspect::http1::{BodyDecoder, Framing, RequestHead, ResponseHead};
@@ -277,6 +278,7 @@ pub(super) async fn on_response(
         rules.set.acted(rules.ctx, rules.exchange, i, what);
     }
     let (mut new_head, mut new_body) = (edited.head, edited.body);
+    let mut dropped = false;
     if let Some(rule) = breakpoint {
         let shown = new_body.clone().or_else(|| payload.map(<[u8]>::to_vec));
         let at = At {
@@ -288,8 +290,9 @@ pub(super) async fn on_response(
         let what = paused(Phase::Response, &resolution);
         rules.set.acted(rules.ctx, rules.exchange, rule, what);
         match resolution {
+            Resolution::Unchanged if edits.is_empty() => return Ok(Answer::Unchanged),
             Resolution::Unchanged => {}
-            Resolution::Drop => return Ok(Answer::Drop),
+            Resolution::Drop => dropped = true,
             Resolution::Edited { head, body } => match body.or(shown) {
                 Some(body) => {
                     new_head = with_length(&head, body.len());
@@ -302,6 +305,14 @@ pub(super) async fn on_response(
                 new_body = Some(body);
             }
         }
+    }
+    // The capture gets what the client does; the server's response is kept beside it.
+    let whole = held.is_some();
+    let kept = if whole { len } else { head.head.len };
+    let exchange = rules.exchange;
+    (rules.ctx).keep_server_side(exchange, Direction::ServerToClient, &buf[..kept], whole);
+    if dropped {
+        return Ok(Answer::Drop);
     }
     if new_body.is_some() {
         buf.drain(head.head.len..len);

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tcpmon_relay::rules::{RuleSet, Rules, RulesSource};
-use tcpmon_relay::{Engine, EventKind, ListenerConfig, PausedMessage, PausedPhase, Resolution};
+use tcpmon_relay::{
+    Direction, Engine, EventKind, ListenerConfig, PausedMessage, PausedPhase, Resolution,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn rules(text: &str) -> Rules {
@@ -131,6 +133,18 @@ async fn an_edited_request_reaches_the_server_with_its_length_fixed() {
     assert!(out.ends_with("\r\n\r\n{\"qty\":12}"), "{out}");
     assert!(engine.paused().is_empty());
     let record = finished(&engine, message.connection).await;
+    let got = engine
+        .store()
+        .read_server_side(&record, 0, Direction::ClientToServer)
+        .unwrap()
+        .expect("the request as the server got it is kept beside the client's");
+    let got = String::from_utf8(got).unwrap();
+    assert!(
+        got.starts_with("POST /orders?edited=1 HTTP/1.1\r\n"),
+        "{got}"
+    );
+    assert!(got.ends_with("\r\n\r\n{\"qty\":12}"), "{got}");
+    assert_eq!(record.server_side.len(), 1);
     assert_eq!(record.rules[0].action, "break");
     assert!(
         record.rules[0]
@@ -251,6 +265,16 @@ async fn a_chunked_response_edited_at_a_breakpoint_goes_out_with_a_length() {
     assert!(
         captured.ends_with(b"\r\n\r\nhello, world"),
         "the capture has what the client got"
+    );
+    let sent = engine
+        .store()
+        .read_server_side(&record, 0, Direction::ServerToClient)
+        .unwrap()
+        .unwrap();
+    assert!(
+        sent.ends_with(b"chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+        "the server's response is kept as it came: {}",
+        String::from_utf8_lossy(&sent)
     );
 }
 
