@@ -60,6 +60,11 @@ export const ipc = {
   /** A page of message `index`'s payload in a view; offsets count from the payload's start. */
   readMessageView: (args: ReadMessageViewArgs) => call("read_message_view", args),
   /**
+   * A page of the server's side of a message a rule or a breakpoint changed: the request as the
+   * server got it, or the response as the server sent it (the record's `server_side` lists them).
+   */
+  readServerSide: (args: Commands["read_server_side"]["args"]) => call("read_server_side", args),
+  /**
    * Sends a message into live WebSocket exchange `exchange` of connection `id`: text as typed, or
    * binary typed as hex. Resolves once it is written between two messages.
    */

@@ -69,6 +69,23 @@ const truncatedMark = (name: PaneName) =>
     "recording stopped",
   );
 
+/**
+ * Which side of a changed message the pane shows: what the client sent or received (the
+ * capture), or what the server got or sent (kept beside it when a rule or breakpoint changed it).
+ */
+const sideSelect = (name: PaneName) =>
+  el(
+    "select",
+    {
+      "data-testid": `${name}-side`,
+      "aria-label": `${name} side`,
+      title: "TCPMon changed this message on purpose (a rule or a breakpoint)",
+      hidden: true,
+    },
+    el("option", { value: "client" }, name === "request" ? "As the client sent it" : "As the client got it"),
+    el("option", { value: "server" }, name === "request" ? "As the server got it" : "As the server sent it"),
+  );
+
 const editButton = () =>
   el(
     "button",
@@ -87,6 +104,8 @@ export class MessagePane {
   private editing = false;
   private readonly index: 0 | 1;
   private readonly select: HTMLSelectElement;
+  /** Shown when TCPMon changed the message: the client's side (the capture) or the server's. */
+  private readonly side: HTMLSelectElement;
   private readonly resolvedView: HTMLElement;
   private readonly size: HTMLElement;
   private readonly truncatedMark: HTMLElement;
@@ -114,6 +133,8 @@ export class MessagePane {
       onViewChange(this.view);
       this.reload();
     });
+    this.side = sideSelect(name);
+    this.side.addEventListener("change", () => this.reload());
     this.resolvedView = el("span", { class: "resolved-view muted" });
     this.size = el("span", { class: "muted" });
     this.truncatedMark = truncatedMark(name);
@@ -154,6 +175,7 @@ export class MessagePane {
         this.truncatedMark,
         el("span", { class: "spacer" }),
         this.editButton,
+        this.side,
         this.resolvedView,
         this.select,
       ),
@@ -174,6 +196,9 @@ export class MessagePane {
       target.exchange === this.target.exchange &&
       this.messageOf(target)?.index === this.messageOf(this.target)?.index;
     this.target = target;
+    const changed = target !== null && this.changed(target);
+    if (!same || (!changed && this.side.value === "server")) this.side.value = "client";
+    this.side.hidden = !changed;
     if (!same) {
       this.stopEdit();
       this.reload();
@@ -227,6 +252,16 @@ export class MessagePane {
     });
   }
 
+  /** Whether TCPMon changed `target`'s message in this pane's direction (its server side is kept). */
+  private changed(target: PaneTarget): boolean {
+    const { record, exchange } = target;
+    return (
+      exchange !== null &&
+      this.messageOf(target) === null &&
+      (record.server_side ?? []).some((s) => s.exchange === exchange && s.direction === this.direction)
+    );
+  }
+
   /** The WebSocket message `target` shows in this pane, if any. */
   private messageOf(target: PaneTarget): MessageRow | null {
     const message = target.message ?? null;
@@ -242,6 +277,16 @@ export class MessagePane {
         id: target.record.id,
         exchange: target.exchange,
         index: message.index,
+        view,
+        offset,
+      });
+    }
+    if (this.side.value === "server" && target.exchange !== null) {
+      return ipc.readServerSide({
+        session: target.session,
+        id: target.record.id,
+        direction: this.direction,
+        exchange: target.exchange,
         view,
         offset,
       });

@@ -305,6 +305,9 @@ export class ConnectionTable {
     row.classList.toggle("cont", k > 0);
     row.classList.toggle("raw", view.exchange === null);
     row.classList.toggle("noted", view.warning !== null);
+    // A rule or a breakpoint changed a message: the panes show either side.
+    const changed = view.exchange !== null && (record.server_side ?? []).some((s) => s.exchange === k);
+    row.classList.toggle("changed", changed);
   }
 
   private drawSelection(row: HTMLElement, id: RowKey): void {
