@@ -254,3 +254,10 @@ export class TabRows {
     this.shown = shown;
   }
 }
+
+/** What rules (and breakpoints) did to exchange `index` of `record`, a phrase each. */
+export function rulesOn(record: ConnectionRecord, index: number): string[] {
+  return (record.rules ?? [])
+    .filter((r) => r.exchange === index)
+    .map((r) => `rule ${r.rule} ${r.action}: ${r.what}`);
+}

@@ -140,11 +140,10 @@ pub struct ConnectionRecord {
     /// At most [`RULE_EVENTS_KEPT`] of them: a keep-alive connection can carry a million
     /// exchanges, and the rules' hit counts say how often each acted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "ts", ts(skip))]
     pub rules: Vec<RuleEvent>,
     /// Rule actions past [`RULE_EVENTS_KEPT`], counted, not listed.
     #[serde(default, skip_serializing_if = "is_zero")]
-    #[cfg_attr(feature = "ts", ts(skip))]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rules_left_out: u64,
     /// Messages TCPMon changed whose server side is kept beside the capture (the first
     /// [`RULE_EVENTS_KEPT`]; the store keeps them all): read with
@@ -174,6 +173,7 @@ fn is_zero(n: &u64) -> bool {
 
 /// A rule that acted on one exchange of a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RuleEvent {
     /// The exchange, counted from 0 on its connection.
     pub exchange: u32,

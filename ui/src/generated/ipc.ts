@@ -201,6 +201,18 @@ injected?: Array<Injected>,
  */
 faults?: Array<FaultEvent>, 
 /**
+ * What rules (`--rules`) did to its exchanges. The capture keeps the client's side: what
+ * the client sent, and what it received (a mock, a changed response); a request changed
+ * or mapped on its way to the server is said here.
+ * At most [`RULE_EVENTS_KEPT`] of them: a keep-alive connection can carry a million
+ * exchanges, and the rules' hit counts say how often each acted.
+ */
+rules?: Array<RuleEvent>, 
+/**
+ * Rule actions past [`RULE_EVENTS_KEPT`], counted, not listed.
+ */
+rules_left_out?: number, 
+/**
  * Messages TCPMon changed whose server side is kept beside the capture (the first
  * [`RULE_EVENTS_KEPT`]; the store keeps them all): read with
  * [`Store::read_server_side`](crate::Store::read_server_side).
@@ -945,6 +957,27 @@ user: string,
  * Password.
  */
 password: string, };
+
+/**
+ * A rule that acted on one exchange of a connection.
+ */
+export type RuleEvent = { 
+/**
+ * The exchange, counted from 0 on its connection.
+ */
+exchange: number, 
+/**
+ * The rule, counted from 1 in its file.
+ */
+rule: number, 
+/**
+ * Its action's name (`mock`, `setHeader`, ...).
+ */
+action: string, 
+/**
+ * What it did, in words.
+ */
+what: string, };
 
 /**
  * A rules file's text and the folder its `bodyFile` paths are relative to: what a listener's

@@ -18,6 +18,7 @@ import {
   rowExchange,
   rowKey,
   rowRef,
+  rulesOn,
   TabRows,
   type RowKey,
 } from "../rows";
@@ -95,6 +96,8 @@ export class ConnectionsView {
   private readonly exchangeNote: HTMLElement;
   /** The faults that acted on the shown connection (a listener's injected faults). */
   private readonly faultsNote: HTMLElement;
+  /** What rules and breakpoints did to the shown exchange. */
+  private readonly rulesNote: HTMLElement;
   /** The shown exchange's WebSocket messages, when it became a WebSocket. */
   private readonly messages: WsMessages;
   /** The shown connection's TLS facts, per side that spoke TLS. */
@@ -147,6 +150,12 @@ export class ConnectionsView {
       role: "note",
       hidden: true,
     });
+    this.rulesNote = el("div", {
+      class: "exchange-note",
+      "data-testid": "exchange-rules",
+      role: "note",
+      hidden: true,
+    });
     this.tlsDetails = el("div", {
       class: "tls-details",
       "data-testid": "tls-details",
@@ -163,6 +172,7 @@ export class ConnectionsView {
       this.tlsDetails,
       this.exchangeNote,
       this.faultsNote,
+      this.rulesNote,
       this.messages.root,
       this.panes.root,
     );
@@ -278,6 +288,9 @@ export class ConnectionsView {
     const faults = target?.record.faults ?? [];
     this.faultsNote.hidden = faults.length === 0;
     setText(this.faultsNote, faults.length === 0 ? "" : `⚡ Faults: ${faults.map((f) => f.what).join("; ")}`);
+    const acted = target?.exchange == null ? [] : rulesOn(target.record, target.exchange);
+    this.rulesNote.hidden = acted.length === 0;
+    setText(this.rulesNote, acted.length === 0 ? "" : `✎ Changed by TCPMon: ${acted.join("; ")}`);
     this.updateButtons(rows.length, shown);
     this.search.showCount(this.rows.filtered, this.rows.shown.length, this.rows.all.length);
   }

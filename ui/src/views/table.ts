@@ -308,6 +308,8 @@ export class ConnectionTable {
     // A rule or a breakpoint changed a message: the panes show either side.
     const changed = view.exchange !== null && (record.server_side ?? []).some((s) => s.exchange === k);
     row.classList.toggle("changed", changed);
+    const mocked = view.exchange !== null && (record.rules ?? []).some((r) => r.exchange === k && r.action === "mock");
+    row.classList.toggle("mocked", mocked);
   }
 
   private drawSelection(row: HTMLElement, id: RowKey): void {
