@@ -82,7 +82,7 @@ macro_rules! command_list {
             async pick_target_ca[Window]() -> Option<Vec<String>>;
             async export_ca[Window, Shared]() -> Option<String>;
             async import_rules[Window]() -> Option<RulesSource>;
-            async export_rules[Window](text: String) -> Option<String>;
+            async export_rules[Window](text: String, folder: String) -> Option<String>;
             sync rule_hits[Shared](id: ListenerId) -> Vec<u64>;
             sync paused_message[Shared](id: PauseId) -> PausedView;
             sync resume_paused[Shared](id: PauseId, decision: Decision) -> ();

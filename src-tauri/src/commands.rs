@@ -450,14 +450,19 @@ pub async fn import_rules<R: Runtime>(app: AppHandle<R>) -> Result<Option<RulesS
 }
 
 /// "Export...": the panel's rules written as a rules file where the user chose, once the
-/// CLI's parser takes them; the path, or `None` when the user cancelled.
+/// CLI's parser takes them, their mock body files (relative to `folder`) copied beside it;
+/// the path, or `None` when the user cancelled.
 #[tauri::command]
-pub async fn export_rules<R: Runtime>(app: AppHandle<R>, text: String) -> Result<Option<String>> {
+pub async fn export_rules<R: Runtime>(
+    app: AppHandle<R>,
+    text: String,
+    folder: String,
+) -> Result<Option<String>> {
     let Some(path) = dialog::save_path(&app, "rules.json", RULES_FILTER).await else {
         return Ok(None);
     };
     let target = path.clone();
-    blocking(move || rules::export(&target, &text)).await?;
+    blocking(move || rules::export(&target, &text, &PathBuf::from(folder))).await?;
     Ok(Some(path.display().to_string()))
 }
 

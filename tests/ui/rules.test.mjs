@@ -86,8 +86,9 @@ describe("rules", () => {
       await page.waitForFunction(() => window.fake.settings()?.admin?.rules_folder === "/home/dev/rules");
       await panel.getByTestId("rules-export").click();
       await panel.getByTestId("rules-exported").filter({ hasText: "Exported to /home/dev/rules.json" }).waitFor();
-      const [{ text }] = await calls(page, "export_rules");
+      const [{ text, folder }] = await calls(page, "export_rules");
       assert.deepEqual(JSON.parse(text), JSON.parse(good));
+      assert.equal(folder, "/home/dev/rules", "body files are found where the rules came from");
     });
   });
 });

@@ -113,7 +113,7 @@ export const ipc = {
   /** Rules "Import...": Rust's open dialog, the file checked; its text and folder, or null when cancelled. */
   importRules: () => call("import_rules", {}),
   /** Rules "Export...": Rust's save dialog, the rules checked and written; the path, or null when cancelled. */
-  exportRules: (text: string) => call("export_rules", { text }),
+  exportRules: (text: string, folder: string) => call("export_rules", { text, folder }),
   /** How often each of a running listener's rules acted, in order. */
   ruleHits: (id: number) => call("rule_hits", { id }),
 };

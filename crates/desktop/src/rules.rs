@@ -6,6 +6,7 @@
 use crate::error::{CommandError, ErrorKind};
 use std::path::Path;
 use std::sync::Arc;
+use tcpmon_inspect::rules::{Action, Mock, MockBody};
 use tcpmon_relay::Mode;
 use tcpmon_relay::rules::{RuleSet, Rules, RulesFileError, RulesSource};
 
@@ -26,16 +27,56 @@ pub fn import(path: &Path) -> Result<RulesSource, CommandError> {
 }
 
 /// "Export...": writes `text` to `path` once the parser takes it there, so that
-/// `tcpmon-cli --rules` reads the file the panel wrote.
-pub fn export(path: &Path, text: &str) -> Result<(), CommandError> {
+/// `tcpmon-cli --rules` reads the file the panel wrote. Mock body files, relative to `from`
+/// (the folder the rules came from), are copied beside it into the new folder first, at the
+/// same relative paths; a different file already there is not overwritten.
+pub fn export(path: &Path, text: &str, from: &Path) -> Result<(), CommandError> {
     let folder = path.parent().unwrap_or(Path::new("."));
+    if !from.as_os_str().is_empty() {
+        let rules = tcpmon_inspect::rules::parse(text, from);
+        let rules = rules.map_err(|e| refused(invalid(path, e)))?;
+        for rule in &rules {
+            if let Action::Mock(Mock {
+                body: MockBody::File(file),
+                ..
+            }) = &rule.action
+            {
+                copy_body(file, from, folder)?;
+            }
+        }
+    }
     tcpmon_inspect::rules::parse(text, folder).map_err(|e| refused(invalid(path, e)))?;
-    std::fs::write(path, text).map_err(|e| {
-        CommandError::new(
-            ErrorKind::Io,
-            format!("cannot write {}: {e}", path.display()),
-        )
-    })
+    std::fs::write(path, text).map_err(|e| io_error(path, "write", &e))
+}
+
+/// Copies body file `file` (inside `from`) to the same place under `to`, unless it is there.
+fn copy_body(file: &Path, from: &Path, to: &Path) -> Result<(), CommandError> {
+    let Ok(relative) = file.strip_prefix(from) else {
+        return Ok(());
+    };
+    let target = to.join(relative);
+    let source = std::fs::read(file).map_err(|e| io_error(file, "read", &e))?;
+    match std::fs::read(&target) {
+        Ok(there) if there == source => return Ok(()),
+        Ok(_) => {
+            let message = format!(
+                "{} exists and differs from the mock body {}: not overwritten (export to another folder)",
+                target.display(),
+                file.display()
+            );
+            return Err(CommandError::new(ErrorKind::Io, message).on("rules"));
+        }
+        Err(_) => {}
+    }
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io_error(parent, "create", &e))?;
+    }
+    std::fs::write(&target, source).map_err(|e| io_error(&target, "write", &e))
+}
+
+fn io_error(path: &Path, verb: &str, e: &std::io::Error) -> CommandError {
+    let message = format!("cannot {verb} {}: {e}", path.display());
+    CommandError::new(ErrorKind::Io, message).on("rules")
 }
 
 fn invalid(path: &Path, source: tcpmon_inspect::rules::RulesError) -> RulesFileError {
@@ -116,14 +157,43 @@ mod tests {
     fn an_exported_file_imports_back_and_a_wrong_one_is_not_written() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("rules.json");
-        export(&file, MOCK).unwrap();
+        export(&file, MOCK, Path::new("")).unwrap();
         let back = import(&file).unwrap();
         assert_eq!(back.text, MOCK);
         assert_eq!(back.folder, dir.path().display().to_string());
         let wrong = dir.path().join("wrong.json");
-        let bad = export(&wrong, "{}").unwrap_err();
+        let bad = export(&wrong, "{}", Path::new("")).unwrap_err();
         assert_eq!(bad.field, Some("rules"));
         assert!(!wrong.exists());
         assert_eq!(import(&wrong).unwrap_err().kind, ErrorKind::Io);
+    }
+
+    #[test]
+    fn an_export_to_another_folder_takes_the_mock_bodies_along() {
+        let from = tempfile::tempdir().unwrap();
+        std::fs::create_dir(from.path().join("bodies")).unwrap();
+        std::fs::write(from.path().join("bodies/users.json"), "[1]").unwrap();
+        let text = r#"[{"when": "path:/u", "then": {"mock": {"bodyFile": "bodies/users.json"}}}]"#;
+        let to = tempfile::tempdir().unwrap();
+        let file = to.path().join("rules.json");
+        export(&file, text, from.path()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(to.path().join("bodies/users.json")).unwrap(),
+            "[1]"
+        );
+        let set = RuleSet::load(&file).unwrap();
+        assert_eq!(
+            set.rules().len(),
+            1,
+            "the exported file loads, body file and all"
+        );
+        export(&file, text, from.path()).unwrap();
+        std::fs::write(to.path().join("bodies/users.json"), "[2]").unwrap();
+        let clash = export(&file, text, from.path()).unwrap_err();
+        assert!(
+            clash.message.contains("not overwritten"),
+            "{}",
+            clash.message
+        );
     }
 }

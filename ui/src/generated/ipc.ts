@@ -1297,7 +1297,7 @@ export type Commands = {
   pick_target_ca: { args: Record<string, never>; result: Array<string> | null };
   export_ca: { args: Record<string, never>; result: string | null };
   import_rules: { args: Record<string, never>; result: RulesSource | null };
-  export_rules: { args: { text: string }; result: string | null };
+  export_rules: { args: { text: string; folder: string }; result: string | null };
   rule_hits: { args: { id: ListenerId }; result: Array<number> };
   paused_message: { args: { id: PauseId }; result: PausedView };
   resume_paused: { args: { id: PauseId; decision: Decision }; result: null };

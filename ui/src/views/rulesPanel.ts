@@ -202,7 +202,7 @@ export class RulesPanel {
   private async exportFile(): Promise<void> {
     try {
       setText(this.note, "");
-      const path = await ipc.exportRules(textFromRows(this.rows) || "[]\n");
+      const path = await ipc.exportRules(textFromRows(this.rows) || "[]\n", this.folder);
       if (path !== null) setText(this.note, `Exported to ${path}`);
     } catch (error) {
       this.showError(error as CommandError);
