@@ -18,16 +18,7 @@ after(async () => {
   await server?.stop();
 });
 
-/** The rows of a part of the Compare view ("diff-requests"): kind, both lines, marked words. */
-const diffRows = (part) =>
-  app.browser.execute((selector) => {
-    return [...document.querySelectorAll(`${selector} .diff-row`)].map((row) => ({
-      kind: row.dataset.kind,
-      old: row.querySelector(".diff-text.old").textContent,
-      new: row.querySelector(".diff-text.new").textContent,
-      marked: [...row.querySelectorAll("mark.diff-word")].map((m) => m.textContent),
-    }));
-  }, `${tid("diff-view")} ${tid(part)}`);
+const diffRows = (part) => app.diffRows(part);
 
 test("two selected exchanges compared: the changed body line marked, an ignored header's row gone", async () => {
   const port = await app.addListener({ targetPort: server.port });

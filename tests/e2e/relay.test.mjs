@@ -216,6 +216,30 @@ test("an edited request is resent with the edit and a fixed Content-Length", asy
     (p) => p.text.includes("<m:name>Edited Ünïcode</m:name>"),
     "the edited request, as sent",
   );
+
+  // Compare of the request and its edited resend: the edited line, its changed words marked.
+  await app.clickRow(rows[0], { ctrl: true });
+  await app.clickInPanel("compare");
+  const requests = await app.waitFor(async () => {
+    const found = await app.diffRows("diff-requests");
+    return found.length > 0 && found;
+  }, "the request and its resend compared");
+  const changed = requests.filter((r) => r.kind === "changed");
+  const name = changed.find((r) => r.old.includes("<m:name>"));
+  assert.ok(name, JSON.stringify(requests));
+  assert.deepEqual(
+    [name.old, name.new].map((line) => line.includes("Edited Ünïcode")).sort(),
+    [false, true],
+    JSON.stringify(name),
+  );
+  assert.ok([name.old, name.new].some((line) => line.includes("<m:name>World</m:name>")), JSON.stringify(name));
+  assert.ok(name.marked.includes("World"), JSON.stringify(name));
+  assert.ok(
+    changed.every((r) => r === name || /content-length/i.test(r.old)),
+    `only the name and the length differ: ${JSON.stringify(changed)}`,
+  );
+  await app.click(tid("compare-close"));
+  await app.waitFor(async () => !(await (await app.$(tid("diff-view"))).isExisting()), "the Compare view closed");
 });
 
 test("an unedited resend sends the captured bytes again", async () => {

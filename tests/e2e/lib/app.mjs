@@ -338,6 +338,18 @@ export class App {
     return pane;
   }
 
+  /** The rows of a part of the Compare view ("diff-requests"): kind, both lines, marked words. */
+  diffRows(part) {
+    return this.browser.execute((selector) => {
+      return [...document.querySelectorAll(`${selector} .diff-row`)].map((row) => ({
+        kind: row.dataset.kind,
+        old: row.querySelector(".diff-text.old").textContent,
+        new: row.querySelector(".diff-text.new").textContent,
+        marked: [...row.querySelectorAll("mark.diff-word")].map((m) => m.textContent),
+      }));
+    }, `${tid("diff-view")} ${tid(part)}`);
+  }
+
   /** Picks a view (raw, xml, json, hex, auto) in a pane's select box. */
   async chooseView(name, view) {
     const select = await this.inPanel(`${name}-view`);
