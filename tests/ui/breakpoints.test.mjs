@@ -58,6 +58,7 @@ describe("breakpoints", () => {
       await notice.getByTestId("paused-notice-open").click();
       assert.equal(await row(page, second).evaluate((r) => r.classList.contains("selected")), true);
       await editor.getByTestId("paused-title").filter({ hasText: "GET /slow" }).waitFor();
+      await page.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "paused-text");
     });
   });
 

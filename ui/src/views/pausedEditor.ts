@@ -23,6 +23,8 @@ export class PausedEditor {
   private readonly buttons: HTMLButtonElement[] = [];
   /** The message shown; null while hidden. */
   private message: PausedMessage | null = null;
+  /** The caret goes in the text once it is loaded (asked for while it loads). */
+  private focusWhenLoaded = false;
 
   /** `onEdit`: the user typed (the view stops following new rows, so this one stays). */
   constructor(onEdit: () => void) {
@@ -88,15 +90,17 @@ export class PausedEditor {
     this.kept.hidden = true;
     this.text.value = "";
     this.text.disabled = true;
+    this.focusWhenLoaded = false;
     this.respondBox.hidden = true;
     this.response.value = "";
     this.showError(null);
     void this.load(message.id);
   }
 
-  /** Puts the caret in the text (the user came from the notice). */
+  /** Puts the caret in the text (the user came from the notice), once it is there. */
   focus(): void {
-    this.text.focus();
+    if (this.text.disabled) this.focusWhenLoaded = true;
+    else this.text.focus();
   }
 
   private async load(id: number): Promise<void> {
@@ -105,6 +109,7 @@ export class PausedEditor {
       if (this.message?.id !== id) return;
       this.text.value = view.text;
       this.text.disabled = false;
+      if (this.focusWhenLoaded) this.text.focus();
       this.kept.hidden = view.body_kept === null;
       setText(this.kept, view.body_kept === null ? "" : `Body not shown: ${view.body_kept}`);
     } catch (error) {
