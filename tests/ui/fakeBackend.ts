@@ -201,8 +201,6 @@ function configure(form: ListenerForm, id: number): ListenerInfo {
 /** A rule the engine refuses, in its words; the rest Rust checks (the fake takes them). */
 function ruleProblem(rule: { then?: Record<string, unknown> }): string | null {
   const then = rule.then ?? {};
-  if ("break" in then)
-    return "break needs the app (a breakpoint pauses the message for a person); the CLI cannot";
   const mock = then.mock as { status?: unknown } | undefined;
   if (mock && typeof mock.status !== "number") return "invalid type: string, expected u16";
   return null;

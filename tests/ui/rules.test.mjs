@@ -19,15 +19,15 @@ describe("rules", () => {
       await rules.nth(0).getByTestId("rule-status").fill("418");
       await rules.nth(0).getByTestId("rule-body").fill("teapot");
       await rules.nth(1).getByTestId("rule-when").fill("path:/api");
-      await rules.nth(1).getByTestId("rule-action").selectOption("break");
+      await rules.nth(1).getByTestId("rule-status").fill("OK");
       await page.getByTestId("listen-port").fill("0");
       await page.getByTestId("add-listener").click();
       const error = rules.nth(1).getByTestId("error-rules");
       await error.waitFor();
-      assert.match(await error.textContent(), /^rule 2: break needs the app/);
+      assert.match(await error.textContent(), /^rule 2: invalid type: string/);
       assert.equal(await page.getByTestId("listener-tab").count(), 0);
 
-      // Now a response rule, moved first; the breakpoint removed.
+      // Now a response rule, moved first; the bad mock gone.
       await rules.nth(1).getByTestId("rule-action").selectOption("setHeader");
       assert.equal(await rules.nth(1).getByTestId("rule-phase").isDisabled(), false);
       assert.equal(await rules.nth(0).getByTestId("rule-phase").isDisabled(), true, "a mock acts on requests");
@@ -64,13 +64,13 @@ describe("rules", () => {
   test("Import reads a rules file into rows (its folder kept); Export writes them; both checked", async () => {
     const text = JSON.stringify([
       { when: "method:POST path:/orders", then: { mock: { status: 201, bodyFile: "created.json" } } },
-      { when: "path:/x", then: { break: "request" } },
+      { when: "path:/x", then: { mock: { status: "OK" } } },
     ]);
     await withApp({ importedRules: { text, folder: "/home/dev/rules" } }, async (page) => {
       const panel = page.getByTestId("rules-panel");
       await panel.getByTestId("rules-import").click();
-      // The fake, as Rust, refuses the file's breakpoint: nothing is read in.
-      await panel.getByTestId("error-rules").filter({ hasText: "rule 2: break needs" }).waitFor();
+      // The fake, as Rust, refuses the file's second rule: nothing is read in.
+      await panel.getByTestId("error-rules").filter({ hasText: "rule 2: invalid type" }).waitFor();
       assert.equal(await panel.getByTestId("rule").count(), 0);
       assert.equal((await calls(page, "import_rules")).length, 1);
     });

@@ -9,6 +9,7 @@ import { listen } from "@tauri-apps/api/event";
 import type { Commands, Events } from "./generated/ipc";
 import type {
   CommandError,
+  Decision,
   Direction,
   ListenerForm,
   ReadMessageViewArgs,
@@ -116,6 +117,14 @@ export const ipc = {
   exportRules: (text: string, folder: string) => call("export_rules", { text, folder }),
   /** How often each of a running listener's rules acted, in order. */
   ruleHits: (id: number) => call("rule_hits", { id }),
+  /** A message paused at a breakpoint, as the editor shows it (its text, why a body is left out). */
+  pausedMessage: (id: number) => call("paused_message", { id }),
+  /** What becomes of a paused message; rejects (field "paused") and keeps it waiting when the text is unusable. */
+  resumePaused: (id: number, decision: Decision) => call("resume_paused", { id, decision }),
+  /** Continues every message paused on `listener` (null: on all) unchanged; resolves to how many. */
+  continueAll: (listener: number | null) => call("continue_all", { listener }),
+  /** Respond's "Load from file...": Rust's open dialog; the response as text, or null when cancelled. */
+  loadResponse: () => call("load_response", {}),
 };
 
 /** Calls `handler` with every `engine-events` batch; resolves once listening, to the unsubscribe. */

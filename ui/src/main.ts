@@ -12,6 +12,7 @@ import { AdminView } from "./views/admin";
 import { CaExportSection } from "./views/caExport";
 import { AppFrame } from "./views/appFrame";
 import { CaptureLimitField } from "./views/captureLimit";
+import { PauseNotice } from "./views/pauseNotice";
 import { ProtoFileField } from "./views/protoFile";
 import { RecoverNotice } from "./views/recoverNotice";
 import { SenderTab } from "./views/senderTab";
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
   const left = startup?.left_captures ?? [];
   if (left.length > 0) frame.notices.append(new RecoverNotice(left, (opened) => workspace.showSession(opened)).root);
 
+  const pauseNotice = new PauseNotice((message) => workspace.openPaused(message));
+  frame.notices.append(pauseNotice.root);
+
   const stats = new StatsFeed(store, status);
   const limitField = new CaptureLimitField(settings, () => void stats.poll());
   admin.addSection(limitField.root);
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
   let firstSync = true;
   store.onChange((changes, state) => {
     workspace.sync(changes, state);
+    pauseNotice.update(changes, state);
     if (firstSync) {
       firstSync = false;
       const selected = startup?.selected_listener;

@@ -7,8 +7,8 @@
  * drop buffered events it already covers, reload on `lagged`, and hand the views one batch of
  * changes per animation frame.
  */
-import { exchangesOf, rowCount } from "./rows";
-import type { ConnectionRecord, EngineEvent, EventBatch, ListenerInfo, Snapshot } from "./types";
+import { exchangesOf, rowCount, rowKey, type RowKey } from "./rows";
+import type { ConnectionRecord, EngineEvent, EventBatch, ListenerInfo, PausedMessage, Snapshot } from "./types";
 
 export type EngineState = {
   /** The last event applied (or the snapshot's seq). */
@@ -21,6 +21,10 @@ export type EngineState = {
   bytes: [number, number];
   /** Why recording is stopped (relaying goes on), while it is. */
   recording: string | null;
+  /** Messages waiting at breakpoints, by id, oldest first. */
+  paused: Map<number, PausedMessage>;
+  /** The same, by the row (connection, exchange) they belong to: tables look them up per row. */
+  pausedRows: Map<RowKey, PausedMessage>;
 };
 
 /** What changed since the views last looked. */
@@ -44,6 +48,10 @@ export type Changes = {
   records: Set<number>;
   /** Recording stopped or resumed. */
   recording: boolean;
+  /** Listeners whose paused messages came or went. */
+  paused: Set<number>;
+  /** Messages that paused (by event) and still wait, in order: the window announces them. */
+  newlyPaused: number[];
 };
 
 const NO_ROWS: readonly number[] = [];
@@ -59,6 +67,8 @@ export function emptyChanges(): Changes {
     resized: new Set(),
     records: new Set(),
     recording: false,
+    paused: new Set(),
+    newlyPaused: [],
   };
 }
 
@@ -70,10 +80,18 @@ export function stateFromSnapshot(snapshot: Snapshot): EngineState {
     rows: new Map(),
     bytes: [0, 0],
     recording: null,
+    paused: new Map(),
+    pausedRows: new Map(),
   };
   const ignored = emptyChanges();
   for (const record of snapshot.connections) putRecord(state, record, ignored);
+  for (const message of snapshot.paused) pause(state, message, ignored);
   return state;
+}
+
+/** The messages of `listener` waiting at breakpoints, oldest first. O(all paused). */
+export function pausedOf(state: EngineState, listener: number): PausedMessage[] {
+  return [...state.paused.values()].filter((message) => message.listener === listener);
 }
 
 export function rowsOf(state: EngineState, listener: number): readonly number[] {
@@ -108,7 +126,31 @@ export function reduce(state: EngineState, event: EngineEvent, changes: Changes)
     case "recording_changed":
       setRecording(state, event.stopped, changes);
       break;
+    case "message_paused":
+      pause(state, event.message, changes);
+      changes.newlyPaused.push(event.message.id);
+      break;
+    case "message_resumed":
+      resume(state, event.id, changes);
+      break;
   }
+}
+
+function pause(state: EngineState, message: PausedMessage, changes: Changes): void {
+  state.paused.set(message.id, message);
+  state.pausedRows.set(rowKey(message.connection, message.exchange), message);
+  changes.paused.add(message.listener);
+}
+
+function resume(state: EngineState, id: number, changes: Changes): void {
+  const message = state.paused.get(id);
+  if (!message) return;
+  state.paused.delete(id);
+  const key = rowKey(message.connection, message.exchange);
+  if (state.pausedRows.get(key)?.id === id) state.pausedRows.delete(key);
+  changes.paused.add(message.listener);
+  const at = changes.newlyPaused.indexOf(id);
+  if (at >= 0) changes.newlyPaused.splice(at, 1);
 }
 
 type Progress = Extract<EngineEvent, { kind: "connection_progress" }>;

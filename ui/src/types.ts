@@ -36,6 +36,9 @@ export type {
   EventStreamSummary,
   Fault,
   RulesSource,
+  PausedMessage,
+  PausedView,
+  Decision,
 } from "./generated/ipc";
 
 /** The arguments of `read_message_view`. */

@@ -1,5 +1,5 @@
 /** Records and events for the unit tests, with only what a test cares about spelled out. */
-import type { ConnectionRecord, EngineEvent, Exchange, ListenerInfo, Span } from "../src/types";
+import type { ConnectionRecord, EngineEvent, Exchange, ListenerInfo, PausedMessage, Span } from "../src/types";
 
 export function record(id: number, overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
   return {
@@ -90,3 +90,19 @@ export const opened = (seq: number, r: ConnectionRecord): EngineEvent => ({
   kind: "connection_opened",
   record: r,
 });
+
+/** A message paused at a breakpoint: request `id` of connection `connection` on listener 1. */
+export function pausedMessage(id: number, connection: number, overrides: Partial<PausedMessage> = {}): PausedMessage {
+  return {
+    id,
+    listener: 1,
+    connection,
+    exchange: 0,
+    phase: "request",
+    rule: 1,
+    summary: "POST /orders HTTP/1.1",
+    since: 1_000_000,
+    body_held: true,
+    ...overrides,
+  };
+}

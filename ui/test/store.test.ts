@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { applyEvents, emptyChanges, progressed, reduce, rowsOf, stateFromSnapshot, Store } from "../src/store";
+import { applyEvents, emptyChanges, pausedOf, progressed, reduce, rowsOf, stateFromSnapshot, Store } from "../src/store";
 import type { EventBatch, Snapshot } from "../src/types";
-import { exchange, listener, opened, record } from "./fixtures";
+import { exchange, listener, opened, pausedMessage, record } from "./fixtures";
 
 const empty = (seq = 0): Snapshot => ({ seq, listeners: [], connections: [], paused: [] });
 
@@ -79,6 +79,47 @@ describe("reduce", () => {
     applyEvents(state, [opened(9, record(1)), opened(10, record(2)), opened(11, record(3))], emptyChanges());
     assert.deepEqual(rowsOf(state, 1), [3]);
     assert.equal(state.seq, 11);
+  });
+});
+
+describe("paused messages", () => {
+  test("pause and resume events keep the paused list, by id and by row; the new ones are noted", () => {
+    const state = stateFromSnapshot({ ...empty(), paused: [pausedMessage(1, 4)] });
+    assert.equal(state.pausedRows.get("4:0")?.id, 1);
+    const changes = emptyChanges();
+    applyEvents(
+      state,
+      [
+        { seq: 1, kind: "message_paused", message: pausedMessage(2, 5, { exchange: 3, phase: "response" }) },
+        { seq: 2, kind: "message_paused", message: pausedMessage(3, 6, { listener: 2 }) },
+        { seq: 3, kind: "message_resumed", id: 1, how: "continued unchanged" },
+        { seq: 4, kind: "message_resumed", id: 3, how: "dropped (the connection was closed)" },
+        { seq: 5, kind: "message_resumed", id: 99, how: "continued unchanged" },
+      ],
+      changes,
+    );
+    assert.deepEqual([...state.paused.keys()], [2]);
+    assert.deepEqual([...state.pausedRows.keys()], ["5:3"]);
+    assert.deepEqual(pausedOf(state, 1).map((m) => m.id), [2]);
+    assert.deepEqual(pausedOf(state, 2), []);
+    assert.deepEqual([...changes.paused].sort(), [1, 2]);
+    assert.deepEqual(changes.newlyPaused, [2], "one that already went on is not announced");
+  });
+
+  test("a lagged reload replaces the paused list with the snapshot's", async () => {
+    const source = fakeSource([{ ...empty(20), paused: [pausedMessage(7, 1)] }]);
+    const store = new Store(
+      source,
+      (run) => run(),
+      () => {},
+    );
+    await store.connect(async () => ({ ...empty(1), paused: [pausedMessage(3, 2)] }));
+    source.push({ events: [{ seq: 2, kind: "message_paused", message: pausedMessage(4, 3) }], lagged: false });
+    assert.deepEqual([...store.state.paused.keys()], [3, 4]);
+    source.push({ events: [], lagged: true });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual([...store.state.paused.keys()], [7]);
+    assert.deepEqual([...store.state.pausedRows.keys()], ["1:0"]);
   });
 });
 

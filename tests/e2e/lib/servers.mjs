@@ -187,6 +187,34 @@ export async function startHostEcho() {
 }
 
 /**
+ * A server that answers every request with what it got, as `text/plain`: "METHOD URL: BODY".
+ * Remembers each request's method, URL and body, for tests that check what reached the server.
+ */
+export async function startRequestEcho() {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (chunk) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      received.push({ method: req.method, url: req.url, body });
+      const answer = `${req.method} ${req.url}: ${body}`;
+      res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(answer) }).end(answer);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    received,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
  * A server that breaks its promise: to each request head it answers a 200 whose Content-Length
  * says `promised` bytes, sends `body` (fewer), and closes the connection.
  */

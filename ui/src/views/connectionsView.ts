@@ -36,8 +36,9 @@ import {
 } from "../selection";
 import type { SettingsKeeper } from "../settings";
 import { rowsOf, type Store } from "../store";
-import type { ConnectionRecord, RowRef } from "../types";
+import type { ConnectionRecord, PausedMessage, RowRef } from "../types";
 import { Panes, type PaneTarget } from "./panes";
+import { PausedEditor } from "./pausedEditor";
 import { openCompare } from "./compareView";
 import { RowActions } from "./rowActions";
 import { SearchBox } from "./searchBox";
@@ -73,6 +74,8 @@ export type ConnectionsViewOptions = {
   live: boolean;
   /** Closes the tab; null for a tab that stays (the Sender). */
   onClose: (() => void) | null;
+  /** A listener's tab: the message of row k of connection `id` waiting at a breakpoint, if any. */
+  paused?: (id: number, k: number) => PausedMessage | undefined;
 };
 
 /** Open rows' durations keep counting on screen. */
@@ -100,6 +103,8 @@ export class ConnectionsView {
   private readonly rulesNote: HTMLElement;
   /** The shown exchange's WebSocket messages, when it became a WebSocket. */
   private readonly messages: WsMessages;
+  /** The shown row's paused message, editable (listener tabs only). */
+  private readonly editor: PausedEditor | null;
   /** The shown connection's TLS facts, per side that spoke TLS. */
   private readonly tlsDetails: HTMLElement;
   /** The sides whose certificate chain the user opened, kept open from connection to connection. */
@@ -120,7 +125,7 @@ export class ConnectionsView {
     const { settings, live, source } = options;
     this.rows = new TabRows(source.ids, source.record);
     this.table = new ConnectionTable(
-      { rows: () => this.rows.shown, record: source.record },
+      { rows: () => this.rows.shown, record: source.record, paused: options.paused },
       (index, mods) => this.clickRow(index, mods),
     );
     this.panes = new Panes(settings, live ? () => this.pinShown() : null);
@@ -163,6 +168,7 @@ export class ConnectionsView {
       hidden: true,
     });
     this.messages = new WsMessages(() => this.update(null, false), live);
+    this.editor = options.paused ? new PausedEditor(() => this.pinShown()) : null;
     const upper = el("div", { class: "upper" }, this.table.root, this.actions.root);
     this.root = el(
       "div",
@@ -173,6 +179,7 @@ export class ConnectionsView {
       this.exchangeNote,
       this.faultsNote,
       this.rulesNote,
+      this.editor?.root,
       this.messages.root,
       this.panes.root,
     );
@@ -231,6 +238,15 @@ export class ConnectionsView {
     if (this.visible) this.update(null, false);
   }
 
+  /** Selects row `key` (a paused message's, from its notice) and puts the caret in its editor. */
+  showPaused(key: RowKey): void {
+    this.selection = selectOnly(key);
+    const index = this.rows.shown.indexOf(key);
+    if (index >= 0) this.table.reveal(index);
+    this.update(null, false);
+    this.editor?.focus();
+  }
+
   /** Connections never written to a file. O(connections), asked only when closing. */
   unsavedCount(): number {
     return this.options.source.ids().filter((id) => !this.saved.has(id)).length;
@@ -280,6 +296,10 @@ export class ConnectionsView {
     const target = shown === null ? null : this.targetOf(shown);
     this.messages.show(target?.exchange == null ? null : { ...target, exchange: target.exchange });
     this.panes.show(target === null ? null : { ...target, message: this.messages.selectedMessage() });
+    if (shown !== null && this.options.paused) {
+      const { id, k } = parseRowKey(shown);
+      this.editor?.show(this.options.paused(id, k));
+    } else this.editor?.show(undefined);
     if (target !== null && changed?.has(target.record.id)) this.panes.refreshSoon();
     const note = target?.exchange == null ? null : (rowExchange(target.record, target.exchange)?.note ?? null);
     this.exchangeNote.hidden = note === null;

@@ -3,13 +3,15 @@
  * stopped, over the shared connection view of its rows.
  */
 import { el, setText } from "../dom";
-import { hostPort, listenerPort } from "../format";
+import { errorText, hostPort, listenerPort, plural } from "../format";
 import { ipc } from "../ipc";
 import { bindChecks, exposed } from "../bindCheck";
 import { faultText, formFromListener } from "../listenerForm";
+import { pausedCount } from "../paused";
+import { rowKey } from "../rows";
 import { rowsFromText, type RuleRow } from "../rules";
 import type { SettingsKeeper } from "../settings";
-import type { Store } from "../store";
+import { pausedOf, type Store } from "../store";
 import type { CommandError, ListenerForm, ListenerInfo } from "../types";
 import { ConnectionsView, listenerSource } from "./connectionsView";
 import { FieldErrors, errorNote, errorSlots } from "./fieldErrors";
@@ -47,6 +49,9 @@ export class ListenerTab {
   private readonly ruleHits = el("span", { class: "badges", "data-testid": "rule-hits" });
   private readonly errors: FieldErrors;
   private readonly listenerError: HTMLElement;
+  /** How many of its messages wait at breakpoints, and Continue all; hidden while none waits. */
+  private readonly pausedBar: HTMLElement;
+  private readonly pausedCount = el("span", { class: "badge warn", "data-testid": "paused-count" });
 
   constructor(
     info: ListenerInfo,
@@ -83,6 +88,18 @@ export class ListenerTab {
     );
     this.badges = el("span", { class: "badges" });
     this.listenerError = errorNote("span", "listener-error");
+    const continueAll = el(
+      "button",
+      {
+        type: "button",
+        class: "small",
+        "data-testid": "continue-all",
+        title: "Send every message of this listener waiting at a breakpoint on, unchanged",
+      },
+      "Continue all",
+    );
+    continueAll.addEventListener("click", () => void this.continueAll());
+    this.pausedBar = el("span", { class: "group", hidden: true }, this.pausedCount, continueAll);
 
     this.view = new ConnectionsView({
       session: null,
@@ -91,6 +108,7 @@ export class ListenerTab {
       status: deps.status,
       live: true,
       onClose: deps.onClose,
+      paused: (id, k) => deps.store.state.pausedRows.get(rowKey(id, k)),
     });
     this.panel = el(
       "section",
@@ -103,6 +121,7 @@ export class ListenerTab {
         this.targetFields,
         this.badges,
         this.ruleHits,
+        this.pausedBar,
         general,
         this.listenerError,
         el("span", { class: "spacer" }),
@@ -111,6 +130,7 @@ export class ListenerTab {
       this.view.root,
     );
     this.setInfo(info);
+    this.showPaused();
     const poll = setInterval(() => {
       if (!this.panel.isConnected) clearInterval(poll);
       else if (this.current.running && this.current.config.rules) void this.pollHits();
@@ -144,6 +164,22 @@ export class ListenerTab {
     this.title = `Port ${this.port}`;
     this.tone = info.error !== null ? "error" : running ? "running" : "stopped";
     this.deps.onTitle(this.title, this.tone);
+  }
+
+  /** Shows how many of the listener's messages wait at breakpoints. */
+  showPaused(): void {
+    const count = pausedOf(this.deps.store.state, this.current.id).length;
+    this.pausedBar.hidden = count === 0;
+    setText(this.pausedCount, pausedCount(count));
+  }
+
+  private async continueAll(): Promise<void> {
+    try {
+      const count = await ipc.continueAll(this.current.id);
+      this.deps.status.message(`Continued ${plural(count, "paused message")}`);
+    } catch (error) {
+      this.deps.status.error(`Could not continue the paused messages: ${errorText(error)}`);
+    }
   }
 
   private drawBadges(): void {

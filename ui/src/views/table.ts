@@ -30,7 +30,7 @@ import {
 } from "../format";
 import { rowCount, rowExchange, type RowKey, type RowList } from "../rows";
 import { MOST_RECENT, type Modifiers, type Selection } from "../selection";
-import type { ConnectionRecord, Exchange } from "../types";
+import type { ConnectionRecord, Exchange, PausedMessage } from "../types";
 import { revealScrollTop, visibleRange } from "../virtual";
 
 /** The one source of the row height: the stylesheet reads it from --row-h, set below. */
@@ -39,17 +39,24 @@ const OVERSCAN = 8;
 /** The header and "Most Recent" rows pinned above the data rows. */
 const PINNED_ROWS = 2;
 
-/** The rows a table shows (rows.ts), and the records they come from. */
+/** The rows a table shows (rows.ts), the records they come from, and what waits at a breakpoint. */
 export type RowSource = {
   rows(): RowList;
   record(id: number): ConnectionRecord | undefined;
+  /** The message of row k of connection `id` paused at a breakpoint, if one is (live tabs). */
+  paused?(id: number, k: number): PausedMessage | undefined;
 };
 
 /**
  * One row as the columns see it: an exchange of a connection, or a connection without any, and
  * what is off about it (rowWarning).
  */
-type RowView = { record: ConnectionRecord; exchange: Exchange | null; warning: string | null };
+type RowView = {
+  record: ConnectionRecord;
+  exchange: Exchange | null;
+  warning: string | null;
+  paused: PausedMessage | undefined;
+};
 
 type Column = {
   title: string;
@@ -66,8 +73,11 @@ const COLUMNS: Column[] = [
     title: "State",
     tip: "How far the exchange (or the connection) got",
     className: "c-state",
-    text: (row) => look(row).label,
-    tooltip: (row) => look(row).title,
+    text: (row) => (row.paused ? `⏸ paused ${row.paused.phase}` : look(row).label),
+    tooltip: (row) =>
+      row.paused
+        ? `Paused at rule ${row.paused.rule}: select the row to edit it, then continue, drop or respond`
+        : look(row).title,
   },
   {
     title: "Time",
@@ -275,15 +285,23 @@ export class ConnectionTable {
     this.mostRecent.setAttribute("aria-selected", String(following));
   }
 
-  /** Draws row `k` of `record`; skips a row that shows the same finished record as before. */
+  /**
+   * Draws row `k` of `record`; skips a row that shows the same finished record as before. A
+   * paused message's row is redrawn whole when it pauses or goes on.
+   */
   private drawRow(row: HTMLElement, record: ConnectionRecord, k: number, now: number): void {
     const place = String(k);
-    if (this.drawn.get(row) === record && row.dataset.place === place && record.closed_at !== null) return;
-    const fresh = this.drawn.get(row) !== record || row.dataset.place !== place;
+    const paused = this.rows.paused?.(record.id, k);
+    const pausedMark = paused?.phase ?? "";
+    const same = this.drawn.get(row) === record && row.dataset.place === place;
+    if (same && record.closed_at !== null && row.dataset.paused === pausedMark) return;
+    const fresh = !same || row.dataset.paused !== pausedMark;
     this.drawn.set(row, record);
     row.dataset.place = place;
+    row.dataset.paused = pausedMark;
     const exchange = rowExchange(record, k);
-    const view: RowView = { record, exchange, warning: rowWarning(record, exchange, k === rowCount(record) - 1) };
+    const warning = rowWarning(record, exchange, k === rowCount(record) - 1);
+    const view: RowView = { record, exchange, warning, paused };
     const cells = row.children;
     COLUMNS.forEach((column, i) => setText(cells[i]!, column.text(view, now)));
     // Everything below depends on the record only, not on the time: once per record.
@@ -297,7 +315,7 @@ export class ConnectionTable {
       if (title === "") cells[i]!.removeAttribute("title");
       else cells[i]!.setAttribute("title", title);
     });
-    const tone = look(view).tone;
+    const tone = paused ? "paused" : look(view).tone;
     cells[STATE_COLUMN]!.className = `cell ${COLUMNS[STATE_COLUMN]!.className} tone-${tone}`;
     const status = statusClass(view.exchange?.status ?? null);
     cells[STATUS_COLUMN]!.className = `cell ${COLUMNS[STATUS_COLUMN]!.className}${status ? ` st-${status}` : ""}`;
@@ -310,6 +328,7 @@ export class ConnectionTable {
     row.classList.toggle("changed", changed);
     const mocked = view.exchange !== null && (record.rules ?? []).some((r) => r.exchange === k && r.action === "mock");
     row.classList.toggle("mocked", mocked);
+    row.classList.toggle("paused", paused !== undefined);
   }
 
   private drawSelection(row: HTMLElement, id: RowKey): void {

@@ -8,7 +8,8 @@ import { ipc } from "../ipc";
 import { formFromListener } from "../listenerForm";
 import type { SettingsKeeper } from "../settings";
 import { rowsOf, type Changes, type EngineState, type Store } from "../store";
-import type { CommandError, ListenerInfo, OpenedSession } from "../types";
+import { rowKey } from "../rows";
+import type { CommandError, ListenerInfo, OpenedSession, PausedMessage } from "../types";
 import type { ConnectionsView } from "./connectionsView";
 import { ask } from "./dialog";
 import { ListenerTab } from "./listenerTab";
@@ -103,10 +104,21 @@ export class Workspace {
         changes.resync || changes.reshaped.has(listener),
         changes.resync ? null : changes.resized,
       );
-    for (const [id, tab] of this.listenerTabs) update(tab.view, id);
+    for (const [id, tab] of this.listenerTabs) {
+      if (changes.resync || changes.paused.has(id)) tab.showPaused();
+      update(tab.view, id);
+    }
     if (this.sender) update(this.sender.view, SENDER_LISTENER);
     if (!changes.resync && changes.listeners.size + changes.removedListeners.size > 0)
       this.rememberOpenListeners();
+  }
+
+  /** Shows a paused message in its editor: its listener's tab, its row selected. */
+  openPaused(message: PausedMessage): void {
+    const tab = this.listenerTabs.get(message.listener);
+    if (!tab) return;
+    this.deps.tabs.select(listenerKey(message.listener));
+    tab.view.showPaused(rowKey(message.connection, message.exchange));
   }
 
   private rememberOpenListeners(): void {
