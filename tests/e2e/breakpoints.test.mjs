@@ -91,6 +91,15 @@ test("a paused POST edited in the editor reaches the server as edited; curl gets
   assert.equal(result.stdout, "POST /bp/edit: edited in TCPMon");
   assert.deepEqual(server.received.at(-1), { method: "POST", url: "/bp/edit", body: "edited in TCPMon" });
   await editorClosed();
+
+  // The capture keeps what curl sent; the request as the server got it is kept beside it.
+  await app.chooseView("request", "raw");
+  await app.waitForPane("request", (p) => p.text.endsWith("\n\noriginal"), "curl's request, as captured");
+  const note = await app.waitFor(() => text(`${PANEL} ${tid("exchange-rules")}`), "what the rules did");
+  assert.match(note, /^✎ Changed by TCPMon: rule 1 break: paused the request; continued as edited/);
+  const side = await app.inPanel("request-side");
+  await side.selectByAttribute("value", "server");
+  await app.waitForPane("request", (p) => p.text.endsWith("\n\nedited in TCPMon"), "the request as the server got it");
   assert.deepEqual(await app.problems(), []);
 });
 

@@ -233,7 +233,7 @@ test("an edited request is resent with the edit and a fixed Content-Length", asy
     JSON.stringify(name),
   );
   assert.ok([name.old, name.new].some((line) => line.includes("<m:name>World</m:name>")), JSON.stringify(name));
-  assert.ok(name.marked.includes("World"), JSON.stringify(name));
+  assert.ok(name.marked.some((word) => word.includes("World")), JSON.stringify(name));
   assert.ok(
     changed.every((r) => r === name || /content-length/i.test(r.old)),
     `only the name and the length differ: ${JSON.stringify(changed)}`,

@@ -317,7 +317,7 @@ export class App {
         };
         return {
           text: pane.querySelector("pre.pane-text")?.textContent ?? "",
-          view: pane.querySelector("select")?.value,
+          view: pane.querySelector(`[data-testid="${name}-view"]`)?.value,
           resolved: pane.querySelector(".resolved-view")?.textContent ?? "",
           note: visibleText(`${name}-note`),
           failure: visibleText(`${name}-failure`),
