@@ -84,6 +84,7 @@ macro_rules! command_list {
             async import_rules[Window]() -> Option<RulesSource>;
             async export_rules[Window](text: String, folder: String) -> Option<String>;
             sync rule_hits[Shared](id: ListenerId) -> Vec<u64>;
+            sync mock_from_row[Shared](id: ConnId, exchange: usize) -> ListenerInfo;
             sync paused_message[Shared](id: PauseId) -> PausedView;
             sync resume_paused[Shared](id: PauseId, decision: Decision) -> ();
             sync continue_all[Shared](listener: Option<ListenerId>) -> u32;

@@ -504,3 +504,14 @@ pub async fn load_response<R: Runtime>(app: AppHandle<R>) -> Result<Option<Strin
     };
     blocking(move || breakpoints::response_file(&path).map(Some)).await
 }
+
+/// "Mock from this row": the exchange's response as a mock rule, added last to the rules of
+/// the listener that captured it (from its next connection on); the listener as it is now.
+#[tauri::command]
+pub fn mock_from_row(
+    state: State<'_, AppState>,
+    id: ConnId,
+    exchange: usize,
+) -> Result<ListenerInfo> {
+    rules::mock_from_row(&state.engine, id, exchange)
+}

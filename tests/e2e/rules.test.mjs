@@ -68,3 +68,32 @@ test("a mock and a response setHeader rule act on curl's requests; hits show; th
   assert.match(totals, /^rule 2 setHeader "path:\/plain": 1 hit$/m, totals);
   assert.ok(fs.readFileSync(exported, "utf8").includes('"path:/mocked"'));
 });
+
+test("Mock from this row: the next request for that path is answered with the captured response, without the target", async () => {
+  // The Admin form still holds the first test's two rules: the new listener starts with them.
+  await app.selectTab("Admin");
+  const port = await app.addListener({ targetPort: server.port });
+  const first = await curl(["-i", `http://127.0.0.1:${port}/plain`]);
+  assert.match(first.stdout, /from the target\n$/);
+  const served = server.hits.get("/plain");
+  const [row] = await app.waitForRows((rows) => rows.length === 1 && rows[0].status === "200", "the answered row");
+  await app.clickRow(row);
+  await app.clickInPanel("mock-from-row");
+  const status = await app.waitFor(
+    async () => ((await text(tid("status-message"))) ?? "").includes("mock for") && text(tid("status-message")),
+    "the rule added",
+  );
+  assert.match(status, /^Rule 3 of .*: mock for "method:GET path:\/plain", from its next connection on$/);
+  const again = await curl(["-i", `http://127.0.0.1:${port}/plain`]);
+  assert.match(again.stdout, /^HTTP\/1\.1 200 OK\r$/m, again.stdout);
+  assert.match(again.stdout, /from the target\n$/);
+  assert.equal(server.hits.get("/plain"), served, "the mock answered; the target was not asked");
+  const listed = await app.waitFor(
+    () =>
+      app.browser.execute(
+        () => document.querySelectorAll('.tab-panel:not([hidden]) [data-testid="rule-hit"]')[2]?.textContent ?? null,
+      ),
+    "the listener's tab lists the rule",
+  );
+  assert.match(listed, /^3\. method:GET path:\/plain → mock/);
+});

@@ -1032,6 +1032,20 @@ const handlers: Handlers = {
     return ids.length;
   },
   load_response: () => config.responseFile ?? null,
+  // As Rust: the exchange's method and path, its response's status and body, added last.
+  mock_from_row: ({ id, exchange }) => {
+    const record = records.get(id) ?? reject({ kind: "not_found", message: `no connection #${id}` });
+    const ex = record.exchanges[exchange] ?? reject({ kind: "not_found", message: `no exchange ${exchange}` });
+    const response = capturedText(id, "server_to_client", record).slice(ex.response!.start, ex.response!.end);
+    const body = response.slice(response.search(HEAD_END)).replace(HEAD_END, "");
+    const listener = knownListener(record.listener);
+    const rules = JSON.parse(listener.config.rules?.text ?? "[]") as unknown[];
+    const when = `method:${ex.method} path:${ex.target.split("?")[0]}`;
+    rules.push({ when, then: { mock: { status: ex.status, headers: {}, body } } });
+    const text = JSON.stringify(rules, null, 2);
+    const folder = listener.config.rules?.folder ?? "";
+    return setListener({ ...listener, config: { ...listener.config, rules: { text, folder } } });
+  },
   status: () => ({ capture_bytes: 48_213_504, capture_limit: captureLimit, recording_stopped: recordingStopped }),
 };
 

@@ -115,6 +115,11 @@ export const ipc = {
   importRules: () => call("import_rules", {}),
   /** Rules "Export...": Rust's save dialog, the rules checked and written; the path, or null when cancelled. */
   exportRules: (text: string, folder: string) => call("export_rules", { text, folder }),
+  /**
+   * "Mock from this row": exchange `exchange` of connection `id` becomes a mock rule (its request's
+   * method and path, its response), added to its listener's rules for the connections to come.
+   */
+  mockFromRow: (id: number, exchange: number) => call("mock_from_row", { id, exchange }),
   /** How often each of a running listener's rules acted, in order. */
   ruleHits: (id: number) => call("rule_hits", { id }),
   /** A message paused at a breakpoint, as the editor shows it (its text, why a body is left out). */

@@ -11,6 +11,7 @@ use crate::event::{EventBus, EventKind, ListenerInfo, Subscription};
 use crate::listener::{Accepted, Origin, accept_loop, serve};
 use crate::record::{ConnId, ConnectionRecord, ListenerId};
 use crate::replay_h2;
+use crate::rules::Rules;
 use crate::store::{Limits, LogPlace, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use tcpmon_inspect::http1::request_line;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -116,6 +118,8 @@ pub struct Snapshot {
 struct Running {
     cancel: CancellationToken,
     tasks: TaskTracker,
+    /// The settings its accept loop gives each new connection.
+    settings: watch::Sender<Arc<ListenerConfig>>,
 }
 
 struct Slot {
@@ -286,12 +290,13 @@ impl Engine {
         };
         let cancel = self.inner.shutdown.child_token();
         let tasks = TaskTracker::new();
+        let (settings, given) = watch::channel(Arc::new(slot.info.config.clone()));
         tasks.spawn(accept_loop(
             self.inner.core.clone(),
             self.inner.next_conn.clone(),
             id,
             listener,
-            Arc::new(slot.info.config.clone()),
+            given,
             cancel.clone(),
             tasks.clone(),
         ));
@@ -299,10 +304,31 @@ impl Engine {
         slot.info.running = true;
         slot.info.error = None;
         // Two starts that raced: the older accept loop must not run on unstoppable.
-        if let Some(older) = slot.running.replace(Running { cancel, tasks }) {
+        let running = Running {
+            cancel,
+            tasks,
+            settings,
+        };
+        if let Some(older) = slot.running.replace(running) {
             older.cancel.cancel();
             older.tasks.close();
         }
+    }
+
+    /// Gives a listener other rules without stopping it: connections opened from now on follow
+    /// them (open ones keep theirs). The caller checked them against the listener's mode.
+    pub fn set_rules(&self, id: ListenerId, rules: Rules) -> Result<ListenerInfo> {
+        {
+            let mut slots = self.slots();
+            let slot = slots.get_mut(&id).ok_or(Error::NoSuchListener(id.0))?;
+            slot.info.config.rules = rules;
+            if let Some(running) = &slot.running {
+                running
+                    .settings
+                    .send_replace(Arc::new(slot.info.config.clone()));
+            }
+        }
+        self.announce(id)
     }
 
     /// Stops accepting and closes the listener's live connections (their records say so).

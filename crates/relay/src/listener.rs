@@ -11,6 +11,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 #[cfg(feature = "tls")]
 use tokio::net::TcpStream;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -143,11 +144,12 @@ pub(crate) async fn accept_loop(
     next_conn: Arc<AtomicU64>,
     id: ListenerId,
     listener: TcpListener,
-    config: Arc<ListenerConfig>,
+    settings: watch::Receiver<Arc<ListenerConfig>>,
     cancel: CancellationToken,
     tasks: TaskTracker,
 ) {
-    let listen_port = listener.local_addr().map_or(config.port, |a| a.port());
+    let port = settings.borrow().port;
+    let listen_port = listener.local_addr().map_or(port, |a| a.port());
     let open = Arc::new(AtomicUsize::new(0));
     let mut backoff = Duration::from_millis(5);
     loop {
@@ -158,6 +160,8 @@ pub(crate) async fn accept_loop(
         match accepted {
             Ok((socket, peer)) => {
                 backoff = Duration::from_millis(5);
+                // Settings changed while running (rules) reach connections opened from now on.
+                let config = settings.borrow().clone();
                 // Nagle would delay small relayed writes; failure only costs latency.
                 let _ = socket.set_nodelay(true);
                 let accepted = Accepted {

@@ -1299,6 +1299,7 @@ export type Commands = {
   import_rules: { args: Record<string, never>; result: RulesSource | null };
   export_rules: { args: { text: string; folder: string }; result: string | null };
   rule_hits: { args: { id: ListenerId }; result: Array<number> };
+  mock_from_row: { args: { id: ConnId; exchange: number }; result: ListenerInfo };
   paused_message: { args: { id: PauseId }; result: PausedView };
   resume_paused: { args: { id: PauseId; decision: Decision }; result: null };
   continue_all: { args: { listener: ListenerId | null }; result: number };

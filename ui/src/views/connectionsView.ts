@@ -139,6 +139,7 @@ export class ConnectionsView {
       removeAll: () => void this.removeAll(),
       save: () => void this.save(),
       resend: () => void this.resend(),
+      mock: () => void this.mock(),
       compare: () => this.compare(),
       switchLayout: () => this.switchLayout(),
       close: options.onClose,
@@ -431,6 +432,7 @@ export class ConnectionsView {
     actions.enable("remove-all", this.options.source.ids().length > 0);
     actions.enable("save", rowCount > 0);
     actions.enable("resend", shown !== null);
+    actions.enable("mock-from-row", this.mockTarget(shown) !== null);
     actions.enable("compare", this.compareTargets() !== null);
   }
 
@@ -533,6 +535,29 @@ export class ConnectionsView {
       this.selectWhenShown(await ipc.resend(record.id, this.panes.request.editedText(), exchange));
     } catch (error) {
       this.report(`Could not resend #${record.id}`, error);
+    }
+  }
+
+  /** The shown exchange when it is answered and the tab is live: what "Mock" makes a rule of. */
+  private mockTarget(shown: RowKey | null): { id: number; exchange: number } | null {
+    const target = shown === null || this.options.session !== null ? null : this.targetOf(shown);
+    if (target === null || target.exchange === null) return null;
+    const exchange = rowExchange(target.record, target.exchange);
+    return exchange?.status == null ? null : { id: target.record.id, exchange: target.exchange };
+  }
+
+  private async mock(): Promise<void> {
+    const target = this.mockTarget(shownId(this.selection, this.rows.shown));
+    if (target === null) return;
+    try {
+      const listener = await ipc.mockFromRow(target.id, target.exchange);
+      const rules = JSON.parse(listener.config.rules?.text ?? "[]") as Array<{ when: string }>;
+      const port = listener.local_addr ?? `port ${listener.config.port}`;
+      this.options.status.message(
+        `Rule ${rules.length} of ${port}: mock for "${rules[rules.length - 1]?.when ?? ""}", from its next connection on`,
+      );
+    } catch (error) {
+      this.report(`Could not mock #${target.id}`, error);
     }
   }
 

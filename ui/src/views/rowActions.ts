@@ -1,7 +1,7 @@
 /**
  * The toolbar under a tab's table: Remove Selected and Remove All (live tabs), Save with its
- * format, Resend (live tabs), Compare (two exchange rows selected), Switch Layout and, for tabs
- * that may close, Close.
+ * format, Resend and Mock (live tabs), Compare (two exchange rows selected), Switch Layout and,
+ * for tabs that may close, Close.
  */
 import { el } from "../dom";
 import type { SettingsKeeper } from "../settings";
@@ -20,13 +20,14 @@ export type RowActionHandlers = {
   removeAll: () => void;
   save: () => void;
   resend: () => void;
+  mock: () => void;
   compare: () => void;
   switchLayout: () => void;
   close: (() => void) | null;
 };
 
 /** The buttons that can be greyed out, by test id. */
-export type RowActionButton = "remove-selected" | "remove-all" | "save" | "resend" | "compare";
+export type RowActionButton = "remove-selected" | "remove-all" | "save" | "resend" | "mock-from-row" | "compare";
 
 export class RowActions {
   readonly root: HTMLElement;
@@ -91,6 +92,14 @@ export class RowActions {
         this.saveFormat,
       ),
       live && button("resend", "Resend", "Send the shown request again, as edited (Ctrl+R)", on.resend),
+      live &&
+        button(
+          "mock-from-row",
+          "Mock",
+          "Mock from this row: answer this method and path with this response from the next connection on, " +
+            "without the target (a rule added to this listener)",
+          on.mock,
+        ),
       button(
         "compare",
         "Compare",
