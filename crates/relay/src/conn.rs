@@ -184,7 +184,7 @@ impl ConnCtx {
     }
 
     /// Keeps the server's side of message `dir` of `exchange`, which TCPMon changed (see
-    /// [`Store::keep_server_side`]), and tells watchers the record lists it.
+    /// [`Store::keep_server_side`]), and tells watchers when the record lists it.
     pub(crate) fn keep_server_side(
         &self,
         exchange: usize,

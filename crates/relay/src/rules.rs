@@ -180,15 +180,19 @@ impl RuleSet {
             action: self.rules[index].action.name().into(),
             what,
         };
-        // Not written to the capture log at each hit (the record's next change or its end is):
-        // a keep-alive connection's thousandth hit must cost what its first did.
-        ctx.change_unlogged(|r| {
-            if r.rules.len() < RULE_EVENTS_KEPT {
-                r.rules.push(event);
-            } else {
+        // Not written to the capture log at each hit (the record's next change or its end is),
+        // and past the listed ones only counted, with no event: a keep-alive connection's
+        // thousandth hit must cost what its first did.
+        let counted = ctx.core.store.update_quietly(ctx.id, |r| {
+            let full = r.rules.len() >= RULE_EVENTS_KEPT;
+            if full {
                 r.rules_left_out += 1;
             }
+            full
         });
+        if counted == Some(false) {
+            ctx.change_unlogged(|r| r.rules.push(event));
+        }
     }
 }
 

@@ -597,6 +597,18 @@ impl Store {
         self.change(id, change, true)
     }
 
+    /// Changes a record that no watcher needs to hear of now (a counter): no event, no copy,
+    /// and the capture log gets it with the record's next logged change or its end.
+    /// `None` when the record is gone.
+    pub(crate) fn update_quietly<T>(
+        &self,
+        id: ConnId,
+        change: impl FnOnce(&mut ConnectionRecord) -> T,
+    ) -> Option<T> {
+        let mut state = self.shared.state();
+        state.entries.get_mut(&id).map(|e| change(&mut e.record))
+    }
+
     /// As [`Store::update`], without writing the record to the capture log now: its next
     /// logged change, or its end, carries this one too.
     pub(crate) fn update_unlogged(
@@ -719,8 +731,8 @@ impl Store {
 
     /// Keeps the server's side of message `dir` of `exchange`, which TCPMon changed: `message`
     /// whole, or (`whole` false) its head, the body having gone on as the capture has it.
-    /// Listed on the record (its first [`RULE_EVENTS_KEPT`]); `false` when recording is
-    /// stopped and it was not kept.
+    /// Listed on the record (its first [`RULE_EVENTS_KEPT`]): whether it was (so watchers
+    /// need the record again); not kept at all while recording is stopped.
     pub(crate) fn keep_server_side(
         &self,
         id: ConnId,
@@ -756,9 +768,10 @@ impl Store {
                     exchange: prefix.exchange,
                     direction: dir,
                 });
+                return true;
             }
         }
-        true
+        false
     }
 
     /// Where the server sides of connection `id`'s changed messages lie, in the order kept.
