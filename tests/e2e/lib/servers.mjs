@@ -35,6 +35,23 @@ export function tempDir(prefix) {
   return fs.mkdtempSync(path.join(process.env.E2E_TMP ?? os.tmpdir(), `${prefix}-`));
 }
 
+/**
+ * Starts `server` on a free port of 127.0.0.1; resolves to its port, a `stop` that closes it
+ * (and its open keep-alive connections), and `extra`'s fields.
+ */
+async function listenLocal(server, extra = {}) {
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    ...extra,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections?.();
+      }),
+  };
+}
+
 /** A port nobody listens on right now (for the app's command line and nginx). */
 export async function freePort() {
   const server = net.createServer();
@@ -151,12 +168,7 @@ export async function startSoapServer({ keepAlive = false } = {}) {
       res.end(chunked ? reply.slice(100) : reply);
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: server.address().port,
-    received,
-    stop: () => new Promise((resolve) => server.close(resolve)),
-  };
+  return listenLocal(server, { received });
 }
 
 /**
@@ -174,16 +186,7 @@ export async function startHostEcho() {
       res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(body) }).end(body);
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: server.address().port,
-    received,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(resolve);
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocal(server, { received });
 }
 
 /**
@@ -202,16 +205,7 @@ export async function startRequestEcho() {
       res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(answer) }).end(answer);
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: server.address().port,
-    received,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(resolve);
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocal(server, { received });
 }
 
 /**
@@ -228,8 +222,7 @@ export async function startCutServer({ body = "only part", promised = 100 } = {}
     });
     socket.on("error", () => {});
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: server.address().port, stop: () => new Promise((resolve) => server.close(resolve)) };
+  return listenLocal(server);
 }
 
 /** A SOAP request body asking to greet `name`. */
@@ -471,16 +464,7 @@ export async function startFixedServer(routes) {
       res.writeHead(200, { ...route.headers, "content-length": body.length }).end(body);
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: server.address().port,
-    hits,
-    stop: () =>
-      new Promise((resolve) => {
-        server.close(resolve);
-        server.closeAllConnections();
-      }),
-  };
+  return listenLocal(server, { hits });
 }
 
 /**
