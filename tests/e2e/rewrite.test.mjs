@@ -19,7 +19,10 @@ after(async () => {
 
 const badges = () =>
   app.browser.execute(
-    (panel) => [...document.querySelectorAll(`${panel} .listener-bar .badge`)].map((b) => b.textContent),
+    (panel) =>
+      [...document.querySelectorAll(`${panel} .listener-bar .badge`)]
+        .filter((b) => b.offsetParent !== null) // shown ones: the paused count hides when 0
+        .map((b) => b.textContent),
     PANEL,
   );
 
