@@ -9,6 +9,8 @@
 #
 #   bash bench/relay.sh              # full run: 1 GiB bulk, 10 s wrk, 100,000 connections, 1,000,000 pipelined requests
 #   QUICK=1 bash bench/relay.sh      # smoke run: 64 MiB, 3 s, 5,000 connections, 100,000 requests
+#   BEFORE=/tmp/tcpmon-cli-old bash bench/relay.sh   # adds a row for another build of tcpmon-cli,
+#                                    # measured in the same run (a change, before and after)
 #
 # Knobs (environment): QUICK, BULK_SIZE (bytes, or with K/M/G), DURATION (wrk seconds),
 # CONNS, CONNS_SIZE, CONNS_CONCURRENCY, PIPELINE, WRK_THREADS, WRK_CONNECTIONS, BODY_SIZE, NGINX,
@@ -28,7 +30,7 @@ else
 fi
 : "${CONNS_SIZE:=1024}" "${CONNS_CONCURRENCY:=32}"
 : "${WRK_THREADS:=2}" "${WRK_CONNECTIONS:=64}" "${BODY_SIZE:=1024}"
-: "${NGINX:=/usr/sbin/nginx}" "${TCPMON_LOG:=0}" "${KEEP_WORK:=0}"
+: "${NGINX:=/usr/sbin/nginx}" "${TCPMON_LOG:=0}" "${KEEP_WORK:=0}" "${BEFORE:=}"
 
 die() {
     echo "relay.sh: $*" >&2
@@ -274,10 +276,11 @@ start_relay() {
         start "$name-sampler" pss_sampler "$RELAY_PID" "$WORK/$name.pss"
         SAMPLER_PID=$LAST_PID
         ;;
-    tcpmon)
-        local flags=(--quiet)
+    tcpmon | before)
+        local flags=(--quiet) cli=$CLI
         [[ $TCPMON_LOG == 1 ]] && flags=()
-        start "$name" "$CLI" 0 127.0.0.1 "$target" "${flags[@]}"
+        [[ $kind == before ]] && cli=$BEFORE
+        start "$name" "$cli" 0 127.0.0.1 "$target" "${flags[@]}"
         RELAY_PID=$LAST_PID
         wait_line "$WORK/$name.out" '^listening on ' "$RELAY_PID" "$name"
         RELAY_PORT=$(sed -n '1s/^listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$WORK/$name.out")
@@ -303,7 +306,7 @@ end_relay() {
     sleep 0.3 # connections that are closing
     alive_or_die "$RELAY_PID" "$RELAY_NAME"
     RELAY_CPU_S=$(calc "($(cpu_ticks "$RELAY_PID") - $RELAY_TICKS0) / $CLK_TCK")
-    if [[ $RELAY_KIND == tcpmon ]]; then
+    if [[ $RELAY_KIND != socat ]]; then
         RELAY_PEAK_KB=$(status_kb "$RELAY_PID" VmHWM)
         RELAY_RSS_KB=$(status_kb "$RELAY_PID" VmRSS)
     else
@@ -312,7 +315,7 @@ end_relay() {
         RELAY_RSS_KB=$(awk '$1 == "Pss:" { print $2 }' "/proc/$RELAY_PID/smaps_rollup")
         stop "$SAMPLER_PID"
     fi
-    if [[ $RELAY_KIND == tcpmon && $TCPMON_LOG == 1 ]]; then
+    if [[ $RELAY_KIND != socat && $TCPMON_LOG == 1 ]]; then
         local log=$WORK/$RELAY_NAME.out
         NOTES+=("$RELAY_NAME log: $(($(wc -l <"$log") - 1)) connections listed, $(grep -c ' failed: ' "$log" || true) failed, $(grep -c 'output fell behind' "$log" || true) 'fell behind' lines")
         while read -r n why; do
@@ -449,7 +452,9 @@ start_nginx
 start_bench_server
 say "nginx on 127.0.0.1:$NGINX_PORT, bulk server on :$BULK_PORT, echo responder on :$REPLY_PORT"
 
-for kind in direct socat tcpmon; do
+KINDS=(direct socat tcpmon)
+[[ -n $BEFORE ]] && KINDS=(direct socat before tcpmon)
+for kind in "${KINDS[@]}"; do
     measure_bulk "$kind"
     sleep 1
     measure_http "$kind" keepalive
@@ -469,9 +474,10 @@ echo "### Relay benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $([[ $QU
 echo
 echo "| path | bulk up MB/s | bulk down MB/s | req/s | p99 ms | conn/s | CPU µs/req | CPU µs/conn | CPU s/GB | peak RSS MB |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for kind in direct socat tcpmon; do
+for kind in "${KINDS[@]}"; do
     label=$kind
     [[ $kind == tcpmon ]] && label="tcpmon (capture on)"
+    [[ $kind == before ]] && label="tcpmon before ($BEFORE)"
     [[ $kind == socat ]] && label="socat (fork)"
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" \
         "$(fmt "${R[$kind.up]:-}" 0)" "$(fmt "${R[$kind.down]:-}" 0)" \
@@ -506,6 +512,9 @@ echo "req/s $(ratio "${R[tcpmon.rps]:-}" "${R[socat.rps]:-}")x, p99 $(ratio "${R
     "conn/s $(ratio "${R[tcpmon.cps]:-}" "${R[socat.cps]:-}")x," \
     "bulk up $(ratio "${R[tcpmon.up]:-}" "${R[socat.up]:-}")x, bulk down $(ratio "${R[tcpmon.down]:-}" "${R[socat.down]:-}")x," \
     "peak RSS $(fmt "$(mb "${R[tcpmon.peak_kb]:-}")" 1) MB"
+echo "tcpmon vs direct (the physical limit): bulk up $(ratio "${R[tcpmon.up]:-}" "${R[direct.up]:-}")x," \
+    "bulk down $(ratio "${R[tcpmon.down]:-}" "${R[direct.down]:-}")x, req/s $(ratio "${R[tcpmon.rps]:-}" "${R[direct.rps]:-}")x," \
+    "conn/s $(ratio "${R[tcpmon.cps]:-}" "${R[direct.cps]:-}")x"
 echo
 echo "Notes:"
 echo "- bulk: one connection per direction, $bulk_label each, checksum verified by the receiver; MB = 10^6 bytes."

@@ -33,6 +33,44 @@ async fn bytes_pass_unchanged_both_ways_and_are_captured_exactly() {
             );
         }
     }
+    // The 64 MiB each way are bulk on a raw connection: most went through the kernel.
+    let spliced = engine.store().bytes_spliced();
+    assert!(spliced > 64 << 20, "{spliced} bytes spliced");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_past_the_capture_cap_is_relayed_whole_and_recorded_up_to_the_cap() {
+    let cap = (3 << 20) + 12_345;
+    let engine = tcpmon_relay::Engine::new(tcpmon_relay::EngineOptions {
+        capture_dir: None,
+        limits: tcpmon_relay::Limits {
+            per_stream: cap,
+            ..tcpmon_relay::Limits::default()
+        },
+        ..Default::default()
+    })
+    .unwrap();
+    let relay = forward(&engine, echo_server().await).await;
+    let data = Rng::new(11).bytes(16 << 20);
+    let client = within(TcpStream::connect(relay)).await.unwrap();
+    assert!(
+        exchange(client, &data, 3).await == data,
+        "every byte relayed"
+    );
+    let record = finished(&engine, ConnId(1)).await;
+    assert_eq!(record.bytes, [16 << 20, 16 << 20]);
+    assert_eq!(record.truncated, [true, true]);
+    for dir in Direction::BOTH {
+        let recorded = engine.store().read(record.id, dir, 0, usize::MAX).unwrap();
+        assert!(
+            recorded == data[..cap as usize],
+            "{dir:?}: the first bytes, to the cap"
+        );
+    }
+    assert!(
+        engine.store().bytes_spliced() > 0,
+        "the bulk went through the kernel"
+    );
 }
 
 #[tokio::test]
