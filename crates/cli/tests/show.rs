@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{curl, fails, free_port, run, start, terminate, wait_for_port};
-use std::io::{Read, Write};
+use common::{curl, fails, run, start, terminate};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -27,8 +27,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
-handler = functools.partial(Handler, directory=sys.argv[2])
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), handler).serve_forever()
+handler = functools.partial(Handler, directory=sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
 "#;
 
 const XML: &str = r#"<?xml version="1.0"?><order id="7"><item sku="a1">two</item><note/></order>"#;
@@ -68,16 +70,20 @@ fn captures() -> Captures {
     std::fs::write(dir.path().join("doc.xml"), XML).unwrap();
     std::fs::write(dir.path().join("doc.json"), JSON).unwrap();
     std::fs::write(dir.path().join("big.txt"), big()).unwrap();
-    let server = free_port();
-    let _server = common::Guard(
-        Command::new("python3")
-            .args(["-c", SERVER, &server.to_string()])
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3"),
-    );
-    wait_for_port(server);
+    // The server takes a free port itself and says which: tests run side by side, and a port
+    // found free and bound later may be taken by then.
+    let mut child = Command::new("python3")
+        .args(["-c", SERVER])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = common::Guard(child);
+    let server: u16 = line.trim().parse().expect("the server's port");
     let session = capture(server, &dir.path().join("capture.tcpmon"));
     let har = capture(server, &dir.path().join("capture.har"));
     Captures {
