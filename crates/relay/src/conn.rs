@@ -14,50 +14,17 @@ use crate::throttle::Throttle;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
 use tcpmon_inspect::http1::request_line;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio_util::sync::CancellationToken;
 
 /// Longest request line looked for.
 const FIRST_LINE_MAX: usize = 4096;
 
 /// The reading half of a stream.
-pub(crate) type Reader = Box<dyn ReadEnd>;
+pub(crate) type Reader = Box<dyn AsyncRead + Unpin + Send>;
 /// The writing half of a stream.
-pub(crate) type Writer = Box<dyn WriteEnd>;
-
-/// A stream's reading half, and the plain socket under it when it is one: bulk relaying
-/// moves bytes between sockets in the kernel ([`crate::splice`]).
-pub(crate) trait ReadEnd: AsyncRead + Unpin + Send {
-    fn socket(&self) -> Option<&TcpStream> {
-        None
-    }
-}
-
-/// A stream's writing half, and the plain socket under it when it is one.
-pub(crate) trait WriteEnd: AsyncWrite + Unpin + Send {
-    fn socket(&self) -> Option<&TcpStream> {
-        None
-    }
-}
-
-impl ReadEnd for OwnedReadHalf {
-    fn socket(&self) -> Option<&TcpStream> {
-        Some(self.as_ref())
-    }
-}
-
-impl WriteEnd for OwnedWriteHalf {
-    fn socket(&self) -> Option<&TcpStream> {
-        Some(self.as_ref())
-    }
-}
-
-/// Halves split by tokio (TLS sessions, in-memory pipes, sockets that must not close on
-/// drop) have no plain socket to give.
-impl<T: AsyncRead + Send> ReadEnd for ReadHalf<T> {}
-impl<T: AsyncWrite + Send> WriteEnd for WriteHalf<T> {}
+pub(crate) type Writer = Box<dyn AsyncWrite + Unpin + Send>;
 
 /// A stream that can be split into independently owned halves: a socket, or the in-memory pipe
 /// a resend uses as its client.
@@ -328,11 +295,6 @@ impl Recorder<'_> {
         self.ctx.touch();
     }
 
-    /// Whether the request line was found or given up on: nothing more to look at here.
-    pub(crate) fn line_done(&self) -> bool {
-        self.first_line.is_none()
-    }
-
     pub(crate) fn record(&mut self, data: &[u8]) {
         self.ctx.touch();
         self.ctx.core.store.append(self.ctx.id, self.dir, data);
@@ -451,15 +413,6 @@ impl Outbound {
             write_all(&mut self.w, slice, self.activity.as_deref()).await?;
         }
         Ok(())
-    }
-
-    /// The plain socket under this end, when bytes may go to it straight from the kernel: no
-    /// slow link or fault shapes the writes.
-    pub(crate) fn bare_socket(&self) -> Option<&TcpStream> {
-        if self.throttle.is_some() || self.faults.is_some() {
-            return None;
-        }
-        self.w.socket()
     }
 
     /// The writer, for relaying raw from here on.

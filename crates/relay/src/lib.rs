@@ -13,7 +13,7 @@
 //! `record` (what is known of a connection), `event` (what subscribers hear), `store` +
 //! `log_format` + `capture_file` (the capture and its file on disk), `messages` (WebSocket
 //! messages read back from it), `inject` (WebSocket messages the user sends), `listener` (accept and
-//! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying; `splice`, its fast path through the kernel for bulk), `dial` (direct
+//! dispatch), `forward` and `http_proxy` (the two modes), `pump` (raw relaying), `dial` (direct
 //! or via upstream proxy), `conn_error` (why a connection failed), `throttle` (slow link),
 //! `guard` and `idle` (exposure limits), `rules` (a listener's rules, loaded and counted),
 //! `breakpoints` (messages a `break` rule holds for the user), `conn` (per-connection context), `engine` (the
@@ -41,7 +41,6 @@ mod pump;
 mod record;
 mod replay_h2;
 pub mod rules;
-mod splice;
 mod store;
 mod throttle;
 #[cfg(feature = "tls")]

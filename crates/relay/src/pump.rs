@@ -1,16 +1,12 @@
 //! Raw relaying: one pump per direction reads a chunk, records it, writes it on; end-of-stream
-//! on one side half-closes the other, an error on either ends both. A direction that carries
-//! bulk (its reads fill the largest buffer) on a connection known to be raw, between plain
-//! sockets with nothing shaping the writes, goes on through the kernel ([`crate::splice`]).
+//! on one side half-closes the other, an error on either ends both.
 
 use crate::conn::{ConnCtx, Outbound, Reader, Recorder, Writer};
 use crate::conn_error::{ConnectionError, Side};
 use crate::inject::{Injection, Waiting};
 use crate::record::{ConnectionState, Direction};
-use crate::splice::{self, Pipe};
 use tcpmon_inspect::rewrite::HostRewriter;
 use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// First read buffer; idle keep-alive connections stay this small.
@@ -121,114 +117,8 @@ async fn pump(p: Pump<'_>, early: Vec<u8>) -> Result<(), ConnectionError> {
             .map_err(write_failed)?;
         if n == buf.len() && buf.len() < MAX_BUF {
             buf.resize(buf.len() * 2, 0);
-        } else if n == MAX_BUF && rewriter.is_none() && rec.line_done() {
-            let ends = (src.socket(), out.bare_socket());
-            if let (Some(from), Some(_)) = ends
-                && ctx.core.store.untracked(ctx.id)
-                && let Ok(pipe) = Pipe::new()
-            {
-                let spliced = Spliced {
-                    pipe,
-                    from,
-                    waiting: &mut waiting,
-                    inject: &mut inject,
-                };
-                if let Some(ended) = spliced.run(ctx, dir, &mut rec, &mut out).await {
-                    return ended;
-                }
-            }
         }
     }
-}
-
-/// A direction that carries bulk on a raw connection, relayed through a pipe (see
-/// [`crate::splice`]): what the buffered pump hands over.
-struct Spliced<'a> {
-    pipe: Pipe,
-    from: &'a TcpStream,
-    waiting: &'a mut Waiting,
-    inject: &'a mut UnboundedReceiver<Injection>,
-}
-
-impl Spliced<'_> {
-    /// Relays until end-of-stream; `None` when the kernel will not splice this socket (then
-    /// before a byte moved), so the buffered pump goes on.
-    async fn run(
-        self,
-        ctx: &ConnCtx,
-        dir: Direction,
-        rec: &mut Recorder<'_>,
-        out: &mut Outbound,
-    ) -> Option<Result<(), ConnectionError>> {
-        let write_failed = |e| ConnectionError::relaying(side(dir, false), e);
-        let mut first = true;
-        loop {
-            let filled = tokio::select! {
-                filled = self.pipe.fill(self.from) => filled,
-                injection = next_injection(self.inject) => {
-                    self.waiting.push(injection);
-                    if let Err(e) = write_due(self.waiting, ctx, dir, rec, out).await {
-                        return Some(Err(write_failed(e)));
-                    }
-                    continue;
-                }
-            };
-            let n = match filled {
-                Err(e) if first && unsupported(&e) => return None,
-                read => read.map_err(|e| ConnectionError::relaying(side(dir, true), e)),
-            };
-            first = false;
-            let sent = match n {
-                Ok(0) => {
-                    out.finish().await;
-                    return Some(Ok(()));
-                }
-                Ok(n) => self
-                    .forward(ctx, dir, rec, out, n)
-                    .await
-                    .map_err(write_failed),
-                Err(e) => return Some(Err(e)),
-            };
-            let due = write_due(self.waiting, ctx, dir, rec, out).await;
-            if let Err(e) = sent.and_then(|()| due.map_err(write_failed)) {
-                return Some(Err(e));
-            }
-        }
-    }
-
-    /// Records the `n` bytes in the pipe and sends them on: from the log when it took them,
-    /// else (a cap or limit reached) the buffered way, which says why recording stopped.
-    async fn forward(
-        &self,
-        ctx: &ConnCtx,
-        dir: Direction,
-        rec: &mut Recorder<'_>,
-        out: &mut Outbound,
-        n: usize,
-    ) -> std::io::Result<()> {
-        let store = &ctx.core.store;
-        rec.touch();
-        let Some(landed) = store.append_from_pipe(ctx.id, dir, self.pipe.output(), n) else {
-            let data = self.pipe.take(n)?;
-            rec.record(&data);
-            return out.send(&data).await;
-        };
-        let to = out.bare_socket().ok_or(std::io::ErrorKind::Unsupported)?;
-        let wrote = || ctx.touch();
-        splice::send_file(to, store.log_fd(), landed.file_offset, landed.len, wrote).await?;
-        if landed.len < n {
-            self.pipe.drain(to, n - landed.len, wrote).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Whether `e` says this kernel or socket cannot splice.
-fn unsupported(e: &std::io::Error) -> bool {
-    matches!(
-        rustix::io::Errno::from_io_error(e),
-        Some(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS | rustix::io::Errno::OPNOTSUPP)
-    )
 }
 
 /// Relays both directions until both have ended; the first error ends both. `early_*` are

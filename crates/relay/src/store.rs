@@ -33,8 +33,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use tcpmon_inspect::exchange::{Exchange, Piece, Tracker};
 
-mod from_pipe;
-
 /// Default per-connection, per-direction recording cap: generous, but a runaway stream cannot
 /// fill the disk.
 pub const DEFAULT_CAPTURE_CAP: u64 = 4 << 30;
@@ -364,8 +362,6 @@ struct Shared {
     flushing: Mutex<()>,
     /// File bytes before this offset can be read back with `pread`.
     durable: AtomicU64,
-    /// Bytes recorded straight from a pipe (`from_pipe`).
-    spliced: AtomicU64,
 }
 
 impl Shared {
@@ -399,7 +395,16 @@ impl Shared {
             Ok(()) => {
                 self.durable.store(end, Ordering::Release);
                 drop(st);
-                self.drop_cached(base, end);
+                // Ask the kernel to write recent pages out and drop the ones already written:
+                // a capture read back rarely is not worth gigabytes of page cache, and pages
+                // freed and reused are much cheaper to write than new ones.
+                let window = end.saturating_sub(base).max(DROP_WINDOW);
+                let _ = rustix::fs::fadvise(
+                    &self.file,
+                    end.saturating_sub(window),
+                    NonZeroU64::new(window),
+                    Advice::DontNeed,
+                );
                 Ok(())
             }
             Err(e) => {
@@ -407,19 +412,6 @@ impl Shared {
                 Err(Error::Capture(e))
             }
         }
-    }
-
-    /// Asks the kernel to write out the log's pages up to `end` (just written from `base`)
-    /// and drop the ones already written: a capture read back rarely is not worth gigabytes of
-    /// page cache, and pages freed and reused are much cheaper to write than new ones.
-    fn drop_cached(&self, base: u64, end: u64) {
-        let window = end.saturating_sub(base).max(DROP_WINDOW);
-        let _ = rustix::fs::fadvise(
-            &self.file,
-            end.saturating_sub(window),
-            NonZeroU64::new(window),
-            Advice::DontNeed,
-        );
     }
 
     fn run_writer(&self) {
@@ -474,7 +466,6 @@ impl Store {
             wake: Condvar::new(),
             flushing: Mutex::new(()),
             durable: AtomicU64::new(log_format::FILE_HEADER_LEN),
-            spliced: AtomicU64::new(0),
         });
         let writer = {
             let shared = Arc::clone(&shared);
@@ -518,7 +509,6 @@ impl Store {
             wake: Condvar::new(),
             flushing: Mutex::new(()),
             durable: AtomicU64::new(end),
-            spliced: AtomicU64::new(0),
         });
         Self {
             shared,

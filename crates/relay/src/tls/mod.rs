@@ -184,8 +184,6 @@ where
 /// Reads as the inner reader, with rustls's "closed without close_notify" as the end.
 struct EofWithoutNotify<R>(R);
 
-impl<R: AsyncRead + Unpin + Send> crate::conn::ReadEnd for EofWithoutNotify<R> {}
-
 impl<R: AsyncRead + Unpin> AsyncRead for EofWithoutNotify<R> {
     fn poll_read(
         mut self: Pin<&mut Self>,

@@ -33,9 +33,6 @@ async fn bytes_pass_unchanged_both_ways_and_are_captured_exactly() {
             );
         }
     }
-    // The 64 MiB each way are bulk on a raw connection: most went through the kernel.
-    let spliced = engine.store().bytes_spliced();
-    assert!(spliced > 64 << 20, "{spliced} bytes spliced");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,10 +64,6 @@ async fn bulk_past_the_capture_cap_is_relayed_whole_and_recorded_up_to_the_cap()
             "{dir:?}: the first bytes, to the cap"
         );
     }
-    assert!(
-        engine.store().bytes_spliced() > 0,
-        "the bulk went through the kernel"
-    );
 }
 
 #[tokio::test]
