@@ -11,6 +11,8 @@
 #   QUICK=1 bash bench/relay.sh      # smoke run: 64 MiB, 3 s, 5,000 connections, 100,000 requests
 #   BEFORE=/tmp/tcpmon-cli-old bash bench/relay.sh   # adds a row for another build of tcpmon-cli,
 #                                    # measured in the same run (a change, before and after)
+#   REPEAT=3 DROP_CACHES=1 bash bench/relay.sh       # every path three times, interleaved, the page
+#                                    # cache dropped before each bulk run (root): comparable bulk rows
 #
 # Knobs (environment): QUICK, BULK_SIZE (bytes, or with K/M/G), DURATION (wrk seconds),
 # CONNS, CONNS_SIZE, CONNS_CONCURRENCY, PIPELINE, WRK_THREADS, WRK_CONNECTIONS, BODY_SIZE, NGINX,
@@ -30,7 +32,8 @@ else
 fi
 : "${CONNS_SIZE:=1024}" "${CONNS_CONCURRENCY:=32}"
 : "${WRK_THREADS:=2}" "${WRK_CONNECTIONS:=64}" "${BODY_SIZE:=1024}"
-: "${NGINX:=/usr/sbin/nginx}" "${TCPMON_LOG:=0}" "${KEEP_WORK:=0}" "${BEFORE:=}"
+: "${NGINX:=/usr/sbin/nginx}" "${TCPMON_LOG:=0}" "${KEEP_WORK:=0}" "${BEFORE:=}" "${REPEAT:=1}"
+: "${DROP_CACHES:=0}"
 
 die() {
     echo "relay.sh: $*" >&2
@@ -330,6 +333,17 @@ end_relay() {
 }
 
 # --- measurements --------------------------------------------------------------------------
+# drop_caches: with DROP_CACHES=1, writes dirty pages out and empties the page cache, so each
+# bulk run starts from the same state (a run right after another pays for its dirty pages).
+drop_caches() {
+    [[ $DROP_CACHES == 1 ]] || return 0
+    sync
+    if ! echo 3 2>/dev/null >/proc/sys/vm/drop_caches; then
+        die "DROP_CACHES=1 needs root (writing /proc/sys/vm/drop_caches)"
+    fi
+    sleep 1
+}
+
 declare -A R=() # KIND.FIGURE -> value
 NOTES=()
 FAILURES=()
@@ -341,28 +355,29 @@ peak() { # KIND KB: keeps the largest peak seen for KIND
 }
 
 measure_bulk() { # KIND
-    local kind=$1 port=$BULK_PORT out=$WORK/bulk-$1
+    local kind=$1 port=$BULK_PORT key=$1$REP_TAG out=$WORK/bulk-$1$REP_TAG
+    drop_caches
     if [[ $kind != direct ]]; then
-        start_relay "$kind" "$BULK_PORT" "$kind-bulk"
+        start_relay "$kind" "$BULK_PORT" "$kind-bulk$REP_TAG"
         port=$RELAY_PORT
     fi
     say "$kind: bulk, $BULK_SIZE each way"
     if "$BENCH" bulk --to "127.0.0.1:$port" --size "$BULK_SIZE" >"$out.out" 2>"$out.err"; then
-        R[$kind.up]=$(awk '$1 == "up" { sub(/.*=/, "", $4); print $4 }' "$out.out")
-        R[$kind.down]=$(awk '$1 == "down" { sub(/.*=/, "", $4); print $4 }' "$out.out")
-        R[$kind.bulk_bytes]=$(awk '{ sub(/.*=/, "", $2); n += $2 } END { print n }' "$out.out")
+        R[$key.up]=$(awk '$1 == "up" { sub(/.*=/, "", $4); print $4 }' "$out.out")
+        R[$key.down]=$(awk '$1 == "down" { sub(/.*=/, "", $4); print $4 }' "$out.out")
+        R[$key.bulk_bytes]=$(awk '{ sub(/.*=/, "", $2); n += $2 } END { print n }' "$out.out")
     else
-        R[$kind.up]=FAILED R[$kind.down]=FAILED
+        R[$key.up]=FAILED R[$key.down]=FAILED
         FAILURES+=("$kind bulk: $(tail -n 3 "$out.err" | tr '\n' ' ')")
     fi
     if [[ $kind != direct ]]; then
         end_relay
-        if [[ -n ${R[$kind.bulk_bytes]:-} ]]; then
-            R[$kind.cpu_gb]=$(calc "$RELAY_CPU_S / (${R[$kind.bulk_bytes]} / 1e9)")
+        if [[ -n ${R[$key.bulk_bytes]:-} ]]; then
+            R[$key.cpu_gb]=$(calc "$RELAY_CPU_S / (${R[$key.bulk_bytes]} / 1e9)")
         fi
-        R[$kind.bulk_peak_kb]=$RELAY_PEAK_KB
-        R[$kind.bulk_rss_kb]=$RELAY_RSS_KB
-        peak "$kind" "$RELAY_PEAK_KB"
+        R[$key.bulk_peak_kb]=$RELAY_PEAK_KB
+        R[$key.bulk_rss_kb]=$RELAY_RSS_KB
+        peak "$key" "$RELAY_PEAK_KB"
     fi
 }
 
@@ -385,27 +400,27 @@ run_wrk() {
 }
 
 measure_http() { # KIND MODE
-    local kind=$1 mode=$2 port=$NGINX_PORT
+    local kind=$1 mode=$2 port=$NGINX_PORT key=$1$REP_TAG
     if [[ $kind != direct ]]; then
-        start_relay "$kind" "$NGINX_PORT" "$kind-http-$mode"
+        start_relay "$kind" "$NGINX_PORT" "$kind-http-$mode$REP_TAG"
         port=$RELAY_PORT
     fi
     say "$kind: wrk ${DURATION}s, $WRK_CONNECTIONS connections, $mode"
-    run_wrk "$kind" "$mode" "$port"
+    run_wrk "$key" "$mode" "$port"
     if [[ $mode == keepalive ]]; then
-        R[$kind.rps]=${WRK_RPS:-FAILED}
-        R[$kind.p99]=$WRK_P99_MS
+        R[$key.rps]=${WRK_RPS:-FAILED}
+        R[$key.p99]=$WRK_P99_MS
     else
-        R[$kind.cps]=${WRK_RPS:-FAILED}
+        R[$key.cps]=${WRK_RPS:-FAILED}
     fi
     if [[ $kind != direct ]]; then
         end_relay
         if [[ -n $WRK_REQUESTS && $WRK_REQUESTS -gt 0 ]]; then
             local per
             per=$(calc "$RELAY_CPU_S * 1e6 / $WRK_REQUESTS")
-            if [[ $mode == keepalive ]]; then R[$kind.cpu_req]=$per; else R[$kind.cpu_conn]=$per; fi
+            if [[ $mode == keepalive ]]; then R[$key.cpu_req]=$per; else R[$key.cpu_conn]=$per; fi
         fi
-        peak "$kind" "$RELAY_PEAK_KB"
+        peak "$key" "$RELAY_PEAK_KB"
     fi
 }
 
@@ -454,14 +469,19 @@ say "nginx on 127.0.0.1:$NGINX_PORT, bulk server on :$BULK_PORT, echo responder 
 
 KINDS=(direct socat tcpmon)
 [[ -n $BEFORE ]] && KINDS=(direct socat before tcpmon)
-for kind in "${KINDS[@]}"; do
-    measure_bulk "$kind"
-    sleep 1
-    measure_http "$kind" keepalive
-    sleep 1
-    measure_http "$kind" close
-    sleep 1
+REP_TAG=
+for ((rep = 1; rep <= REPEAT; rep++)); do
+    ((rep == 1)) || REP_TAG="#$rep"
+    for kind in "${KINDS[@]}"; do
+        measure_bulk "$kind"
+        sleep 1
+        measure_http "$kind" keepalive
+        sleep 1
+        measure_http "$kind" close
+        sleep 1
+    done
 done
+REP_TAG=
 measure_churn
 measure_pipeline
 read -r LOAD_AFTER _ </proc/loadavg
@@ -474,11 +494,14 @@ echo "### Relay benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $([[ $QU
 echo
 echo "| path | bulk up MB/s | bulk down MB/s | req/s | p99 ms | conn/s | CPU µs/req | CPU µs/conn | CPU s/GB | peak RSS MB |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for kind in "${KINDS[@]}"; do
+# Rows: each path, then again for each repetition ("tcpmon#2").
+for kind in $(for ((rep = 1; rep <= REPEAT; rep++)); do
+    for k in "${KINDS[@]}"; do echo "$k$( ((rep == 1)) || echo "#$rep")"; done
+done); do
     label=$kind
-    [[ $kind == tcpmon ]] && label="tcpmon (capture on)"
-    [[ $kind == before ]] && label="tcpmon before ($BEFORE)"
-    [[ $kind == socat ]] && label="socat (fork)"
+    [[ $kind == tcpmon* ]] && label="tcpmon (capture on)${kind#tcpmon}"
+    [[ $kind == before* ]] && label="tcpmon before${kind#before} ($BEFORE)"
+    [[ $kind == socat* ]] && label="socat (fork)${kind#socat}"
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" \
         "$(fmt "${R[$kind.up]:-}" 0)" "$(fmt "${R[$kind.down]:-}" 0)" \
         "$(fmt "${R[$kind.rps]:-}" 0)" "$(fmt "${R[$kind.p99]:-}" 2)" \
