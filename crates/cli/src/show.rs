@@ -265,7 +265,6 @@ fn messages(
         Some(i) => format!("#{}.{}", record.id, i + 1),
         None => format!("#{}", record.id),
     };
-    let sides = store.server_sides(record.id);
     for dir in Direction::BOTH {
         let side = match (exchange, dir) {
             (Some(_), Direction::ClientToServer) => "request",
@@ -273,11 +272,7 @@ fn messages(
             (None, Direction::ClientToServer) => "client to server",
             (None, Direction::ServerToClient) => "server to client",
         };
-        let changed = exchange.filter(|&i| {
-            sides
-                .iter()
-                .any(|s| s.exchange as usize == i && s.dir == dir)
-        });
+        let changed = exchange.filter(|&i| store.server_side(record.id, i, dir).is_some());
         let (kind, schema) = (how.kind, how.schema);
         match changed {
             Some(index) if how.server_side => {

@@ -57,6 +57,9 @@ struct Window<'a> {
     /// Bytes read from here instead of the capture: a WebSocket message's payload (unmasked
     /// and inflated), or the server's side of a message TCPMon changed.
     held: Option<&'a [u8]>,
+    /// After `held`, the window goes on with the stream's bytes from this offset (a server
+    /// side kept as its head, followed by the captured body).
+    rest_from: Option<u64>,
     /// The window is a payload, never taken for an HTTP message.
     body_only: bool,
     /// The exchange whose message this is. An HTTP/2 stream's message is read through the
@@ -82,6 +85,7 @@ impl<'a> Window<'a> {
             len: store.recorded_len(id, dir)?,
             pretty_from: 0,
             held: None,
+            rest_from: None,
             body_only: false,
             exchange: None,
             schema,
@@ -128,9 +132,17 @@ impl<'a> Window<'a> {
         if max == 0 {
             return Ok(Vec::new());
         }
-        if let Some(payload) = self.held {
-            let from = usize::try_from(offset).unwrap_or(usize::MAX);
-            return Ok(payload[from..from + max].to_vec());
+        if let Some(held) = self.held {
+            let from = usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .min(held.len());
+            let mut bytes = held[from..held.len().min(from.saturating_add(max))].to_vec();
+            if let (Some(rest), true) = (self.rest_from, bytes.len() < max) {
+                let at = rest + offset + bytes.len() as u64 - held.len() as u64;
+                let more = (self.store).read(self.id, self.dir, at, max - bytes.len())?;
+                bytes.extend_from_slice(&more);
+            }
+            return Ok(bytes);
         }
         if let Some(exchange) = self.h2() {
             let read = self
@@ -209,6 +221,7 @@ pub fn read_payload_view(
         len: payload.len() as u64,
         pretty_from: 0,
         held: Some(payload),
+        rest_from: None,
         body_only: true,
         exchange: None,
         schema: None,
@@ -232,7 +245,7 @@ pub fn read_server_side_view(
     schema: Option<&Schema>,
 ) -> Result<ViewPage, CommandError> {
     let record = store.record(id).ok_or(Error::NoSuchConnection(id.0))?;
-    let Some(bytes) = store.read_server_side(&record, exchange, dir)? else {
+    let Some(side) = store.server_side(id, exchange, dir) else {
         let message = match dir {
             Direction::ClientToServer => "request went to the server as the client sent it",
             Direction::ServerToClient => "response went to the client as the server sent it",
@@ -243,14 +256,24 @@ pub fn read_server_side_view(
         );
         return Err(CommandError::new(ErrorKind::NotFound, message));
     };
+    // Its head (or all of it) as kept; a head alone goes on with the captured body, read a
+    // page at a time like any message's.
+    let held = store.read_side(&side)?;
+    let (rest_from, rest_len) = if side.whole {
+        (None, 0)
+    } else {
+        let (from, len) = Store::captured_body(&record, exchange, dir)?;
+        (Some(from), len)
+    };
     let window = Window {
         store,
         id,
         dir,
         base: SERVER_SIDE_BASE + 2 * exchange as u64 + dir.index() as u64,
-        len: bytes.len() as u64,
+        len: held.len() as u64 + rest_len,
         pretty_from: 0,
-        held: Some(&bytes),
+        held: Some(&held),
+        rest_from,
         body_only: false,
         exchange: None,
         schema,

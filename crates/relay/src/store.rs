@@ -336,18 +336,22 @@ impl State {
         self.write_error.is_none() && self.reserve.ensure(file, self.end() + len, None).is_ok()
     }
 
-    /// Appends a record to the pending buffer (already admitted).
-    fn push_record(&mut self, kind: RecordKind, conn: ConnId, at: Micros, payload: &[u8]) -> u64 {
+    /// Appends a record whose payload is `parts`, one after the other, to the pending buffer
+    /// (already admitted).
+    fn push_record(&mut self, kind: RecordKind, conn: ConnId, at: Micros, parts: &[&[u8]]) -> u64 {
         let header_at = self.end();
+        let len: usize = parts.iter().map(|p| p.len()).sum();
         let header = RecordHeader {
             kind,
-            len: payload.len() as u32,
+            len: len as u32,
             conn,
             at,
         };
         self.pending.extend_from_slice(&header.encode());
-        self.pending.extend_from_slice(payload);
-        self.kept += (RECORD_HEADER_LEN + payload.len()) as u64;
+        for part in parts {
+            self.pending.extend_from_slice(part);
+        }
+        self.kept += (RECORD_HEADER_LEN + len) as u64;
         header_at + RECORD_HEADER_LEN as u64
     }
 }
@@ -584,7 +588,7 @@ impl Store {
         };
         let len = (RECORD_HEADER_LEN + meta.len()) as u64;
         if st.admit_essential(&self.shared.file, len) {
-            st.push_record(RecordKind::Meta, id, now_micros(), &meta);
+            st.push_record(RecordKind::Meta, id, now_micros(), &[&meta]);
         }
     }
 
@@ -716,7 +720,7 @@ impl Store {
             entry.track(dir, data, at);
         }
         for piece in data.chunks(MAX_RECORD) {
-            let file_offset = st.push_record(RecordKind::Data(dir), id, at, piece);
+            let file_offset = st.push_record(RecordKind::Data(dir), id, at, &[piece]);
             let Some(entry) = st.entries.get_mut(&id) else {
                 return;
             };
@@ -751,10 +755,8 @@ impl Store {
         if st.entries.get(&id).is_none() || !st.admit(&self.shared.file, len) {
             return false;
         }
-        let mut payload = Vec::with_capacity(ServerSidePrefix::LEN + message.len());
-        payload.extend_from_slice(&prefix.encode());
-        payload.extend_from_slice(message);
-        let at = st.push_record(RecordKind::ServerSide(dir), id, now_micros(), &payload);
+        let parts: [&[u8]; 2] = [&prefix.encode(), message];
+        let at = st.push_record(RecordKind::ServerSide(dir), id, now_micros(), &parts);
         if let Some(entry) = st.entries.get_mut(&id) {
             entry.sides.push(SideRef {
                 exchange: prefix.exchange,
@@ -782,6 +784,36 @@ impl Store {
             .map_or_else(Vec::new, |e| e.sides.clone())
     }
 
+    /// Where the server's side of message `dir` of exchange `exchange` lies, when TCPMon
+    /// changed that message (the last one kept).
+    pub fn server_side(&self, id: ConnId, exchange: usize, dir: Direction) -> Option<SideRef> {
+        let st = self.shared.state();
+        let sides = &st.entries.get(&id)?.sides;
+        (sides.iter())
+            .rfind(|s| s.exchange as usize == exchange && s.dir == dir)
+            .copied()
+    }
+
+    /// Where the captured body of message `dir` of exchange `exchange` lies in its stream
+    /// (from, length): what follows a server side kept as its head only.
+    pub fn captured_body(
+        record: &ConnectionRecord,
+        exchange: usize,
+        dir: Direction,
+    ) -> Result<(u64, u64)> {
+        let found = record
+            .exchanges
+            .get(exchange)
+            .ok_or(Error::NoSuchExchange {
+                conn: record.id.0,
+                index: exchange,
+            })?;
+        Ok(found.span(dir).map_or((0, 0), |span| {
+            let from = span.head_at().saturating_add(span.head_len());
+            (from, span.end.saturating_sub(from))
+        }))
+    }
+
     /// The bytes `side` points at (the head only when it is not whole).
     pub fn read_side(&self, side: &SideRef) -> Result<Vec<u8>> {
         self.read_pieces(&[(side.file_offset, side.len as usize)])
@@ -796,18 +828,14 @@ impl Store {
         exchange: usize,
         dir: Direction,
     ) -> Result<Option<Vec<u8>>> {
-        let side = self
-            .server_sides(record.id)
-            .into_iter()
-            .rfind(|s| s.exchange as usize == exchange && s.dir == dir);
-        let Some(side) = side else {
+        let Some(side) = self.server_side(record.id, exchange, dir) else {
             return Ok(None);
         };
         let mut message = self.read_side(&side)?;
         if !side.whole {
-            let captured = self.read_row(record, Some(exchange), dir)?;
-            let head = tcpmon_inspect::http1::head_len(&captured);
-            message.extend_from_slice(&captured[head..]);
+            let (from, len) = Self::captured_body(record, exchange, dir)?;
+            let len = usize::try_from(len).unwrap_or(usize::MAX);
+            message.extend_from_slice(&self.read(record.id, dir, from, len)?);
         }
         Ok(Some(message))
     }

@@ -35,6 +35,13 @@ export function tempDir(prefix) {
   return fs.mkdtempSync(path.join(process.env.E2E_TMP ?? os.tmpdir(), `${prefix}-`));
 }
 
+/** Calls `then` with the request's whole body, as UTF-8 text, once it has arrived. */
+function bodyOf(req, then) {
+  const chunks = [];
+  req.on("data", (chunk) => chunks.push(chunk));
+  req.on("end", () => then(Buffer.concat(chunks).toString("utf8")));
+}
+
 /**
  * Starts `server` on a free port of 127.0.0.1; resolves to its port, a `stop` that closes it
  * (and its open keep-alive connections), and `extra`'s fields.
@@ -140,10 +147,7 @@ http {
 export async function startSoapServer({ keepAlive = false } = {}) {
   const received = [];
   const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (chunk) => chunks.push(chunk));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
+    bodyOf(req, (body) => {
       received.push({ method: req.method, url: req.url, headers: req.headers, body });
       const name = body.match(/<m:name>([^<]*)<\/m:name>/)?.[1];
       const url = new URL(req.url, "http://soap");
@@ -196,10 +200,7 @@ export async function startHostEcho() {
 export async function startRequestEcho() {
   const received = [];
   const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (chunk) => chunks.push(chunk));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
+    bodyOf(req, (body) => {
       received.push({ method: req.method, url: req.url, body });
       const answer = `${req.method} ${req.url}: ${body}`;
       res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(answer) }).end(answer);
