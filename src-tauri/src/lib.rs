@@ -59,6 +59,13 @@ pub fn configure<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri:
 
 /// Runs the app; `launch` is the listener asked for on the command line.
 pub fn run(launch: Option<ListenerConfig>) {
+    // The relay's runtime for everything async here, Tauri's commands included; it lives as
+    // long as the process (Tauri needs its runtime never dropped).
+    let runtime = tcpmon_relay::runtime().unwrap_or_else(|e| {
+        eprintln!("tcpmon: cannot start its runtime: {e}");
+        std::process::exit(1);
+    });
+    tauri::async_runtime::set(Box::leak(Box::new(runtime)).handle().clone());
     let state = tauri::async_runtime::block_on(AppState::new(launch, EngineOptions::default()))
         .unwrap_or_else(|e| {
             eprintln!("tcpmon: {e}");

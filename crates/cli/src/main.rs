@@ -2,7 +2,12 @@
 
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    tcpmon_cli::run().await
+fn main() -> ExitCode {
+    match tcpmon_relay::runtime() {
+        Ok(runtime) => runtime.block_on(tcpmon_cli::run()),
+        Err(e) => {
+            eprintln!("tcpmon-cli: cannot start its runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -198,8 +198,11 @@ impl ConnCtx {
         }
     }
 
-    pub(crate) fn set_state(&self, state: ConnectionState) {
-        self.change(|r| r.state = state);
+    /// One side finished sending (`ClientDone`, `ServerDone`). Not written to the capture log:
+    /// the record's end is, and a log that ends before it shows the connection cut short
+    /// whatever its state was.
+    pub(crate) fn half_closed(&self, state: ConnectionState) {
+        self.change_unlogged(|r| r.state = state);
     }
 
     /// Where the bytes are about to go (proxy mode learns it from each request).

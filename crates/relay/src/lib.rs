@@ -1,6 +1,7 @@
 //! The TCPMon relay engine.
 //!
-//! An [`Engine`] runs listeners on the caller's tokio runtime. Each accepted connection is
+//! An [`Engine`] runs listeners on the caller's tokio runtime ([`runtime()`] builds the one
+//! the CLI and the app use). Each accepted connection is
 //! relayed to its target (forward mode) or to the origin its requests name (HTTP proxy mode),
 //! byte for byte, while every byte is recorded in a [`Store`] backed by a log file on disk. Subscribers
 //! follow what happens through numbered metadata [`Event`]s and pull bytes from the store.
@@ -17,7 +18,7 @@
 //! or via upstream proxy), `conn_error` (why a connection failed), `throttle` (slow link),
 //! `guard` and `idle` (exposure limits), `rules` (a listener's rules, loaded and counted),
 //! `breakpoints` (messages a `break` rule holds for the user), `conn` (per-connection context), `engine` (the
-//! registry).
+//! registry), `runtime` (the tokio runtime the CLI and the app run it on).
 
 mod breakpoints;
 mod capture_file;
@@ -41,6 +42,7 @@ mod pump;
 mod record;
 mod replay_h2;
 pub mod rules;
+mod runtime;
 mod store;
 mod throttle;
 #[cfg(feature = "tls")]
@@ -63,6 +65,7 @@ pub use record::{
     FaultEvent, Injected, ListenerId, Micros, RULE_EVENTS_KEPT, RuleEvent, ServerSide, TlsFacts,
     Trust, now_micros,
 };
+pub use runtime::runtime;
 pub use store::{
     ChunkRef, DEFAULT_CAPTURE_CAP, DEFAULT_KEEP_FREE, Limits, LogPlace, SideRef, Store,
     StreamReader,

@@ -5,7 +5,7 @@
 //! each a 24-byte header (kind u8, direction u8, two zero bytes, payload length u32, connection
 //! id u64, time in microseconds since the epoch u64, all little-endian) and the payload.
 
-use crate::record::{ConnId, Direction, Micros};
+use crate::record::{ConnId, ConnectionRecord, Direction, Micros};
 
 /// First bytes of every log file. The high byte and the line feed catch text-mode mangling.
 pub const MAGIC: [u8; 8] = *b"\x89TCPMON\n";
@@ -79,6 +79,27 @@ pub struct RecordHeader {
     pub at: Micros,
 }
 
+/// A capture log's [`RecordKind::Meta`] payload: `record` (its exchanges taken out) as JSON
+/// without the `exchanges` member, which tells a reader to find them in the bytes.
+///
+/// Written straight from the record, the member cut out after: through a `serde_json::Value`
+/// (a map built and dropped per record, three times a connection) it cost a short
+/// connection more than the rest of its logging. Serialised with no exchanges the JSON holds
+/// `,"exchanges":[]` once, at the top level: no string holds it unescaped, and the members
+/// before it (id to request line) are no maps that could hold such a key.
+pub fn meta_json(record: &ConnectionRecord) -> serde_json::Result<Vec<u8>> {
+    const EMPTY: &[u8] = b",\"exchanges\":[]";
+    debug_assert!(
+        record.exchanges.is_empty(),
+        "the log's record leaves exchanges to the bytes"
+    );
+    let mut json = serde_json::to_vec(record)?;
+    if let Some(at) = json.windows(EMPTY.len()).position(|w| w == EMPTY) {
+        json.drain(at..at + EMPTY.len());
+    }
+    Ok(json)
+}
+
 /// The file header.
 pub fn file_header() -> [u8; FILE_HEADER_LEN as usize] {
     let mut out = [0; FILE_HEADER_LEN as usize];
@@ -148,6 +169,40 @@ impl RecordHeader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{ConnectionState, FaultEvent, ListenerId, RuleEvent};
+
+    #[test]
+    fn meta_json_leaves_exchanges_out_and_the_rest_in() {
+        let tricky = r#"x,"exchanges":[] y"#;
+        let mut record = ConnectionRecord::accepted(
+            ConnId(7),
+            ListenerId(2),
+            8080,
+            tricky.into(),
+            Some(crate::HostPort::new("example.com", 443)),
+            1,
+        );
+        record.state = ConnectionState::Failed {
+            reason: tricky.into(),
+        };
+        record.request_line = Some(tricky.into());
+        record.truncation = Some(tricky.into());
+        record.faults.push(FaultEvent {
+            what: tricky.into(),
+            at: 2,
+        });
+        record.rules.push(RuleEvent {
+            exchange: 0,
+            rule: 1,
+            action: "mock".into(),
+            what: tricky.into(),
+        });
+        let json = meta_json(&record).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert!(value.get("exchanges").is_none(), "{value}");
+        let back: ConnectionRecord = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back, record);
+    }
 
     #[test]
     fn header_round_trips() {

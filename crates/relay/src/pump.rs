@@ -162,14 +162,14 @@ pub(crate) async fn relay_both(
                 r?;
                 up_done = true;
                 if !down_done {
-                    ctx.set_state(ConnectionState::ClientDone);
+                    ctx.half_closed(ConnectionState::ClientDone);
                 }
             }
             r = &mut down, if !down_done => {
                 r?;
                 down_done = true;
                 if !up_done {
-                    ctx.set_state(ConnectionState::ServerDone);
+                    ctx.half_closed(ConnectionState::ServerDone);
                 }
             }
         }

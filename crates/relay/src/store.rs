@@ -576,14 +576,9 @@ impl Store {
             return;
         };
         let exchanges = std::mem::take(&mut entry.record.exchanges);
-        let meta = serde_json::to_value(&entry.record);
+        let meta = log_format::meta_json(&entry.record);
         entry.record.exchanges = exchanges;
-        // No `exchanges` key: the reader finds them in the bytes (see `tcpmon_files::session::open`).
-        let Ok(serde_json::Value::Object(mut meta)) = meta else {
-            return;
-        };
-        meta.remove("exchanges");
-        let Ok(meta) = serde_json::to_vec(&meta) else {
+        let Ok(meta) = meta else {
             return;
         };
         let len = (RECORD_HEADER_LEN + meta.len()) as u64;
