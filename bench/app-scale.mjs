@@ -13,6 +13,8 @@ const env = process.env;
 const COUNT = Number(env.COUNT ?? 100000);
 const SIZE = Number(env.SIZE ?? 1024);
 const CONCURRENCY = Number(env.CONCURRENCY ?? 32);
+/** Connections started per second at most (0: as fast as they go). */
+const RATE = Number(env.RATE ?? 0);
 const DIRECT_COUNT = Number(env.DIRECT_COUNT ?? 20000);
 const CATCH_UP_MS = Number(env.CATCH_UP_TIMEOUT ?? 600) * 1000;
 const BENCH = env.APP_SCALE_BENCH;
@@ -157,7 +159,7 @@ function memorySampler(procs) {
 function runConns(port, count) {
   return new Promise((resolve, reject) => {
     const args = ["conns", "--to", `127.0.0.1:${port}`, "--count", String(count)];
-    args.push("--size", String(SIZE), "--concurrency", String(CONCURRENCY));
+    args.push("--size", String(SIZE), "--concurrency", String(CONCURRENCY), "--rate", String(RATE));
     const child = spawn(BENCH, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
@@ -566,7 +568,7 @@ try {
 
     const os = await import("node:os");
     console.log(
-      `\n### App scale benchmark (${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, ${fmt(COUNT)} connections of ${SIZE} B each way, ${CONCURRENCY} at a time${ADMIN_IN_FRONT ? ", Admin tab in front during the load" : ""}${FOLLOW ? "" : ", the first row selected, not following"})\n`,
+      `\n### App scale benchmark (${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} cores, ${fmt(COUNT)} connections of ${SIZE} B each way, ${CONCURRENCY} at a time${RATE > 0 ? `, started at ${fmt(RATE)}/s at most` : ""}${ADMIN_IN_FRONT ? ", Admin tab in front during the load" : ""}${FOLLOW ? "" : ", the first row selected, not following"})\n`,
     );
     console.log("| figure | value |\n| --- | ---: |");
     for (const [figure, value] of rows) console.log(`| ${figure} | ${value} |`);

@@ -11,8 +11,9 @@
 #   COUNT=5000 bash bench/app-scale.sh       # a quick look
 #
 # Knobs (environment): COUNT (100000), SIZE (bytes each way per connection, 1024),
-# CONCURRENCY (32), DIRECT_COUNT (connections of the direct baseline run without the app,
-# 20000; 0 skips it), CATCH_UP_TIMEOUT (seconds to wait for the last row, 600),
+# CONCURRENCY (32), RATE (connections started per second at most; 0, the default: as fast
+# as they go; the window's goal is set at RATE=3000), DIRECT_COUNT (connections of the direct
+# baseline run without the app, 20000; 0 skips it), CATCH_UP_TIMEOUT (seconds to wait for the last row, 600),
 # TCPMON_APP (an app binary to use as it is: no build), APP_SCALE_BUILD=0 (skip the build and
 # use what is in $CARGO_TARGET_DIR/release), KEEP_WORK=1 (keep the temp dir with the app's log).
 # Needs: Xvfb, WebKitWebDriver (webkit2gtk-driver), node_modules (npm ci), cargo, Linux /proc.
@@ -21,7 +22,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-: "${COUNT:=100000}" "${SIZE:=1024}" "${CONCURRENCY:=32}" "${DIRECT_COUNT:=20000}"
+: "${COUNT:=100000}" "${SIZE:=1024}" "${CONCURRENCY:=32}" "${RATE:=0}" "${DIRECT_COUNT:=20000}"
 : "${CATCH_UP_TIMEOUT:=600}" "${APP_SCALE_BUILD:=1}" "${KEEP_WORK:=0}"
 say() { echo "app-scale: $*" >&2; }
 die() {
@@ -113,7 +114,7 @@ say "$COUNT connections of $SIZE B each way, $CONCURRENCY at a time, through $ap
 export E2E_DRIVER_PORT="$port" E2E_TMP="$tmp" E2E_APP="$root/tests/e2e/app.sh"
 export APP_SCALE_DRIVER_PID="$driver_pid" APP_SCALE_APP="$app" APP_SCALE_BENCH="$bench"
 export APP_SCALE_REPLY_PORT="$reply_port" APP_SCALE_LOAD_BEFORE="$load_before"
-export COUNT SIZE CONCURRENCY DIRECT_COUNT CATCH_UP_TIMEOUT
+export COUNT SIZE CONCURRENCY RATE DIRECT_COUNT CATCH_UP_TIMEOUT
 # In the background and waited for, so a signal reaches the trap at once.
 node bench/app-scale.mjs &
 pids+=($!)

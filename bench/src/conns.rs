@@ -1,5 +1,5 @@
 //! Connection churn: many short connections, each sending `size` bytes to the echo responder
-//! and reading the same bytes back before the server closes, a few at a time.
+//! and reading the same bytes back before the server closes, a few at a time, paced when asked.
 //!
 //! Prints `conns count=N ok=N failed=N secs=S per_sec=R p50_ms=.. p99_ms=.. max_ms=..` and,
 //! on stderr, how the failed ones failed (grouped by message). Any failure makes the exit
@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Runs `count` connections, `concurrency` at a time.
-pub fn run(to: SocketAddr, count: u64, size: usize, concurrency: usize) -> Result<()> {
+/// Runs `count` connections, `concurrency` at a time, started at `rate` a second at most
+/// (0: no pacing).
+pub fn run(to: SocketAddr, count: u64, size: usize, concurrency: usize, rate: f64) -> Result<()> {
     let next = AtomicU64::new(0);
     let failures: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
     let start = Instant::now();
@@ -31,6 +32,10 @@ pub fn run(to: SocketAddr, count: u64, size: usize, concurrency: usize) -> Resul
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= count {
                             return times;
+                        }
+                        if rate > 0.0 {
+                            let due = start + Duration::from_secs_f64(i as f64 / rate);
+                            std::thread::sleep(due.saturating_duration_since(Instant::now()));
                         }
                         let t = Instant::now();
                         match one(to, i, &mut sent, &mut back) {

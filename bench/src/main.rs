@@ -68,6 +68,10 @@ enum Command {
         size: u64,
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// Starts at most this many connections a second (connection i not before i/RATE s
+        /// from the start); 0: as fast as they go.
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
     },
     /// Sends COUNT requests on one keep-alive connection to `serve`'s HTTP responder, BATCH
     /// per write (pipelined), checking every answer; prints requests/s.
@@ -159,7 +163,8 @@ fn run(command: Command) -> Result<()> {
             count,
             size,
             concurrency,
-        } => conns::run(to, count, usize::try_from(size)?, concurrency),
+            rate,
+        } => conns::run(to, count, usize::try_from(size)?, concurrency, rate),
         Command::Pipeline { to, count, batch } => pipeline::run(to, count, batch),
         Command::Inspect { rows, xml_mb } => inspect::run(rows, xml_mb),
         Command::Decoders { mb } => decoders::run(mb),

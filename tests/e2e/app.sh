@@ -16,10 +16,11 @@ if [[ -f "$E2E_TMP/dialog-path" ]]; then
 fi
 # A test that starts the app again where an earlier start left its settings and capture (crash
 # recovery) names those dirs in this file, as NAME=VALUE lines (launchApp's env): this start only.
+# WebKit's compositing switch passes too (the test of how the window draws).
 if [[ -f "$E2E_TMP/app-env" ]]; then
   while IFS='=' read -r name value; do
     case "$name" in
-      XDG_CONFIG_HOME | XDG_CACHE_HOME) export "$name=$value" ;;
+      XDG_CONFIG_HOME | XDG_CACHE_HOME | WEBKIT_DISABLE_COMPOSITING_MODE) export "$name=$value" ;;
     esac
   done <"$E2E_TMP/app-env"
   rm -f "$E2E_TMP/app-env"

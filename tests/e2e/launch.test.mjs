@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { launchApp, tid } from "./lib/app.mjs";
+import { webProcesses } from "./lib/memory.mjs";
 import { curlOk, freePort, occupyPort, startPythonServer, tempDir } from "./lib/servers.mjs";
 
 let web;
@@ -63,5 +64,43 @@ test("started with a LISTEN_PORT in use, the window says so and opens on Admin",
   } finally {
     await app.close();
     await busy.close();
+  }
+});
+
+/** The names of the threads of the app's page process(es). */
+function webThreads(appPid) {
+  return webProcesses(appPid).flatMap((pid) =>
+    fs.readdirSync(`/proc/${pid}/task`).map((task) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8").trim();
+      } catch {
+        return ""; // ended meanwhile
+      }
+    }),
+  );
+}
+
+/** Whether the page, drawn once more, runs software OpenGL threads (Mesa's llvmpipe). */
+async function drawsWithSoftwareGl(app) {
+  await (await app.$(tid("admin-tab"))).click();
+  await app.waitFor(async () => webProcesses(app.pid).length > 0, "the page process");
+  return webThreads(app.pid).some((name) => name.startsWith("llvmpipe"));
+}
+
+// Without a GPU, WebKit composites through software OpenGL, which drew a busy table at a third
+// of the frame rate (bench/app-scale.sh): the app draws on the CPU unless the user says otherwise.
+test("the window draws on the CPU, and composites again when the user sets WEBKIT_DISABLE_COMPOSITING_MODE=0", async () => {
+  const cpu = await launchApp();
+  try {
+    assert.equal(await drawsWithSoftwareGl(cpu), false, "no software GL threads by default");
+  } finally {
+    await cpu.close();
+  }
+  const gl = await launchApp({ env: { WEBKIT_DISABLE_COMPOSITING_MODE: "0" } });
+  try {
+    // This machine has no GPU (Xvfb): compositing means Mesa's software renderer.
+    await gl.waitFor(async () => drawsWithSoftwareGl(gl), "software GL threads when compositing is asked for");
+  } finally {
+    await gl.close();
   }
 });
