@@ -7,6 +7,7 @@
  * drop buffered events it already covers, reload on `lagged`, and hand the views one batch of
  * changes per animation frame.
  */
+import { SharedParts } from "./compact";
 import { exchangesOf, rowCount, rowKey, type RowKey } from "./rows";
 import type { ConnectionRecord, EngineEvent, EventBatch, ListenerInfo, PausedMessage, Snapshot } from "./types";
 
@@ -25,6 +26,8 @@ export type EngineState = {
   paused: Map<number, PausedMessage>;
   /** The same, by the row (connection, exchange) they belong to: tables look them up per row. */
   pausedRows: Map<RowKey, PausedMessage>;
+  /** What records have alike, held once (compact.ts). */
+  parts: SharedParts;
 };
 
 /** What changed since the views last looked. */
@@ -82,6 +85,7 @@ export function stateFromSnapshot(snapshot: Snapshot): EngineState {
     recording: null,
     paused: new Map(),
     pausedRows: new Map(),
+    parts: new SharedParts(),
   };
   const ignored = emptyChanges();
   for (const record of snapshot.connections) putRecord(state, record, ignored);
@@ -202,7 +206,7 @@ function putRecord(state: EngineState, record: ConnectionRecord, changes: Change
   }
   state.bytes[0] += record.bytes[0];
   state.bytes[1] += record.bytes[1];
-  state.records.set(record.id, record);
+  state.records.set(record.id, state.parts.share(record));
   changes.records.add(record.id);
 }
 
