@@ -174,7 +174,7 @@ mod typescript {
             out.push_str(&format!("  {name}: {{ args: {args}; result: {ok} }};\n"));
         }
         out.push_str(&format!(
-            "}};\n\n/** The one event and its payload. */\nexport type Events = {{ \"{}\": {batch} }};\n",
+            "}};\n\n/**\n * The one event and its payload, which travels as JSON text (a string) for the window to\n * `JSON.parse`: the parsed value has this type.\n */\nexport type Events = {{ \"{}\": {batch} }};\n",
             crate::EVENTS
         ));
         out

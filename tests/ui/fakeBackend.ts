@@ -124,7 +124,7 @@ const reject = (error: CommandError): never => {
 
 function send(bodies: EventBody[], lagged = false): Promise<void> {
   const events = bodies.map((body) => ({ ...body, seq: ++seq }) as EngineEvent);
-  return emit("engine-events", { events, lagged });
+  return emit("engine-events", JSON.stringify({ events, lagged }));
 }
 
 function parsePort(text: string, field: "listen_port" | "target_port"): number {

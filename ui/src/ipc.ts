@@ -132,7 +132,11 @@ export const ipc = {
   loadResponse: () => call("load_response", {}),
 };
 
-/** Calls `handler` with every `engine-events` batch; resolves once listening, to the unsubscribe. */
+/**
+ * Calls `handler` with every `engine-events` batch, which comes as JSON text (cheaper for WebKit
+ * than the script of object literals Tauri would otherwise evaluate); resolves once listening,
+ * to the unsubscribe.
+ */
 export async function subscribe(handler: (batch: Events["engine-events"]) => void): Promise<() => void> {
-  return listen<Events["engine-events"]>("engine-events", (event) => handler(event.payload));
+  return listen<string>("engine-events", (event) => handler(JSON.parse(event.payload) as Events["engine-events"]));
 }

@@ -1306,5 +1306,8 @@ export type Commands = {
   load_response: { args: Record<string, never>; result: string | null };
 };
 
-/** The one event and its payload. */
+/**
+ * The one event and its payload, which travels as JSON text (a string) for the window to
+ * `JSON.parse`: the parsed value has this type.
+ */
 export type Events = { "engine-events": EventBatch };
