@@ -286,9 +286,11 @@ fuzz_target!(|data: &[u8]| {
     write_har(&mut har, &entries, "fuzz").expect("HAR written to memory");
     let json: serde_json::Value = serde_json::from_slice(&har).expect("the HAR file is JSON");
     let written = json["log"]["entries"].as_array().map_or(0, Vec::len);
-    assert_eq!(written, exchanges.len());
+    // An exchange without a method (an HTTP/2 stream whose request head was not seen) is left out.
+    let with_method = exchanges.iter().filter(|e| !e.method.is_empty()).count();
+    assert_eq!(written, with_method);
     match read_har(&har) {
-        Ok(back) => assert_eq!(back.len(), exchanges.len()),
+        Ok(back) => assert_eq!(back.len(), with_method),
         Err(e) => panic!(
             "our own HAR does not read back: {e}\n{}",
             String::from_utf8_lossy(&har)

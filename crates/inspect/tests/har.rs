@@ -923,3 +923,40 @@ fn proxy_credentials_are_redacted() {
     assert_eq!(find(headers, "Proxy-Authorization")["value"], "[redacted]");
     assert_eq!(find(headers, "Proxy-Connection")["value"], "keep-alive");
 }
+
+/// Found by the `writers` fuzz target: an HTTP/2 stream whose request head was never seen (here
+/// the server answers a stream the client did not open) has no method; written as an entry
+/// with method "", the file did not read back. It is left out, and the log says so.
+#[test]
+fn an_exchange_without_a_method_is_left_out_and_said() {
+    let client = [
+        &b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"[..],
+        &unhex("000000040000000000"), // SETTINGS
+    ]
+    .concat();
+    // SETTINGS, then HEADERS on stream 1 (END_STREAM, END_HEADERS): ":status: 200" (static 8).
+    let server = unhex("00000004000000000000000101050000000188");
+    let capture = Capture::new(&[
+        (Direction::ClientToServer, &client, 100),
+        (Direction::ServerToClient, &server, 200),
+    ]);
+    assert!(
+        capture.exchanges.iter().any(|e| e.method.is_empty()),
+        "{:?}",
+        capture.exchanges
+    );
+    let har = capture.har(&conn(None, None));
+    let json = check(&har);
+    let kept = capture
+        .exchanges
+        .iter()
+        .filter(|e| !e.method.is_empty())
+        .count();
+    assert_eq!(json["log"]["entries"].as_array().unwrap().len(), kept);
+    let comment = json["log"]["comment"].as_str().unwrap();
+    assert!(
+        comment.contains("without a request method left out"),
+        "{comment}"
+    );
+    assert_eq!(read_har(&har).unwrap().len(), kept);
+}
