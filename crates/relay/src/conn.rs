@@ -221,13 +221,13 @@ impl ConnCtx {
     /// Records what the TLS session with the target agreed on.
     #[cfg(feature = "tls")]
     pub(crate) fn secured(&self, facts: TlsFacts) {
-        self.change(|r| r.target_tls = Some(facts));
+        self.change(|r| r.target_tls = Some(Box::new(facts)));
     }
 
     /// Records what the client's TLS session with TCPMon agreed on.
     #[cfg(feature = "tls")]
     pub(crate) fn client_secured(&self, facts: TlsFacts) {
-        self.change(|r| r.client_tls = Some(facts));
+        self.change(|r| r.client_tls = Some(Box::new(facts)));
     }
 
     /// Runs the connection's work until it ends, the listener stops or the connection has been

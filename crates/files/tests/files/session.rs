@@ -296,20 +296,20 @@ async fn tls_facts_survive_a_session_and_files_from_before_them_still_open() {
     exchange(client, b"hello", 1).await;
     let id = finished(&engine, ConnId(1)).await.id;
     engine.store().update(id, |r| {
-        r.client_tls = Some(tls_facts(tcpmon_relay::Trust::LocalCa));
-        r.target_tls = Some(tls_facts(tcpmon_relay::Trust::TargetCa));
+        r.client_tls = Some(Box::new(tls_facts(tcpmon_relay::Trust::LocalCa)));
+        r.target_tls = Some(Box::new(tls_facts(tcpmon_relay::Trust::TargetCa)));
     });
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tls.tcpmon");
     session::save(engine.store(), &[id], &path).unwrap();
     let opened = session::open(&path).unwrap().store.record(id).unwrap();
     assert_eq!(
-        opened.client_tls,
-        Some(tls_facts(tcpmon_relay::Trust::LocalCa))
+        opened.client_tls.as_deref(),
+        Some(&tls_facts(tcpmon_relay::Trust::LocalCa))
     );
     assert_eq!(
-        opened.target_tls,
-        Some(tls_facts(tcpmon_relay::Trust::TargetCa))
+        opened.target_tls.as_deref(),
+        Some(&tls_facts(tcpmon_relay::Trust::TargetCa))
     );
 
     // A record written before trust and chains were kept: they read as unknown and empty.

@@ -89,7 +89,7 @@ async fn alpn_settles_on_the_origins_pick_from_the_clients_offer() {
     assert!(ok && String::from_utf8_lossy(&body).contains("TLSv1.3"));
     let record = connections(&engine, 1).await.remove(0);
     let record = finished(&engine, record.id).await;
-    let alpn = |facts: Option<tcpmon_relay::TlsFacts>| facts.expect("facts").alpn;
+    let alpn = |facts: Option<Box<tcpmon_relay::TlsFacts>>| facts.expect("facts").alpn;
     assert_eq!(alpn(record.target_tls.clone()).as_deref(), Some("http/1.1"));
     assert_eq!(alpn(record.client_tls.clone()).as_deref(), Some("http/1.1"));
     assert_eq!(
