@@ -122,9 +122,9 @@ pub struct ConnectionRecord {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(as = "Vec<tcpmon_inspect::exchange::Exchange>"))]
     pub exchanges: ExchangeList,
-    /// TCPMon's TLS session with the target, once its handshake completed. Boxed, as is
-    /// `client_tls`: most connections have neither, and inline the two took ~340 of a
-    /// record's bytes, for each of 100,000 connections and each copy an event makes.
+    /// TCPMon's TLS session with the target, once its handshake completed.
+    // Boxed, as is `client_tls`: most connections have neither, and inline the two took ~340
+    // of a record's bytes, for each of 100,000 connections and each copy an event makes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_tls: Option<Box<TlsFacts>>,
     /// The client's TLS session with TCPMon (a TLS listener), once its handshake completed.
