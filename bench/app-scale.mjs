@@ -227,6 +227,19 @@ function installPageMonitor(browser) {
           w.__bench.maxRafMs = Math.max(w.__bench.maxRafMs, ms);
         }
       });
+    // An engine-events batch is JSON text (ui/src/ipc.ts): its events are counted by their
+    // `{"seq":` openings (inside captured strings a quote is escaped), not parsed. Builds before
+    // 2026-12-06 sent an object (app-scale measures them too, for a before and after).
+    const eventCount = (payload) => {
+      if (typeof payload === "string") {
+        if (!payload.startsWith('{"events":')) return null;
+        let events = 0;
+        for (let at = payload.indexOf('{"seq":'); at >= 0; at = payload.indexOf('{"seq":', at + 7)) events += 1;
+        return { events, lagged: payload.endsWith('"lagged":true}'), chars: () => payload.length };
+      }
+      if (!Array.isArray(payload?.events)) return null;
+      return { events: payload.events.length, lagged: payload.lagged, chars: () => JSON.stringify(payload).length };
+    };
     // Tauri keeps every callback (event listeners included) in this map, for debugging.
     const callbacks = w.__TAURI_INTERNALS__?.callbacks;
     for (const [id, callback] of callbacks ?? []) {
@@ -237,24 +250,20 @@ function installPageMonitor(browser) {
           return callback(data);
         } finally {
           const ms = performance.now() - start;
-          // An engine-events batch is JSON text (ui/src/ipc.ts); its events are counted by
-          // their `{"seq":` openings (inside captured strings a quote is escaped), not parsed.
-          const text = data?.payload;
-          if (typeof text === "string" && text.startsWith('{"events":')) {
-            let events = 0;
-            for (let at = text.indexOf('{"seq":'); at >= 0; at = text.indexOf('{"seq":', at + 7)) events += 1;
+          const batch = eventCount(data?.payload);
+          if (batch) {
             const f = w.__bench;
             f.batches += 1;
-            f.events += events;
-            f.maxEvents = Math.max(f.maxEvents, events);
-            if (text.endsWith('"lagged":true}')) f.lagged += 1;
+            f.events += batch.events;
+            f.maxEvents = Math.max(f.maxEvents, batch.events);
+            if (batch.lagged) f.lagged += 1;
             f.handlerMs += ms;
             f.maxHandlerMs = Math.max(f.maxHandlerMs, ms);
             // The payload's size, from every 10th batch.
             if (f.batches % 10 === 1) {
               f.sizedBatches += 1;
-              f.sizedEvents += events;
-              f.sizedChars += text.length;
+              f.sizedEvents += batch.events;
+              f.sizedChars += batch.chars();
             }
           }
         }
