@@ -177,6 +177,28 @@ function runConns(port, count) {
 
 // --- the page --------------------------------------------------------------------------------
 /**
+ * Installs `window.__benchEventCount(payload)`: an engine-events batch's event count, whether it
+ * is lagged, and its size, or null for any other callback's data.
+ */
+function installEventCounter(browser) {
+  return browser.execute(() => {
+    // An engine-events batch is JSON text (ui/src/ipc.ts): its events are counted by their
+    // `{"seq":` openings (inside captured strings a quote is escaped), not parsed. Builds before
+    // 2026-12-06 sent an object (app-scale measures them too, for a before and after).
+    window.__benchEventCount = (payload) => {
+      if (typeof payload === "string") {
+        if (!payload.startsWith('{"events":')) return null;
+        let events = 0;
+        for (let at = payload.indexOf('{"seq":'); at >= 0; at = payload.indexOf('{"seq":', at + 7)) events += 1;
+        return { events, lagged: payload.endsWith('"lagged":true}'), chars: () => payload.length };
+      }
+      if (!Array.isArray(payload?.events)) return null;
+      return { events: payload.events.length, lagged: payload.lagged, chars: () => JSON.stringify(payload).length };
+    };
+  });
+}
+
+/**
  * Watches the page, in the page: animation frames and the gaps between them (a frozen page
  * draws none), and the time spent in Tauri's event callbacks (engine-events batches reaching
  * the store) and in animation frame callbacks (the store's flush into the views, the table's
@@ -227,19 +249,6 @@ function installPageMonitor(browser) {
           w.__bench.maxRafMs = Math.max(w.__bench.maxRafMs, ms);
         }
       });
-    // An engine-events batch is JSON text (ui/src/ipc.ts): its events are counted by their
-    // `{"seq":` openings (inside captured strings a quote is escaped), not parsed. Builds before
-    // 2026-12-06 sent an object (app-scale measures them too, for a before and after).
-    const eventCount = (payload) => {
-      if (typeof payload === "string") {
-        if (!payload.startsWith('{"events":')) return null;
-        let events = 0;
-        for (let at = payload.indexOf('{"seq":'); at >= 0; at = payload.indexOf('{"seq":', at + 7)) events += 1;
-        return { events, lagged: payload.endsWith('"lagged":true}'), chars: () => payload.length };
-      }
-      if (!Array.isArray(payload?.events)) return null;
-      return { events: payload.events.length, lagged: payload.lagged, chars: () => JSON.stringify(payload).length };
-    };
     // Tauri keeps every callback (event listeners included) in this map, for debugging.
     const callbacks = w.__TAURI_INTERNALS__?.callbacks;
     for (const [id, callback] of callbacks ?? []) {
@@ -250,7 +259,7 @@ function installPageMonitor(browser) {
           return callback(data);
         } finally {
           const ms = performance.now() - start;
-          const batch = eventCount(data?.payload);
+          const batch = w.__benchEventCount(data?.payload);
           if (batch) {
             const f = w.__bench;
             f.batches += 1;
@@ -379,6 +388,7 @@ try {
     return found?.web.length ? found : null;
   }, "the app's process and its WebKitWebProcess");
   log(`listener on :${port} -> :${REPLY_PORT}; app pid ${procs.app}, web ${procs.web}, network ${procs.network}`);
+  await installEventCounter(browser);
   await installPageMonitor(browser);
   const idleCpu0 = { app: cpuSeconds(procs.app), web: procs.web.map(cpuSeconds) };
   await sleep(2000);

@@ -54,9 +54,10 @@ pub fn configure<R: Runtime>(base: tauri::Builder<R>, state: AppState) -> tauri:
                 BATCH_EVERY,
                 move |batch| {
                     // As JSON text (see EVENTS); emitting fails only while the window closes.
-                    if let Ok(text) = serde_json::to_string(&batch) {
-                        let _ = handle.emit(EVENTS, text);
-                    }
+                    // A batch that cannot be written is sent as lagged: the window reloads.
+                    let text = serde_json::to_string(&batch)
+                        .unwrap_or_else(|_| r#"{"events":[],"lagged":true}"#.into());
+                    let _ = handle.emit(EVENTS, text);
                 },
             ));
             Ok(())

@@ -3,15 +3,17 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    #[cfg(target_os = "linux")]
-    draw_on_the_cpu();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!("{}", tcpmon_desktop::launch::USAGE);
         return;
     }
     match tcpmon_desktop::launch::parse(&args) {
-        Ok(listener) => tcpmon_app::run(listener),
+        Ok(listener) => {
+            #[cfg(target_os = "linux")]
+            draw_on_the_cpu();
+            tcpmon_app::run(listener)
+        }
         Err(reason) => {
             eprintln!("tcpmon: {reason}\n{}", tcpmon_desktop::launch::USAGE);
             std::process::exit(2);
@@ -28,8 +30,9 @@ const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 /// through software OpenGL (Mesa's llvmpipe): with 3,000 connections a second arriving, the
 /// page drew 16 frames a second with gaps up to 215 ms, and WebKit took 349 us of CPU per
 /// connection; drawn on the CPU, 63 frames a second, the longest gap 114 ms, 96 us, and 110 MiB
-/// less memory idle (`bench/app-scale.sh`). A table of text gains nothing from a GPU that would
-/// make up for that.
+/// less memory idle (`bench/app-scale.sh`). It is done with a GPU too: a table of text drawn on
+/// the CPU keeps up (above), and the switch is the usual cure for WebKitGTK windows that stay
+/// blank with some GPU drivers.
 ///
 /// WebKit reads the switch from the environment as it starts, and this process may not change
 /// its own environment safely: it starts itself again (same PID, same arguments) with it set.

@@ -10,13 +10,12 @@
  * spliced where a connection gains exchange rows, and rebuilt (O(rows), ~25 ms for 100,000)
  * only when connections go or too many change at once.
  */
+import { NO_EXCHANGES } from "./compact";
 import type { KeyList } from "./selection";
 import type { ConnectionRecord, Exchange, RowRef } from "./types";
 
 /** "id:k": a row's identity, for selections. */
 export type RowKey = string;
-
-const NO_EXCHANGES: readonly Exchange[] = [];
 
 /** A record's exchanges; a record from an older shell or session may have none at all. */
 export function exchangesOf(record: ConnectionRecord): readonly Exchange[] {

@@ -32,3 +32,12 @@ test("what is particular to a record stays its own", () => {
   const elsewhere = parts.share(record(3, { target: { host: "example.com", port: 80 } }));
   assert.deepEqual(elsewhere.target, { host: "example.com", port: 80 });
 });
+
+test("targets are remembered up to a bound, and shared again after it", () => {
+  const parts = new SharedParts();
+  for (let i = 0; i < 10_000; i++) parts.share(record(i, { target: { host: `h${i}.example`, port: 443 } }));
+  const remembered = (parts as unknown as { targets: Map<string, unknown> }).targets.size;
+  assert.ok(remembered <= 4096, `${remembered} targets remembered`);
+  const [a, b] = [10_001, 10_002].map((id) => parts.share(record(id, { target: { host: "h1.example", port: 443 } })));
+  assert.equal(a.target, b.target);
+});

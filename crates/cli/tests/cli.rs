@@ -231,3 +231,35 @@ fn faults_cut_and_answer_as_told_and_each_line_says_which() {
         "p=3: give a fraction from 0 to 1",
     );
 }
+
+/// The relay's worker threads, as `/proc` names them.
+fn worker_threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter(|task| {
+            let comm = std::fs::read_to_string(task.as_ref().unwrap().path().join("comm"));
+            comm.is_ok_and(|name| name.trim_end() == "tokio-rt-worker")
+        })
+        .count()
+}
+
+/// Half the cores by default (the client and server watched need the rest); the README's
+/// `TOKIO_WORKER_THREADS=N` gives N.
+#[test]
+fn runs_on_half_the_cores_unless_tokio_worker_threads_says() {
+    let cores = std::thread::available_parallelism().unwrap().get();
+    for (set, expected) in [(None, (cores / 2).max(1)), (Some("3"), 3)] {
+        let mut command = common::cli();
+        command.args(["0", "127.0.0.1", "9", "--quiet"]);
+        command.env_remove("TOKIO_WORKER_THREADS");
+        if let Some(n) = set {
+            command.env("TOKIO_WORKER_THREADS", n);
+        }
+        let (cli, _out, _port, _) = common::start_command(&mut command);
+        assert_eq!(
+            worker_threads(cli.0.id()),
+            expected,
+            "TOKIO_WORKER_THREADS={set:?}"
+        );
+    }
+}

@@ -20,7 +20,7 @@ use tcpmon_relay::{
     Store,
 };
 
-/// Writes the picked exchanges to `path` as HAR 1.2; returns how many entries.
+/// Writes the picked exchanges to `path` as HAR 1.2; returns how many entries it wrote.
 pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
     let loaded = load_exchanges(store, pick)?;
     let connections: Vec<HarConnection<'_>> = loaded
@@ -41,26 +41,46 @@ pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
         .collect::<tcpmon_relay::Result<Vec<_>>>()
         .map_err(|e| Error::file(FileRole::Har, path, e))?;
     let changed: Vec<Vec<String>> = loaded.iter().map(changes).collect();
+    let opening = opening_entries(&loaded);
     let entries: Vec<HarEntry<'_>> = loaded
         .iter()
         .zip(&connections)
         .zip(&messages)
         .zip(&changed)
-        .map(|(((l, conn), messages), changed)| HarEntry {
-            conn,
-            exchange: &l.exchange,
-            first_of_connection: l.index == 0,
-            request: &l.request,
-            response: &l.response,
-            messages,
-            changed,
-        })
+        .zip(opening)
+        .map(
+            |((((l, conn), messages), changed), first_of_connection)| HarEntry {
+                conn,
+                exchange: &l.exchange,
+                first_of_connection,
+                request: &l.request,
+                response: &l.response,
+                messages,
+                changed,
+            },
+        )
         .collect();
     write_atomically(path, FileRole::Har, |out| {
         write_har(out, &entries, env!("CARGO_PKG_VERSION"))
-            .map_err(|e| Error::file(FileRole::Har, path, e))?;
-        Ok(entries.len())
+            .map_err(|e| Error::file(FileRole::Har, path, e))
     })
+}
+
+/// Which loaded exchanges carry their connection's opening timings (connect, TLS): its first
+/// exchange, or, when `write_har` leaves that one out (no request method), the next one picked.
+fn opening_entries(loaded: &[crate::rows::Loaded]) -> Vec<bool> {
+    let mut owed = std::collections::HashSet::new();
+    loaded
+        .iter()
+        .map(|l| {
+            let first = l.index == 0 || owed.remove(&l.record.id);
+            let left_out = l.exchange.method.is_empty();
+            if first && left_out {
+                owed.insert(l.record.id);
+            }
+            first && !left_out
+        })
+        .collect()
 }
 
 /// What rules and breakpoints did to a loaded exchange, in words ("rule 2 setHeader: ...").

@@ -326,3 +326,56 @@ async fn tls_facts_survive_a_session_and_files_from_before_them_still_open() {
         (None, 0, true)
     );
 }
+
+/// An HTTP/2 connection whose first stream has no request head (the server answered a stream
+/// the capture never saw opened): HAR leaves that exchange out, `save` counts only what it
+/// wrote, and the connection's opening timings go to the next exchange.
+#[test]
+fn a_har_counts_what_it_wrote_and_times_the_connection_on_its_first_entry_written() {
+    use tcpmon_relay::{ConnectionRecord, Limits, ListenerId, LogPlace, Store};
+    let unhex = |s: &str| -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let store = Store::live(LogPlace::Anonymous(None), Limits::unlimited()).unwrap();
+    let id = ConnId(1);
+    store.insert(ConnectionRecord {
+        connected_at: Some(1_500),
+        ..ConnectionRecord::accepted(id, ListenerId(1), 1, "c".into(), None, 1_000)
+    });
+    let preface = [
+        &b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"[..],
+        &unhex("000000040000000000"),
+    ]
+    .concat();
+    store.append_at(id, Direction::ClientToServer, &preface, 2_000);
+    // SETTINGS, then ":status: 200" on stream 1, which the client never opened.
+    let headless = unhex("00000004000000000000000101050000000188");
+    store.append_at(id, Direction::ServerToClient, &headless, 3_000);
+    // GET / on stream 3 (:method GET, :scheme http, :path /, :authority a), then its 200.
+    let get = unhex("000006010500000003828684410161");
+    store.append_at(id, Direction::ClientToServer, &get, 4_000);
+    let ok = unhex("00000101050000000388");
+    store.append_at(id, Direction::ServerToClient, &ok, 5_000);
+    let record = store.record(id).unwrap();
+    let methods: Vec<String> = (record.exchanges.iter())
+        .map(|e| e.method.to_string())
+        .collect();
+    assert_eq!(methods, ["", "GET"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h2.har");
+    let written = save::save(&store, Pick::Connections(&[id]), &path, Format::Har).unwrap();
+    assert_eq!(written, 1, "the exchange without a method is not counted");
+    let har: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["request"]["method"], "GET");
+    assert_eq!(
+        entries[0]["timings"]["connect"], 0.5,
+        "{}",
+        entries[0]["timings"]
+    );
+}

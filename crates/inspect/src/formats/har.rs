@@ -93,13 +93,14 @@ pub struct HarEntry<'a> {
     pub changed: &'a [String],
 }
 
-/// Writes `entries` as a HAR 1.2 file (pretty-printed JSON, UTF-8). Entries are built and
-/// written one at a time, so memory holds one decoded exchange at most.
+/// Writes `entries` as a HAR 1.2 file (pretty-printed JSON, UTF-8) and returns how many it
+/// wrote: an exchange without a request method is left out, and the log's comment says so.
+/// Entries are built and written one at a time, so memory holds one decoded exchange at most.
 pub fn write_har(
     out: &mut impl Write,
     entries: &[HarEntry<'_>],
     creator_version: &str,
-) -> io::Result<()> {
+) -> io::Result<usize> {
     let headless = entries
         .iter()
         .filter(|e| e.exchange.method.is_empty())
@@ -121,7 +122,8 @@ pub fn write_har(
         },
     };
     serde_json::to_writer_pretty(&mut *out, &har)?;
-    out.write_all(b"\n")
+    out.write_all(b"\n")?;
+    Ok(entries.len() - headless)
 }
 
 #[derive(Serialize)]
