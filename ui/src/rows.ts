@@ -204,12 +204,13 @@ export class TabRows {
    */
   private splice(ids: readonly number[], resized: ReadonlySet<number>): boolean {
     if (resized.size > SPLICE_LIMIT) return false;
-    // Connection ids grow in arrival order: one above the newest listed is not listed yet.
-    const newest = this.consumed > 0 ? ids[this.consumed - 1]! : -Infinity;
+    // Arrivals since the last sync are not listed yet (ids are in arrival order, which is not
+    // id order: a connection's merged events can bring it after a newer one).
+    const arriving = new Set(ids.slice(this.consumed));
     const keep = this.keep();
     let refilter = false;
     for (const id of resized) {
-      const record = id > newest ? undefined : this.record(id);
+      const record = arriving.has(id) ? undefined : this.record(id);
       if (!record) continue;
       const count = rowCount(record);
       if (count > SPLICE_ROWS) return false;
