@@ -228,3 +228,87 @@ async fn removed_connections_give_their_disk_space_back() {
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].bytes, [1000, 1000]);
 }
+
+/// The log's connection records, in file order, as (connection, state kind) pairs.
+fn logged_states(log: &std::path::Path) -> Vec<(ConnId, String)> {
+    use tcpmon_relay::log_format::{FILE_HEADER_LEN, RECORD_HEADER_LEN, RecordHeader, RecordKind};
+    let bytes = std::fs::read(log).unwrap();
+    let mut at = usize::try_from(FILE_HEADER_LEN).unwrap();
+    let mut states = Vec::new();
+    while at + RECORD_HEADER_LEN <= bytes.len() {
+        let head: &[u8; RECORD_HEADER_LEN] = bytes[at..at + RECORD_HEADER_LEN].try_into().unwrap();
+        let Some(header) = RecordHeader::decode(head).filter(|h| h.len > 0 || h.conn.0 > 0) else {
+            break; // the space reserved ahead, zeros
+        };
+        let payload = &bytes[at + RECORD_HEADER_LEN..][..header.len as usize];
+        if header.kind == RecordKind::Meta {
+            let meta: serde_json::Value = serde_json::from_slice(payload).unwrap();
+            let kind = meta["state"]["kind"].as_str().unwrap().to_string();
+            states.push((header.conn, kind));
+        }
+        at += RECORD_HEADER_LEN + payload.len();
+    }
+    states
+}
+
+/// A half-close is news for the window, an event, but not for the log: the connection's end
+/// is logged, and a log that stops before it shows the connection cut short whatever its
+/// state, so a record per half-close would only cost each connection time.
+#[tokio::test]
+async fn a_half_close_is_announced_but_not_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_in(dir.path(), Limits::default());
+    let log = engine.store().log_path().unwrap().to_path_buf();
+    let answer = std::sync::Arc::new(tokio::sync::Notify::new());
+    let told = answer.clone();
+    let server = serve(move |mut s| {
+        let told = told.clone();
+        async move {
+            let mut request = Vec::new();
+            s.read_to_end(&mut request).await.unwrap();
+            told.notified().await;
+            s.write_all(b"late").await.unwrap();
+        }
+    })
+    .await;
+    let relay = forward(&engine, server).await;
+    let mut events = engine.subscribe();
+    let mut client = within(TcpStream::connect(relay)).await.unwrap();
+    client.write_all(b"question").await.unwrap();
+    client.shutdown().await.unwrap();
+    within(async {
+        loop {
+            let event = events.recv().await.unwrap();
+            if let tcpmon_relay::EventKind::ConnectionChanged { record } = event.kind {
+                if record.state == tcpmon_relay::ConnectionState::ClientDone {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    engine.store().sync().unwrap();
+    let logged = logged_states(&log);
+    assert_eq!(
+        logged.last(),
+        Some(&(ConnId(1), "active".to_string())),
+        "{logged:?}"
+    );
+
+    answer.notify_one();
+    let mut got = Vec::new();
+    within(client.read_to_end(&mut got)).await.unwrap();
+    assert_eq!(got, b"late");
+    finished(&engine, ConnId(1)).await;
+    engine.store().sync().unwrap();
+    let states: Vec<String> = logged_states(&log).into_iter().map(|(_, s)| s).collect();
+    assert!(
+        !states.iter().any(|s| s.ends_with("_done") && s != "done"),
+        "{states:?}"
+    );
+    assert_eq!(
+        states.last().map(String::as_str),
+        Some("done"),
+        "{states:?}"
+    );
+}
