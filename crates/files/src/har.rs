@@ -12,7 +12,9 @@ use crate::rows::load_exchanges;
 use crate::save::Pick;
 use crate::session::Session;
 use std::path::Path;
-use tcpmon_inspect::formats::har::{HarConnection, HarEntry, ImportedEntry, read_har, write_har};
+use tcpmon_inspect::formats::har::{
+    HarConnection, HarEntry, ImportedEntry, has_entry, read_har, write_har,
+};
 use tcpmon_inspect::http1::head_len;
 use tcpmon_inspect::http1::{parse_request, parse_response};
 use tcpmon_relay::{
@@ -67,14 +69,14 @@ pub fn save(store: &Store, pick: Pick<'_>, path: &Path) -> Result<usize> {
 }
 
 /// Which loaded exchanges carry their connection's opening timings (connect, TLS): its first
-/// exchange, or, when `write_har` leaves that one out (no request method), the next one picked.
+/// exchange, or, when HAR cannot hold that one ([`has_entry`]), the next one picked.
 fn opening_entries(loaded: &[crate::rows::Loaded]) -> Vec<bool> {
     let mut owed = std::collections::HashSet::new();
     loaded
         .iter()
         .map(|l| {
             let first = l.index == 0 || owed.remove(&l.record.id);
-            let left_out = l.exchange.method.is_empty();
+            let left_out = !has_entry(&l.exchange);
             if first && left_out {
                 owed.insert(l.record.id);
             }

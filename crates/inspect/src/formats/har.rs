@@ -93,6 +93,13 @@ pub struct HarEntry<'a> {
     pub changed: &'a [String],
 }
 
+/// Whether HAR can hold `exchange` as an entry: only with a request method, which an HTTP/2
+/// stream whose request head was not seen lacks (no reader takes an entry without one; ours
+/// refuses it: found by the `writers` fuzz target).
+pub fn has_entry(exchange: &Exchange) -> bool {
+    !exchange.method.is_empty()
+}
+
 /// Writes `entries` as a HAR 1.2 file (pretty-printed JSON, UTF-8) and returns how many it
 /// wrote: an exchange without a request method is left out, and the log's comment says so.
 /// Entries are built and written one at a time, so memory holds one decoded exchange at most.
@@ -101,10 +108,7 @@ pub fn write_har(
     entries: &[HarEntry<'_>],
     creator_version: &str,
 ) -> io::Result<usize> {
-    let headless = entries
-        .iter()
-        .filter(|e| e.exchange.method.is_empty())
-        .count();
+    let headless = entries.iter().filter(|e| !has_entry(e.exchange)).count();
     let har = HarOut {
         log: LogOut {
             version: "1.2",
@@ -147,14 +151,12 @@ struct Creator<'a> {
     version: &'a str,
 }
 
-/// Serializes each entry as it is built; an exchange without a method (only an HTTP/2 stream
-/// whose request head was not seen has none) is left out, as no reader takes an entry without
-/// one (ours refuses it: found by the `writers` fuzz target).
+/// Serializes each entry as it is built, leaving out those HAR cannot hold ([`has_entry`]).
 struct EntriesOut<'a>(&'a [HarEntry<'a>]);
 
 impl Serialize for EntriesOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let written = self.0.iter().filter(|e| !e.exchange.method.is_empty());
+        let written = self.0.iter().filter(|e| has_entry(e.exchange));
         serializer.collect_seq(written.map(build_entry))
     }
 }
